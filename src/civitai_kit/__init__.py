@@ -1,0 +1,1 @@
+"""civitai-kit."""
