@@ -1,0 +1,70 @@
+"""Local tools: hashing, format detection, HTML conversion, downloads.
+
+Names are imported lazily so ``import civitai_kit.tools`` never requires the
+optional ``blake3`` / ``html-to-markdown`` packages until a tool is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from civitai_kit.tools.hash_algorithm import HashAlgorithm
+
+if TYPE_CHECKING:
+    from civitai_kit.tools.formats import FileFormat, detect_format, fix_extension
+    from civitai_kit.tools.hash_cache import HashCache
+    from civitai_kit.tools.hashing import (
+        AsyncFileHashingService,
+        FileHashingService,
+        HashVerification,
+        MultiHasher,
+        hash_file,
+        read_embedded_hash,
+    )
+    from civitai_kit.tools.html import html_to_markdown, html_to_plain_text
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "MultiHasher": "civitai_kit.tools.hashing",
+    "hash_file": "civitai_kit.tools.hashing",
+    "read_embedded_hash": "civitai_kit.tools.hashing",
+    "FileHashingService": "civitai_kit.tools.hashing",
+    "AsyncFileHashingService": "civitai_kit.tools.hashing",
+    "HashVerification": "civitai_kit.tools.hashing",
+    "HashCache": "civitai_kit.tools.hash_cache",
+    "FileFormat": "civitai_kit.tools.formats",
+    "detect_format": "civitai_kit.tools.formats",
+    "fix_extension": "civitai_kit.tools.formats",
+    "html_to_markdown": "civitai_kit.tools.html",
+    "html_to_plain_text": "civitai_kit.tools.html",
+}
+
+__all__ = [
+    "AsyncFileHashingService",
+    "FileFormat",
+    "FileHashingService",
+    "HashAlgorithm",
+    "HashCache",
+    "HashVerification",
+    "MultiHasher",
+    "detect_format",
+    "fix_extension",
+    "hash_file",
+    "html_to_markdown",
+    "html_to_plain_text",
+    "read_embedded_hash",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
