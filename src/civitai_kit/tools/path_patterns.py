@@ -1,0 +1,231 @@
+"""Path patterns such as ``{ModelType}/{ModelName}/{FileName}``: validation, rendering and containment.
+
+Every token of CivitaiSharp is supported, with its bugs fixed:
+
+* a token with no value renders as ``unknown`` (never a literal ``{Token}`` directory);
+* ``{NsfwLevel}`` is the API's value (``X``, not ``Explicit``) and ``{Date}`` never falls back to "now";
+* one sanitiser gives the same name on every OS (Windows' rules, which are the strictest);
+* a ``/`` inside a token value never creates a directory, and nothing can leave the base directory.
+
+This module is dependency-free (options validation imports it); token *values* are extracted from the
+API models in :mod:`civitai_kit.tools.download_plan`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+__all__ = [
+    "IMAGE_TOKENS",
+    "MODEL_FILE_TOKENS",
+    "MODEL_TOKENS",
+    "MODEL_VERSION_TOKENS",
+    "UNKNOWN",
+    "PatternKind",
+    "render_pattern",
+    "resolve_within",
+    "sanitize_filename",
+    "tokens_for",
+    "validate_pattern",
+]
+
+PatternKind = Literal["model", "image"]
+
+IMAGE_TOKENS: frozenset[str] = frozenset(
+    {"Id", "PostId", "Username", "Width", "Height", "BaseModel", "NsfwLevel", "Date", "Extension"}
+)
+MODEL_FILE_TOKENS: frozenset[str] = frozenset(
+    {"FileId", "FileName", "FileType", "Format", "Size", "Precision"}
+)
+MODEL_VERSION_TOKENS: frozenset[str] = frozenset(
+    {"VersionId", "VersionName", "BaseModel", "ModelId", "ModelName", "ModelType"}
+)
+MODEL_TOKENS: frozenset[str] = MODEL_FILE_TOKENS | MODEL_VERSION_TOKENS
+
+UNKNOWN = "unknown"
+"""What a token renders as when the value is absent (e.g. version tokens for a bare file)."""
+
+MAX_COMPONENT_BYTES = 200
+"""UTF-8 budget of one path component: below every common filesystem's 255, leaving room for ``.part``."""
+
+_WINDOWS_INVALID = frozenset('<>:"/\\|?*')
+_RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{prefix}{n}" for prefix in ("COM", "LPT") for n in (*"0123456789", "¹", "²", "³")}
+)
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SEPARATORS = re.compile(r"[/\\]")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def tokens_for(kind: PatternKind) -> frozenset[str]:
+    """The tokens a ``kind`` pattern may use (model patterns: file and version tokens)."""
+    if kind == "model":
+        return MODEL_TOKENS
+    if kind == "image":
+        return IMAGE_TOKENS
+    raise ValueError(f"kind must be 'model' or 'image', not {kind!r}")
+
+
+# ------------------------------------------------------------------------------------------------ parsing
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    name: str
+    position: int
+
+
+_Part = str | _Token
+
+
+def _parse(pattern: str) -> list[_Part]:
+    """Split a pattern into literal text and ``{Token}`` references; a lone ``}`` is literal text."""
+    parts: list[_Part] = []
+    i = 0
+    while i < len(pattern):
+        start = pattern.find("{", i)
+        if start < 0:
+            parts.append(pattern[i:])
+            break
+        if start > i:
+            parts.append(pattern[i:start])
+        end = pattern.find("}", start + 1)
+        if end < 0:
+            raise ValueError(
+                f"path pattern {pattern!r}: unclosed token at position {start} "
+                f"(missing '}}' for {pattern[start:]!r})"
+            )
+        name = pattern[start + 1 : end]
+        if not name.strip():
+            raise ValueError(f"path pattern {pattern!r}: empty token '{{}}' at position {start}")
+        parts.append(_Token(name, start))
+        i = end + 1
+    return parts
+
+
+def validate_pattern(pattern: str, kind: PatternKind) -> None:
+    """Raise ``ValueError`` naming the first problem: an unknown token, a malformed brace, or literal
+    text that would leave the base directory (absolute path, drive letter, ``..``)."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise ValueError("path pattern must be a non-empty string")
+    valid = tokens_for(kind)
+    parts = _parse(pattern)
+    bad = [part for part in parts if isinstance(part, _Token) and part.name not in valid]
+    if bad:
+        raise ValueError(_unknown_tokens_message(pattern, kind, [token.name for token in bad], valid))
+    literal_start = pattern.lstrip()
+    if literal_start.startswith(("/", "\\")) or _DRIVE.match(literal_start):
+        raise ValueError(f"path pattern {pattern!r} must be relative to the base directory")
+    literal = "".join(part if isinstance(part, str) else "x" for part in parts)
+    if any(segment.strip() == ".." for segment in _SEPARATORS.split(literal)):
+        raise ValueError(f"path pattern {pattern!r} must not contain '..' segments")
+
+
+def _unknown_tokens_message(pattern: str, kind: str, names: list[str], valid: frozenset[str]) -> str:
+    listed = ", ".join(f"{{{name}}}" for name in names)
+    hints = []
+    for name in names:
+        match = next((v for v in valid if v.casefold() == name.strip().casefold()), None)
+        if match is not None:
+            hints.append(f" (did you mean {{{match}}}? tokens are case-sensitive)")
+    allowed = ", ".join(f"{{{name}}}" for name in sorted(valid))
+    return (
+        f"path pattern {pattern!r}: invalid token{'s' if len(names) > 1 else ''} {listed}"
+        f"{''.join(hints)}; valid {kind} tokens are {allowed}"
+    )
+
+
+# ------------------------------------------------------------------------------------------------ rendering
+
+
+def render_pattern(pattern: str, values: Mapping[str, object | None], kind: PatternKind) -> PurePosixPath:
+    """Render ``pattern`` into a sanitised *relative* path.
+
+    Token values become text with any ``/`` or ``\\`` replaced (a value never creates a directory); a
+    missing or blank value renders as ``unknown``. Only the pattern's own separators split directories,
+    and every resulting component goes through :func:`sanitize_filename`, so the result can always be
+    joined under a base directory with :func:`resolve_within`.
+    """
+    validate_pattern(pattern, kind)
+    rendered: list[str] = []
+    for part in _parse(pattern):
+        if isinstance(part, str):
+            rendered.append(_SEPARATORS.sub("/", part))
+        else:
+            rendered.append(_token_text(values.get(part.name)))
+    components = [sanitize_filename(c) for c in "".join(rendered).split("/") if c.strip()]
+    return PurePosixPath(*components) if components else PurePosixPath(sanitize_filename(""))
+
+
+def _token_text(value: object | None) -> str:
+    text = "" if value is None else str(value)
+    if not text.strip():
+        return UNKNOWN
+    # A token is at most one component: separators inside a value are data, not structure.
+    return _SEPARATORS.sub("_", text)
+
+
+def sanitize_filename(name: str, *, max_bytes: int = MAX_COMPONENT_BYTES) -> str:
+    """One path component that is valid and means the same on Windows, macOS and Linux.
+
+    NFC-normalised; Windows-invalid characters, control characters and separators become ``_``;
+    leading/trailing spaces and trailing dots are dropped; reserved device names (``CON``, ``NUL``,
+    ``COM1``, ``LPT¹`` ...) get a ``_`` after their stem; ``.``/``..``/empty become ``_``; long names
+    are cut to ``max_bytes`` of UTF-8 keeping a short extension.
+    """
+    text = unicodedata.normalize("NFC", name)
+    text = "".join("_" if ch in _WINDOWS_INVALID or _is_control(ch) else ch for ch in text)
+    text = text.strip().rstrip(". ")
+    if not text or set(text) == {"."}:
+        return "_"
+    stem, dot, rest = text.partition(".")
+    if stem.rstrip(" ").upper() in _RESERVED_NAMES:
+        text = f"{stem}_{dot}{rest}"
+    return _truncate(text, max_bytes)
+
+
+def _is_control(ch: str) -> bool:
+    # Control characters, line separators and bidi overrides (which can disguise an extension).
+    return unicodedata.category(ch) in {"Cc", "Zl", "Zp"} or ch in _BIDI_CONTROLS
+
+
+def _truncate(text: str, max_bytes: int) -> str:
+    if len(text.encode("utf-8")) <= max_bytes:
+        return text
+    stem, dot, extension = text.rpartition(".")
+    if not dot or not stem or len(extension.encode("utf-8")) > 16:
+        stem, extension = text, ""
+    suffix = f".{extension}" if extension else ""
+    budget = max_bytes - len(suffix.encode("utf-8"))
+    cut = stem.encode("utf-8")[:budget].decode("utf-8", errors="ignore").rstrip(". ")
+    return f"{cut or '_'}{suffix}"
+
+
+# ------------------------------------------------------------------------------------------------ containment
+
+
+def resolve_within(base: str | os.PathLike[str], relative: str | os.PathLike[str]) -> Path:
+    """``base / relative`` as an absolute path, guaranteed to stay inside ``base``.
+
+    Raises ``ValueError`` if ``relative`` is absolute, has a drive or UNC prefix, contains ``..``, or
+    resolves (through a symlinked directory) to somewhere outside ``base``.
+    """
+    rel = os.fspath(relative)
+    if not rel or _DRIVE.match(rel) or rel.startswith(("/", "\\")) or Path(rel).is_absolute():
+        raise ValueError(f"relative path {rel!r} must be a non-empty path relative to the base directory")
+    parts = [p for p in _SEPARATORS.split(rel) if p not in ("", ".")]
+    if ".." in parts or not parts:
+        raise ValueError(f"relative path {rel!r} must not contain '..'")
+    root = Path(base).expanduser().resolve()
+    target = root.joinpath(*parts)
+    # Resolve the existing part of the path so a symlinked directory cannot lead outside ``base``.
+    if not target.resolve().is_relative_to(root):
+        raise ValueError(f"path {rel!r} escapes the base directory {str(root)!r}")
+    return target
