@@ -210,7 +210,7 @@ def _exception_type(error: Error) -> type[CivitaiError]:
         return DownloadError
     if code == ErrorCode.HTTP_ERROR and error.http_status is None:
         return ApiConnectionError
-    if error.http_status is not None and error.http_status >= 500 or 105 <= code <= 119:
+    if (error.http_status is not None and error.http_status >= 500) or 105 <= code <= 119:
         return ServerError
     if error.http_status is not None:
         return ApiStatusError

@@ -47,6 +47,10 @@ class ApiRequest:
     """Marks a non-idempotent call (POST) as safe to retry, e.g. a workflow carrying ``externalId``."""
     timeout: float | None = None
     """Per-call read timeout in seconds; ``None`` uses the client's."""
+    follow_redirects: bool = True
+    """``False`` returns a 3xx as a ``Response`` (e.g. to read a blob's ``Location``)."""
+    auth: bool = True
+    """``False`` never sends the key, even to the API host."""
     extensions: Mapping[str, Any] = field(default_factory=dict)
 
     @property

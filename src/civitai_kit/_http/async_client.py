@@ -1,0 +1,102 @@
+"""The asynchronous client: performs the actions of :class:`HttpCore` with ``httpx.AsyncClient``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+
+from civitai_kit._http.core import Discard, Exchange, HttpCore, Outcome, Send, Sleep
+from civitai_kit._http.request import ApiRequest
+from civitai_kit._http.response import Response, StreamingResponse
+from civitai_kit._http.settings import ClientSettings
+from civitai_kit._http.transports import build_async_client
+from civitai_kit.result import Failure, Result, Success
+
+T = TypeVar("T")
+
+
+class AsyncHttpClient:
+    """The async twin of :class:`HttpClient`: same requests, same results, awaited."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.core = HttpCore(settings, clock=clock)
+        self._owns_client = http_client is None
+        self._client = http_client or build_async_client(settings, transport)
+        self._sleep = sleep or asyncio.sleep
+        self._max_concurrency = settings.max_concurrency
+        self._slots: asyncio.Semaphore | None = None
+
+    @property
+    def settings(self) -> ClientSettings:
+        return self.core.settings
+
+    async def send(self, request: ApiRequest) -> Result[Response]:
+        result = await self._run(self.core.exchange(request))
+        return result.map(self.core.to_response)
+
+    async def send_json(self, request: ApiRequest, parse: Callable[[Any], T]) -> Result[T]:
+        return (await self.send(request)).bind(lambda response: self.core.parse_json(response, parse))
+
+    @asynccontextmanager
+    async def stream(self, request: ApiRequest) -> AsyncIterator[Result[StreamingResponse]]:
+        result = await self._run(self.core.exchange(request, stream=True))
+        if isinstance(result, Failure):
+            yield result
+            return
+        response = result.value
+        try:
+            yield Success(StreamingResponse(response))
+        finally:
+            await response.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> AsyncHttpClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def _run(self, exchange: Exchange) -> Result[httpx.Response]:
+        outcome: Outcome = None
+        try:
+            while True:
+                action = exchange.send(outcome)
+                outcome = await self._perform(action)
+        except StopIteration as stop:
+            result: Result[httpx.Response] = stop.value
+            return result
+
+    async def _perform(self, action: Send | Sleep | Discard) -> Outcome:
+        if isinstance(action, Sleep):
+            await self._sleep(action.seconds)
+            return None
+        if isinstance(action, Discard):
+            await action.response.aclose()
+            return None
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._max_concurrency)
+        async with self._slots:
+            try:
+                response = await self._client.send(
+                    action.request, stream=action.stream, follow_redirects=action.follow_redirects
+                )
+                if action.stream and response.status_code >= 400:
+                    await response.aread()
+                return response
+            except httpx.HTTPError as exc:
+                return exc

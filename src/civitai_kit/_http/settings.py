@@ -1,0 +1,117 @@
+"""What an HTTP client needs from the options, frozen at construction (options may change later)."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from civitai_kit._http.retry import RetryPolicy
+from civitai_kit._version import __version__
+
+if TYPE_CHECKING:
+    from civitai_kit.options import CivitaiApiOptions
+
+USER_AGENT = f"civitai-kit/{__version__} (python {platform.python_version()})"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """Connection settings for one API (the public REST API or the orchestrator)."""
+
+    base_url: str
+    token: SecretStr | None = field(default=None, repr=False)
+    token_source: str = "not configured"
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker_threshold: int | None = None
+    breaker_reset_seconds: float = 30.0
+    requests_per_second: float | None = None
+    max_concurrency: int = 8
+    backend: Literal["httpx", "aiohttp"] = "httpx"
+    cache_directory: str | None = None
+    cache_ttl_seconds: float = 300.0
+    service: str = "Civitai API"
+    token_hint: str = ""
+    """Where a token can be configured, for messages about a missing or rejected one."""
+    user_agent: str = USER_AGENT
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).netloc.lower()
+
+    def url(self, path: str) -> str:
+        """Absolute URL for ``path``; a base URL path prefix (``https://proxy/civitai``) is kept."""
+        if "://" in path:
+            return path
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    @classmethod
+    def for_core(cls, options: CivitaiApiOptions) -> ClientSettings:
+        return cls._common(
+            options,
+            base_url=options.base_url,
+            token=options.api_key,
+            token_source=options.source_of("api_key") if options.api_key else "not configured",
+            timeout=float(options.timeout_seconds),
+            service="Civitai API",
+            token_hint=(
+                "CIVITAI_API_KEY, CivitaiApi:ApiKey in appsettings.json, or user secrets "
+                "(civitai secrets set CivitaiApi:ApiKey <key>)"
+            ),
+        )
+
+    @classmethod
+    def for_sdk(cls, options: CivitaiApiOptions) -> ClientSettings:
+        token = options.sdk_token()
+        return cls._common(
+            options,
+            base_url=options.sdk.base_url,
+            token=token,
+            token_source=options.sdk_token_source() if token else "not configured",
+            timeout=float(options.sdk.timeout_seconds),
+            service="Civitai orchestration API",
+            token_hint=(
+                "CivitaiApi:Sdk:ApiToken or CivitaiApi:ApiKey (appsettings.json or user secrets), "
+                "or the CIVITAI_API_TOKEN / CIVITAI_API_KEY environment variables"
+            ),
+        )
+
+    @classmethod
+    def _common(
+        cls,
+        options: CivitaiApiOptions,
+        *,
+        base_url: str,
+        token: SecretStr | None,
+        token_source: str,
+        timeout: float,
+        service: str,
+        token_hint: str,
+    ) -> ClientSettings:
+        resilience = options.resilience
+        breaker = resilience.circuit_breaker
+        return cls(
+            base_url=str(base_url),
+            token=token,
+            token_source=token_source,
+            timeout=timeout,
+            retry=RetryPolicy(
+                max_retries=resilience.max_retries,
+                base_delay=resilience.base_delay_seconds,
+                max_delay=resilience.max_delay_seconds,
+                max_retry_after=resilience.max_retry_after_seconds,
+            ),
+            breaker_threshold=breaker.failure_threshold if breaker.enabled else None,
+            breaker_reset_seconds=breaker.reset_seconds,
+            requests_per_second=resilience.rate_limit.requests_per_second,
+            max_concurrency=resilience.rate_limit.max_concurrency,
+            backend=options.http_backend,
+            cache_directory=str(options.cache.directory) if options.cache.enabled else None,
+            cache_ttl_seconds=float(options.cache.ttl_seconds),
+            service=service,
+            token_hint=token_hint,
+        )
