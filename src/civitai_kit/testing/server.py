@@ -1,0 +1,252 @@
+"""`FakeCivitai`: a real HTTP/1.1 server on loopback that answers like Civitai, for tests and the sandbox.
+
+    with FakeCivitai() as server:
+        @server.route("GET", "/api/v1/models/{id}")
+        def model(request: FakeRequest) -> FakeResponse:
+            return FakeResponse.json({"id": int(request.path_params["id"])})
+        ...  # point a client at server.url; assert on server.requests
+
+Routes are added by the area helpers (`install_rest_routes(server)`, ...) or by a test. Unknown paths get
+Civitai's HTML 404, a known path with the wrong method a JSON 405, and a crashing handler Civitai's 500
+body (the crash is kept in `server.errors`). `server.faults` injects failures before the routes run.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import threading
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+from civitai_kit.testing._wire import BadRequestError, BodyIteratorError, Connection, ConnectionWorkers
+from civitai_kit.testing.faults import Fault, FaultKind, FaultPlan
+from civitai_kit.testing.logs import ErrorLog, HandlerError, RequestLog
+from civitai_kit.testing.messages import FakeRequest, FakeResponse, Headers
+from civitai_kit.testing.pages import not_found_page
+from civitai_kit.testing.routing import Handler, RouteMatch, RouteTable
+
+_STOP_TIMEOUT_SECONDS = 5.0
+
+
+class FakeCivitai:
+    """A fake Civitai on `127.0.0.1` (or `::1`) and a free port, served from background threads."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._bind_host = host
+        self._bind_port = port
+        self._routes = RouteTable()
+        self.requests = RequestLog()
+        self.errors = ErrorLog()
+        self.faults = FaultPlan()
+        self._listener: socket.socket | None = None
+        self._wake_reader: socket.socket | None = None
+        self._wake_writer: socket.socket | None = None
+        self._accept_thread: threading.Thread | None = None
+        self._workers: ConnectionWorkers | None = None
+        self._stopping = threading.Event()
+        self._port = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Bind, listen and start serving in the background. Returns the server (so `s = FakeCivitai().start()`)."""
+        if self._listener is not None or self._stopping.is_set():
+            raise RuntimeError("FakeCivitai can be started once; create a new one")
+        family = socket.AF_INET6 if ":" in self._bind_host else socket.AF_INET
+        listener = socket.create_server((self._bind_host, self._bind_port), family=family, backlog=128)
+        listener.setblocking(False)
+        self._listener = listener
+        self._port = listener.getsockname()[1]
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._workers = ConnectionWorkers(self._serve_connection, name=f"fake-civitai-{self._port}")
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"fake-civitai-{self._port}-accept", daemon=True
+        )
+        self._accept_thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, cut open connections, join every thread. Safe to call twice."""
+        if self._listener is None or self._stopping.is_set():
+            return
+        self._stopping.set()
+        assert self._wake_writer is not None and self._accept_thread is not None and self._workers is not None
+        self._wake_writer.send(b"x")
+        self._accept_thread.join(_STOP_TIMEOUT_SECONDS)
+        stuck = self._workers.close(_STOP_TIMEOUT_SECONDS)
+        for sock in (self._listener, self._wake_reader, self._wake_writer):
+            if sock is not None:
+                sock.close()
+        if stuck:
+            names = ", ".join(thread.name for thread in stuck)
+            raise RuntimeError(f"FakeCivitai: handler threads still running after stop (blocked handler?): {names}")
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._listener is not None and not self._stopping.is_set()
+
+    # -- addresses -------------------------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return self._bind_host
+
+    @property
+    def port(self) -> int:
+        if not self._port:
+            raise RuntimeError("FakeCivitai is not started; use `with FakeCivitai() as server:` or start()")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. `http://127.0.0.1:54321` (no trailing slash)."""
+        return self.url_for_host(self._bind_host)
+
+    def url_for_host(self, host: str) -> str:
+        """This server's base URL under another name for the same address (e.g. `localhost`), so a test
+        can make a redirect cross hosts without leaving loopback."""
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}"
+
+    # -- routes ----------------------------------------------------------------------------------------
+
+    def add_route(self, method: str, pattern: str, handler: Handler) -> None:
+        """Serve `method pattern` with `handler`; re-adding the same pair replaces the handler."""
+        self._routes.add(method, pattern, handler)
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        """Decorator form of `add_route`."""
+
+        def register(handler: Handler) -> Handler:
+            self.add_route(method, pattern, handler)
+            return handler
+
+        return register
+
+    @property
+    def routes(self) -> list[str]:
+        """Registered path patterns, most specific first."""
+        return self._routes.patterns()
+
+    # -- serving ---------------------------------------------------------------------------------------
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None and self._wake_reader is not None and self._workers is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while True:
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake_reader:
+                        return
+                    self._accept_pending()
+
+    def _accept_pending(self) -> None:
+        assert self._listener is not None and self._workers is not None
+        while True:
+            try:
+                sock, address = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # e.g. EMFILE, or a connection aborted before accept: keep serving others
+                return
+            sock.setblocking(True)
+            self._workers.submit(sock, address)
+
+    def _serve_connection(self, sock: socket.socket, address: Any) -> None:
+        try:
+            Connection(sock, address, self._dispatch)
+        except OSError:
+            pass  # the client went away (or stop() shut the socket down)
+        except Exception as exc:  # a bug in the fake itself: keep it visible
+            self.errors.append(HandlerError(None, exc, traceback.format_exc()))
+
+    def _dispatch(self, connection: Connection) -> None:
+        try:
+            body = connection.read_body()
+        except BadRequestError as exc:
+            connection.close_connection = True
+            connection.send(FakeResponse.json({"error": str(exc)}, status=400))
+            return
+        path, _, query = connection.path.partition("?")
+        match = self._routes.lookup(connection.command, path)
+        request = FakeRequest(
+            method=connection.command,
+            path=path,
+            query_string=query,
+            headers=Headers(connection.headers.items()),
+            body=body,
+            path_params=match.params,
+            http_version=connection.request_version,
+        )
+        self.requests.append(request)
+        head = request.method == "HEAD"
+        fault = self.faults.take(request)
+        if fault is not None and self._apply_fault(fault, connection, head):
+            return
+        response = self._answer(request, match)
+        truncate_at = fault.n_bytes if fault is not None and fault.kind is FaultKind.TRUNCATE else None
+        try:
+            if truncate_at is not None and response.chunks is not None and response.content_length is None:
+                response = FakeResponse(response.status, response.headers, response.read_all())
+            connection.send(response, head=head, truncate_at=truncate_at)
+        except BodyIteratorError as exc:
+            cause = exc.__cause__ or exc
+            self.errors.append(HandlerError(request, cause, _format(cause)))
+        except Exception as exc:  # read_all() of a failing stream
+            connection.close_connection = True
+            self.errors.append(HandlerError(request, exc, _format(exc)))
+
+    def _apply_fault(self, fault: Fault, connection: Connection, head: bool) -> bool:
+        """Apply what happens before the route; True if the exchange is over."""
+        if fault.kind is FaultKind.RESET:
+            connection.reset()
+            return True
+        if fault.kind is FaultKind.RESPOND:
+            assert fault.response is not None
+            connection.send(fault.response, head=head)
+            return True
+        if fault.kind is FaultKind.DELAY and self._stopping.wait(fault.seconds):
+            connection.close_connection = True
+            return True
+        return False
+
+    def _answer(self, request: FakeRequest, match: RouteMatch) -> FakeResponse:
+        if match.handler is None:
+            if match.allowed:
+                allow = {"Allow": ", ".join(match.allowed)}
+                return FakeResponse.json({"error": "Method not allowed"}, status=405, headers=allow)
+            return not_found_page()
+        try:
+            return _as_response(match.handler(request))
+        except Exception as exc:
+            self.errors.append(HandlerError(request, exc, _format(exc)))
+            message = str(exc) or type(exc).__name__
+            return FakeResponse.json({"message": "An unexpected error occurred", "error": message}, status=500)
+
+    def __repr__(self) -> str:
+        state = self.url if self.running else "stopped" if self._stopping.is_set() else "not started"
+        return f"FakeCivitai({state}, {len(self._routes.patterns())} routes)"
+
+
+def _as_response(result: object) -> FakeResponse:
+    if isinstance(result, FakeResponse):
+        return result
+    if isinstance(result, dict | list):
+        return FakeResponse.json(result)
+    raise TypeError(f"route handler must return a FakeResponse (or a dict/list for JSON), got {result!r}")
+
+
+def _format(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(exc))
