@@ -83,7 +83,7 @@ class HttpCore:
 
     def build(self, request: ApiRequest) -> httpx.Request:
         url = self.settings.url(request.path)
-        headers = dict(request.headers)
+        headers = {"User-Agent": self.settings.user_agent, "Accept": "application/json", **dict(request.headers)}
         if request.auth and self.settings.token is not None and self._same_host(url):
             headers["Authorization"] = f"Bearer {self.settings.token.get_secret_value()}"
         if request.idempotency_key is not None:
