@@ -52,7 +52,11 @@ def _map(status: int, body: object, headers: dict[str, str] | None = None):
         ),
         (
             403,
-            {"error": "Early Access", "deadline": "2025-01-01T00:00:00.000Z", "message": "This asset is in Early Access."},
+            {
+                "error": "Early Access",
+                "deadline": "2025-01-01T00:00:00.000Z",
+                "message": "This asset is in Early Access.",
+            },
             ErrorCode.FORBIDDEN,
             "This asset is in Early Access.",
         ),
