@@ -1,0 +1,1 @@
+"""The public REST API: clients, query builders, typed models and open enums."""
