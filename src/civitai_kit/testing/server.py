@@ -68,15 +68,16 @@ class FakeCivitai:
         self._accept_thread.start()
         return self
 
-    def stop(self) -> None:
-        """Stop accepting, cut open connections, join every thread. Safe to call twice."""
+    def stop(self, timeout: float = _STOP_TIMEOUT_SECONDS) -> None:
+        """Stop accepting, cut open connections, join every thread (RuntimeError if a handler is still
+        busy after `timeout` seconds). Safe to call twice."""
         if self._listener is None or self._stopping.is_set():
             return
         self._stopping.set()
         assert self._wake_writer is not None and self._accept_thread is not None and self._workers is not None
         self._wake_writer.send(b"x")
-        self._accept_thread.join(_STOP_TIMEOUT_SECONDS)
-        stuck = self._workers.close(_STOP_TIMEOUT_SECONDS)
+        self._accept_thread.join(timeout)
+        stuck = self._workers.close(timeout)
         for sock in (self._listener, self._wake_reader, self._wake_writer):
             if sock is not None:
                 sock.close()
@@ -85,7 +86,8 @@ class FakeCivitai:
             raise RuntimeError(f"FakeCivitai: handler threads still running after stop (blocked handler?): {names}")
 
     def __enter__(self) -> Self:
-        return self.start()
+        """Start (unless `start()` was already called) and stop on exit."""
+        return self if self.running else self.start()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
