@@ -9,6 +9,7 @@ import pickle
 import struct
 import zipfile
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def ebml(doctype: bytes) -> bytes:
     return b"\x1a\x45\xdf\xa3" + bytes([0x80 | len(element) + 4]) + b"\x42\x86\x81\x01" + element
 
 
-def safetensors(header: dict[str, object], data: bytes = b"\x00\x00\x80\x3f") -> bytes:
+def safetensors(header: Mapping[str, object], data: bytes = b"\x00\x00\x80\x3f") -> bytes:
     raw = json.dumps(header).encode()
     raw += b" " * (-len(raw) % 8)
     return struct.pack("<Q", len(raw)) + raw + data

@@ -32,6 +32,8 @@ from civitai_kit.tools.formats import safetensors_header_size
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
     from civitai_kit.core.models import FileHashes
     from civitai_kit.tools.hash_cache import HashCache
 
@@ -295,7 +297,7 @@ class MultiHasher:
         """Bytes hashed so far."""
         return self._size
 
-    def update(self, chunk: bytes | bytearray | memoryview) -> None:
+    def update(self, chunk: Buffer) -> None:
         """Hash the next ``chunk`` of the file."""
         if self._results is not None:
             raise RuntimeError("MultiHasher.update() called after finalize()")
