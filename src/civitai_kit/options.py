@@ -1,0 +1,584 @@
+"""``CivitaiApiOptions``: every setting of civitai-kit, validated once, with the origin of each value.
+
+Values are merged from these places, highest priority first (the .NET options pattern, plus the usual
+Python places for secrets):
+
+1. keyword arguments, and assignments made by a configuration callback;
+2. a configuration mapping given to :meth:`CivitaiApiOptions.from_section`;
+3. environment variables: ``CIVITAIAPI__APIKEY``, ``CivitaiApi__Sdk__ApiToken``, ``CIVITAIAPI__API_KEY``
+   (``__`` or ``:`` nest, any case, underscores ignored), then the flat ``CIVITAI_API_KEY``,
+   ``CIVITAI_API_TOKEN`` and ``CIVITAI_TOKEN``;
+4. ``.env`` in the config directory (never overrides a real environment variable);
+5. a secrets directory, one file per key (``$CIVITAI_SECRETS_DIR``, default ``/run/secrets``);
+6. user secrets, a per-user JSON file (``civitai secrets set CivitaiApi:ApiKey ...``; see
+   :class:`UserSecrets`);
+7. ``appsettings.{Environment}.json`` then ``appsettings.json`` in the config directory, section
+   ``CivitaiApi``;
+8. defaults.
+
+The config directory is ``$CIVITAI_CONFIG_DIR`` (default: the working directory) and the environment is
+``$CIVITAI_ENVIRONMENT`` or ``$DOTNET_ENVIRONMENT`` (default ``Production``). :func:`config_sources`
+changes them for a block of code; :meth:`CivitaiApiOptions.isolated` reads nothing but its arguments.
+
+A bad value fails at load (or assignment) with one :class:`~civitai_kit.result.ConfigurationError` naming
+the key, where it came from and the rule. Keys are ``SecretStr``: ``repr``, ``str``, dumps, logs and
+errors never show them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Self
+from urllib.parse import urlsplit, urlunsplit
+
+import platformdirs
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic.config import ExtraValues
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from civitai_kit._config.binder import leaf_paths, resolve
+from civitai_kit._config.context import APP_NAME, SourcePlan, config_sources, current_plan
+from civitai_kit._config.errors import CrossFieldError, Problem, configuration_error, problems_from
+from civitai_kit._config.keys import DEFAULT_SECTION, dotnet_key, section_path, strip_prefix
+from civitai_kit._config.sources import (
+    ARGUMENT,
+    arguments_layer,
+    build_sources,
+    explicit_mapping,
+    loading,
+    mapping_layer,
+)
+from civitai_kit._config.user_secrets import UserSecrets
+from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools.path_patterns import PatternKind, validate_pattern
+
+__all__ = [
+    "ASSIGNMENT",
+    "DEFAULT_SECTION",
+    "CacheOptions",
+    "CircuitBreakerOptions",
+    "CivitaiApiOptions",
+    "DownloadOptions",
+    "HashAlgorithm",
+    "ImageDownloadOptions",
+    "ModelDownloadOptions",
+    "OptionValue",
+    "RateLimitOptions",
+    "ResilienceOptions",
+    "SdkOptions",
+    "UserSecrets",
+    "config_sources",
+]
+
+ASSIGNMENT = "assignment"
+"""The origin of a value set on an options object after it was built (e.g. by a configure callback)."""
+
+DEFAULT = "default"
+NOT_SET = "(not set)"
+MASK = "**********"
+
+
+# ------------------------------------------------------------------------------------------ field rules
+
+
+def _clean_key(value: object) -> SecretStr | None:
+    """Trim a key; refuse one with inner whitespace or control characters, without ever echoing it."""
+    if value is None:
+        return None
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not isinstance(raw, str):
+        raise ValueError("must be text")
+    raw = raw.strip()
+    if not raw:
+        return None
+    if any(char.isspace() or not char.isprintable() for char in raw):
+        raise ValueError(
+            "must not contain spaces, line breaks or control characters; check for a copy-and-paste mistake"
+        )
+    if not raw.isascii():
+        raise ValueError("must contain only ASCII characters (it is sent in an HTTP header)")
+    return SecretStr(raw)
+
+
+def _clean_base_url(value: str) -> str:
+    """An absolute http(s) URL without trailing slashes; a path prefix (a proxy's) is kept."""
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or any(c.isspace() for c in url):
+        raise ValueError("must be an absolute http:// or https:// URL such as https://civitai.com")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password (set ApiKey for credentials)")
+    if parts.query or parts.fragment:
+        raise ValueError("must not contain a query string or fragment")
+    try:
+        parts.port  # noqa: B018 - raises for a malformed port
+    except ValueError:
+        raise ValueError("must have a valid port number") from None
+    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _clean_api_version(value: str) -> str:
+    version = value.strip()
+    if not version:
+        raise ValueError("must not be blank")
+    if any(char.isspace() or char in "/?#" for char in version):
+        raise ValueError("must be a single path segment such as v1")
+    return version
+
+
+def _clean_directory(value: object) -> object:
+    """Expand ``~``; refuse blank or control-character paths (they only ever mean a mistake)."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
+    if isinstance(value, str | os.PathLike):
+        text = os.fspath(value)
+        if not isinstance(text, str):
+            raise ValueError("must be a path")
+        if any(not char.isprintable() for char in text):
+            raise ValueError("must not contain control characters")
+        return Path(text).expanduser()
+    return value
+
+
+def _lower_choice(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _pattern(kind: PatternKind) -> AfterValidator:
+    def check(pattern: str) -> str:
+        try:
+            validate_pattern(pattern, kind)
+        except ValueError as exc:
+            raise ValueError(f"must be a valid {kind} path pattern: {exc}") from None
+        return pattern
+
+    return AfterValidator(check)
+
+
+Key = Annotated[SecretStr | None, BeforeValidator(_clean_key)]
+BaseUrl = Annotated[str, AfterValidator(_clean_base_url)]
+Directory = Annotated[Path, BeforeValidator(_clean_directory)]
+
+
+def _data_dir(kind: str) -> Path:
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / kind
+
+
+def _cache_dir() -> Path:
+    return platformdirs.user_cache_path(APP_NAME, appauthor=False)
+
+
+# ------------------------------------------------------------------------------------------ sections
+
+
+class OptionValue(NamedTuple):
+    """One option as :meth:`CivitaiApiOptions.describe` reports it (keys masked)."""
+
+    key: str
+    value: str
+    source: str
+
+
+class _OptionsModel(BaseModel):
+    """Shared behaviour: assignment is validated and reported like a load, provenance is kept per
+    field, and equality compares values only (not where they came from)."""
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid", validate_default=True)
+
+    _location: ClassVar[tuple[str, ...]] = ()
+    """Where this section sits below the root (``("sdk",)``), for error messages."""
+
+    _origins: dict[str, str] = PrivateAttr(default_factory=dict)
+    _section: str = PrivateAttr(default=DEFAULT_SECTION)
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Built directly in code: what was passed is an argument. A load re-stamps this afterwards.
+        self._origins = {name: ARGUMENT for name in self.model_fields_set if not self._is_section(name)}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            super().__setattr__(name, value)
+            return
+        if name not in type(self).model_fields:
+            key = dotnet_key(self._section, (*self._location, name))
+            known = ", ".join(type(self).model_fields)
+            raise configuration_error([Problem(key, ASSIGNMENT, f"is not a known option (known: {known})")])
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+        else:
+            self._mark_assigned(name)
+            return
+        problems = problems_from(
+            errors,
+            model=type(self),
+            section=self._section,
+            prefix=self._location,
+            source_of=lambda _path: ASSIGNMENT,
+        )
+        raise configuration_error(problems)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, BaseModel)
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like every pydantic model
+
+    def _is_section(self, name: str) -> bool:
+        return isinstance(getattr(self, name, None), _OptionsModel)
+
+    def _mark_assigned(self, name: str) -> None:
+        value = getattr(self, name)
+        if isinstance(value, _OptionsModel):
+            value._adopt(
+                self._section, lambda section, field: ASSIGNMENT if field in section.model_fields_set else DEFAULT
+            )
+        else:
+            self._origins = {**self._origins, name: ASSIGNMENT}
+
+    def _adopt(self, section: str, origin: Any) -> None:
+        """Re-stamp this subtree: its section name and each leaf's origin (``origin(model, field)``)."""
+        self._section = section
+        origins: dict[str, str] = {}
+        for name in type(self).model_fields:
+            child = getattr(self, name)
+            if isinstance(child, _OptionsModel):
+                child._adopt(section, origin)
+            else:
+                origins[name] = origin(self, name)
+        self._origins = origins
+
+    def _origin(self, path: tuple[str, ...]) -> str:
+        target: _OptionsModel = self
+        for name in path[:-1]:
+            target = getattr(target, name)
+        return target._origins.get(path[-1], DEFAULT)
+
+
+class CircuitBreakerOptions(_OptionsModel):
+    """Stop calling a failing API for a while instead of hammering it."""
+
+    _location = ("resilience", "circuit_breaker")
+
+    enabled: bool = False
+    failure_threshold: int = Field(default=5, ge=1, le=1000)
+    """Consecutive failures that open the circuit."""
+    reset_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """How long the circuit stays open before one trial request."""
+
+
+class RateLimitOptions(_OptionsModel):
+    """Client-side pacing, so a batch job stays under Civitai's limits."""
+
+    _location = ("resilience", "rate_limit")
+
+    requests_per_second: float | None = Field(default=None, gt=0, le=1000)
+    """None: no pacing."""
+    max_concurrency: int = Field(default=8, ge=1, le=256)
+
+
+class ResilienceOptions(_OptionsModel):
+    """Retries with exponential backoff (honouring ``Retry-After``), circuit breaker, rate limit."""
+
+    _location = ("resilience",)
+
+    max_retries: int = Field(default=3, ge=0, le=10)
+    base_delay_seconds: float = Field(default=0.5, ge=0, le=60)
+    max_delay_seconds: float = Field(default=30.0, ge=0, le=600)
+    max_retry_after_seconds: float = Field(default=120.0, ge=0, le=3600)
+    """A longer ``Retry-After`` fails fast with the wait in the error instead of sleeping."""
+    circuit_breaker: CircuitBreakerOptions = Field(default_factory=CircuitBreakerOptions)
+    rate_limit: RateLimitOptions = Field(default_factory=RateLimitOptions)
+
+    @model_validator(mode="after")
+    def _delays_in_order(self) -> Self:
+        if self.max_delay_seconds < self.base_delay_seconds:
+            raise CrossFieldError(
+                f"must have MaxDelaySeconds ({self.max_delay_seconds:g}) at least BaseDelaySeconds "
+                f"({self.base_delay_seconds:g})",
+                "base_delay_seconds",
+                "max_delay_seconds",
+            )
+        return self
+
+
+class SdkOptions(_OptionsModel):
+    """The Generator (orchestration) API."""
+
+    _location = ("sdk",)
+
+    base_url: BaseUrl = "https://orchestration.civitai.com"
+    api_token: Key = None
+    """Falls back to ``ApiKey`` when unset (see :meth:`CivitaiApiOptions.sdk_token`)."""
+    timeout_seconds: int = Field(default=600, ge=1, le=1800)
+    """Long, because generation calls may wait server-side for minutes."""
+
+
+class ModelDownloadOptions(_OptionsModel):
+    """Where and how model files are downloaded."""
+
+    _location = ("downloads", "models")
+
+    base_directory: Directory = Field(default_factory=lambda: _data_dir("models"))
+    path_pattern: Annotated[str, _pattern("model")] = "{ModelType}/{ModelName}/{FileName}"
+    overwrite_existing: bool = False
+    verify_hash: bool = True
+    hash_algorithm: HashAlgorithm = HashAlgorithm.SHA256
+
+
+class ImageDownloadOptions(_OptionsModel):
+    """Where and how images are downloaded."""
+
+    _location = ("downloads", "images")
+
+    base_directory: Directory = Field(default_factory=lambda: _data_dir("images"))
+    path_pattern: Annotated[str, _pattern("image")] = "{Id}.{Extension}"
+    overwrite_existing: bool = False
+
+
+class DownloadOptions(_OptionsModel):
+    """Downloads of model files and images."""
+
+    _location = ("downloads",)
+
+    models: ModelDownloadOptions = Field(default_factory=ModelDownloadOptions)
+    images: ImageDownloadOptions = Field(default_factory=ImageDownloadOptions)
+    max_concurrency: int = Field(default=4, ge=1, le=64)
+
+
+class CacheOptions(_OptionsModel):
+    """An HTTP response cache on disk (the ``cache`` extra)."""
+
+    _location = ("cache",)
+
+    enabled: bool = False
+    directory: Directory = Field(default_factory=_cache_dir)
+    ttl_seconds: int = Field(default=300, ge=1, le=30 * 24 * 3600)
+
+
+# ------------------------------------------------------------------------------------------ the options
+
+
+class CivitaiApiOptions(_OptionsModel, BaseSettings):
+    """Everything civitai-kit can be configured with. See the module docstring for where values come
+    from; ``source_of`` says where each one did."""
+
+    model_config = SettingsConfigDict(validate_assignment=True, extra="forbid", validate_default=True)
+
+    base_url: BaseUrl = "https://civitai.com"
+    api_version: Annotated[str, AfterValidator(_clean_api_version)] = "v1"
+    api_key: Key = None
+    """Optional for the public REST API; also the SDK token unless ``sdk.api_token`` is set."""
+    timeout_seconds: int = Field(default=30, ge=1, le=300)
+    strict_json_parsing: bool = False
+    """True: unknown fields in API responses are an error instead of being kept in ``model_extra``."""
+    http_backend: Annotated[Literal["httpx", "aiohttp"], BeforeValidator(_lower_choice)] = "httpx"
+    resilience: ResilienceOptions = Field(default_factory=ResilienceOptions)
+    sdk: SdkOptions = Field(default_factory=SdkOptions)
+    downloads: DownloadOptions = Field(default_factory=DownloadOptions)
+    cache: CacheOptions = Field(default_factory=CacheOptions)
+
+    _plan: SourcePlan | None = PrivateAttr(default=None)
+
+    def __init__(self, **values: Any) -> None:
+        plan = current_plan()
+        arguments = arguments_layer(type(self), values, plan.section)
+        errors: list[ErrorDetails] = []
+        with loading(plan, arguments) as load:
+            try:
+                super().__init__()
+            except ValidationError as exc:
+                errors = exc.errors(include_url=False)
+        if errors:
+            # raised outside the except block: the ValidationError (which echoes raw input) is not chained
+            origins = load.origins()
+            problems = problems_from(
+                errors,
+                model=type(self),
+                section=plan.section,
+                source_of=lambda path: _origin_of(origins, path),
+            )
+            raise configuration_error(problems)
+        self._plan = plan
+        origins = load.origins()
+        self._adopt(plan.section, lambda section, name: origins.get(_dotted(self, section, name), DEFAULT))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return build_sources(settings_cls)
+
+    # -------------------------------------------------------------------------------- constructors
+
+    @classmethod
+    def load(
+        cls,
+        config_dir: str | os.PathLike[str] | None = None,
+        environment: str | None = None,
+        *,
+        section: str | None = None,
+        **overrides: Any,
+    ) -> Self:
+        """Load from every source, reading configuration files from ``config_dir`` for ``environment``
+        (defaults: ``$CIVITAI_CONFIG_DIR`` or the working directory; ``$CIVITAI_ENVIRONMENT`` or
+        ``Production``); ``overrides`` rank highest."""
+        with config_sources(config_dir=config_dir, environment=environment, section=section):
+            return cls(**overrides)
+
+    @classmethod
+    def isolated(cls, **values: Any) -> Self:
+        """Options from ``values`` and defaults only: no environment, ``.env``, secrets or files. For tests
+        and for hosts that pass every setting explicitly."""
+        with config_sources(isolated=True):
+            return cls(**values)
+
+    @classmethod
+    def from_section(
+        cls, configuration: Mapping[str, Any] | None, section: str = DEFAULT_SECTION, **overrides: Any
+    ) -> Self:
+        """Bind a configuration mapping the .NET way (``{"CivitaiApi": {"ApiKey": ...}}``, or the section
+        itself; keys in any case). Its values rank like arguments, above the environment; ``overrides``
+        rank above it."""
+        section_path(section)
+        layer = mapping_layer(cls, configuration or {}, section)
+        with config_sources(section=section), explicit_mapping(layer):
+            return cls(**overrides)
+
+    @classmethod
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: ExtraValues | None = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Like constructing with ``**obj``; errors are :class:`ConfigurationError`, never a pydantic
+        error that echoes the input (and with it, a key)."""
+        if isinstance(obj, Mapping):
+            return cls(**obj)
+        return super().model_validate(
+            obj,
+            strict=strict,
+            extra=extra,
+            from_attributes=from_attributes,
+            context=context,
+            by_alias=by_alias,
+            by_name=by_name,
+        )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; ``update`` values are validated (pydantic's own ``model_copy`` skips validation)."""
+        copy = super().model_copy(deep=deep)
+        for name, value in (update or {}).items():
+            setattr(copy, name, value)
+        return copy
+
+    # -------------------------------------------------------------------------------- provenance
+
+    def source_of(self, key: str) -> str:
+        """Where the value of ``key`` came from, for people: ``"environment variable CIVITAI_API_KEY"``,
+        ``"appsettings.json (/srv/app/appsettings.json)"``, ``"argument"``, ``"default"``...
+
+        ``key`` is a field path (``"sdk.api_token"``) or a configuration key (``"Sdk:ApiToken"``,
+        ``"CivitaiApi:Sdk:ApiToken"``).
+        """
+        return self._origin(self._field_path(key))
+
+    def sdk_token(self) -> SecretStr | None:
+        """The Generator API token: ``sdk.api_token``, else ``api_key``."""
+        return self.sdk.api_token if self.sdk.api_token is not None else self.api_key
+
+    def sdk_token_source(self) -> str:
+        """Where :meth:`sdk_token` came from (``"not configured"`` when there is none)."""
+        if self.sdk.api_token is not None:
+            return self.source_of("sdk.api_token")
+        if self.api_key is not None:
+            return f"{self.source_of('api_key')} (ApiKey, used as the SDK token)"
+        return "not configured"
+
+    def describe(self) -> list[OptionValue]:
+        """Every option with its value (keys masked) and origin, for ``civitai config show``."""
+        rows = []
+        for path in leaf_paths(type(self)):
+            value: Any = self
+            for name in path:
+                value = getattr(value, name)
+            rows.append(OptionValue(dotnet_key(self._section, path), _display(value), self._origin(path)))
+        return rows
+
+    @property
+    def sources(self) -> SourcePlan | None:
+        """The places this object was loaded from (config dir, environment, files); None if it was
+        not built by loading (e.g. ``model_construct``)."""
+        return self._plan
+
+    def _field_path(self, key: str) -> tuple[str, ...]:
+        segments = tuple(part for part in key.replace(".", ":").split(":"))
+        segments = strip_prefix(segments, section_path(self._section)) or segments
+        path = resolve(type(self), segments)
+        if path is None or _is_section_path(path):
+            keys = ", ".join(".".join(p) for p in leaf_paths(type(self)))
+            raise ValueError(f"source_of: {key!r} is not an option; options are: {keys}")
+        return path
+
+
+def _is_section_path(path: tuple[str, ...]) -> bool:
+    model: type[BaseModel] = CivitaiApiOptions
+    for name in path:
+        annotation = model.model_fields[name].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return False
+        model = annotation
+    return True
+
+
+def _dotted(root: CivitaiApiOptions, section: _OptionsModel, name: str) -> str:
+    """The dotted path of ``section.name`` below ``root``."""
+    return ".".join((*section._location, name)) if section is not root else name
+
+
+def _origin_of(origins: Mapping[str, str], path: tuple[str, ...]) -> str:
+    """The origin of a field, or of every set field below a section, for an error message."""
+    dotted = ".".join(path)
+    if dotted in origins:
+        return origins[dotted]
+    below = sorted({origin for key, origin in origins.items() if key.startswith(dotted + ".") or not dotted})
+    return "; ".join(below) if below else DEFAULT
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return NOT_SET
+    if isinstance(value, SecretStr):
+        return MASK
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
