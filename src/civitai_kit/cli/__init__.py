@@ -1,0 +1,22 @@
+"""The ``civitai`` command: a thin shell over the library (flags → options → library call → output).
+
+Typer and rich come with the ``cli`` extra; :func:`main` says so instead of failing with an import error.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+
+def main() -> None:
+    """Entry point of the ``civitai`` console script."""
+    try:
+        from civitai_kit.cli.app import app
+    except ModuleNotFoundError as exc:
+        if exc.name in {"typer", "rich"}:
+            sys.stderr.write("civitai: the command line needs the cli extra: pip install 'civitai-kit[cli]'\n")
+            raise SystemExit(2) from None
+        raise
+    app(prog_name="civitai")

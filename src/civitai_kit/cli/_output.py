@@ -1,0 +1,200 @@
+"""Where the command's output goes: results on stdout (a rich table or JSON), everything else on stderr.
+
+Progress bars appear only on an interactive stderr, and every known secret is masked on both streams as a
+last line of defence (the library never prints a key; this makes sure a stray one still would not show).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+import typer
+from pydantic import BaseModel, SecretStr
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from civitai_kit.result import Error, Failure, Result, Success
+
+MASK = "***"
+_MIN_SECRET_LENGTH = 4
+_PIPE_WIDTH = 1000
+
+
+class RedactingStream:
+    """A text stream that replaces each registered secret with ``***`` before writing."""
+
+    def __init__(self, stream: TextIO, secrets: set[str]) -> None:
+        self._stream = stream
+        self._secrets = secrets
+
+    def write(self, text: str) -> int:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON data for ``--json``: pydantic models in their wire shape, secrets masked."""
+    if isinstance(value, BaseModel):
+        return to_jsonable(value.model_dump(mode="json", by_alias=True, exclude_none=True))
+    if isinstance(value, SecretStr):
+        return MASK
+    if isinstance(value, dict):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, Enum):
+        return to_jsonable(value.value)
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+class Output:
+    """The two output streams of one invocation, and how results and failures are shown on them."""
+
+    def __init__(self, *, json_mode: bool = False, quiet: bool = False, progress: bool = True) -> None:
+        self.json_mode = json_mode
+        self.quiet = quiet
+        self._secrets: set[str] = set()
+        self._stdout = RedactingStream(sys.stdout, self._secrets)
+        self._stderr = RedactingStream(sys.stderr, self._secrets)
+        # Piped output is not cut to 80 columns: tables keep one row per line for grep and friends.
+        width = None if self._stdout.isatty() else _PIPE_WIDTH
+        self.out = Console(file=self._stdout, soft_wrap=True, highlight=False, width=width)  # type: ignore[arg-type]
+        self.err = Console(file=self._stderr, highlight=False)  # type: ignore[arg-type]
+        self.show_progress = progress and not quiet and self._stderr.isatty()
+
+    def add_secret(self, value: str | SecretStr | None) -> None:
+        """Mask ``value`` wherever it would appear in this command's output."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value and len(value) >= _MIN_SECRET_LENGTH:
+            self._secrets.add(value)
+
+    # -- results -------------------------------------------------------------------------------------
+
+    def emit(self, data: Any, render: Callable[[Console], None]) -> None:
+        """Print a result: ``data`` as JSON with ``--json``, otherwise through ``render`` (human form)."""
+        if self.json_mode:
+            self.write_json(data)
+        else:
+            render(self.out)
+
+    def write_json(self, data: Any) -> None:
+        self._stdout.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+        self._stdout.flush()
+
+    def line(self, text: str) -> None:
+        """One plain line on stdout (no markup, no wrapping)."""
+        self._stdout.write(text + "\n")
+        self._stdout.flush()
+
+    def info(self, message: str) -> None:
+        """A human note on stderr (hidden by ``--quiet``); rich markup allowed."""
+        if not self.quiet:
+            self.err.print(message)
+
+    def warn(self, message: str) -> None:
+        """A warning on stderr, shown even with ``--quiet``."""
+        self.err.print(f"[yellow]warning:[/] {message}")
+
+    # -- failures ------------------------------------------------------------------------------------
+
+    def fail(self, error: Error | str, *, exit_code: int = 1) -> NoReturn:
+        """One line naming what went wrong, then exit (1: API or I/O failure, 2: usage)."""
+        text = str(error) if isinstance(error, Error) else error
+        first_line = " ".join(text.split())
+        self.err.print(f"[red]error:[/] {first_line}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(exit_code)
+
+    def unwrap(self, result: Result[Any]) -> Any:
+        """The value of a ``Success``; for a ``Failure``, its one-line reason and exit code 1."""
+        match result:
+            case Success(value):
+                return value
+            case Failure(error):
+                self.fail(error)
+        raise AssertionError("unreachable")
+
+    # -- progress ------------------------------------------------------------------------------------
+
+    def progress(self, *, transfer: bool = False) -> Progress:
+        """A progress display on stderr; disabled (draws nothing) unless stderr is an interactive terminal."""
+        columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
+        if transfer:
+            columns += [DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn()]
+        else:
+            columns += [MofNCompleteColumn(), TimeRemainingColumn()]
+        return Progress(*columns, console=self.err, transient=True, disable=not self.show_progress)
+
+
+def table(*columns: str, title: str | None = None) -> Table:
+    """A results table with our look; long cells fold instead of being cut off."""
+    result = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        result.add_column(column, overflow="fold")
+    return result
+
+
+def cell(value: Any) -> str:
+    """A table cell: empty for ``None``, ``, ``-joined for sequences, ``str`` otherwise."""
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(item) for item in value)
+    return str(value)
+
+
+def human_size(size_bytes: float | None) -> str:
+    if size_bytes is None:
+        return ""
+    size = float(size_bytes)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(size) < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def print_rows(console: Console, rows: Iterable[tuple[str, Any]]) -> None:
+    """A two-column ``name  value`` listing for a single object."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    for name, value in rows:
+        grid.add_row(name, cell(value))
+    console.print(grid)
