@@ -154,3 +154,17 @@ def test_non_byte_buffers_are_hashed_as_their_raw_bytes() -> None:
 )
 def test_normalize_hash(raw: str, normalized: str) -> None:
     assert normalize_hash(raw) == normalized
+
+
+def test_importing_the_tools_package_needs_no_optional_dependency() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, civitai_kit.tools as t\n"
+        "from civitai_kit.tools import HashAlgorithm, hash_file, MultiHasher, detect_format, FileHashingService\n"
+        "MultiHasher('sha256').update(b'x')\n"
+        "assert 'blake3' not in sys.modules and 'html_to_markdown' not in sys.modules, sorted(sys.modules)\n"
+        "assert all(hasattr(t, name) for name in t.__all__)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

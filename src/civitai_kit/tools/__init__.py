@@ -15,11 +15,14 @@ if TYPE_CHECKING:
     from civitai_kit.tools.formats import FileFormat, detect_format, fix_extension
     from civitai_kit.tools.hash_cache import HashCache
     from civitai_kit.tools.hashing import (
+        CIVITAI_ALGORITHMS,
         AsyncFileHashingService,
         FileHashingService,
         HashVerification,
         MultiHasher,
         hash_file,
+        hash_stream,
+        normalize_hash,
         read_embedded_hash,
     )
     from civitai_kit.tools.html import html_to_markdown, html_to_plain_text
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     "MultiHasher": "civitai_kit.tools.hashing",
     "hash_file": "civitai_kit.tools.hashing",
+    "hash_stream": "civitai_kit.tools.hashing",
+    "normalize_hash": "civitai_kit.tools.hashing",
+    "CIVITAI_ALGORITHMS": "civitai_kit.tools.hashing",
     "read_embedded_hash": "civitai_kit.tools.hashing",
     "FileHashingService": "civitai_kit.tools.hashing",
     "AsyncFileHashingService": "civitai_kit.tools.hashing",
@@ -41,6 +47,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "CIVITAI_ALGORITHMS",
     "AsyncFileHashingService",
     "FileFormat",
     "FileHashingService",
@@ -51,8 +58,10 @@ __all__ = [
     "detect_format",
     "fix_extension",
     "hash_file",
+    "hash_stream",
     "html_to_markdown",
     "html_to_plain_text",
+    "normalize_hash",
     "read_embedded_hash",
 ]
 
