@@ -1,83 +1,139 @@
-"""The HTTP/1.1 wire layer of the fake server: one `Connection` per accepted socket (keep-alive), and the
-worker threads that serve them.
+"""The HTTP/1.1 wire layer of the fake server: one `Connection` per accepted socket, serving its requests
+one after another (keep-alive) and handing each to the server's dispatch function.
 
-Parsing of the request line and headers is the stdlib's (`BaseHTTPRequestHandler`); writing is ours, so a
-response goes out in as few `send` calls as possible and faults can cut it wherever they like.
+Parsing and writing are done here rather than by `http.server.BaseHTTPRequestHandler`: its email-based
+header parser cost more than everything else per request, and writing ourselves lets a response leave in
+one `send` and lets faults cut it (or the connection) exactly where they want.
 """
 
 from __future__ import annotations
 
-import queue
+import email.utils
 import socket
 import struct
-import threading
+import time
 from collections.abc import Callable, Generator, Iterable
 from contextlib import suppress
-from http.server import BaseHTTPRequestHandler
-from typing import Any
+from dataclasses import dataclass
+from http import HTTPStatus
 
-from civitai_kit.testing.messages import FakeResponse
+from civitai_kit.testing.messages import FakeResponse, Headers
 
 _MAX_LINE = 65536
+_MAX_HEADERS = 100
 _NO_BODY_STATUSES = frozenset({204, 304})
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+_BLANK = (b"\r\n", b"\n")
 
 
 class BadRequestError(Exception):
-    """The request's framing is broken (bad Content-Length or chunk size): answer 400 and close."""
+    """The request's framing is broken: answer `status` and close the connection."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class BodyIteratorError(Exception):
     """A streamed response body raised while being sent; the cause is the handler's exception."""
 
 
-class Connection(BaseHTTPRequestHandler):
-    """Serves the requests of one keep-alive connection, handing each to `dispatch`."""
+@dataclass(frozen=True, slots=True)
+class RequestHead:
+    method: str
+    target: str
+    version: str
+    headers: Headers
 
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    timeout = None  # idle keep-alive connections wait; stopping the server shuts their sockets down
 
-    def __init__(self, sock: socket.socket, address: Any, dispatch: Callable[[Connection], None]) -> None:
-        # Not BaseRequestHandler.__init__: it wants a socketserver; we only need the socket.
-        self.request = sock
-        self.client_address = address
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The `Date` header value, formatted at most once a second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, email.utils.formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
+class Connection:
+    """One client connection. `serve()` runs until the client closes, a response closes, or stop()."""
+
+    def __init__(self, sock: socket.socket, dispatch: Callable[[Connection, RequestHead], None]) -> None:
+        self.sock = sock
+        self.rfile = sock.makefile("rb")
+        self.close_connection = False
+        self.version = "HTTP/1.1"
         self._dispatch = dispatch
-        self.setup()
+        self._expects_continue = False
+
+    def serve(self) -> None:
+        with suppress(OSError):  # the client went away, or stop() shut the socket down
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            self.handle()
+            while not self.close_connection:
+                try:
+                    head = self._read_head()
+                except BadRequestError as exc:
+                    self.close_connection = True
+                    self.send(FakeResponse.text(str(exc), status=exc.status))
+                    return
+                if head is None:
+                    return
+                self._dispatch(self, head)
         finally:
-            self.finish()
+            self.rfile.close()
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: a test server must not write to stderr for every request."""
+    def _read_head(self) -> RequestHead | None:
+        line = self.rfile.readline(_MAX_LINE + 1)
+        while line in _BLANK:  # tolerate stray CRLFs between requests
+            line = self.rfile.readline(_MAX_LINE + 1)
+        if not line:
+            return None
+        if len(line) > _MAX_LINE:
+            raise BadRequestError("request line too long", 414)
+        parts = line.decode("latin-1").split()
+        if len(parts) != 3:
+            raise BadRequestError(f"malformed request line {line[:100]!r}")
+        method, target, version = parts
+        if version not in ("HTTP/1.1", "HTTP/1.0"):
+            raise BadRequestError(f"unsupported version {version[:20]!r}", 505)
+        self.version = version
+        headers = Headers(self._read_header_lines())
+        tokens = headers.get("connection", "").lower()
+        self.close_connection = "close" in tokens if version == "HTTP/1.1" else "keep-alive" not in tokens
+        self._expects_continue = version == "HTTP/1.1" and headers.get("expect", "").lower() == "100-continue"
+        return RequestHead(method, target, version, headers)
 
-    def handle_one_request(self) -> None:
-        try:
-            self.raw_requestline = self.rfile.readline(_MAX_LINE + 1)
-        except OSError:  # reset by the client, or shut down by stop()
-            self.close_connection = True
-            return
-        if len(self.raw_requestline) > _MAX_LINE:
-            self.requestline, self.request_version, self.command = "", "HTTP/1.1", ""
-            self.send_error(414)
-            self.close_connection = True
-            return
-        if not self.raw_requestline:
-            self.close_connection = True
-            return
-        if not self.parse_request():  # it has already answered 400/505
-            return
-        self._dispatch(self)
+    def _read_header_lines(self) -> list[tuple[str, str]]:
+        pairs: list[tuple[str, str]] = []
+        while True:
+            line = self.rfile.readline(_MAX_LINE + 1)
+            if line in _BLANK:
+                return pairs
+            if not line:
+                raise BadRequestError("connection closed inside the request headers")
+            if len(line) > _MAX_LINE or len(pairs) >= _MAX_HEADERS:
+                raise BadRequestError("request headers too large", 431)
+            name, colon, value = line.decode("latin-1").partition(":")
+            if not colon or not name or name != name.strip():
+                raise BadRequestError(f"malformed header line {line[:100]!r}")
+            pairs.append((name, value.strip()))
 
-    def read_body(self) -> bytes:
-        """The request body, de-chunked if needed. Raises BadRequestError on broken framing."""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+    def read_body(self, head: RequestHead) -> bytes:
+        """The request body, de-chunked if needed (after a `100 Continue` if the client asked for one)."""
+        if self._expects_continue:
+            self._expects_continue = False
+            self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if "chunked" in head.headers.get("transfer-encoding", "").lower():
             return self._read_chunked()
-        length = self.headers.get("Content-Length")
+        length = head.headers.get("content-length")
         if length is None:
             return b""
-        if not length.strip().isdigit():
-            raise BadRequestError(f"invalid Content-Length {length!r}")
+        if not length.isdigit():
+            raise BadRequestError(f"invalid Content-Length {length[:40]!r}")
         body = self.rfile.read(int(length))
         if len(body) != int(length):
             raise BadRequestError("request body shorter than its Content-Length")
@@ -86,13 +142,13 @@ class Connection(BaseHTTPRequestHandler):
     def _read_chunked(self) -> bytes:
         parts: list[bytes] = []
         while True:
-            size_line = self.rfile.readline(_MAX_LINE + 1).split(b";", 1)[0].strip()
+            size_text = self.rfile.readline(_MAX_LINE + 1).split(b";", 1)[0].strip()
             try:
-                size = int(size_line, 16)
+                size = int(size_text, 16)
             except ValueError:
-                raise BadRequestError(f"invalid chunk size {size_line!r}") from None
+                raise BadRequestError(f"invalid chunk size {size_text[:40]!r}") from None
             if size == 0:
-                while self.rfile.readline(_MAX_LINE + 1) not in (b"\r\n", b"\n", b""):
+                while self.rfile.readline(_MAX_LINE + 1) not in (*_BLANK, b""):
                     pass  # trailers
                 return b"".join(parts)
             parts.append(self.rfile.read(size))
@@ -115,7 +171,7 @@ class Connection(BaseHTTPRequestHandler):
         elif response.content_length is not None:
             if not has_length:
                 headers.append(("Content-Length", str(response.content_length)))
-        elif self.request_version == "HTTP/1.0":
+        elif self.version == "HTTP/1.0":
             close = True  # no chunked encoding in 1.0: the end of the body is the end of the connection
         elif may_have_body:
             headers.append(("Transfer-Encoding", "chunked"))
@@ -123,24 +179,24 @@ class Connection(BaseHTTPRequestHandler):
         if truncate_at is not None:
             close = True
         if "date" not in given:
-            headers.append(("Date", self.date_time_string()))
+            headers.append(("Date", _http_date()))
         if close and "connection" not in given:
             headers.append(("Connection", "close"))
-        elif not close and self.request_version == "HTTP/1.0":
+        elif not close and self.version == "HTTP/1.0":
             headers.append(("Connection", "keep-alive"))
         self.close_connection = close
 
-        reason = self.responses.get(status, ("Unknown Status",))[0]
+        reason = _REASONS.get(status, "Unknown Status")
         lines = [f"HTTP/1.1 {status} {reason}\r\n", *(f"{k}: {v}\r\n" for k, v in headers), "\r\n"]
         head_bytes = "".join(lines).encode("latin-1")
         if head or not may_have_body:
             _close_iterable(response.chunks)
-            self.wfile.write(head_bytes)
+            self.sock.sendall(head_bytes)
         elif response.chunks is None:
             body = response.content if truncate_at is None else response.content[:truncate_at]
-            self.wfile.write(head_bytes + body)
+            self.sock.sendall(head_bytes + body)
         else:
-            self.wfile.write(head_bytes)
+            self.sock.sendall(head_bytes)
             self._send_chunks(response.chunks, chunked, truncate_at)
 
     def _send_chunks(self, chunks: Iterable[bytes], chunked: bool, budget: int | None) -> None:
@@ -151,23 +207,21 @@ class Connection(BaseHTTPRequestHandler):
                     chunk = chunk[:budget]
                     budget -= len(chunk)
                 if chunk:
-                    self.wfile.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+                    self.sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
                 if budget == 0:
                     return
         finally:
             guarded.close()
         if chunked:
-            self.wfile.write(b"0\r\n\r\n")
+            self.sock.sendall(b"0\r\n\r\n")
 
     def reset(self) -> None:
         """Drop the connection with a TCP RST (SO_LINGER 0) and no response at all."""
         self.close_connection = True
         with suppress(OSError):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        # The socket only really closes once its file objects are closed too.
-        self.rfile.close()
-        self.wfile.close()
-        self.connection.close()
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.rfile.close()  # the socket only really closes once its file object is closed too
+        self.sock.close()
 
 
 def _guarded(chunks: Iterable[bytes], connection: Connection) -> Generator[bytes, None, None]:
@@ -192,65 +246,3 @@ def _close_iterable(chunks: object) -> None:
     if callable(close):
         with suppress(Exception):
             close()
-
-
-class ConnectionWorkers:
-    """Threads that serve accepted connections. An idle thread is reused before a new one is started,
-    and `close()` shuts every open connection down so no thread outlives the server."""
-
-    def __init__(self, serve: Callable[[socket.socket, Any], None], name: str) -> None:
-        self._serve = serve
-        self._name = name
-        self._queue: queue.SimpleQueue[tuple[socket.socket, Any] | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._idle = 0
-        self._threads: list[threading.Thread] = []
-        self._open: set[socket.socket] = set()
-        self._closed = False
-
-    def submit(self, sock: socket.socket, address: Any) -> None:
-        with self._lock:
-            if self._closed:
-                sock.close()
-                return
-            self._open.add(sock)
-            if self._idle:
-                self._idle -= 1
-            else:
-                thread = threading.Thread(
-                    target=self._work, name=f"{self._name}-conn-{len(self._threads)}", daemon=True
-                )
-                self._threads.append(thread)
-                thread.start()
-        self._queue.put((sock, address))
-
-    def _work(self) -> None:
-        while (item := self._queue.get()) is not None:
-            sock, address = item
-            try:
-                self._serve(sock, address)
-            finally:
-                with suppress(OSError):
-                    sock.shutdown(socket.SHUT_WR)
-                sock.close()
-                with self._lock:
-                    self._open.discard(sock)
-                    self._idle += 1
-
-    def close(self, timeout: float) -> list[threading.Thread]:
-        """Stop serving; returns the threads that did not finish within `timeout` seconds."""
-        with self._lock:
-            self._closed = True
-            open_sockets, threads = list(self._open), list(self._threads)
-        for sock in open_sockets:
-            with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        for _ in threads:
-            self._queue.put(None)
-        for thread in threads:
-            thread.join(timeout)
-        return [thread for thread in threads if thread.is_alive()]
-
-    @property
-    def thread_count(self) -> int:
-        return len(self._threads)

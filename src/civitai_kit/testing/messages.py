@@ -10,11 +10,12 @@ import json as _json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar, overload
 from urllib.parse import parse_qsl, urlsplit
 
 HeadersLike: TypeAlias = "Mapping[str, str] | Iterable[tuple[str, str]] | None"
 
+_T = TypeVar("_T")
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 
 
@@ -28,20 +29,33 @@ class Headers(Mapping[str, str]):
     __slots__ = ("_index", "_items")
 
     def __init__(self, items: HeadersLike = None) -> None:
-        if items is None:
-            pairs: list[tuple[str, str]] = []
+        if not items:
+            pairs: tuple[tuple[str, str], ...] = ()
         elif isinstance(items, Mapping):
-            pairs = [(str(k), str(v)) for k, v in items.items()]
+            pairs = tuple((str(k), str(v)) for k, v in items.items())
         else:
-            pairs = [(str(k), str(v)) for k, v in items]
+            pairs = tuple((str(k), str(v)) for k, v in items)
         index: dict[str, list[str]] = {}
         for name, value in pairs:
-            index.setdefault(name.lower(), []).append(value)
-        self._items = tuple(pairs)
+            key = name.lower()
+            if key in index:
+                index[key].append(value)
+            else:
+                index[key] = [value]
+        self._items = pairs
         self._index = index
 
     def __getitem__(self, name: str) -> str:
         return self._index[name.lower()][0]
+
+    @overload
+    def get(self, name: str) -> str | None: ...
+    @overload
+    def get(self, name: str, default: _T) -> str | _T: ...
+    def get(self, name: str, default: object = None) -> object:
+        """First value of `name`, else `default` (without Mapping.get's KeyError round trip)."""
+        values = self._index.get(name.lower())
+        return default if values is None else values[0]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._index
@@ -145,24 +159,36 @@ def _content_type_with_charset(content_type: str) -> str:
     return content_type
 
 
-@dataclass(frozen=True, eq=False)
 class FakeResponse:
-    """What a route (or a fault) answers. Build one with the constructors, not the fields.
+    """What a route (or a fault) answers. The constructors (`FakeResponse.json(...)`, ...) are the
+    convenient way to build one.
 
     A response has either a complete `content` or, for `stream`, an iterable of `chunks` that the server
     sends as they are produced (chunked, or raw when `content_length` is known). `Content-Length` is
     added by the server unless the headers already carry one (which lets a route lie about it).
     """
 
-    status: int = 200
-    headers: Headers = field(default_factory=Headers)
-    content: builtins.bytes = b""
-    chunks: Iterable[builtins.bytes] | None = None
-    content_length: int | None = None
+    __slots__ = ("chunks", "content", "content_length", "headers", "status")
 
-    def __post_init__(self) -> None:
-        if not 100 <= self.status <= 599:
-            raise ValueError(f"status must be an HTTP status code (100-599), got {self.status!r}")
+    def __init__(
+        self,
+        status: int = 200,
+        headers: HeadersLike = None,
+        content: builtins.bytes = b"",
+        chunks: Iterable[builtins.bytes] | None = None,
+        content_length: int | None = None,
+    ) -> None:
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            raise ValueError(f"status must be an HTTP status code (100-599), got {status!r}")
+        self.status = status
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self.content = content
+        self.chunks = chunks
+        self.content_length = content_length
+
+    def __repr__(self) -> str:
+        kind = "stream" if self.chunks is not None else f"{len(self.content)} bytes"
+        return f"FakeResponse({self.status}, {self.headers.get('content-type')!r}, {kind})"
 
     @classmethod
     def json(cls, obj: Any, status: int = 200, headers: HeadersLike = None) -> FakeResponse:
@@ -229,4 +255,6 @@ class FakeResponse:
 
 
 def _headers(headers: HeadersLike, content_type: str) -> Headers:
+    if not headers:
+        return Headers((("Content-Type", content_type),))
     return Headers(headers).with_defaults([("Content-Type", content_type)])

@@ -59,7 +59,11 @@ class RoutePattern:
         found = self.regex.fullmatch(path)
         if found is None:
             return None
-        return {name: unquote(value) for name, value in found.groupdict().items()}
+        params = found.groupdict()
+        for name, value in params.items():
+            if "%" in value:
+                params[name] = unquote(value)
+        return params
 
 
 def _specificity(text: str) -> tuple[int, ...]:

@@ -21,10 +21,11 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
-from civitai_kit.testing._wire import BadRequestError, BodyIteratorError, Connection, ConnectionWorkers
+from civitai_kit.testing._wire import BadRequestError, BodyIteratorError, Connection, RequestHead
+from civitai_kit.testing._workers import ConnectionWorkers
 from civitai_kit.testing.faults import Fault, FaultKind, FaultPlan
 from civitai_kit.testing.logs import ErrorLog, HandlerError, RequestLog
-from civitai_kit.testing.messages import FakeRequest, FakeResponse, Headers
+from civitai_kit.testing.messages import FakeRequest, FakeResponse
 from civitai_kit.testing.pages import not_found_page
 from civitai_kit.testing.routing import Handler, RouteMatch, RouteTable
 
@@ -168,41 +169,33 @@ class FakeCivitai:
 
     def _serve_connection(self, sock: socket.socket, address: Any) -> None:
         try:
-            Connection(sock, address, self._dispatch)
+            Connection(sock, self._dispatch).serve()
         except OSError:
             pass  # the client went away (or stop() shut the socket down)
         except Exception as exc:  # a bug in the fake itself: keep it visible
             self.errors.append(HandlerError(None, exc, traceback.format_exc()))
 
-    def _dispatch(self, connection: Connection) -> None:
+    def _dispatch(self, connection: Connection, head: RequestHead) -> None:
         try:
-            body = connection.read_body()
+            body = connection.read_body(head)
         except BadRequestError as exc:
             connection.close_connection = True
-            connection.send(FakeResponse.json({"error": str(exc)}, status=400))
+            connection.send(FakeResponse.json({"error": str(exc)}, status=exc.status))
             return
-        path, _, query = connection.path.partition("?")
-        match = self._routes.lookup(connection.command, path)
-        request = FakeRequest(
-            method=connection.command,
-            path=path,
-            query_string=query,
-            headers=Headers(connection.headers.items()),
-            body=body,
-            path_params=match.params,
-            http_version=connection.request_version,
-        )
+        path, _, query = head.target.partition("?")
+        match = self._routes.lookup(head.method, path)
+        request = FakeRequest(head.method, path, query, head.headers, body, match.params, head.version)
         self.requests.append(request)
-        head = request.method == "HEAD"
+        headers_only = request.method == "HEAD"
         fault = self.faults.take(request)
-        if fault is not None and self._apply_fault(fault, connection, head):
+        if fault is not None and self._apply_fault(fault, connection, headers_only):
             return
         response = self._answer(request, match)
         truncate_at = fault.n_bytes if fault is not None and fault.kind is FaultKind.TRUNCATE else None
         try:
             if truncate_at is not None and response.chunks is not None and response.content_length is None:
                 response = FakeResponse(response.status, response.headers, response.read_all())
-            connection.send(response, head=head, truncate_at=truncate_at)
+            connection.send(response, head=headers_only, truncate_at=truncate_at)
         except BodyIteratorError as exc:
             cause = exc.__cause__ or exc
             self.errors.append(HandlerError(request, cause, _format(cause)))
@@ -210,14 +203,14 @@ class FakeCivitai:
             connection.close_connection = True
             self.errors.append(HandlerError(request, exc, _format(exc)))
 
-    def _apply_fault(self, fault: Fault, connection: Connection, head: bool) -> bool:
+    def _apply_fault(self, fault: Fault, connection: Connection, headers_only: bool) -> bool:
         """Apply what happens before the route; True if the exchange is over."""
         if fault.kind is FaultKind.RESET:
             connection.reset()
             return True
         if fault.kind is FaultKind.RESPOND:
             assert fault.response is not None
-            connection.send(fault.response, head=head)
+            connection.send(fault.response, head=headers_only)
             return True
         if fault.kind is FaultKind.DELAY and self._stopping.wait(fault.seconds):
             connection.close_connection = True
