@@ -98,50 +98,35 @@ class _Digest(Protocol):
     def results(self, size: int) -> Digests: ...
 
 
-class _Sha256Digest:
-    """Whole-file SHA-256, which also yields AutoV2."""
+class _HashObject(Protocol):
+    def update(self, data: memoryview, /) -> object: ...
 
-    cost = 1.0
-
-    def __init__(self, wanted: frozenset[HashAlgorithm]) -> None:
-        self._hash = hashlib.sha256()
-        self._wanted = wanted
-
-    def update(self, view: memoryview, offset: int) -> None:
-        self._hash.update(view)
-
-    def results(self, size: int) -> Digests:
-        hexdigest = self._hash.hexdigest().upper()
-        out: Digests = {HashAlgorithm.SHA256: hexdigest, HashAlgorithm.AUTOV2: hexdigest[:10]}
-        return {algorithm: out[algorithm] for algorithm in self._wanted & out.keys()}
+    def hexdigest(self) -> str: ...
 
 
-class _Sha512Digest:
-    cost = 2.2
+class _WholeFileDigest:
+    """A digest of every byte (hashlib-style object); ``outputs`` turns its hex into Civitai's values."""
 
-    def __init__(self) -> None:
-        self._hash = hashlib.sha512()
+    def __init__(self, hasher: _HashObject, cost: float, outputs: Callable[[str], Digests]) -> None:
+        self._hash = hasher
+        self.cost = cost
+        self._outputs = outputs
 
     def update(self, view: memoryview, offset: int) -> None:
         self._hash.update(view)
 
     def results(self, size: int) -> Digests:
-        return {HashAlgorithm.SHA512: self._hash.hexdigest().upper()}
+        return self._outputs(self._hash.hexdigest().upper())
 
 
-class _Blake3Digest:
-    cost = 0.4
+def _sha256_outputs(hexdigest: str) -> Digests:
+    return {HashAlgorithm.SHA256: hexdigest, HashAlgorithm.AUTOV2: hexdigest[:10]}
 
-    def __init__(self) -> None:
-        import blake3  # optional dependency: only needed when BLAKE3 is asked for
 
-        self._hash = blake3.blake3()
+def _new_blake3() -> _HashObject:
+    import blake3  # optional dependency: only needed when BLAKE3 is asked for
 
-    def update(self, view: memoryview, offset: int) -> None:
-        self._hash.update(view)
-
-    def results(self, size: int) -> Digests:
-        return {HashAlgorithm.BLAKE3: self._hash.hexdigest().upper()}
+    return blake3.blake3()
 
 
 class _Crc32Digest:
@@ -207,11 +192,11 @@ class _AutoV3Digest:
 def _make_digests(algorithms: frozenset[HashAlgorithm]) -> list[_Digest]:
     digests: list[_Digest] = []
     if algorithms & {HashAlgorithm.SHA256, HashAlgorithm.AUTOV2}:
-        digests.append(_Sha256Digest(algorithms))
+        digests.append(_WholeFileDigest(hashlib.sha256(), 1.0, _sha256_outputs))
     if HashAlgorithm.SHA512 in algorithms:
-        digests.append(_Sha512Digest())
+        digests.append(_WholeFileDigest(hashlib.sha512(), 2.2, lambda hexdigest: {HashAlgorithm.SHA512: hexdigest}))
     if HashAlgorithm.BLAKE3 in algorithms:
-        digests.append(_Blake3Digest())
+        digests.append(_WholeFileDigest(_new_blake3(), 0.4, lambda hexdigest: {HashAlgorithm.BLAKE3: hexdigest}))
     if HashAlgorithm.CRC32 in algorithms:
         digests.append(_Crc32Digest())
     if HashAlgorithm.AUTOV1 in algorithms:
@@ -331,7 +316,7 @@ class MultiHasher:
             results: Digests = {}
             for digest in self._digests:
                 results.update(digest.results(self._size))
-            self._results = results
+            self._results = {algorithm: results[algorithm] for algorithm in self.algorithms}
         return dict(self._results)
 
     def finalize(self) -> FileHashes:
