@@ -1,0 +1,290 @@
+"""How one SDK operation is written once and run both synchronously and asynchronously.
+
+An operation is a *program*: a generator that yields actions (``Call`` this request, ``Pause``, read the
+clock with ``Now``, ``Download`` to a file) and receives their outcomes. :class:`SyncRunner` performs the
+actions with an :class:`HttpClient` and ``time.sleep``; :class:`AsyncRunner` with an
+:class:`AsyncHttpClient` and ``asyncio.sleep``. Everything else — request building, parsing, polling
+schedules, error handling — lives in the programs and is shared.
+
+:class:`Operation` turns a program function into a method whose return type follows the object's mode:
+``Result[T]`` on ``Workflows[Sync]``, a coroutine of ``Result[T]`` on ``Workflows[Async]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeAlias, TypeVar, overload
+
+from civitai_kit._http import ApiRequest, AsyncHttpClient, HttpClient, Response, StreamingResponse
+from civitai_kit._http.core import HttpCore
+from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+
+T = TypeVar("T")
+P = ParamSpec("P")
+S = TypeVar("S")
+M = TypeVar("M", bound="Mode")
+
+
+class Mode:
+    """Marker for how a client runs its operations."""
+
+
+class Sync(Mode):
+    """Operations return their result."""
+
+
+class Async(Mode):
+    """Operations return a coroutine to await."""
+
+
+# ---------------------------------------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[T]):
+    """Send ``request``; the program receives ``Result[T]``."""
+
+    request: ApiRequest
+    read: Callable[[Response], Result[T]]
+
+    @staticmethod
+    def json(request: ApiRequest, parse: Callable[[Any], T]) -> Call[T]:
+        """A call answered with JSON, parsed by ``parse`` (shape errors become DESERIALIZATION_FAILED)."""
+        return Call(request, lambda response: HttpCore.parse_json(response, parse))
+
+    @staticmethod
+    def empty(request: ApiRequest) -> Call[None]:
+        """A call whose answer has no useful body (204)."""
+        return Call(request, lambda response: Success(None))
+
+    @staticmethod
+    def raw(request: ApiRequest, read: Callable[[Response], Result[T]]) -> Call[T]:
+        return Call(request, read)
+
+    def finish(self, sent: Result[Response]) -> Result[T]:
+        return sent.bind(self.read)
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Now:
+    """The runner's monotonic clock, in seconds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """Stream ``request``'s body into ``destination`` (atomically); the program receives ``Result[Path]``."""
+
+    request: ApiRequest
+    destination: Path
+    overwrite: bool = False
+
+
+Action: TypeAlias = "Call[Any] | Pause | Now | Download"
+Program: TypeAlias = Generator[Action, Any, T]
+
+
+def call(request: ApiRequest, parse: Callable[[Any], T]) -> Program[Result[T]]:
+    """The one-request program (most operations)."""
+    result: Result[T] = yield Call.json(request, parse)
+    return result
+
+
+def call_empty(request: ApiRequest) -> Program[Result[None]]:
+    result: Result[None] = yield Call.empty(request)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- runners
+
+
+class Runner(Generic[M]):
+    """Performs a program's actions. Subclasses differ only in how they wait for I/O."""
+
+    def drive(self, program: Program[T]) -> Any:
+        raise NotImplementedError
+
+
+class SyncRunner(Runner[Sync]):
+    def __init__(
+        self,
+        http: HttpClient,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.http = http
+        self._sleep = sleep or time.sleep
+        self._clock = clock or time.monotonic
+
+    def drive(self, program: Program[T]) -> T:
+        outcome: Any = None
+        try:
+            while True:
+                outcome = self._perform(program.send(outcome))
+        except StopIteration as stop:
+            value: T = stop.value
+            return value
+
+    def _perform(self, action: Action) -> Any:
+        if isinstance(action, Call):
+            return action.finish(self.http.send(action.request))
+        if isinstance(action, Pause):
+            self._sleep(action.seconds)
+            return None
+        if isinstance(action, Now):
+            return self._clock()
+        with self.http.stream(action.request) as opened:
+            sink = PartFile.start(opened, action)
+            if isinstance(sink, Failure):
+                return sink
+            try:
+                for chunk in sink.response.iter_bytes():
+                    sink.write(chunk)
+            except Exception as exc:  # a cut connection or a full disk: never a partial final file
+                return sink.fail(exc)
+            return sink.commit()
+
+
+class AsyncRunner(Runner[Async]):
+    def __init__(
+        self,
+        http: AsyncHttpClient,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.http = http
+        self._sleep = sleep or asyncio.sleep
+        self._clock = clock or time.monotonic
+
+    async def drive(self, program: Program[T]) -> T:
+        outcome: Any = None
+        try:
+            while True:
+                outcome = await self._perform(program.send(outcome))
+        except StopIteration as stop:
+            value: T = stop.value
+            return value
+
+    async def _perform(self, action: Action) -> Any:
+        if isinstance(action, Call):
+            return action.finish(await self.http.send(action.request))
+        if isinstance(action, Pause):
+            await self._sleep(action.seconds)
+            return None
+        if isinstance(action, Now):
+            return self._clock()
+        async with self.http.stream(action.request) as opened:
+            sink = PartFile.start(opened, action)
+            if isinstance(sink, Failure):
+                return sink
+            try:
+                async for chunk in sink.response.aiter_bytes():
+                    sink.write(chunk)
+            except Exception as exc:
+                return sink.fail(exc)
+            return sink.commit()
+
+
+class PartFile:
+    """A download target: bytes go to a temporary file beside ``destination``, renamed only on success."""
+
+    def __init__(self, response: StreamingResponse, destination: Path, handle: Any, temporary: Path) -> None:
+        self.response = response
+        self.destination = destination
+        self._handle = handle
+        self._temporary = temporary
+
+    @classmethod
+    def start(cls, opened: Result[StreamingResponse], action: Download) -> PartFile | Failure:
+        """Open the temporary file for a successfully opened stream (or pass its failure on)."""
+        if isinstance(opened, Failure):
+            return opened
+        destination, overwrite = action.destination, action.overwrite
+        if destination.exists() and not overwrite:
+            return Failure.of(
+                ErrorCode.FILE_WRITE_FAILED,
+                f"{destination} already exists; pass overwrite=True to replace it.",
+            )
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+        except OSError as exc:
+            return Failure.of(ErrorCode.DIRECTORY_CREATION_FAILED, f"Cannot write to {destination.parent}: {exc}")
+        return cls(opened.value, destination, os.fdopen(fd, "wb"), Path(name))
+
+    def write(self, chunk: bytes) -> None:
+        self._handle.write(chunk)
+
+    def commit(self) -> Result[Path]:
+        try:
+            self._handle.close()
+            self._temporary.replace(self.destination)
+        except OSError as exc:
+            return self.fail(exc)
+        return Success(self.destination)
+
+    def fail(self, exc: BaseException) -> Failure:
+        self._handle.close()
+        self._temporary.unlink(missing_ok=True)
+        code = ErrorCode.FILE_WRITE_FAILED if isinstance(exc, OSError) else ErrorCode.HTTP_ERROR
+        return Failure(Error(code, f"Download to {self.destination} failed: {type(exc).__name__}: {exc}", cause=exc))
+
+
+# ---------------------------------------------------------------------------------------------- binding
+
+
+class Bound(Generic[M]):
+    """Something whose :class:`Operation` methods run through a runner."""
+
+    _runner: Runner[M] | None
+
+
+class Operation(Generic[S, P, T]):
+    """A method made from a program function ``fn(obj, ...)``; see the module docstring."""
+
+    def __init__(self, program: Callable[Concatenate[S, P], Program[T]]) -> None:
+        self._program = program
+        self.__doc__ = program.__doc__
+        self.__name__ = program.__name__
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.__name__ = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, obj: Bound[Sync], owner: type[Any]) -> Callable[P, T]: ...
+
+    @overload
+    def __get__(self, obj: Bound[Async], owner: type[Any]) -> Callable[P, Coroutine[Any, Any, T]]: ...
+
+    def __get__(self, obj: Any, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        program, name = self._program, self.__name__
+
+        def run(*args: P.args, **kwargs: P.kwargs) -> Any:
+            runner = obj._runner
+            if runner is None:
+                raise TypeError(
+                    f"{type(obj).__name__}.{name}() needs a client: create this builder from "
+                    "an SdkClient (e.g. sdk.workflows.text_to_image()) or pass its build() to the client"
+                )
+            return runner.drive(program(obj, *args, **kwargs))
+
+        run.__doc__ = program.__doc__
+        run.__name__ = name
+        return run

@@ -1,0 +1,209 @@
+"""v2 response models: workflows, steps, jobs, blobs, resources (``spec/orchestration-api.md`` §3.3).
+
+Lenient on purpose: every field but an id may be missing, unknown fields are kept (``model_extra``), and
+enum-like fields are plain strings that compare equal to the members in :mod:`civitai_kit.sdk.enums`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from civitai_kit.sdk.enums import TERMINAL_STATUSES, WorkflowStatus
+
+
+class ApiModel(BaseModel):
+    """camelCase on the wire, snake_case in Python, unknown fields kept, immutable."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True)
+
+
+class Blob(ApiModel):
+    """A produced file (image, video, …). ``url`` is signed and expires at ``url_expires_at``."""
+
+    id: str
+    type: str | None = None
+    available: bool = False
+    url: str | None = None
+    url_expires_at: datetime | None = None
+    job_id: str | None = None
+    nsfw_level: str | None = None
+    blocked_reason: str | None = None
+    tier: str | None = None
+    width: int | None = None
+    height: int | None = None
+    preview_url: str | None = None
+    preview_url_expires_at: datetime | None = None
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        """Whether the signed ``url`` can no longer be used (no URL counts as expired)."""
+        if self.url is None:
+            return True
+        if self.url_expires_at is None:
+            return False
+        return self.url_expires_at <= (now or datetime.now(UTC))
+
+
+ImageBlob = Blob
+"""Image outputs are blobs with ``type == "image"`` plus width/height/preview."""
+
+
+class StepOutput(ApiModel):
+    """A step's output. Image steps fill ``images``; other keys (``videos``, ``text``…) stay in extras."""
+
+    images: list[Blob] = Field(default_factory=list)
+    videos: list[Blob] = Field(default_factory=list)
+    errors: list[str] | None = None
+
+
+class QueuePosition(ApiModel):
+    support: str | None = None
+    preceding_jobs: int | None = None
+    start_at: datetime | None = None
+    complete_at: datetime | None = None
+
+
+class WorkflowStepJob(ApiModel):
+    id: str
+    status: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    queue_position: QueuePosition | None = None
+    cost: float | None = None
+    estimated_progress_rate: float | None = None
+
+
+class WorkflowStep(ApiModel):
+    type: str = Field(alias="$type")
+    name: str = ""
+    status: str | None = None
+    priority: str | None = None
+    timeout: str | None = None
+    retries: int | None = None
+    jobs: list[WorkflowStepJob] | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    estimated_progress_rate: float | None = None
+    preparation: dict[str, Any] | None = None
+    input: dict[str, Any] | None = None
+    output: StepOutput | None = None
+
+    @property
+    def images(self) -> list[Blob]:
+        return list(self.output.images) if self.output is not None else []
+
+
+class CostTips(ApiModel):
+    civitai: float = 0
+    creators: float = 0
+
+
+class WorkflowCost(ApiModel):
+    base: float | None = None
+    factors: dict[str, float] | None = None
+    fixed: dict[str, float] | None = None
+    tips: CostTips | None = None
+    fees: dict[str, float] | None = None
+    total: float | None = None
+
+
+class Transaction(ApiModel):
+    type: str | None = None
+    amount: int | None = None
+    id: str | None = None
+    account_type: str | None = None
+
+
+class Transactions(ApiModel):
+    items: list[Transaction] = Field(default_factory=list, alias="list")
+    insufficient_buzz: bool | None = None
+
+
+class Workflow(ApiModel):
+    """A submitted workflow and everything it produced so far."""
+
+    id: str | None = None
+    status: str = WorkflowStatus.UNASSIGNED
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    transactions: Transactions | None = None
+    cost: WorkflowCost | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    steps: list[WorkflowStep] = Field(default_factory=list)
+    callbacks: list[dict[str, Any]] = Field(default_factory=list)
+    tips: dict[str, Any] | None = None
+    nsfw_level: str | None = None
+    experimental: bool | None = None
+    allow_mature_content: bool | None = None
+    upgrade_mode: str | None = None
+    currencies: list[str] = Field(default_factory=list)
+    force_refunded: bool | None = None
+    ephemeral: bool | None = None
+    external_id: str | None = None
+    lost_blobs_refund: int | None = None
+    deleted_at: datetime | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        """Succeeded, failed, expired or canceled: polling can stop."""
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == WorkflowStatus.SUCCEEDED
+
+    @property
+    def images(self) -> list[Blob]:
+        """Every output image of every step, in step order."""
+        return [image for step in self.steps for image in step.images]
+
+    def step(self, name: str) -> WorkflowStep | None:
+        return next((step for step in self.steps if step.name == name), None)
+
+
+class WorkflowPage(ApiModel):
+    """One page of ``GET /v2/consumer/workflows``; ``next`` is the cursor for the following page."""
+
+    next: str | None = None
+    items: list[Workflow] = Field(default_factory=list)
+
+
+class ResourceAvailability(ApiModel):
+    """``status`` is ``unsupported``, ``unavailable``, ``loading`` or ``available``."""
+
+    status: str
+    workers: int | None = None
+    progress: float | None = None
+    eta_seconds: int | None = None
+
+
+class ResourceInfo(ApiModel):
+    """What the orchestrator knows about a resource (``GET /v2/resources/{air}``)."""
+
+    air: str
+    size: int | None = None
+    hashes: dict[str, str] = Field(default_factory=dict)
+    download_urls: list[str] = Field(default_factory=list)
+    resource_name: str | None = None
+    version_name: str | None = None
+    can_generate: bool | None = None
+    check_permission: bool | None = None
+    requires_authorization: bool | None = None
+    file_format: str | None = None
+    has_mature_content_restriction: bool | None = None
+    has_nsfw_content_restriction: bool | None = None
+    early_access_ends_at: datetime | None = None
+    published_at: datetime | None = None
+    availability: ResourceAvailability | None = None
+
+    @property
+    def is_available(self) -> bool:
+        """Generation can use it now: ``canGenerate`` and workers have it loaded."""
+        return bool(self.can_generate) and self.availability is not None and self.availability.status == "available"

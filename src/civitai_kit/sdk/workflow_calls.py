@@ -1,0 +1,196 @@
+"""Requests and programs for every v2 workflow endpoint (``/v2/consumer/workflows``), shared by the
+sync and async clients and by the builders' ``submit()``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from civitai_kit._http import ApiRequest, encode_query
+from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+from civitai_kit.sdk import _checks as check
+from civitai_kit.sdk._runtime import Now, Pause, Program, call, call_empty
+from civitai_kit.sdk.models import Workflow, WorkflowPage, WorkflowStep
+from civitai_kit.sdk.templates import WorkflowTemplate
+
+WORKFLOWS = "/v2/consumer/workflows"
+MAX_WAIT_SECONDS = 100  # the orchestrator caps a request's blocking wait at 100 s
+POLL_DELAYS = (2.0, 5.0, 10.0, 15.0)
+POLL_EVERY = 30.0
+
+
+def workflow_path(workflow_id: str, *rest: str) -> str:
+    check.text("workflow_id", workflow_id)
+    return "/".join((WORKFLOWS, quote(workflow_id, safe=""), *(quote(part, safe="") for part in rest)))
+
+
+def submit(
+    template: WorkflowTemplate | Mapping[str, Any],
+    *,
+    wait: int = 0,
+    whatif: bool = False,
+    hide_mature_content: bool = False,
+) -> Program[Result[Workflow]]:
+    """``POST /v2/consumer/workflows``. Retried on 429/5xx only when the template carries an ``externalId``."""
+    body = template.to_json() if isinstance(template, WorkflowTemplate) else dict(template)
+    wait = check.integer("wait", wait, 0, MAX_WAIT_SECONDS)
+    if body.get("ephemeral") and not body.get("callbacks") and wait == 0:
+        raise ValueError("an ephemeral workflow needs a callback or wait > 0, or its results are lost")
+    external_id = body.get("externalId")
+    params = encode_query(
+        {"wait": wait or None, "whatif": whatif or None, "hideMatureContent": hide_mature_content or None}
+    )
+    request = ApiRequest(
+        "POST",
+        WORKFLOWS,
+        params=params,
+        json=body,
+        idempotency_key=external_id if isinstance(external_id, str) else None,
+    )
+    return call(request, Workflow.model_validate)
+
+
+def get(workflow_id: str, *, wait: int = 0, hide_mature_content: bool = False) -> Program[Result[Workflow]]:
+    params = encode_query(
+        {
+            "wait": check.integer("wait", wait, 0, MAX_WAIT_SECONDS) or None,
+            "hideMatureContent": hide_mature_content or None,
+        }
+    )
+    return call(ApiRequest("GET", workflow_path(workflow_id), params=params), Workflow.model_validate)
+
+
+def query_page(
+    *,
+    cursor: str | None = None,
+    take: int = 100,
+    tags: Iterable[str] = (),
+    query: str | None = None,
+    ascending: bool | None = None,
+    hide_mature_content: bool | None = None,
+    from_date: datetime | None = None,
+    to_date: datetime | None = None,
+    exclude_failed: bool = False,
+) -> Program[Result[WorkflowPage]]:
+    """One page of ``GET /v2/consumer/workflows``."""
+    params = encode_query(
+        {
+            "cursor": cursor or None,
+            "take": check.integer("take", take, 1, 1000),
+            "tags": list(check.strings("tags", tags)),
+            "query": query,
+            "ascending": ascending,
+            "hideMatureContent": hide_mature_content,
+            "fromDate": from_date.isoformat() if from_date else None,
+            "toDate": to_date.isoformat() if to_date else None,
+            "excludeFailed": exclude_failed or None,
+        }
+    )
+    return call(ApiRequest("GET", WORKFLOWS, params=params), WorkflowPage.model_validate)
+
+
+def update(
+    workflow_id: str,
+    *,
+    canceled: bool = False,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Iterable[str] | None = None,
+    allow_mature_content: bool | None = None,
+) -> Program[Result[None]]:
+    """``PUT /v2/consumer/workflows/{id}`` (``UpdateWorkflowRequest``)."""
+    body: dict[str, Any] = {}
+    if canceled:
+        body["status"] = "canceled"
+    if metadata is not None:
+        body["metadata"] = dict(metadata)
+    if tags is not None:
+        body["tags"] = list(check.strings("tags", tags))
+    if allow_mature_content is not None:
+        body["allowMatureContent"] = bool(allow_mature_content)
+    if not body:
+        raise ValueError("update() needs at least one of canceled, metadata, tags, allow_mature_content")
+    return call_empty(ApiRequest("PUT", workflow_path(workflow_id), json=body))
+
+
+def cancel(workflow_id: str) -> Program[Result[None]]:
+    """Cancel: ``PUT {"status": "canceled"}``; jobs not yet finished are stopped and refunded."""
+    return update(workflow_id, canceled=True)
+
+
+def delete(workflow_id: str) -> Program[Result[None]]:
+    return call_empty(ApiRequest("DELETE", workflow_path(workflow_id)))
+
+
+def add_tag(workflow_id: str, tag: str) -> Program[Result[None]]:
+    """``POST …/tags`` with the tag as a JSON string body."""
+    tag = check.text("tag", tag, max_length=200)
+    return call_empty(ApiRequest("POST", workflow_path(workflow_id, "tags"), json=tag))
+
+
+def remove_tag(workflow_id: str, tag: str | None = None) -> Program[Result[None]]:
+    """Remove one tag, or every tag when ``tag`` is ``None``."""
+    path = (
+        workflow_path(workflow_id, "tags")
+        if tag is None
+        else workflow_path(workflow_id, "tags", check.text("tag", tag))
+    )
+    return call_empty(ApiRequest("DELETE", path))
+
+
+def get_step(workflow_id: str, step_name: str) -> Program[Result[WorkflowStep]]:
+    path = workflow_path(workflow_id, "steps", check.text("step_name", step_name))
+    return call(ApiRequest("GET", path), WorkflowStep.model_validate)
+
+
+def update_step(workflow_id: str, step_name: str, metadata: Mapping[str, Any]) -> Program[Result[None]]:
+    path = workflow_path(workflow_id, "steps", check.text("step_name", step_name))
+    return call_empty(ApiRequest("PUT", path, json={"metadata": dict(metadata)}))
+
+
+def poll_delays() -> Iterable[float]:
+    """The documented polling cadence: 2, 5, 10, 15 s, then every 30 s."""
+    yield from POLL_DELAYS
+    while True:
+        yield POLL_EVERY
+
+
+def wait_for(
+    workflow_id: str, *, timeout: float = 600.0, hide_mature_content: bool = False
+) -> Program[Result[Workflow]]:
+    """Poll until the workflow is terminal. On timeout: a ``TIMEOUT`` failure whose ``details["workflow"]``
+    is the last state seen (``details["status"]`` its status)."""
+    timeout = check.number("timeout", timeout, 0)
+    started: float = yield Now()
+    for delay in poll_delays():
+        result: Result[Workflow] = yield from get(workflow_id, hide_mature_content=hide_mature_content)
+        if isinstance(result, Failure) or result.value.is_terminal:
+            return result
+        now: float = yield Now()
+        remaining = timeout - (now - started)
+        if remaining <= 0:
+            workflow = result.value
+            return Failure(
+                Error(
+                    ErrorCode.TIMEOUT,
+                    f"Workflow {workflow_id} is still {workflow.status} after {timeout:g} s.",
+                    details={"workflow": workflow, "status": workflow.status, "workflow_id": workflow_id},
+                )
+            )
+        yield Pause(min(delay, remaining))
+    raise AssertionError("unreachable: poll_delays() never ends")
+
+
+def succeeded(result: Result[Workflow]) -> Result[Workflow]:
+    """A terminal workflow that did not succeed as a failure carrying it (for ``…_or_fail`` helpers)."""
+    if isinstance(result, Success) and result.value.is_terminal and not result.value.succeeded:
+        workflow = result.value
+        return Failure(
+            Error(
+                ErrorCode.RESOURCE_UNAVAILABLE,
+                f"Workflow {workflow.id} ended {workflow.status}.",
+                details={"workflow": workflow, "status": workflow.status},
+            )
+        )
+    return result
