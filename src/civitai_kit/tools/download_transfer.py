@@ -1,0 +1,542 @@
+"""One download, decided once for both the sync and the async service.
+
+:meth:`Transfer.steps` is a generator that yields *actions* — wait this long, fetch this request — and
+receives their outcomes, like ``_http``'s exchange. Everything that matters lives here: the target lock,
+the overwrite policy, resuming a ``.part`` file with ``Range`` (restarting cleanly on 200, 416 or a
+``Content-Range`` that does not fit), refusing bodies that are not the file, hashing while streaming,
+verification, and the atomic move to the final path. The services only perform the actions and push
+the body's pieces into :meth:`Transfer.add` / :meth:`Transfer.flush`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from civitai_kit._http import ApiRequest, redact_url
+from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+from civitai_kit.tools.content_disposition import filename_from_content_disposition
+from civitai_kit.tools.download_lock import TargetLock
+from civitai_kit.tools.download_refusals import (
+    MAX_ERROR_BODY,
+    classify_refusal,
+    is_non_file_content_type,
+    looks_like_error_document,
+    refusal_from_body,
+)
+from civitai_kit.tools.download_types import DownloadedFile, DownloadPlan, DownloadProgress, ProgressCallback
+from civitai_kit.tools.formats import FileFormat, detect_format, fix_extension
+from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools.hashing import MultiHasher, hash_file
+from civitai_kit.tools.path_patterns import sanitize_filename
+
+if TYPE_CHECKING:
+    from civitai_kit.tools.hash_cache import HashCache
+
+__all__ = [
+    "READ_SIZE",
+    "Done",
+    "Fetch",
+    "Interrupted",
+    "Transfer",
+    "Wait",
+    "advance",
+    "parse_content_range",
+]
+
+logger = logging.getLogger("civitai_kit")
+
+READ_SIZE = 64 * 1024
+"""Body pieces read from the network: small, so an interruption loses nothing and progress stays lively."""
+FLUSH_SIZE = 1024 * 1024
+"""Bytes buffered before a write + hash (large enough that per-call overhead vanishes)."""
+PEEK_SIZE = 4096
+READ_TIMEOUT = 120.0
+"""Seconds without a byte before a download counts as stalled (and is resumed)."""
+LOCK_POLL_SECONDS = 0.05
+PROGRESS_INTERVAL = 0.1
+MAX_RESTARTS = 3
+
+
+# ---------------------------------------------------------------------------------------------- protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    request: ApiRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    """The connection failed while the body was being read."""
+
+    cause: BaseException
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    result: Result[DownloadedFile]
+
+
+Action = Wait | Fetch
+FetchOutcome = Failure | Interrupted | None
+Steps = Generator[Action, FetchOutcome, Result[DownloadedFile]]
+
+
+def advance(steps: Steps, outcome: FetchOutcome) -> Action | Done:
+    """Run the transfer to its next action (never raises ``StopIteration``, so it can run in a thread)."""
+    try:
+        return steps.send(outcome)
+    except StopIteration as stop:
+        return Done(stop.value)
+
+
+# ---------------------------------------------------------------------------------------------- headers
+
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ContentRange:
+    start: int
+    end: int
+    total: int | None
+
+
+def parse_content_range(value: str | None) -> ContentRange | None:
+    """``bytes 100-199/1000`` → ``ContentRange(100, 199, 1000)``; ``None`` when missing or inconsistent."""
+    match = _CONTENT_RANGE.match(value or "")
+    if match is None:
+        return None
+    start, end = int(match.group(1)), int(match.group(2))
+    total = None if match.group(3) == "*" else int(match.group(3))
+    if end < start or (total is not None and end >= total):
+        return None
+    return ContentRange(start, end, total)
+
+
+def _content_length(headers: Mapping[str, str]) -> int | None:
+    if headers.get("content-encoding", "identity").lower() not in ("", "identity"):
+        return None  # the decoded body has another length
+    try:
+        length = int(headers.get("content-length", ""))
+    except ValueError:
+        return None
+    return length if length >= 0 else None
+
+
+# ---------------------------------------------------------------------------------------------- transfer
+
+
+class Transfer:
+    """The state of one download; drive it with :meth:`steps`, :meth:`accept`, :meth:`add`, :meth:`flush`
+    and :meth:`report`."""
+
+    def __init__(
+        self,
+        plan: DownloadPlan,
+        *,
+        on_progress: ProgressCallback | None = None,
+        max_resumes: int = 5,
+        cache: HashCache | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.plan = plan
+        self.part = plan.destination.with_name(plan.destination.name + ".part")
+        self._lock = TargetLock(plan.destination)
+        self._on_progress = on_progress
+        self._max_resumes = max_resumes
+        self._clock = clock
+        self._cache = cache
+        self._file: BinaryIO | None = None
+        self._pending = bytearray()
+        self._hasher = MultiHasher(plan.algorithms)
+        self._offset = 0
+        self._total: int | None = None
+        self._resumed = False
+        self._resumed_from_earlier_run = False
+        self._restart_wanted = False
+        self._problem: Error | None = None
+        self._error_body: bytearray | None = None
+        self._error_response: tuple[int, Mapping[str, str]] = (0, {})
+        self._url = redact_url(plan.url)
+        self._final_name: str | None = None
+        self._head_checked = False
+        # progress
+        self._started = self._clock()
+        self._session_bytes = 0
+        self._last_report = 0.0
+        self._report_due = False
+
+    # -- the decision sequence ----------------------------------------------------------------------------
+
+    def steps(self) -> Steps:
+        destination = self.plan.destination
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return Failure.of(
+                ErrorCode.DIRECTORY_CREATION_FAILED,
+                f"Failed to create directory '{destination.parent}': {exc.strerror or exc}",
+                cause=exc,
+            )
+        try:
+            while not self._lock.try_acquire():
+                yield Wait(LOCK_POLL_SECONDS)
+        except OSError as exc:
+            return self._io_failure(f"Cannot lock '{self._lock.path}'", exc)
+        try:
+            existing = self._check_existing(destination)
+            if existing is not None:
+                return existing
+            opened = self._open_part()
+            if opened is not None:
+                return opened
+            return (yield from self._transfer())
+        finally:
+            self._close()
+            self._lock.release()
+
+    def _transfer(self) -> Steps:
+        restarts = stalled = 0
+        while True:
+            before = self._offset
+            outcome = yield Fetch(self._request())
+            if isinstance(outcome, Failure) and outcome.error.http_status == 416:
+                self._restart_wanted = True  # the part is as long as the file, or longer: start over
+            elif isinstance(outcome, Failure):
+                return Failure(self._explain_kept_part(classify_refusal(outcome.error)))
+            if self._error_body is not None:
+                status, headers = self._error_response
+                return Failure(refusal_from_body(status, headers, bytes(self._error_body), self._url))
+            if self._problem is not None:
+                return Failure(self._problem)
+            if self._restart_wanted:
+                if restarts == MAX_RESTARTS:
+                    return Failure(self._interrupted_error(outcome))
+                restarts += 1
+                self._restart("the server cannot continue the partial file (416 or a foreign Content-Range)")
+                continue
+            if isinstance(outcome, Interrupted) or self._incomplete():
+                stalled = 0 if self._offset > before else stalled + 1
+                if stalled > self._max_resumes:
+                    return Failure(self._interrupted_error(outcome))
+                logger.debug("Download of %s interrupted at %d bytes; resuming", self._url, self._offset)
+                if stalled:
+                    yield Wait(min(0.25 * 2 ** (stalled - 1), 8.0))
+                continue
+            result = self._finish()
+            if result is not None:
+                return result
+            restarts += 1  # a part left by an earlier run did not verify: it may be stale
+            self._restart("the resumed file failed verification; downloading it again in full")
+
+    # -- the response -------------------------------------------------------------------------------------
+
+    def accept(self, status: int, headers: Mapping[str, str]) -> bool:
+        """Check a response's status and headers; ``False`` means: do not read its body."""
+        self._restart_wanted = False
+        if status == 206:
+            content_range = parse_content_range(headers.get("content-range"))
+            if content_range is None or content_range.start != self._offset:
+                self._restart_wanted = True
+                return False
+            self._total = content_range.total
+            self._resumed = self._resumed or self._offset > 0
+        elif status == 200:
+            if self._offset:
+                self._restart("the server ignored the Range request")
+            self._total = _content_length(headers)
+        else:
+            self._problem = Error(
+                ErrorCode.EMPTY_RESPONSE if status == 204 else ErrorCode.HTTP_ERROR,
+                f"Expected a file from {self._url} but the server answered HTTP {status}.",
+                http_status=status,
+            )
+            return False
+        if is_non_file_content_type(headers.get("content-type", ""), self.plan.kind):
+            self._start_error_body(status, headers)
+        if self.plan.name_from_response:
+            name = filename_from_content_disposition(headers.get("content-disposition"))
+            if name:
+                self._final_name = sanitize_filename(name)
+        self._report_due = True
+        return True
+
+    def add(self, chunk: bytes) -> bool:
+        """Buffer the next piece of the body; ``True`` when :meth:`flush` is due."""
+        self._session_bytes += len(chunk)
+        if self._error_body is not None:
+            self._error_body += chunk[: MAX_ERROR_BODY - len(self._error_body)]
+            return len(self._error_body) >= MAX_ERROR_BODY
+        self._pending += chunk
+        return len(self._pending) >= FLUSH_SIZE
+
+    def flush(self) -> bool:
+        """Write and hash what is buffered; ``False`` means: stop reading (a refusal body is complete, or
+        the disk refused the write). Never raises for I/O problems."""
+        if self._error_body is not None:
+            return len(self._error_body) < MAX_ERROR_BODY
+        if not self._pending or self._problem is not None:
+            return self._problem is None
+        data, self._pending = self._pending, bytearray()
+        if not self._head_checked and self._offset == 0:
+            self._head_checked = True
+            if looks_like_error_document(bytes(data[:MAX_ERROR_BODY]), self.plan.kind) and (
+                self._total is None or self._total <= MAX_ERROR_BODY
+            ):
+                self._start_error_body(200, {"content-type": "application/octet-stream"})
+                return not self.add(bytes(data))
+            self._detect_name(bytes(data[:PEEK_SIZE]))
+        assert self._file is not None
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            self._problem = _io_error(ErrorCode.FILE_WRITE_FAILED, f"Failed to write '{self.part}'", exc)
+            return False
+        self._hasher.update(data)
+        self._offset += len(data)
+        return True
+
+    def report(self, *, force: bool = False) -> None:
+        """Call ``on_progress`` if a report is due (first, last, and at most every 0.1 s in between)."""
+        if self._on_progress is None:
+            return
+        now = self._clock()
+        if not (force or self._report_due or now - self._last_report >= PROGRESS_INTERVAL):
+            return
+        self._report_due = False
+        self._last_report = now
+        elapsed = max(now - self._started, 1e-6)
+        done = self._offset + len(self._pending)
+        self._on_progress(DownloadProgress(self.final_path, done, self._total, self._session_bytes / elapsed))
+
+    @property
+    def final_path(self) -> Path:
+        """Where the file ends up (a Content-Disposition name or a fixed image extension may change it)."""
+        destination = self.plan.destination
+        return destination.with_name(self._final_name) if self._final_name else destination
+
+    # -- internals ----------------------------------------------------------------------------------------
+
+    def _request(self) -> ApiRequest:
+        headers = [("Accept", "*/*"), ("Accept-Encoding", "identity")]
+        if self._offset:
+            headers.append(("Range", f"bytes={self._offset}-"))
+        return ApiRequest("GET", self.plan.url, headers=tuple(headers), timeout=READ_TIMEOUT)
+
+    def _start_error_body(self, status: int, headers: Mapping[str, str]) -> None:
+        self._error_body = bytearray()
+        self._error_response = (status, dict(headers))
+
+    def _detect_name(self, head: bytes) -> None:
+        if not self.plan.fix_extension:
+            return
+        detected = detect_format(head)
+        if detected is not FileFormat.UNKNOWN:
+            self._final_name = sanitize_filename(fix_extension(self.final_path.name, detected))
+
+    def _check_existing(self, destination: Path) -> Result[DownloadedFile] | None:
+        """The overwrite policy: ``None`` to go ahead, else the result without downloading."""
+        if self.plan.overwrite or not destination.exists():
+            return None
+        if destination.is_dir():
+            return Failure.of(ErrorCode.IO_ERROR, f"'{destination}' is a directory, not a file.")
+        expected = self.plan.expected
+        if expected is None:
+            return Failure.of(
+                ErrorCode.IO_ERROR,
+                f"File already exists and overwrite is off: {destination} (pass overwrite=True to replace it).",
+            )
+        return self._same_as_expected(destination)
+
+    def _same_as_expected(self, path: Path) -> Result[DownloadedFile]:
+        expected = self.plan.expected
+        assert expected is not None
+        try:
+            computed = hash_file(path, [expected.algorithm], cache=self._cache).get(expected.algorithm)
+            size = path.stat().st_size
+        except OSError as exc:
+            return self._io_failure(f"Cannot read the existing file '{path}'", exc)
+        if not expected.matches(computed):
+            return Failure.of(
+                ErrorCode.IO_ERROR,
+                f"A different file already exists at {path} (its {expected.algorithm} is {computed}, "
+                f"Civitai's is {expected.value}); pass overwrite=True to replace it.",
+                details={"path": str(path), "expected": expected.value, "computed": computed},
+            )
+        return Success(
+            DownloadedFile(
+                path=path,
+                size=size,
+                verified=True,
+                hashes={expected.algorithm: (computed or "").upper()},
+                already_present=True,
+                verified_with=expected.algorithm,
+            )
+        )
+
+    def _open_part(self) -> Failure | None:
+        """Open the ``.part`` file, reading what an earlier, interrupted run left into the hasher."""
+        try:
+            self._file = self.part.open("ab", buffering=0)
+            existing = self.part.stat().st_size
+            if existing:
+                with self.part.open("rb") as previous:
+                    head = previous.read(FLUSH_SIZE)
+                    self._detect_name(head)
+                    self._head_checked = True
+                    while head:
+                        self._hasher.update(head)
+                        head = previous.read(FLUSH_SIZE)
+                self._offset = self._hasher.size
+                self._resumed = self._resumed_from_earlier_run = True
+        except OSError as exc:
+            return self._io_failure(f"Cannot open '{self.part}'", exc)
+        return None
+
+    def _restart(self, why: str) -> None:
+        logger.debug("Restarting download of %s from byte 0: %s", self._url, why)
+        assert self._file is not None
+        self._pending = bytearray()
+        self._file.truncate(0)
+        self._hasher = MultiHasher(self.plan.algorithms)
+        self._offset = 0
+        self._total = None
+        self._resumed = self._resumed_from_earlier_run = False
+        self._head_checked = False
+        self._restart_wanted = False
+
+    def _incomplete(self) -> bool:
+        return self._total is not None and self._offset < self._total
+
+    def _finish(self) -> Result[DownloadedFile] | None:
+        """Verify and move into place. ``None`` asks for one clean restart (a resumed part was stale)."""
+        assert self._file is not None
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            return self._io_failure(f"Failed to write '{self.part}'", exc)
+        digests = self._hasher.hexdigests()
+        hashes = {algorithm: value for algorithm, value in digests.items() if value}
+        expected = self.plan.expected
+        if expected is not None and not expected.matches(digests.get(expected.algorithm)):
+            if self._resumed_from_earlier_run:
+                return None
+            computed = digests.get(expected.algorithm) or "none"
+            self._discard_part()
+            return Failure.of(
+                ErrorCode.HASH_MISMATCH,
+                f"Hash verification failed for {self.final_path.name}. Expected {expected.algorithm}: "
+                f"{expected.value}, Computed: {computed}. The download was discarded.",
+                details={
+                    "algorithm": str(expected.algorithm),
+                    "expected": expected.value,
+                    "computed": computed,
+                    "url": self._url,
+                },
+            )
+        self._close()
+        return self._place(hashes)
+
+    def _place(self, hashes: dict[HashAlgorithm, str]) -> Result[DownloadedFile]:
+        """Atomically move the verified part file to its final path."""
+        final = self.final_path
+        expected = self.plan.expected
+        downloaded = DownloadedFile(
+            path=final,
+            size=self._offset,
+            verified=expected is not None,
+            hashes=hashes,
+            resumed=self._resumed,
+            verified_with=expected.algorithm if expected is not None else None,
+        )
+        try:
+            if self.plan.overwrite:
+                self.part.replace(final)
+            elif not _link_no_clobber(self.part, final):
+                # Someone else put a file there meanwhile (or the response renamed us onto one).
+                self._discard_part()
+                if expected is not None and isinstance(self._same_as_expected(final), Success):
+                    return Success(replace(downloaded, already_present=True))
+                return Failure.of(
+                    ErrorCode.IO_ERROR,
+                    f"File already exists and overwrite is off: {final} (pass overwrite=True to replace it).",
+                )
+        except OSError as exc:
+            return self._io_failure(f"Failed to move the download to '{final}'", exc)
+        return Success(downloaded)
+
+    def _discard_part(self) -> None:
+        self._close()
+        with contextlib.suppress(OSError):
+            self.part.unlink()
+
+    def _close(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            with contextlib.suppress(OSError):
+                file.close()
+
+    def _interrupted_error(self, outcome: FetchOutcome) -> Error:
+        cause = outcome.cause if isinstance(outcome, Interrupted) else None
+        why = f"{type(cause).__name__}: {cause}" if cause is not None else "the body ended early"
+        if self._restart_wanted:
+            why = "the server's Content-Range never matched the partial file"
+        total = f" of {self._total}" if self._total is not None else ""
+        return self._explain_kept_part(
+            Error(
+                ErrorCode.HTTP_ERROR,
+                f"Download of {self._url} was interrupted after {self._offset}{total} bytes ({why}).",
+                cause=cause,
+            )
+        )
+
+    def _explain_kept_part(self, error: Error) -> Error:
+        if self._offset == 0:
+            return error
+        note = f" The partial file '{self.part}' ({self._offset} bytes) is kept; downloading again resumes it."
+        return Error(
+            code=error.code,
+            message=error.message + note,
+            details=error.details,
+            http_status=error.http_status,
+            retry_after=error.retry_after,
+            trace_id=error.trace_id,
+            cause=error.cause,
+        )
+
+    def _io_failure(self, what: str, exc: OSError) -> Failure:
+        return Failure(_io_error(ErrorCode.IO_ERROR, what, exc))
+
+
+def _io_error(code: ErrorCode, what: str, exc: OSError) -> Error:
+    return Error(code, f"{what}: {exc.strerror or exc}", cause=exc)
+
+
+def _link_no_clobber(source: Path, target: Path) -> bool:
+    """Move ``source`` to ``target`` unless ``target`` exists; atomic where hard links work."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return False
+    except OSError:
+        # No hard links here (FAT, some network shares): check, then rename (tiny race window).
+        if target.exists():
+            return False
+        source.replace(target)
+        return True
+    source.unlink()
+    return True

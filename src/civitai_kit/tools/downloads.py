@@ -1,0 +1,502 @@
+"""Verified, resumable downloads of model files, images and raw URLs (sync and async).
+
+    downloader = DownloadService(options)
+    result = downloader.download_version(399893)           # the primary file, via the API
+    if result.is_success:
+        print(result.value.path, result.value.verified)
+
+Every call returns a :class:`Result`: a :class:`DownloadedFile` at its final path, or a ``Failure`` naming
+what went wrong (Civitai's refusal with its own code and message, a hash mismatch with both values, ...).
+The decisions live in :mod:`~civitai_kit.tools.download_plan` and :mod:`~civitai_kit.tools.download_transfer`;
+the two services here only move bytes (``httpx`` streams through ``_http``, ``time.sleep`` vs
+``asyncio.sleep``, file work on a worker thread for async).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
+from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.tools.download_plan import plan_image, plan_model_file, plan_url
+from civitai_kit.tools.download_transfer import (
+    READ_SIZE,
+    Done,
+    Fetch,
+    FetchOutcome,
+    Interrupted,
+    Transfer,
+    Wait,
+    advance,
+)
+from civitai_kit.tools.download_types import (
+    DownloadedFile,
+    DownloadPlan,
+    DownloadProgress,
+    ExpectedHash,
+    ProgressCallback,
+)
+from civitai_kit.tools.hash_algorithm import HashAlgorithm
+
+if TYPE_CHECKING:
+    from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
+    from civitai_kit.core.models import Image, ModelFile, ModelVersion
+    from civitai_kit.options import CivitaiApiOptions
+    from civitai_kit.tools.hash_cache import HashCache
+
+__all__ = [
+    "AsyncDownloadService",
+    "DownloadItem",
+    "DownloadProgress",
+    "DownloadService",
+    "DownloadedFile",
+    "ExpectedHash",
+]
+
+PathLike: TypeAlias = "str | os.PathLike[str]"
+DownloadItem: TypeAlias = "ModelFile | tuple[ModelFile, ModelVersion | None] | Image | int"
+"""What :meth:`DownloadService.download_many` accepts: a file, a (file, version) pair, an image, or a
+model version id (its primary file)."""
+
+
+class _DownloadCore:
+    """Planning shared by the twins: options, defaults, picking the file of a version."""
+
+    def __init__(
+        self,
+        options: CivitaiApiOptions | None,
+        *,
+        hash_cache: HashCache | None,
+        max_resumes: int,
+    ) -> None:
+        if options is None:
+            from civitai_kit.options import CivitaiApiOptions
+
+            options = CivitaiApiOptions()
+        if max_resumes < 0:
+            raise ValueError("max_resumes: must be >= 0")
+        self.options = options
+        self.hash_cache = hash_cache
+        self.max_resumes = max_resumes
+
+    def settings(self) -> ClientSettings:
+        return ClientSettings.for_core(self.options)
+
+    def transfer(self, plan: DownloadPlan, on_progress: ProgressCallback | None) -> Transfer:
+        return Transfer(plan, on_progress=on_progress, max_resumes=self.max_resumes, cache=self.hash_cache)
+
+    def concurrency(self, max_concurrency: int | None) -> int:
+        value = self.options.downloads.max_concurrency if max_concurrency is None else max_concurrency
+        if value < 1:
+            raise ValueError("max_concurrency: must be >= 1")
+        return value
+
+    @staticmethod
+    def pick_file(version: ModelVersion, file_id: int | None) -> Result[ModelFile]:
+        if file_id is not None:
+            chosen = next((file for file in version.files if file.id == file_id), None)
+            if chosen is None:
+                ids = ", ".join(str(file.id) for file in version.files) or "none"
+                return Failure.of(
+                    ErrorCode.NOT_FOUND, f"Model version {version.id} has no file {file_id} (files: {ids})."
+                )
+            return Success(chosen)
+        primary = version.primary_file
+        if primary is None:
+            return Failure.of(ErrorCode.NOT_FOUND, f"Model version {version.id} has no files to download.")
+        return Success(primary)
+
+    @staticmethod
+    def batch_call(
+        item: DownloadItem, directory: PathLike | None, overwrite: bool | None, on_progress: ProgressCallback | None
+    ) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        """Which download method a ``download_many`` item needs, with its arguments."""
+        from civitai_kit.core.models import Image, ModelFile
+
+        common: dict[str, Any] = {"directory": directory, "overwrite": overwrite, "on_progress": on_progress}
+        if isinstance(item, int) and not isinstance(item, bool):
+            return "download_version", (item,), common
+        if isinstance(item, ModelFile):
+            return "download_model_file", (item, None), common
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], ModelFile):
+            return "download_model_file", item, common
+        if isinstance(item, Image):
+            return "download_image", (item,), common
+        raise TypeError(
+            "download_many items must be a ModelFile, a (ModelFile, ModelVersion) pair, an Image or a "
+            f"model version id, not {type(item).__name__}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------- sync
+
+
+class DownloadService:
+    """Synchronous downloads. Thread-safe; ``download_many`` runs up to ``max_concurrency`` at once."""
+
+    def __init__(
+        self,
+        options: CivitaiApiOptions | None = None,
+        *,
+        client: CivitaiClient | None = None,
+        http_client: HttpClient | None = None,
+        hash_cache: HashCache | None = None,
+        max_resumes: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._core = _DownloadCore(options, hash_cache=hash_cache, max_resumes=max_resumes)
+        self._owns_http = http_client is None
+        self._http = http_client or HttpClient(self._core.settings())
+        self._client = client
+        self._sleep = sleep
+
+    @property
+    def options(self) -> CivitaiApiOptions:
+        return self._core.options
+
+    def download_model_file(
+        self,
+        file: ModelFile,
+        version: ModelVersion | None = None,
+        *,
+        directory: PathLike | None = None,
+        pattern: str | None = None,
+        verify: bool | None = None,
+        overwrite: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Result[DownloadedFile]:
+        """Download one model file to ``directory`` (default: the options' models base directory) under
+        ``pattern``; verify it against Civitai's hash unless ``verify=False`` (default: options)."""
+        plan = plan_model_file(
+            file, version, self.options, directory=directory, pattern=pattern, verify=verify, overwrite=overwrite
+        )
+        return plan.bind(lambda p: self._run(p, on_progress))
+
+    def download_version(
+        self,
+        version_id: int,
+        *,
+        file_id: int | None = None,
+        directory: PathLike | None = None,
+        pattern: str | None = None,
+        verify: bool | None = None,
+        overwrite: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Result[DownloadedFile]:
+        """Fetch model version ``version_id`` from the API and download its primary file (or ``file_id``)."""
+        version = self._api().models.get_by_version_id(version_id)
+        if isinstance(version, Failure):
+            return version
+        chosen = _DownloadCore.pick_file(version.value, file_id)
+        if isinstance(chosen, Failure):
+            return chosen
+        return self.download_model_file(
+            chosen.value,
+            version.value,
+            directory=directory,
+            pattern=pattern,
+            verify=verify,
+            overwrite=overwrite,
+            on_progress=on_progress,
+        )
+
+    def download_image(
+        self,
+        image: Image,
+        *,
+        directory: PathLike | None = None,
+        pattern: str | None = None,
+        overwrite: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Result[DownloadedFile]:
+        """Download an image or video; its extension is corrected from the bytes (a PNG never ends ``.jpeg``)."""
+        plan = plan_image(image, self.options, directory=directory, pattern=pattern, overwrite=overwrite)
+        return plan.bind(lambda p: self._run(p, on_progress))
+
+    def download_url(
+        self,
+        url: str,
+        destination: PathLike,
+        *,
+        expected_hash: str | None = None,
+        algorithm: HashAlgorithm | str | None = None,
+        overwrite: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Result[DownloadedFile]:
+        """Download any URL to a file path, or into a directory (existing or ending in ``/``) under the
+        server's Content-Disposition name; verified when ``expected_hash`` is given."""
+        plan = plan_url(
+            url, destination, self.options, expected_hash=expected_hash, algorithm=algorithm, overwrite=overwrite
+        )
+        return plan.bind(lambda p: self._run(p, on_progress))
+
+    def download_many(
+        self,
+        items: Iterable[DownloadItem],
+        *,
+        max_concurrency: int | None = None,
+        directory: PathLike | None = None,
+        overwrite: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[Result[DownloadedFile]]:
+        """Download every item with at most ``max_concurrency`` (default: options) at once; results in
+        the items' order. One failure does not stop the others."""
+        calls = [_DownloadCore.batch_call(item, directory, overwrite, on_progress) for item in items]
+        with ThreadPoolExecutor(self._core.concurrency(max_concurrency), "civitai-download") as pool:
+            return list(pool.map(lambda call: getattr(self, call[0])(*call[1], **call[2]), calls))
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> DownloadService:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals ----------------------------------------------------------------------------------------
+
+    def _api(self) -> CivitaiClient:
+        if self._client is None:
+            from civitai_kit.core import CivitaiClient
+
+            self._client = CivitaiClient(self.options, http_client=self._http)
+        return self._client
+
+    def _run(self, plan: DownloadPlan, on_progress: ProgressCallback | None) -> Result[DownloadedFile]:
+        transfer = self._core.transfer(plan, on_progress)
+        steps = transfer.steps()
+        outcome: FetchOutcome = None
+        try:
+            while True:
+                action = advance(steps, outcome)
+                if isinstance(action, Done):
+                    return action.result
+                outcome = None
+                if isinstance(action, Wait):
+                    self._sleep(action.seconds)
+                else:
+                    outcome = self._fetch(transfer, action)
+        finally:
+            steps.close()
+
+    def _fetch(self, transfer: Transfer, action: Fetch) -> FetchOutcome:
+        with self._http.stream(action.request) as result:
+            if isinstance(result, Failure):
+                return result
+            response = result.value
+            if not transfer.accept(response.status, response.headers):
+                return None
+            chunks = response.iter_bytes(READ_SIZE)
+            while True:
+                try:
+                    chunk = next(chunks)
+                except StopIteration:
+                    break
+                except Exception as exc:  # the transport failed mid-body: keep what arrived, resume
+                    transfer.flush()
+                    return Interrupted(exc)
+                if transfer.add(chunk) and not transfer.flush():
+                    break
+                transfer.report()
+        transfer.flush()
+        transfer.report(force=True)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- async
+
+
+class AsyncDownloadService:
+    """The async twin of :class:`DownloadService` (same methods, awaited). File work runs on worker
+    threads so hashing a large chunk never blocks the event loop."""
+
+    def __init__(
+        self,
+        options: CivitaiApiOptions | None = None,
+        *,
+        client: AsyncCivitaiClient | None = None,
+        http_client: AsyncHttpClient | None = None,
+        hash_cache: HashCache | None = None,
+        max_resumes: int = 5,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._core = _DownloadCore(options, hash_cache=hash_cache, max_resumes=max_resumes)
+        self._owns_http = http_client is None
+        self._http = http_client or AsyncHttpClient(self._core.settings())
+        self._client = client
+        self._sleep = sleep
+
+    @property
+    def options(self) -> CivitaiApiOptions:
+        return self._core.options
+
+    async def download_model_file(
+        self,
+        file: ModelFile,
+        version: ModelVersion | None = None,
+        *,
+        directory: PathLike | None = None,
+        pattern: str | None = None,
+        verify: bool | None = None,
+        overwrite: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Result[DownloadedFile]:
+        """See :meth:`DownloadService.download_model_file`."""
+        plan = plan_model_file(
+            file, version, self.options, directory=directory, pattern=pattern, verify=verify, overwrite=overwrite
+        )
+        return plan if isinstance(plan, Failure) else await self._run(plan.value, on_progress)
+
+    async def download_version(
+        self,
+        version_id: int,
+        *,
+        file_id: int | None = None,
+        directory: PathLike | None = None,
+        pattern: str | None = None,
+        verify: bool | None = None,
+        overwrite: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Result[DownloadedFile]:
+        """See :meth:`DownloadService.download_version`."""
+        version = await self._api().models.get_by_version_id(version_id)
+        if isinstance(version, Failure):
+            return version
+        chosen = _DownloadCore.pick_file(version.value, file_id)
+        if isinstance(chosen, Failure):
+            return chosen
+        return await self.download_model_file(
+            chosen.value,
+            version.value,
+            directory=directory,
+            pattern=pattern,
+            verify=verify,
+            overwrite=overwrite,
+            on_progress=on_progress,
+        )
+
+    async def download_image(
+        self,
+        image: Image,
+        *,
+        directory: PathLike | None = None,
+        pattern: str | None = None,
+        overwrite: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Result[DownloadedFile]:
+        """See :meth:`DownloadService.download_image`."""
+        plan = plan_image(image, self.options, directory=directory, pattern=pattern, overwrite=overwrite)
+        return plan if isinstance(plan, Failure) else await self._run(plan.value, on_progress)
+
+    async def download_url(
+        self,
+        url: str,
+        destination: PathLike,
+        *,
+        expected_hash: str | None = None,
+        algorithm: HashAlgorithm | str | None = None,
+        overwrite: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Result[DownloadedFile]:
+        """See :meth:`DownloadService.download_url`."""
+        plan = plan_url(
+            url, destination, self.options, expected_hash=expected_hash, algorithm=algorithm, overwrite=overwrite
+        )
+        return plan if isinstance(plan, Failure) else await self._run(plan.value, on_progress)
+
+    async def download_many(
+        self,
+        items: Iterable[DownloadItem],
+        *,
+        max_concurrency: int | None = None,
+        directory: PathLike | None = None,
+        overwrite: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[Result[DownloadedFile]]:
+        """See :meth:`DownloadService.download_many`."""
+        slots = asyncio.Semaphore(self._core.concurrency(max_concurrency))
+        calls = [_DownloadCore.batch_call(item, directory, overwrite, on_progress) for item in items]
+
+        async def bounded(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Result[DownloadedFile]:
+            async with slots:
+                result: Result[DownloadedFile] = await getattr(self, name)(*args, **kwargs)
+                return result
+
+        return list(await asyncio.gather(*(bounded(*call) for call in calls)))
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncDownloadService:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- internals ----------------------------------------------------------------------------------------
+
+    def _api(self) -> AsyncCivitaiClient:
+        if self._client is None:
+            from civitai_kit.core import AsyncCivitaiClient
+
+            self._client = AsyncCivitaiClient(self.options, http_client=self._http)
+        return self._client
+
+    async def _run(self, plan: DownloadPlan, on_progress: ProgressCallback | None) -> Result[DownloadedFile]:
+        transfer = self._core.transfer(plan, on_progress)
+        steps = transfer.steps()
+        outcome: FetchOutcome = None
+        try:
+            while True:
+                action = await _in_thread(advance, steps, outcome)
+                if isinstance(action, Done):
+                    return action.result
+                outcome = None
+                if isinstance(action, Wait):
+                    await self._sleep(action.seconds)
+                else:
+                    outcome = await self._fetch(transfer, action)
+        finally:
+            steps.close()
+
+    async def _fetch(self, transfer: Transfer, action: Fetch) -> FetchOutcome:
+        async with self._http.stream(action.request) as result:
+            if isinstance(result, Failure):
+                return result
+            response = result.value
+            if not transfer.accept(response.status, response.headers):
+                return None
+            chunks = response.aiter_bytes(READ_SIZE)
+            while True:
+                try:
+                    chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:  # the transport failed mid-body: keep what arrived, resume
+                    await _in_thread(transfer.flush)
+                    return Interrupted(exc)
+                if transfer.add(chunk) and not await _in_thread(transfer.flush):
+                    break
+                transfer.report()
+        await _in_thread(transfer.flush)
+        transfer.report(force=True)
+        return None
+
+
+async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run blocking file work on a thread; if cancelled meanwhile, let it finish before re-raising, so
+    the transfer's state (and its generator) is never touched by two threads at once."""
+    task = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
