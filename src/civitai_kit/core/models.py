@@ -626,9 +626,12 @@ class VersionModel(CivitaiModel):
     mode: ModelMode | None = None
 
 
-class _Described(CivitaiModel):
-    description: str | None = None
-    """HTML as Civitai stores it; see :attr:`description_markdown` / :attr:`description_text`."""
+class _Described:
+    """Adds Markdown / plain-text views of the HTML ``description`` a model declares."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        description: str | None
 
     @property
     def description_markdown(self) -> str | None:
@@ -649,7 +652,7 @@ class _Described(CivitaiModel):
         return html_to_plain_text(self.description)
 
 
-class ModelVersion(_Described):
+class ModelVersion(CivitaiModel, _Described):
     """A version of a model, as embedded in a model or returned by ``/model-versions/…``."""
 
     id: int
@@ -657,6 +660,8 @@ class ModelVersion(_Described):
     """Only on ``/model-versions`` bodies (and 2023 payloads); see :attr:`model`."""
     index: int | None = None
     name: str | None = None
+    description: str | None = None
+    """HTML as Civitai stores it; see :attr:`description_markdown` / :attr:`description_text`."""
     base_model: str | None = None
     """Open text: ``SD 1.5``, ``SDXL 1.0``, ``Pony``, ``Flux.1 D``… (the list changes constantly)."""
     base_model_type: BaseModelType | None = None
@@ -752,12 +757,14 @@ class Creator(CivitaiModel):
     link: str | None = None
 
 
-class Model(_Described):
+class Model(CivitaiModel, _Described):
     """A model (checkpoint, LoRA, embedding…) with its versions: ``/models`` items and ``/models/{id}``."""
 
     id: int
     name: str | None = None
     type: ModelType | None = None
+    description: str | None = None
+    """HTML as Civitai stores it; see :attr:`description_markdown` / :attr:`description_text`."""
     nsfw: bool | None = None
     nsfw_level: int | None = None
     """Bitmask of :class:`BrowsingLevel` over the model's content."""

@@ -1,0 +1,142 @@
+"""The asynchronous REST client: the same builders and plans as the sync one, performed with ``await``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, TypeVar
+
+from civitai_kit._http import AsyncHttpClient
+from civitai_kit.core import lookups
+from civitai_kit.core.client_base import ClientBase
+from civitai_kit.core.models import Creator, Image, Model, ModelVersion, Page, Tag, VersionIdByHash
+from civitai_kit.core.paging import Pager, Plan, single
+from civitai_kit.core.queries import CreatorFilters, ImageFilters, ModelFilters, QueryBuilder, TagFilters
+from civitai_kit.core.sync_client import _first
+from civitai_kit.result import Result
+
+if TYPE_CHECKING:
+    from civitai_kit.options import CivitaiApiOptions
+
+T = TypeVar("T")
+
+
+async def arun(http: AsyncHttpClient, plan: Plan[T]) -> Result[T]:
+    """Perform a plan's fetches one after another."""
+    try:
+        fetch = next(plan)
+        while True:
+            fetch = plan.send(await http.send_json(fetch.request, fetch.parse))
+    except StopIteration as stop:
+        result: Result[T] = stop.value
+        return result
+
+
+async def awalk(http: AsyncHttpClient, pager: Pager[T]) -> AsyncIterator[Page[T]]:
+    """Pages of an auto-paginated walk; a failed request raises its :class:`CivitaiError`."""
+    while (fetch := pager.next_fetch()) is not None:
+        yield pager.accept((await http.send_json(fetch.request, fetch.parse)).unwrap())
+
+
+async def _aitems(pages: AsyncIterator[Page[T]]) -> AsyncIterator[T]:
+    async for page in pages:
+        for item in page.items:
+            yield item
+
+
+class AsyncTerminals(QueryBuilder[T, AsyncHttpClient]):
+    """``execute`` / ``first_or_none`` / ``iterate`` / ``pages`` for every async builder."""
+
+    __slots__ = ()
+
+    async def execute(self, limit: int | None = None, cursor: str | None = None) -> Result[Page[T]]:
+        """One page: ``limit`` items (the server's default when ``None``), from ``cursor`` if given."""
+        return await arun(self._session.http, single(self._page_fetch(limit, cursor)))
+
+    async def first_or_none(self) -> Result[T | None]:
+        """The first match, or ``None`` when there is none."""
+        return (await self.execute(limit=1)).map(_first)
+
+    def iterate(self, page_size: int | None = None, max_items: int | None = None) -> AsyncIterator[T]:
+        """Every match (``async for``), fetching pages as needed. Raises :class:`CivitaiError` on failure."""
+        return _aitems(awalk(self._session.http, self._pager(page_size, max_items)))
+
+    def pages(self, page_size: int | None = None, max_pages: int | None = None) -> AsyncIterator[Page[T]]:
+        """Every page (``async for``). Raises :class:`CivitaiError` if a request fails."""
+        return awalk(self._session.http, self._pager(page_size, None, max_pages))
+
+
+class AsyncModelQuery(ModelFilters[AsyncHttpClient], AsyncTerminals[Model]):
+    """``client.models``: filters, terminals and direct lookups."""
+
+    __slots__ = ()
+
+    async def get_by_id(self, model_id: int) -> Result[Model]:
+        """``GET /api/v1/models/{id}``."""
+        return await arun(self._session.http, lookups.model_by_id(model_id, strict=self._session.strict))
+
+    async def get_by_version_id(self, version_id: int) -> Result[ModelVersion]:
+        """``GET /api/v1/model-versions/{id}``."""
+        return await arun(self._session.http, lookups.version_by_id(version_id, strict=self._session.strict))
+
+    async def get_by_version_hash(self, hash: str) -> Result[ModelVersion]:
+        """``GET /api/v1/model-versions/by-hash/{hash}``: any hash type Civitai stores."""
+        return await arun(self._session.http, lookups.version_by_hash(hash, strict=self._session.strict))
+
+    async def get_by_version_hashes(self, hashes: Iterable[str]) -> Result[tuple[ModelVersion, ...]]:
+        """Versions for many SHA256 hashes (``POST``, 100 per request); unmatched hashes are left out."""
+        return await arun(self._session.http, lookups.versions_by_hashes(hashes, strict=self._session.strict))
+
+    async def get_version_ids_by_hashes(self, hashes: Iterable[str]) -> Result[tuple[VersionIdByHash, ...]]:
+        """Version ids for many SHA256 hashes (``POST``, 10 000 per request)."""
+        return await arun(self._session.http, lookups.version_ids_by_hashes(hashes, strict=self._session.strict))
+
+
+class AsyncImageQuery(ImageFilters[AsyncHttpClient], AsyncTerminals[Image]):
+    """``client.images``."""
+
+    __slots__ = ()
+
+
+class AsyncTagQuery(TagFilters[AsyncHttpClient], AsyncTerminals[Tag]):
+    """``client.tags``."""
+
+    __slots__ = ()
+
+
+class AsyncCreatorQuery(CreatorFilters[AsyncHttpClient], AsyncTerminals[Creator]):
+    """``client.creators``."""
+
+    __slots__ = ()
+
+
+class AsyncCivitaiClient(ClientBase[AsyncHttpClient]):
+    """The public REST API for asyncio. ``async with AsyncCivitaiClient() as client: ...``"""
+
+    def __init__(self, options: CivitaiApiOptions | None = None, *, http_client: AsyncHttpClient | None = None) -> None:
+        super().__init__(options, http_client, AsyncHttpClient, lambda http: http.settings)
+
+    @property
+    def models(self) -> AsyncModelQuery:
+        return AsyncModelQuery(self._session)
+
+    @property
+    def images(self) -> AsyncImageQuery:
+        return AsyncImageQuery(self._session)
+
+    @property
+    def tags(self) -> AsyncTagQuery:
+        return AsyncTagQuery(self._session)
+
+    @property
+    def creators(self) -> AsyncCreatorQuery:
+        return AsyncCreatorQuery(self._session)
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+
+    async def __aenter__(self) -> AsyncCivitaiClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

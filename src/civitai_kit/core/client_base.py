@@ -1,0 +1,45 @@
+"""Construction shared by :class:`CivitaiClient` and :class:`AsyncCivitaiClient`: options → HTTP client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from civitai_kit._http import ClientSettings
+from civitai_kit.core.queries import Session
+
+if TYPE_CHECKING:
+    from civitai_kit.options import CivitaiApiOptions
+
+H = TypeVar("H")
+
+
+class ClientBase(Generic[H]):
+    """Holds the options, the HTTP client (owned unless one was passed in) and the builders' session."""
+
+    def __init__(
+        self,
+        options: CivitaiApiOptions | None,
+        http_client: H | None,
+        make_http: Callable[[ClientSettings], H],
+        settings_of: Callable[[H], ClientSettings],
+    ) -> None:
+        if options is None:
+            from civitai_kit.options import CivitaiApiOptions
+
+            options = CivitaiApiOptions()
+        self.options = options
+        self._owns_http = http_client is None
+        self.http: H = make_http(ClientSettings.for_core(options)) if http_client is None else http_client
+        self._settings = settings_of(self.http)
+        self._session = Session(
+            self.http, authenticated=self._settings.token is not None, strict=options.strict_json_parsing
+        )
+
+    @property
+    def base_url(self) -> str:
+        """Where requests go (the HTTP client's base URL)."""
+        return self._settings.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, authenticated={self._session.authenticated})"

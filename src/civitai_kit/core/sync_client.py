@@ -1,0 +1,148 @@
+"""The synchronous REST client and its query builders: the shared builders plus blocking terminals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+from civitai_kit._http import HttpClient
+from civitai_kit.core import lookups
+from civitai_kit.core.client_base import ClientBase
+from civitai_kit.core.models import Creator, Image, Model, ModelVersion, Page, Tag, VersionIdByHash
+from civitai_kit.core.paging import Pager, Plan, single
+from civitai_kit.core.queries import CreatorFilters, ImageFilters, ModelFilters, QueryBuilder, TagFilters
+from civitai_kit.result import Result
+
+if TYPE_CHECKING:
+    from civitai_kit.options import CivitaiApiOptions
+
+T = TypeVar("T")
+
+
+def run(http: HttpClient, plan: Plan[T]) -> Result[T]:
+    """Perform a plan's fetches one after another."""
+    try:
+        fetch = next(plan)
+        while True:
+            fetch = plan.send(http.send_json(fetch.request, fetch.parse))
+    except StopIteration as stop:
+        result: Result[T] = stop.value
+        return result
+
+
+def walk(http: HttpClient, pager: Pager[T]) -> Iterator[Page[T]]:
+    """Pages of an auto-paginated walk; a failed request raises its :class:`CivitaiError`."""
+    while (fetch := pager.next_fetch()) is not None:
+        yield pager.accept(http.send_json(fetch.request, fetch.parse).unwrap())
+
+
+def _items(pages: Iterator[Page[T]]) -> Iterator[T]:
+    for page in pages:
+        yield from page.items
+
+
+def _first(page: Page[T]) -> T | None:
+    return page.items[0] if page.items else None
+
+
+class Terminals(QueryBuilder[T, HttpClient]):
+    """``execute`` / ``first_or_none`` / ``iterate`` / ``pages`` for every sync builder."""
+
+    __slots__ = ()
+
+    def execute(self, limit: int | None = None, cursor: str | None = None) -> Result[Page[T]]:
+        """One page: ``limit`` items (the server's default when ``None``), from ``cursor`` if given."""
+        return run(self._session.http, single(self._page_fetch(limit, cursor)))
+
+    def first_or_none(self) -> Result[T | None]:
+        """The first match, or ``None`` when there is none."""
+        return self.execute(limit=1).map(_first)
+
+    def iterate(self, page_size: int | None = None, max_items: int | None = None) -> Iterator[T]:
+        """Every match, fetching pages as needed. Raises :class:`CivitaiError` if a request fails."""
+        return _items(walk(self._session.http, self._pager(page_size, max_items)))
+
+    def pages(self, page_size: int | None = None, max_pages: int | None = None) -> Iterator[Page[T]]:
+        """Every page, following cursors / next pages. Raises :class:`CivitaiError` if a request fails."""
+        return walk(self._session.http, self._pager(page_size, None, max_pages))
+
+
+class ModelQuery(ModelFilters[HttpClient], Terminals[Model]):
+    """``client.models``: filters, terminals and direct lookups."""
+
+    __slots__ = ()
+
+    def get_by_id(self, model_id: int) -> Result[Model]:
+        """``GET /api/v1/models/{id}``."""
+        return run(self._session.http, lookups.model_by_id(model_id, strict=self._session.strict))
+
+    def get_by_version_id(self, version_id: int) -> Result[ModelVersion]:
+        """``GET /api/v1/model-versions/{id}``."""
+        return run(self._session.http, lookups.version_by_id(version_id, strict=self._session.strict))
+
+    def get_by_version_hash(self, hash: str) -> Result[ModelVersion]:
+        """``GET /api/v1/model-versions/by-hash/{hash}``: any hash type Civitai stores."""
+        return run(self._session.http, lookups.version_by_hash(hash, strict=self._session.strict))
+
+    def get_by_version_hashes(self, hashes: Iterable[str]) -> Result[tuple[ModelVersion, ...]]:
+        """Versions for many SHA256 hashes (``POST``, 100 per request); unmatched hashes are left out."""
+        return run(self._session.http, lookups.versions_by_hashes(hashes, strict=self._session.strict))
+
+    def get_version_ids_by_hashes(self, hashes: Iterable[str]) -> Result[tuple[VersionIdByHash, ...]]:
+        """Version ids for many SHA256 hashes (``POST``, 10 000 per request)."""
+        return run(self._session.http, lookups.version_ids_by_hashes(hashes, strict=self._session.strict))
+
+
+class ImageQuery(ImageFilters[HttpClient], Terminals[Image]):
+    """``client.images``."""
+
+    __slots__ = ()
+
+
+class TagQuery(TagFilters[HttpClient], Terminals[Tag]):
+    """``client.tags``."""
+
+    __slots__ = ()
+
+
+class CreatorQuery(CreatorFilters[HttpClient], Terminals[Creator]):
+    """``client.creators``."""
+
+    __slots__ = ()
+
+
+class CivitaiClient(ClientBase[HttpClient]):
+    """The public REST API, synchronously. ``with CivitaiClient() as client: client.models...``
+
+    ``options`` defaults to :class:`CivitaiApiOptions` loaded from every configuration source. Pass
+    ``http_client`` to share one (it is then not closed by :meth:`close`).
+    """
+
+    def __init__(self, options: CivitaiApiOptions | None = None, *, http_client: HttpClient | None = None) -> None:
+        super().__init__(options, http_client, HttpClient, lambda http: http.settings)
+
+    @property
+    def models(self) -> ModelQuery:
+        return ModelQuery(self._session)
+
+    @property
+    def images(self) -> ImageQuery:
+        return ImageQuery(self._session)
+
+    @property
+    def tags(self) -> TagQuery:
+        return TagQuery(self._session)
+
+    @property
+    def creators(self) -> CreatorQuery:
+        return CreatorQuery(self._session)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+
+    def __enter__(self) -> CivitaiClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
