@@ -16,6 +16,10 @@ Python places for secrets):
    ``CivitaiApi``;
 8. defaults.
 
+Keys bind the way .NET binds them: ``ApiKey``, ``apikey`` and ``API_KEY`` are the same key, ``:`` or
+``__`` nests (``Sdk:ApiToken``), and ``null`` for a setting that has a default means "use the default"
+(``appsettings.example.json`` uses it for the platform-dependent directories).
+
 The config directory is ``$CIVITAI_CONFIG_DIR`` (default: the working directory) and the environment is
 ``$CIVITAI_ENVIRONMENT`` or ``$DOTNET_ENVIRONMENT`` (default ``Production``). :func:`config_sources`
 changes them for a block of code; :meth:`CivitaiApiOptions.isolated` reads nothing but its arguments.
@@ -27,8 +31,9 @@ errors never show them.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -218,6 +223,7 @@ class _OptionsModel(BaseModel):
             key = dotnet_key(self._section, (*self._location, name))
             known = ", ".join(type(self).model_fields)
             raise configuration_error([Problem(key, ASSIGNMENT, f"is not a known option (known: {known})")])
+        before, fields_set = self.__dict__[name], set(self.model_fields_set)
         try:
             super().__setattr__(name, value)
         except ValidationError as exc:
@@ -225,6 +231,9 @@ class _OptionsModel(BaseModel):
         else:
             self._mark_assigned(name)
             return
+        # pydantic has already stored the value when a model-level rule fails; a refused value must not stick
+        self.__dict__[name] = before
+        self.__pydantic_fields_set__ = fields_set
         problems = problems_from(
             errors,
             model=type(self),
@@ -254,7 +263,7 @@ class _OptionsModel(BaseModel):
         else:
             self._origins = {**self._origins, name: ASSIGNMENT}
 
-    def _adopt(self, section: str, origin: Any) -> None:
+    def _adopt(self, section: str, origin: Callable[[_OptionsModel, str], str]) -> None:
         """Re-stamp this subtree: its section name and each leaf's origin (``origin(model, field)``)."""
         self._section = section
         origins: dict[str, str] = {}
@@ -492,6 +501,26 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
             context=context,
             by_alias=by_alias,
             by_name=by_name,
+        )
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        extra: ExtraValues | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Like :meth:`model_validate` on the decoded object (a JSON object of snake_case fields)."""
+        try:
+            document = json.loads(json_data)
+        except ValueError as exc:
+            raise configuration_error([Problem(DEFAULT_SECTION, "JSON", f"must be valid JSON ({exc})")]) from None
+        return cls.model_validate(
+            document, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
         )
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:

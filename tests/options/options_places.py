@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+
 @dataclass
 class ConfigPlaces:
     """The isolated places, with helpers that write configuration into them."""

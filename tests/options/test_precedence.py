@@ -218,7 +218,8 @@ def test_civitai_api_token_beats_civitai_token(places: ConfigPlaces) -> None:
 
 
 def test_override_keyword_beats_mapping_in_from_section(places: ConfigPlaces) -> None:
-    options = CivitaiApiOptions.from_section({"CivitaiApi": {"TimeoutSeconds": 40, "ApiVersion": "v2"}}, timeout_seconds=50)
+    mapping = {"CivitaiApi": {"TimeoutSeconds": 40, "ApiVersion": "v2"}}
+    options = CivitaiApiOptions.from_section(mapping, timeout_seconds=50)
     assert (options.timeout_seconds, options.api_version) == (50, "v2")
     assert options.source_of("timeout_seconds") == "argument"
     assert options.source_of("api_version") == "configuration mapping"
