@@ -93,3 +93,12 @@ def test_response_head_framing(raw: RawHttp) -> None:
     assert b"Date: " in first
     assert second.startswith(b"HTTP/1.1 304 Not Modified\r\n") and b"Content-Length" not in second
     assert b'ETag: "x"' in second
+
+
+def test_date_header_format_matches_rfc_9110() -> None:
+    import email.utils
+
+    from civitai_kit.testing._wire import http_date
+
+    for timestamp in (0, 951782400, 1_700_000_000, 4_102_444_799):
+        assert http_date(timestamp) == email.utils.formatdate(timestamp, usegmt=True)

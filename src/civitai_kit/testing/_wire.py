@@ -8,7 +8,6 @@ one `send` and lets faults cut it (or the connection) exactly where they want.
 
 from __future__ import annotations
 
-import email.utils
 import socket
 import struct
 import time
@@ -46,15 +45,19 @@ class RequestHead:
     headers: Headers
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _date_cache: tuple[int, str] = (0, "")
 
 
-def _http_date() -> str:
-    """The `Date` header value, formatted at most once a second."""
+def http_date(timestamp: float | None = None) -> str:
+    """An RFC 9110 `Date` value (English names whatever the locale), cached per second for `now`."""
     global _date_cache
-    now = int(time.time())
+    now = int(time.time() if timestamp is None else timestamp)
     if _date_cache[0] != now:
-        _date_cache = (now, email.utils.formatdate(now, usegmt=True))
+        t = time.gmtime(now)
+        text = f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+        _date_cache = (now, text + f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT")
     return _date_cache[1]
 
 
@@ -179,7 +182,7 @@ class Connection:
         if truncate_at is not None:
             close = True
         if "date" not in given:
-            headers.append(("Date", _http_date()))
+            headers.append(("Date", http_date()))
         if close and "connection" not in given:
             headers.append(("Connection", "close"))
         elif not close and self.version == "HTTP/1.0":

@@ -8,7 +8,7 @@ their observable shape (status, content type, recognisable markers), not copied.
 from __future__ import annotations
 
 import html
-import secrets
+import os
 
 from civitai_kit.testing.messages import FakeResponse
 
@@ -46,7 +46,7 @@ def not_found_page() -> FakeResponse:
 def cloudflare_page(status: int = 522, host: str = "civitai.com", ray_id: str | None = None) -> FakeResponse:
     """A Cloudflare edge error page (`server: cloudflare`, a `cf-ray` header and the Ray ID on the page)."""
     code, title = _CLOUDFLARE_ERRORS.get(status, (status, "Error"))
-    ray = ray_id or f"{secrets.token_hex(8)}-FRA"
+    ray = ray_id or f"{os.urandom(8).hex()}-FRA"
     safe_host, safe_title = html.escape(host), html.escape(title)
     page = f"""<!DOCTYPE html>
 <!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->

@@ -1,7 +1,7 @@
 """pytest fixtures for testing code that talks to Civitai, against `FakeCivitai` on loopback.
 
 Registered through the `pytest11` entry point, so it loads in every pytest run of an environment where
-civitai-kit is installed: it imports nothing heavy until a fixture is used.
+civitai-kit is installed: it imports only the standard library (and the fake server's own modules).
 
     def test_lookup(fake_civitai):
         fake_civitai.add_route("GET", "/api/v1/models/{id}", lambda r: {"id": int(r.path_params["id"])})
@@ -15,19 +15,15 @@ bug in a route.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import pytest
 
-if TYPE_CHECKING:
-    from civitai_kit.testing.server import FakeCivitai
+from civitai_kit.testing.server import FakeCivitai
 
 
 @pytest.fixture
 def fake_civitai() -> Iterator[FakeCivitai]:
     """A started `FakeCivitai` (no routes installed), stopped after the test."""
-    from civitai_kit.testing.server import FakeCivitai
-
     with FakeCivitai() as server:
         yield server
         crashes = server.errors.snapshot()
