@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from civitai_kit.result import Error, ErrorCode
 
@@ -24,7 +24,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_retry_after: float = 120.0
-    jitter: Callable[[], float] = random.random
+    jitter: Callable[[], float] = field(default=random.random, repr=False, compare=False)
 
     def delay(self, attempt: int, error: Error) -> float | None:
         """Seconds to wait before retry number ``attempt + 1``, or ``None`` to give up.

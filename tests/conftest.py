@@ -1,0 +1,32 @@
+"""Suite-wide isolation: no test reads the developer's Civitai configuration or writes into their home.
+
+Every CIVITAI* variable is removed, the configuration places (config dir, secrets dir, user secrets) point into
+the test's ``tmp_path``, and the XDG directories that ``platformdirs`` uses for caches and data do too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+_CONTROL_PREFIXES = ("CIVITAI", "DOTNET_ENVIRONMENT", "PYDANTIC_SETTINGS_DEBUG")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_civitai_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.upper().startswith(_CONTROL_PREFIXES):
+            monkeypatch.delenv(name)
+    home = tmp_path / ".isolated-home"
+    for variable, folder in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        monkeypatch.setenv(variable, str(home / folder))
+    monkeypatch.setenv("CIVITAI_CONFIG_DIR", str(home / "project"))
+    monkeypatch.setenv("CIVITAI_SECRETS_DIR", str(home / "run-secrets"))
+    monkeypatch.setenv("CIVITAI_USER_SECRETS", str(home / "user-secrets.json"))
