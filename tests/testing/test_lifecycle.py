@@ -108,3 +108,19 @@ def test_many_short_lived_servers_do_not_accumulate_threads() -> None:
             conn.getresponse().read()
             conn.close()
     assert threading.active_count() == before
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_worker_killed_by_its_handler_is_not_counted_as_idle(fake_civitai: FakeCivitai) -> None:
+    def exits(_request: object) -> FakeResponse:
+        raise SystemExit("handler called sys.exit()")  # not an Exception: it ends the worker thread
+
+    fake_civitai.add_route("GET", "/exit", exits)
+    fake_civitai.add_route("GET", "/ok", lambda r: FakeResponse.text("ok"))
+    with socket.create_connection(("127.0.0.1", fake_civitai.port), timeout=5) as sock:
+        sock.sendall(b"GET /exit HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(100) == b""
+    conn = http.client.HTTPConnection("127.0.0.1", fake_civitai.port, timeout=5)
+    conn.request("GET", "/ok")  # must be served by a live worker, not queued for the dead one
+    assert conn.getresponse().read() == b"ok"
+    conn.close()

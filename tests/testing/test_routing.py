@@ -65,12 +65,15 @@ def test_most_specific_pattern_wins_regardless_of_order() -> None:
     assert table.patterns()[-1] == "/{a:path}"
 
 
-def test_re_adding_a_route_replaces_it() -> None:
+def test_re_adding_a_route_replaces_it_and_other_patterns_serve_other_methods() -> None:
     table = RouteTable()
-    table.add("GET", "/x", ok)
+    table.add("GET", "/api/v1/models/{id}", ok)
     replacement = lambda _r: FakeResponse.text("new")  # noqa: E731
-    table.add("get", "/x", replacement)
-    assert table.lookup("GET", "/x").handler is replacement
+    table.add("get", "/api/v1/models/{id}", replacement)
+    assert table.lookup("GET", "/api/v1/models/3").handler is replacement
+    fallback = lambda _r: FakeResponse.text("any")  # noqa: E731
+    table.add("POST", "/api/{rest:path}", fallback)
+    assert table.lookup("POST", "/api/v1/models/3").handler is fallback  # less specific, but serves POST
 
 
 def test_wrong_method_lists_allowed_methods_and_head_falls_back_to_get() -> None:
@@ -83,14 +86,6 @@ def test_wrong_method_lists_allowed_methods_and_head_falls_back_to_get() -> None
     assert missing.allowed == ("GET", "POST", "HEAD")
     unknown = table.lookup("GET", "/api/v1/nothing")
     assert unknown.handler is None and unknown.allowed == ()
-
-
-def test_a_less_specific_route_serves_a_method_the_specific_one_lacks() -> None:
-    table = RouteTable()
-    table.add("GET", "/api/v1/models/{id}", ok)
-    fallback = lambda _r: FakeResponse.text("any")  # noqa: E731
-    table.add("POST", "/api/{rest:path}", fallback)
-    assert table.lookup("POST", "/api/v1/models/3").handler is fallback
 
 
 @pytest.mark.parametrize("method", ["", "G T", "GET/1"])

@@ -51,7 +51,8 @@ class ConnectionWorkers:
                 sock.close()
                 with self._lock:
                     self._open.discard(sock)
-                    self._idle += 1
+            with self._lock:  # only a thread that survived its connection counts as idle
+                self._idle += 1
 
     def close(self, timeout: float) -> list[threading.Thread]:
         """Stop serving; returns the threads that did not finish within `timeout` seconds."""

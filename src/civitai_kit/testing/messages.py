@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any, TypeAlias, TypeVar, overload
 from urllib.parse import parse_qsl, urlsplit
 
-HeadersLike: TypeAlias = "Mapping[str, str] | Iterable[tuple[str, str]] | None"
+HeadersLike: TypeAlias = Mapping[str, str] | Iterable[tuple[str, str]] | None
 
 _T = TypeVar("_T")
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})

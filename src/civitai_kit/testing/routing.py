@@ -16,8 +16,8 @@ from urllib.parse import unquote
 
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
 
-HandlerResult: TypeAlias = "FakeResponse | dict[str, Any] | list[Any]"
-Handler: TypeAlias = "Callable[[FakeRequest], HandlerResult]"
+HandlerResult: TypeAlias = FakeResponse | dict[str, Any] | list[Any]
+Handler: TypeAlias = Callable[[FakeRequest], HandlerResult]
 
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
 _LITERAL, _MIXED, _PARAMETER, _TAIL = 3, 2, 1, 0

@@ -19,7 +19,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from civitai_kit.testing._wire import BadRequestError, BodyIteratorError, Connection, RequestHead
 from civitai_kit.testing._workers import ConnectionWorkers
@@ -30,6 +30,7 @@ from civitai_kit.testing.pages import not_found_page
 from civitai_kit.testing.routing import Handler, RouteMatch, RouteTable
 
 _STOP_TIMEOUT_SECONDS = 5.0
+H = TypeVar("H", bound=Handler)
 
 
 class FakeCivitai:
@@ -128,10 +129,10 @@ class FakeCivitai:
         """Serve `method pattern` with `handler`; re-adding the same pair replaces the handler."""
         self._routes.add(method, pattern, handler)
 
-    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
-        """Decorator form of `add_route`."""
+    def route(self, method: str, pattern: str) -> Callable[[H], H]:
+        """Decorator form of `add_route`; returns the function unchanged."""
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: H) -> H:
             self.add_route(method, pattern, handler)
             return handler
 
