@@ -119,9 +119,11 @@ def refusal_from_body(status: int, headers: Mapping[str, str], body: bytes, url:
         return classify_refusal(found)
     snippet = body[:200].decode("utf-8", errors="replace").strip()
     said = f": {found.message}" if found is not None else (f": {snippet}" if snippet else "")
-    return Error(
+    error = Error(
         ErrorCode.UNEXPECTED_CONTENT_TYPE,
         f"Expected a file from {url} but the server sent {content_type} (HTTP {status}){said}",
         http_status=status,
         details={"content_type": content_type},
     )
+    # Plain text is how the endpoint words refusals for browser-like clients: its words still count.
+    return classify_refusal(error) if content_type.lower().startswith("text/plain") else error

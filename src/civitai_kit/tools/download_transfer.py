@@ -207,6 +207,9 @@ class Transfer:
             return (yield from self._transfer())
         finally:
             self._close()
+            with contextlib.suppress(OSError):
+                if self.part.stat().st_size == 0:
+                    self.part.unlink()
             self._lock.release()
 
     def _transfer(self) -> Steps:
@@ -300,9 +303,8 @@ class Transfer:
                 self._start_error_body(200, {"content-type": "application/octet-stream"})
                 return not self.add(bytes(data))
             self._detect_name(bytes(data[:PEEK_SIZE]))
-        assert self._file is not None
         try:
-            self._file.write(data)
+            self._part_file().write(data)
         except OSError as exc:
             self._problem = _io_error(ErrorCode.FILE_WRITE_FAILED, f"Failed to write '{self.part}'", exc)
             return False
@@ -389,29 +391,34 @@ class Transfer:
         )
 
     def _open_part(self) -> Failure | None:
-        """Open the ``.part`` file, reading what an earlier, interrupted run left into the hasher."""
+        """Continue a ``.part`` file an earlier, interrupted run left, reading it into the hasher."""
+        if not self.part.exists():
+            return None  # created on the first write, so a refusal never leaves an empty part behind
         try:
             self._file = self.part.open("ab", buffering=0)
-            existing = self.part.stat().st_size
-            if existing:
-                with self.part.open("rb") as previous:
+            with self.part.open("rb") as previous:
+                head = previous.read(FLUSH_SIZE)
+                self._detect_name(head)
+                self._head_checked = True
+                while head:
+                    self._hasher.update(head)
                     head = previous.read(FLUSH_SIZE)
-                    self._detect_name(head)
-                    self._head_checked = True
-                    while head:
-                        self._hasher.update(head)
-                        head = previous.read(FLUSH_SIZE)
-                self._offset = self._hasher.size
-                self._resumed = self._resumed_from_earlier_run = True
         except OSError as exc:
             return self._io_failure(f"Cannot open '{self.part}'", exc)
+        self._offset = self._hasher.size
+        self._resumed = self._resumed_from_earlier_run = self._offset > 0
         return None
+
+    def _part_file(self) -> BinaryIO:
+        if self._file is None:
+            self._file = self.part.open("ab", buffering=0)
+        return self._file
 
     def _restart(self, why: str) -> None:
         logger.debug("Restarting download of %s from byte 0: %s", self._url, why)
-        assert self._file is not None
         self._pending = bytearray()
-        self._file.truncate(0)
+        if self._file is not None:
+            self._file.truncate(0)
         self._hasher = MultiHasher(self.plan.algorithms)
         self._offset = 0
         self._total = None
@@ -424,9 +431,8 @@ class Transfer:
 
     def _finish(self) -> Result[DownloadedFile] | None:
         """Verify and move into place. ``None`` asks for one clean restart (a resumed part was stale)."""
-        assert self._file is not None
         try:
-            os.fsync(self._file.fileno())
+            os.fsync(self._part_file().fileno())
         except OSError as exc:
             return self._io_failure(f"Failed to write '{self.part}'", exc)
         digests = self._hasher.hexdigests()
