@@ -66,7 +66,6 @@ class SourcePlan:
     config_dir: Path
     secrets_dir: Path
     user_secrets: Path
-    environ: Mapping[str, str]
     isolated: bool
 
     @property
@@ -117,10 +116,16 @@ def config_sources(
         _REQUEST.reset(token)
 
 
+def current_environ() -> Mapping[str, str]:
+    """The environment variables options read: ``os.environ`` unless :func:`config_sources` replaced it."""
+    request = _REQUEST.get() or _Request()
+    return os.environ if request.environ is None else request.environ
+
+
 def current_plan(*, section: str | None = None) -> SourcePlan:
     """Resolve the active request against control variables and platform defaults."""
     request = _REQUEST.get() or _Request()
-    environ: Mapping[str, str] = os.environ if request.environ is None else request.environ
+    environ = current_environ()
     chosen_section = section or request.section or DEFAULT_SECTION
     section_path(chosen_section)
     return SourcePlan(
@@ -131,7 +136,6 @@ def current_plan(*, section: str | None = None) -> SourcePlan:
         user_secrets=request.user_secrets.expanduser().absolute()
         if request.user_secrets is not None
         else default_user_secrets_path(environ),
-        environ=environ,
         isolated=bool(request.isolated),
     )
 

@@ -25,7 +25,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from civitai_kit._config.binder import Entry, Layer, bind, flatten, section_type, within_section
-from civitai_kit._config.context import SourcePlan
+from civitai_kit._config.context import SourcePlan, current_environ
 from civitai_kit._config.jsonc import load_jsonc
 from civitai_kit._config.keys import section_path, split_env_name, strip_prefix
 from civitai_kit.result import ConfigurationError, Error, ErrorCode
@@ -54,6 +54,7 @@ class LoadState:
     """One construction of the options: what it reads, and every layer read so far (highest first)."""
 
     plan: SourcePlan
+    environ: Mapping[str, str]
     arguments: Layer
     mapping: Layer | None = None
     layers: list[Layer] = field(default_factory=list)
@@ -74,7 +75,7 @@ _MAPPING: ContextVar[Layer | None] = ContextVar("civitai_options_mapping", defau
 @contextmanager
 def loading(plan: SourcePlan, arguments: Layer) -> Iterator[LoadState]:
     """Make ``plan`` and ``arguments`` visible to the sources while the options are built."""
-    state = LoadState(plan, arguments, mapping=_MAPPING.get())
+    state = LoadState(plan, current_environ(), arguments, mapping=_MAPPING.get())
     token = _LOAD.set(state)
     try:
         yield state
@@ -183,7 +184,7 @@ class EnvironmentSource(LayerSource):
 
     def read(self) -> Layer:
         return self.bind(
-            variable_entries(self.plan.environ, self.plan.section, lambda name: f"environment variable {name}")
+            variable_entries(self.state.environ, self.plan.section, lambda name: f"environment variable {name}")
         )
 
 
