@@ -12,9 +12,108 @@ from typing import TYPE_CHECKING, Any
 from civitai_kit.sdk.air import AirBuilder, AirIdentifier
 
 if TYPE_CHECKING:
-    pass
+    from civitai_kit.sdk._runtime import Async, Sync
+    from civitai_kit.sdk.builders import StepBuilder, TextToImageBuilder, WorkflowBuilder
+    from civitai_kit.sdk.client import AsyncSdkClient, SdkClient
+    from civitai_kit.sdk.enums import (
+        AssetAvailability,
+        AssetType,
+        BuzzAccount,
+        CallbackEvent,
+        ComfySampler,
+        ComfyScheduler,
+        ImageTransformer,
+        JobEventType,
+        NsfwLevel,
+        OutputFormat,
+        Priority,
+        Scheduler,
+        SdCppSampleMethod,
+        SdCppSchedule,
+        UpgradeMode,
+        WorkflowStatus,
+    )
+    from civitai_kit.sdk.image_gen import ImageGenBuilder
+    from civitai_kit.sdk.job_models import (
+        ConsumptionDetails,
+        JobEvent,
+        JobResult,
+        JobStatus,
+        JobStatusCollection,
+        ProviderAssetAvailability,
+        QueryJobsResult,
+        TaintJobsResult,
+    )
+    from civitai_kit.sdk.jobs import JobQueryBuilder, TextToImageJobBuilder
+    from civitai_kit.sdk.models import (
+        Blob,
+        ImageBlob,
+        ResourceAvailability,
+        ResourceInfo,
+        Workflow,
+        WorkflowPage,
+        WorkflowStep,
+        WorkflowStepJob,
+    )
+    from civitai_kit.sdk.pagination import Pager
+    from civitai_kit.sdk.templates import Callback, StepTemplate, WorkflowTemplate
 
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("SdkClient", "AsyncSdkClient"), "civitai_kit.sdk.client"),
+    **dict.fromkeys(("Sync", "Async"), "civitai_kit.sdk._runtime"),
+    **dict.fromkeys(("StepBuilder", "TextToImageBuilder", "WorkflowBuilder"), "civitai_kit.sdk.builders"),
+    "ImageGenBuilder": "civitai_kit.sdk.image_gen",
+    **dict.fromkeys(("JobQueryBuilder", "TextToImageJobBuilder"), "civitai_kit.sdk.jobs"),
+    "Pager": "civitai_kit.sdk.pagination",
+    **dict.fromkeys(("Callback", "StepTemplate", "WorkflowTemplate"), "civitai_kit.sdk.templates"),
+    **dict.fromkeys(
+        (
+            "AssetAvailability",
+            "AssetType",
+            "BuzzAccount",
+            "CallbackEvent",
+            "ComfySampler",
+            "ComfyScheduler",
+            "ImageTransformer",
+            "JobEventType",
+            "NsfwLevel",
+            "OutputFormat",
+            "Priority",
+            "Scheduler",
+            "SdCppSampleMethod",
+            "SdCppSchedule",
+            "UpgradeMode",
+            "WorkflowStatus",
+        ),
+        "civitai_kit.sdk.enums",
+    ),
+    **dict.fromkeys(
+        (
+            "ConsumptionDetails",
+            "JobEvent",
+            "JobResult",
+            "JobStatus",
+            "JobStatusCollection",
+            "ProviderAssetAvailability",
+            "QueryJobsResult",
+            "TaintJobsResult",
+        ),
+        "civitai_kit.sdk.job_models",
+    ),
+    **dict.fromkeys(
+        (
+            "Blob",
+            "ImageBlob",
+            "ResourceAvailability",
+            "ResourceInfo",
+            "Workflow",
+            "WorkflowPage",
+            "WorkflowStep",
+            "WorkflowStepJob",
+        ),
+        "civitai_kit.sdk.models",
+    ),
+}
 
 __all__ = ["AirBuilder", "AirIdentifier", *_LAZY]
 
@@ -23,4 +122,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'civitai_kit.sdk' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -288,3 +288,13 @@ class Operation(Generic[S, P, T]):
         run.__doc__ = program.__doc__
         run.__name__ = name
         return run
+
+
+def detached(program: Callable[P, Program[T]]) -> Callable[Concatenate[Any, P], Program[T]]:
+    """A program that does not need the object it is called on, as an :class:`Operation` function."""
+
+    def bound(_owner: Any, /, *args: P.args, **kwargs: P.kwargs) -> Program[T]:
+        return program(*args, **kwargs)
+
+    bound.__doc__, bound.__name__ = program.__doc__, program.__name__
+    return bound

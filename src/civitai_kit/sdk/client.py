@@ -1,0 +1,135 @@
+"""``SdkClient`` / ``AsyncSdkClient``: the Generator (orchestration) API, v2 workflows first.
+
+    with SdkClient() as sdk:                      # token from CivitaiApi:Sdk:ApiToken, CIVITAI_API_TOKEN, …
+        workflow = sdk.workflows.text_to_image().with_model(air).with_prompt("a fox").submit(wait=30).unwrap()
+
+Both clients share everything but their runner; building one without a token is a ``ConfigurationError``
+that names every place a token can come from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Generic
+
+from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
+from civitai_kit.result import ConfigurationError, Error, ErrorCode
+from civitai_kit.sdk._runtime import Async, AsyncRunner, M, Runner, Sync, SyncRunner
+from civitai_kit.sdk.blobs import Blobs, Resources
+from civitai_kit.sdk.coverage import Coverage, Usage
+from civitai_kit.sdk.jobs import Jobs
+from civitai_kit.sdk.workflows import Workflows
+
+if TYPE_CHECKING:
+    from civitai_kit.options import CivitaiApiOptions
+
+MISSING_TOKEN = (
+    "The Civitai Generator (orchestration) API needs an API token, and none is configured. Set one of: "
+    "CivitaiApi:Sdk:ApiToken or CivitaiApi:ApiKey (appsettings.json or the environment as "
+    "CivitaiApi__Sdk__ApiToken / CivitaiApi__ApiKey), the environment variables CIVITAI_API_TOKEN or "
+    "CIVITAI_API_KEY, or user secrets: civitai secrets set CivitaiApi:Sdk:ApiToken <token>. "
+    "Create a token at https://civitai.com/user/account."
+)
+
+
+def sdk_settings(options: CivitaiApiOptions | None) -> ClientSettings:
+    """Connection settings for the orchestrator from the options (loaded from every source if ``None``)."""
+    if options is None:
+        from civitai_kit.options import CivitaiApiOptions
+
+        options = CivitaiApiOptions()
+    settings = ClientSettings.for_sdk(options)
+    require_token(settings)
+    return settings
+
+
+def require_token(settings: ClientSettings) -> None:
+    if settings.token is None or not settings.token.get_secret_value().strip():
+        raise ConfigurationError(Error(ErrorCode.CONFIGURATION_INVALID, MISSING_TOKEN))
+
+
+class _SdkBase(Generic[M]):
+    """The services, bound to one runner."""
+
+    def __init__(self, runner: Runner[M], settings: ClientSettings) -> None:
+        self.workflows: Workflows[M] = Workflows(runner)
+        self.blobs: Blobs[M] = Blobs(runner)
+        self.resources: Resources[M] = Resources(runner)
+        self.jobs: Jobs[M] = Jobs(runner)
+        self.coverage: Coverage[M] = Coverage(runner)
+        self.usage: Usage[M] = Usage(runner)
+        self._settings = settings
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+class SdkClient(_SdkBase[Sync]):
+    """The synchronous Generator API client.
+
+    ``options``: a :class:`CivitaiApiOptions` (all configuration sources are read when omitted).
+    ``http_client``: an existing :class:`HttpClient` (e.g. from the container or a test) used instead.
+    ``sleep``/``clock``: what ``wait_for`` polls with (inject them to test without waiting).
+    """
+
+    def __init__(
+        self,
+        options: CivitaiApiOptions | None = None,
+        *,
+        http_client: HttpClient | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if http_client is None:
+            http = HttpClient(sdk_settings(options))
+        else:
+            require_token(http_client.settings)
+            http = http_client
+        self._owns_http = http_client is None
+        self.http = http
+        super().__init__(SyncRunner(http, sleep=sleep, clock=clock), http.settings)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+
+    def __enter__(self) -> SdkClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncSdkClient(_SdkBase[Async]):
+    """The asynchronous twin of :class:`SdkClient`: the same services, awaited."""
+
+    def __init__(
+        self,
+        options: CivitaiApiOptions | None = None,
+        *,
+        http_client: AsyncHttpClient | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if http_client is None:
+            http = AsyncHttpClient(sdk_settings(options))
+        else:
+            require_token(http_client.settings)
+            http = http_client
+        self._owns_http = http_client is None
+        self.http = http
+        super().__init__(AsyncRunner(http, sleep=sleep, clock=clock), http.settings)
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+
+    async def __aenter__(self) -> AsyncSdkClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

@@ -1,0 +1,76 @@
+"""Cursor pagination shared by v2 workflow queries and v1 job queries: ``for`` (sync) or ``async for``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from civitai_kit.result import Result
+from civitai_kit.sdk._runtime import Async, M, Program, Runner, Sync
+
+T = TypeVar("T")
+PageFetch = Callable[[str | None], Program[Result[tuple[Sequence[T], str | None]]]]
+
+
+@dataclass
+class _Walk(Generic[T]):
+    """Where a walk through the pages is: the next cursor, how many items are left, cursors seen."""
+
+    max_items: int | None
+    cursor: str | None = None
+    started: bool = False
+    done: bool = False
+    yielded: int = 0
+    seen: set[str] = field(default_factory=set)
+
+    def accept(self, page: Result[tuple[Sequence[T], str | None]]) -> list[T]:
+        items, next_cursor = page.unwrap()  # iterators raise: they cannot yield a Result
+        self.started = True
+        batch = list(items)
+        if self.max_items is not None:
+            batch = batch[: max(self.max_items - self.yielded, 0)]
+        self.yielded += len(batch)
+        # Stop on an empty page, a missing cursor, a cursor seen before (a server loop) or enough items.
+        self.done = (
+            not items
+            or not next_cursor
+            or next_cursor in self.seen
+            or (self.max_items is not None and self.yielded >= self.max_items)
+        )
+        if next_cursor:
+            self.seen.add(next_cursor)
+        self.cursor = next_cursor
+        return batch
+
+
+@dataclass(frozen=True)
+class Pager(Generic[M, T]):
+    """Every item of a cursor-paged listing; raises the failure's exception if a page fails."""
+
+    runner: Runner[M]
+    fetch: PageFetch[T]
+    max_items: int | None = None
+
+    def __iter__(self: Pager[Sync, T]) -> Iterator[T]:
+        walk: _Walk[T] = _Walk(self.max_items)
+        while not walk.done:
+            yield from walk.accept(self.runner.drive(self.fetch(walk.cursor)))
+
+    async def __aiter__(self: Pager[Async, T]) -> AsyncIterator[T]:
+        walk: _Walk[T] = _Walk(self.max_items)
+        while not walk.done:
+            for item in walk.accept(await self.runner.drive(self.fetch(walk.cursor))):
+                yield item
+
+
+def pages(
+    fetch: Callable[..., Program[Result[Any]]], read: Callable[[Any], tuple[Sequence[T], str | None]]
+) -> PageFetch[T]:
+    """Adapt ``fetch(cursor=…)`` returning a page model into a :data:`PageFetch` via ``read(page)``."""
+
+    def fetch_page(cursor: str | None) -> Program[Result[tuple[Sequence[T], str | None]]]:
+        result = yield from fetch(cursor=cursor)
+        return result.map(read)
+
+    return fetch_page
