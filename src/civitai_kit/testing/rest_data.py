@@ -1,0 +1,386 @@
+"""The catalogue the fake REST API serves: real Civitai models plus deterministic clones of them.
+
+``RestData.sample()`` loads the real bodies under ``testing/data/templates`` (provenance in
+``testing/data/SOURCES.md``) and grows them into a catalogue big enough to page through, keeping every
+template's era-specific shape. Tests that need exact contents build their own with
+``RestData.from_models([...])``. The data is plain JSON (dicts in wire format); the routes in
+:mod:`civitai_kit.testing.rest` shape it per endpoint.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import random
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import Any
+
+__all__ = ["FakeModelFile", "RestData", "browsing_level_of", "file_content"]
+
+JSON = dict[str, Any]
+
+_TYPES = [
+    "LORA", "Checkpoint", "TextualInversion", "LoCon", "DoRA", "Controlnet", "VAE", "Upscaler", "Hypernetwork",
+    "MotionModule", "Poses", "Wildcards", "Workflows", "Detection", "Other",
+]  # fmt: skip
+_BASE_MODELS = [
+    "SD 1.5", "SDXL 1.0", "Pony", "Illustrious", "Flux.1 D", "Flux.1 S", "SD 3.5", "NoobAI", "Wan Video 14B t2v",
+]  # fmt: skip
+_VARIANTS = [
+    "Remix", "XL", "Lite", "Turbo", "Anime", "Realistic", "Portrait", "Style", "Detail", "Cinematic", "Pastel",
+    "Noir", "Ink", "Watercolor", "Pixel", "Concept", "Retro", "Neon", "Soft", "Sharp",
+]  # fmt: skip
+_EXTRA_USERS = ["aurora_ml", "pixel_forge", "lumen_lab", "quietgarden", "kitsune_ai", "vector_vale", "oak_and_ash"]
+_EXTRA_TAGS = ["portrait", "landscape", "anime", "photorealistic", "concept art", "clothing", "fantasy", "sci-fi"]
+_LABELS = {"None": 1, "Soft": 2, "Mature": 4, "X": 8, "Blocked": 32}
+_ECOSYSTEMS = {"SD 1": "sd1", "SDXL": "sdxl", "Pony": "sdxl", "Illustrious": "sdxl", "NoobAI": "sdxl", "Flux": "flux1"}
+_AIR_TYPES = {"TextualInversion": "embedding", "LoCon": "lycoris", "DoRA": "lycoris", "Controlnet": "controlnet"}
+_NOW = datetime(2025, 8, 1, tzinfo=UTC)
+_START = datetime(2023, 1, 1, tzinfo=UTC)
+
+
+def browsing_level_of(image: JSON) -> int:
+    """An image's numeric level in any era's shape (``nsfwLevel`` int, else the ``nsfw`` label/bool)."""
+    level = image.get("nsfwLevel")
+    if isinstance(level, int) and not isinstance(level, bool):
+        return level
+    label = image.get("nsfw")
+    if isinstance(label, bool):
+        return 4 if label else 1
+    return _LABELS.get(str(label), 1)
+
+
+def file_content(file_id: int, size: int = 4096) -> bytes:
+    """The bytes a generated model file has (so a fake download can serve something that verifies)."""
+    seed = hashlib.sha256(f"civitai-kit fake model file {file_id}".encode()).digest()
+    return (seed * (size // len(seed) + 1))[:size]
+
+
+@dataclass(frozen=True)
+class FakeModelFile:
+    """A generated file: where it belongs, its wire record and its content."""
+
+    model_id: int
+    version_id: int
+    file: JSON
+    content: bytes
+
+
+@dataclass
+class RestData:
+    """Everything the fake REST endpoints answer from. Mutate it freely in a test before requests arrive."""
+
+    models: list[JSON]
+    images: list[JSON] = field(default_factory=list)
+    favorites: set[int] = field(default_factory=set)
+    """Model ids in the authenticated user's favourites (``favorites=true``)."""
+    hidden: set[int] = field(default_factory=set)
+    """Model ids the authenticated user hid (``hidden=true``)."""
+    from_platform: set[int] = field(default_factory=set)
+    """Model ids trained on Civitai (``fromPlatform``)."""
+    checkpoint_types: dict[int, str] = field(default_factory=dict)
+    """Model id → ``Trained``/``Merge`` for checkpoints (``checkpointType``)."""
+    api_keys: frozenset[str] | None = None
+    """Accepted bearer tokens; ``None`` accepts any non-blank token."""
+    now: datetime = _NOW
+    """"Now" for ``period`` filters, so results do not drift with the calendar."""
+    generated_files: list[FakeModelFile] = field(default_factory=list)
+
+    # -- construction ------------------------------------------------------------------------------------
+
+    @classmethod
+    def sample(cls, clones: int = 220, seed: int = 20250801) -> RestData:
+        """The 20 real template models plus ``clones`` generated ones, and images derived from them."""
+        rng = random.Random(seed)
+        templates = load_templates()
+        builder = _Catalogue(rng)
+        models = [builder.keep(template) for template in templates]
+        models += [builder.clone(templates[i % len(templates)], i) for i in range(clones)]
+        data = cls(models=models, generated_files=builder.files)
+        data.images = derive_images(models, rng, load_metas())
+        ids = [m["id"] for m in models]
+        data.favorites = set(rng.sample(ids, k=min(12, len(ids))))
+        data.hidden = set(rng.sample(ids, k=min(5, len(ids))))
+        data.from_platform = set(rng.sample(ids, k=min(30, len(ids))))
+        data.checkpoint_types = {
+            m["id"]: rng.choice(["Trained", "Merge"]) for m in models if m.get("type") == "Checkpoint"
+        }
+        return data
+
+    @classmethod
+    def from_models(cls, models: Iterable[JSON], *, with_images: bool = True, seed: int = 1) -> RestData:
+        """Exactly these models (wire dicts), plus images derived from their version images."""
+        items = [copy.deepcopy(m) for m in models]
+        images = derive_images(items, random.Random(seed), load_metas()) if with_images else []
+        return cls(models=items, images=images)
+
+    # -- lookups --------------------------------------------------------------------------------------------
+
+    def model(self, model_id: int) -> JSON | None:
+        return next((m for m in self.models if m.get("id") == model_id), None)
+
+    def versions(self) -> Iterator[tuple[JSON, JSON]]:
+        """``(model, version)`` for every version of every model."""
+        for model in self.models:
+            for version in model.get("modelVersions") or ():
+                yield model, version
+
+    def version(self, version_id: int) -> tuple[JSON, JSON] | None:
+        return next(((m, v) for m, v in self.versions() if v.get("id") == version_id), None)
+
+    def tag_names(self) -> list[str]:
+        names: dict[str, None] = {}
+        for model in self.models:
+            for tag in model.get("tags") or ():
+                name = tag.get("name") if isinstance(tag, dict) else tag
+                if isinstance(name, str):
+                    names.setdefault(name, None)
+        return sorted(names, key=str.lower)
+
+    def creators(self) -> list[JSON]:
+        """``{username, image, modelCount}`` per creator, by username."""
+        found: dict[str, JSON] = {}
+        for model in self.models:
+            creator = model.get("creator")
+            if isinstance(creator, dict) and isinstance(creator.get("username"), str):
+                entry = found.setdefault(creator["username"], {"username": creator["username"], "modelCount": 0})
+                entry["modelCount"] += 1
+                if creator.get("image"):
+                    entry["image"] = creator["image"]
+        return [found[name] for name in sorted(found, key=str.lower)]
+
+    def user_id(self, username: str) -> int:
+        """A stable fake user id for a username."""
+        return int(hashlib.sha256(username.lower().encode()).hexdigest()[:7], 16)
+
+    def fake_files(self) -> list[FakeModelFile]:
+        """Generated files whose hashes match :func:`file_content` (for the fake download endpoint)."""
+        return list(self.generated_files)
+
+
+# ------------------------------------------------------------------------------------------ templates
+
+
+def _templates_root() -> Any:
+    return resources.files("civitai_kit.testing").joinpath("data", "templates")
+
+
+def _json_files(folder: str) -> list[Any]:
+    root = _templates_root().joinpath(folder)
+    return [json.loads(entry.read_text("utf-8")) for entry in sorted(root.iterdir(), key=lambda e: e.name)
+            if entry.name.endswith(".json")]  # fmt: skip
+
+
+def load_templates() -> list[JSON]:
+    """The real model bodies (list items and ``/models/{id}`` bodies), each once, in a stable order."""
+    models: dict[int, JSON] = {}
+    for folder in ("models", "models-item", "models-id"):
+        for body in _json_files(folder):
+            for item in body["items"] if isinstance(body, dict) and "items" in body else [body]:
+                models.setdefault(item["id"], item)
+    return list(models.values())
+
+
+def load_metas() -> list[JSON]:
+    """Every real, non-empty, flat generation ``meta`` in the templates."""
+    metas: list[JSON] = []
+    bodies = [*load_templates(), *_json_files("model-versions-id"), *_json_files("images")]
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            meta = value.get("meta")
+            if isinstance(meta, dict) and meta.get("prompt"):
+                metas.append(meta)
+            for child in value.values():
+                if isinstance(child, dict | list):
+                    visit(child)
+        elif isinstance(value, list):
+            for child in value:
+                visit(child)
+
+    visit(bodies)
+    return metas
+
+
+# ------------------------------------------------------------------------------------------ generation
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _parse_iso(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def published_at(version: JSON) -> datetime | None:
+    return _parse_iso(version.get("publishedAt")) or _parse_iso(version.get("createdAt"))
+
+
+def air_for(model: JSON, version: JSON) -> str:
+    base = str(version.get("baseModel") or "")
+    ecosystem = next((eco for prefix, eco in _ECOSYSTEMS.items() if base.startswith(prefix)), "other")
+    kind = _AIR_TYPES.get(str(model.get("type")), str(model.get("type") or "other").lower())
+    return f"urn:air:{ecosystem}:{kind}:civitai:{model['id']}@{version['id']}"
+
+
+class _Catalogue:
+    """Clones templates with fresh ids and plausible variations."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.files: list[FakeModelFile] = []
+        self._next = {"model": 2_000_000, "version": 3_000_000, "file": 4_000_000, "image": 5_000_000}
+
+    def _id(self, kind: str) -> int:
+        self._next[kind] += 1 + self.rng.randrange(40)
+        return self._next[kind]
+
+    def keep(self, template: JSON) -> JSON:
+        """A real model as recorded; only image ids are filled in (``/models/{id}`` bodies have none)."""
+        model = copy.deepcopy(template)
+        for version in model.get("modelVersions") or ():
+            for image in version.get("images") or ():
+                image.setdefault("id", self._id("image"))
+        return model
+
+    def clone(self, template: JSON, index: int) -> JSON:
+        rng = self.rng
+        model = copy.deepcopy(template)
+        model["id"] = self._id("model")
+        model["name"] = f"{template.get('name', 'Model')} {rng.choice(_VARIANTS)} {index + 1}"
+        model["type"] = _TYPES[index % len(_TYPES)]
+        if "creator" in model and index % 25 != 7:
+            users = [*_EXTRA_USERS, str((model.get("creator") or {}).get("username") or "civitai_user")]
+            model["creator"] = {"username": rng.choice(users), "image": model["creator"].get("image")}
+        tags = rng.sample([*_EXTRA_TAGS, "style", "character", "base model", "concept"], k=rng.randint(1, 4))
+        model["tags"] = (
+            [{"name": t} for t in tags] if template.get("tags") and isinstance(template["tags"][0], dict) else tags
+        )
+        if isinstance(model.get("stats"), dict):
+            self._vary_stats(model["stats"])
+        start = _START + timedelta(minutes=rng.randrange(60 * 24 * 900))
+        for position, version in enumerate(model.get("modelVersions") or ()):
+            self._clone_version(model, version, start - timedelta(days=40 * position))
+        return model
+
+    def _vary_stats(self, stats: JSON) -> None:
+        for key, value in stats.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                stats[key] = self.rng.randrange(0, 50_000 if key == "downloadCount" else 2_000)
+            elif isinstance(value, float):
+                stats[key] = round(self.rng.uniform(3.5, 5.0), 2)
+
+    def _clone_version(self, model: JSON, version: JSON, published: datetime) -> None:
+        rng = self.rng
+        version["id"] = self._id("version")
+        version["baseModel"] = rng.choice(_BASE_MODELS)
+        if "modelId" in version:
+            version["modelId"] = model["id"]
+        for key in ("publishedAt", "createdAt", "updatedAt"):
+            if version.get(key):
+                version[key] = _iso(published)
+        if version.get("downloadUrl"):
+            version["downloadUrl"] = f"https://civitai.com/api/download/models/{version['id']}"
+        if isinstance(version.get("stats"), dict):
+            self._vary_stats(version["stats"])
+        for file in version.get("files") or ():
+            self._clone_file(model, version, file)
+        for image in version.get("images") or ():
+            image_id = self._id("image")
+            if isinstance(image.get("url"), str):
+                image["url"] = re.sub(r"/\d+(\.\w+)$", rf"/{image_id}\1", image["url"])
+            image["id"] = image_id
+        if "air" in version:
+            version["air"] = air_for(model, version)
+
+    def _clone_file(self, model: JSON, version: JSON, file: JSON) -> None:
+        file["id"] = self._id("file")
+        content = file_content(file["id"], 2048 + self.rng.randrange(4096))
+        file["sizeKB"] = len(content) / 1024
+        if file.get("hashes"):  # a pending scan keeps its empty hashes
+            sha256 = hashlib.sha256(content).hexdigest().upper()
+            file["hashes"] = {
+                "AutoV2": sha256[:10],
+                "SHA256": sha256,
+                "CRC32": f"{zlib.crc32(content):08X}",
+                "BLAKE3": hashlib.blake2s(content).hexdigest().upper(),
+            }
+        url = str(file.get("downloadUrl") or "")
+        query = url.partition("?")[2]
+        file["downloadUrl"] = f"https://civitai.com/api/download/models/{version['id']}" + (
+            f"?{query}" if query else ""
+        )
+        self.files.append(FakeModelFile(model["id"], version["id"], file, content))
+
+
+def derive_images(models: list[JSON], rng: random.Random, metas: list[JSON]) -> list[JSON]:
+    """``/images`` items (current shape) for every version image of ``models``."""
+    images: list[JSON] = []
+    tag_ids: dict[str, int] = {}
+    post_id = 7_000_000
+    for model in models:
+        creator = (model.get("creator") or {}).get("username") or "civitai"
+        names = [t.get("name") if isinstance(t, dict) else t for t in model.get("tags") or ()]
+        for version in model.get("modelVersions") or ():
+            post_id += 1 + rng.randrange(9)
+            created = published_at(version) or _NOW
+            for position, image in enumerate(version.get("images") or ()):
+                if "id" not in image:
+                    continue
+                level = browsing_level_of(image)
+                meta = image.get("meta") if isinstance(image.get("meta"), dict) else None
+                if meta is None and metas and rng.random() < 0.8:
+                    meta = dict(rng.choice(metas))
+                    meta["seed"] = rng.randrange(2**32) if rng.random() < 0.9 else rng.randrange(2**47)
+                if meta is not None and rng.random() < 0.3:
+                    meta["civitaiResources"] = [
+                        {"type": "checkpoint", "modelVersionId": version["id"], "modelVersionName": version.get("name")}
+                    ]
+                label = next((name for name, bit in _LABELS.items() if bit >= level), "X")
+                images.append(
+                    {
+                        "id": image["id"],
+                        "url": image.get("url"),
+                        "hash": image.get("hash"),
+                        "width": image.get("width"),
+                        "height": image.get("height"),
+                        "nsfwLevel": "X" if level >= 8 and level < 32 else label,
+                        "type": image.get("type", "image"),
+                        "nsfw": level > 1,
+                        "browsingLevel": level,
+                        "createdAt": _iso(created + timedelta(minutes=position)),
+                        "postId": post_id,
+                        "stats": {
+                            "cryCount": rng.randrange(5),
+                            "laughCount": rng.randrange(10),
+                            "likeCount": rng.randrange(500),
+                            "dislikeCount": 0,
+                            "heartCount": rng.randrange(300),
+                            "commentCount": rng.randrange(20),
+                        },
+                        "meta": meta,
+                        "username": creator,
+                        "baseModel": version.get("baseModel"),
+                        "modelVersionIds": [version["id"]],
+                        "tags": [
+                            {"id": tag_ids.setdefault(name, 100 + len(tag_ids)), "name": name}
+                            for name in names
+                            if isinstance(name, str)
+                        ],
+                        "_modelId": model["id"],
+                    }
+                )
+    return images
