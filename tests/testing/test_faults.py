@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import RawHttp
+from raw_http import RawHttp
 
 from civitai_kit.testing import FakeCivitai, FakeResponse, Fault, FaultKind
 
@@ -221,3 +221,13 @@ def test_bad_plan_arguments(fake_civitai: FakeCivitai) -> None:
         fake_civitai.faults.add(FakeResponse.empty(500))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="path"):
         fake_civitai.faults.add(Fault.reset(), path="api/v1")
+
+
+def test_a_fault_can_stream_a_reusable_body_but_not_a_one_shot_iterator(
+    fake_civitai: FakeCivitai, conn: http.client.HTTPConnection
+) -> None:
+    fake_civitai.faults.add(Fault.respond(FakeResponse.stream([b"par", b"tial"], status=206)), times=2)
+    assert get(conn)[::2] == (206, b"partial")
+    assert get(conn)[::2] == (206, b"partial")
+    with pytest.raises(ValueError, match="list of chunks"):
+        Fault.respond(FakeResponse.stream(iter([b"x"])))

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import RawHttp
+from raw_http import RawHttp
 
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
 
@@ -294,3 +294,16 @@ def test_not_started_and_restart_errors() -> None:
     assert not server.running
     with pytest.raises(RuntimeError, match="once"):
         server.start()
+
+
+def test_stream_accepts_one_bytes_object_and_refuses_non_bytes_chunks(fake_civitai: FakeCivitai, raw: RawHttp) -> None:
+    fake_civitai.add_route("GET", "/one", lambda r: FakeResponse.stream(b"whole", content_length=5))
+    fake_civitai.add_route("GET", "/ints", lambda r: FakeResponse.stream(iter([b"ok", 7])))  # type: ignore[arg-type]
+    with raw.connected() as conn:
+        conn.request("GET", "/one")
+        assert conn.getresponse().read() == b"whole"
+    reply = raw.exchange(b"GET /ints HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert reply.endswith(b"2\r\nok\r\n")  # cut right there, no final chunk
+    (crash,) = fake_civitai.errors
+    assert isinstance(crash.exception, TypeError) and "must yield bytes" in str(crash.exception)
+    fake_civitai.errors.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import RawHttp
+from raw_http import RawHttp
 
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
 

@@ -239,7 +239,14 @@ def _guarded(chunks: Iterable[bytes], connection: Connection) -> Generator[bytes
             except Exception as exc:
                 connection.close_connection = True
                 raise BodyIteratorError(str(exc)) from exc
-            yield bytes(chunk)
+            if isinstance(chunk, bytes):
+                yield chunk
+            elif isinstance(chunk, bytearray | memoryview):
+                yield bytes(chunk)
+            else:
+                connection.close_connection = True
+                wrong = TypeError(f"a streamed body must yield bytes, got {type(chunk).__name__}: {chunk!r:.80}")
+                raise BodyIteratorError(str(wrong)) from wrong
     finally:
         _close_iterable(iterator)
 

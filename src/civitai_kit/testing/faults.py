@@ -80,7 +80,10 @@ class Fault:
 
     @staticmethod
     def respond(response: FakeResponse) -> Fault:
-        """Answer with any `FakeResponse` instead of the route."""
+        """Answer with any `FakeResponse` instead of the route. A streamed body must be re-iterable (a
+        list of chunks, not a generator), because one fault may answer several requests."""
+        if response.chunks is not None and iter(response.chunks) is response.chunks:
+            raise ValueError("response: a fault's streamed body must be a list of chunks, not an iterator")
         return Fault(FaultKind.RESPOND, response=response)
 
     @staticmethod

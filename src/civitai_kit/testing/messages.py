@@ -222,7 +222,7 @@ class FakeResponse:
     @classmethod
     def stream(
         cls,
-        chunks: Iterable[builtins.bytes],
+        chunks: Iterable[builtins.bytes] | builtins.bytes,
         content_type: str = "application/octet-stream",
         headers: HeadersLike = None,
         status: int = 200,
@@ -231,10 +231,13 @@ class FakeResponse:
         """A body produced while it is sent: chunked, or with `content_length` when given.
 
         The iterable is consumed on the connection's thread, so a generator may sleep between chunks
-        to simulate a slow download. If it raises, the connection is cut mid-body.
+        to simulate a slow download. If it raises, the connection is cut mid-body. A single `bytes`
+        object is sent as one chunk (not iterated byte by byte).
         """
         if content_length is not None and content_length < 0:
             raise ValueError(f"content_length must be >= 0, got {content_length!r}")
+        if isinstance(chunks, builtins.bytes | bytearray | memoryview):
+            chunks = (builtins.bytes(chunks),)
         return cls(status, _headers(headers, content_type), chunks=chunks, content_length=content_length)
 
     @classmethod
