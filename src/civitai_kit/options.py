@@ -35,7 +35,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
@@ -54,7 +54,7 @@ from pydantic.config import ExtraValues
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from civitai_kit._config.binder import leaf_paths, resolve
+from civitai_kit._config.binder import field_info, leaf_paths, resolve, section_type
 from civitai_kit._config.context import APP_NAME, SourcePlan, config_sources, current_plan
 from civitai_kit._config.errors import CrossFieldError, Problem, configuration_error, problems_from
 from civitai_kit._config.keys import DEFAULT_SECTION, dotnet_key, section_path, strip_prefix
@@ -84,6 +84,7 @@ __all__ = [
     "RateLimitOptions",
     "ResilienceOptions",
     "SdkOptions",
+    "SourcePlan",
     "UserSecrets",
     "config_sources",
 ]
@@ -215,7 +216,12 @@ class _OptionsModel(BaseModel):
         # Built directly in code: what was passed is an argument. A load re-stamps this afterwards.
         self._origins = {name: ARGUMENT for name in self.model_fields_set if not self._is_section(name)}
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    if not TYPE_CHECKING:  # like pydantic: keep mypy checking attribute names on assignment
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            self._assign(name, value)
+
+    def _assign(self, name: str, value: Any) -> None:
         if name.startswith("_"):
             super().__setattr__(name, value)
             return
@@ -233,7 +239,7 @@ class _OptionsModel(BaseModel):
             return
         # pydantic has already stored the value when a model-level rule fails; a refused value must not stick
         self.__dict__[name] = before
-        self.__pydantic_fields_set__ = fields_set
+        object.__setattr__(self, "__pydantic_fields_set__", fields_set)
         problems = problems_from(
             errors,
             model=type(self),
@@ -246,7 +252,6 @@ class _OptionsModel(BaseModel):
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        assert isinstance(other, BaseModel)
         return self.__dict__ == other.__dict__
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like every pydantic model
@@ -428,7 +433,7 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
             raise configuration_error(problems)
         self._plan = plan
         origins = load.origins()
-        self._adopt(plan.section, lambda section, name: origins.get(_dotted(self, section, name), DEFAULT))
+        self._adopt(plan.section, lambda section, name: origins.get(".".join((*section._location, name)), DEFAULT))
 
     @classmethod
     def settings_customise_sources(
@@ -573,25 +578,11 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         segments = tuple(part for part in key.replace(".", ":").split(":"))
         segments = strip_prefix(segments, section_path(self._section)) or segments
         path = resolve(type(self), segments)
-        if path is None or _is_section_path(path):
+        info = field_info(type(self), path) if path else None
+        if path is None or info is None or section_type(info) is not None:
             keys = ", ".join(".".join(p) for p in leaf_paths(type(self)))
             raise ValueError(f"source_of: {key!r} is not an option; options are: {keys}")
         return path
-
-
-def _is_section_path(path: tuple[str, ...]) -> bool:
-    model: type[BaseModel] = CivitaiApiOptions
-    for name in path:
-        annotation = model.model_fields[name].annotation
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return False
-        model = annotation
-    return True
-
-
-def _dotted(root: CivitaiApiOptions, section: _OptionsModel, name: str) -> str:
-    """The dotted path of ``section.name`` below ``root``."""
-    return ".".join((*section._location, name)) if section is not root else name
 
 
 def _origin_of(origins: Mapping[str, str], path: tuple[str, ...]) -> str:

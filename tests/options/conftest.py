@@ -1,22 +1,16 @@
-"""Isolation for options tests: no CIVITAI* variable from the developer's shell, and every place options
-are read from (config dir, user secrets, secrets dir) points into ``tmp_path``."""
+"""Options tests write configuration into ``tmp_path`` places. The suite-wide fixture in ``tests/conftest.py``
+has already removed every CIVITAI* variable; this one points the places at folders the tests can see."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from options_places import ConfigPlaces
 
-CONTROL_PREFIXES = ("CIVITAI", "DOTNET_ENVIRONMENT", "PYDANTIC_SETTINGS_DEBUG")
-
 
 @pytest.fixture(autouse=True)
 def places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ConfigPlaces:
-    for name in list(os.environ):
-        if name.upper().startswith(CONTROL_PREFIXES):
-            monkeypatch.delenv(name)
     config_dir = tmp_path / "project"
     config_dir.mkdir()
     placed = ConfigPlaces(
