@@ -9,6 +9,10 @@
 Routes are added by the area helpers (`install_rest_routes(server)`, ...) or by a test. Unknown paths get
 Civitai's HTML 404, a known path with the wrong method a JSON 405, and a crashing handler Civitai's 500
 body (the crash is kept in `server.errors`). `server.faults` injects failures before the routes run.
+
+It is not built on `http.server.ThreadingHTTPServer`: an own accept loop woken by a socket pair makes
+`stop()` immediate (no poll interval), worker threads are reused across connections, and every open
+connection is shut down on stop so no thread outlives the server.
 """
 
 from __future__ import annotations
