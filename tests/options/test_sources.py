@@ -140,11 +140,20 @@ def test_secrets_dir_file_names_bind_like_variables(places: ConfigPlaces, name: 
 def test_secrets_dir_reads_settings_too_and_skips_what_is_not_ours(places: ConfigPlaces) -> None:
     places.secret_file("CivitaiApi__TimeoutSeconds", "90\n")
     places.secret_file("postgres_password", "not ours")
+    (places.secrets_dir / "binary_blob").write_bytes(b"\xff\xfe not text")  # would fail if it were read
     places.secret_file(".CIVITAI_API_KEY", "hidden file")
     (places.secrets_dir / "CIVITAI_TOKEN").mkdir()  # a directory, not a key
     options = CivitaiApiOptions()
     assert options.timeout_seconds == 90
     assert options.api_key is None and options.sdk.api_token is None
+
+
+def test_an_unreadable_secret_file_of_ours_names_the_file(places: ConfigPlaces) -> None:
+    places.secrets_dir.mkdir()
+    path = places.secrets_dir / "CIVITAI_API_KEY"
+    path.write_bytes(b"\xffkey")
+    with pytest.raises(ConfigurationError, match=f"cannot read secrets file {path}"):
+        CivitaiApiOptions()
 
 
 def test_secrets_dir_ignores_oversized_files(places: ConfigPlaces, caplog: pytest.LogCaptureFixture) -> None:

@@ -179,6 +179,13 @@ def variable_entries(variables: Mapping[str, str | None], section: str, describe
     return entries
 
 
+def names_a_key(name: str, section: str) -> bool:
+    """Whether an environment-style name is one of ours (a flat alias, or under the section)."""
+    if name.upper() in {alias for alias, _ in FLAT_ALIASES}:
+        return True
+    return strip_prefix(split_env_name(name), section_path(section)) is not None
+
+
 class EnvironmentSource(LayerSource):
     """Real environment variables (``os.environ`` unless the load was given another mapping)."""
 
@@ -213,9 +220,8 @@ class SecretsDirSource(LayerSource):
             names = sorted(p.name for p in directory.iterdir() if not p.name.startswith("."))
         except OSError:
             return Layer()  # absent or unreadable: nothing configured here
-        wanted = variable_entries(dict.fromkeys(names, "x"), self.plan.section, str)
-        contents = {entry.origin: self._read_secret(directory / entry.origin) for entry in wanted}
-        present = {name: value for name, value in contents.items() if value is not None}
+        ours = [name for name in names if names_a_key(name, self.plan.section)]  # never open other apps' secrets
+        present = {name: value for name in ours if (value := self._read_secret(directory / name)) is not None}
         return self.bind(variable_entries(present, self.plan.section, lambda name: f"secrets dir ({directory / name})"))
 
     @staticmethod
