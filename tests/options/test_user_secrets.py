@@ -83,6 +83,7 @@ def test_writes_are_atomic(places: ConfigPlaces, monkeypatch: pytest.MonkeyPatch
     [
         ("CivitaiApi:TimeoutSeconds", "999", "CivitaiApi:TimeoutSeconds must be between 1 and 300"),
         ("CivitaiApi:Sdk:ApiToken", "has space", "must not contain spaces"),
+        ("CivitaiApi:ApiKey", "  \n", "must not be blank; to forget it, remove the key"),
         ("CivitaiApi:Downloads:Models:PathPattern", "{Nope}", "invalid token {Nope}"),
         ("CivitaiApi:Timeout", "5", "'CivitaiApi:Timeout' is not an option"),
         ("CivitaiApi:Sdk", "x", "is not an option"),

@@ -18,6 +18,7 @@ from civitai_kit._config.binder import field_info, flatten, is_secret, resolve, 
 from civitai_kit._config.context import config_sources, default_user_secrets_path
 from civitai_kit._config.jsonc import load_jsonc
 from civitai_kit._config.keys import DEFAULT_SECTION, dotnet_key, norm, section_path, strip_prefix
+from civitai_kit._config.sources import explicit_mapping, mapping_layer
 from civitai_kit.result import ConfigurationError, Error, ErrorCode
 
 if TYPE_CHECKING:
@@ -54,11 +55,18 @@ class UserSecrets:
     def set(self, key: str, value: str) -> str:
         """Store ``value`` (trimmed) under ``key`` after checking both against the options' rules;
         returns the key as stored (``"CivitaiApi:ApiKey"``)."""
-        canonical = self._option(key)
-        from civitai_kit._config.sources import explicit_mapping, mapping_layer
         from civitai_kit.options import CivitaiApiOptions  # imported late: options re-exports this class
 
+        path = self._leaf(key)
+        if path is None:
+            raise _error(
+                f"{key!r} is not an option; write keys like {self._section}:ApiKey or {self._section}:Sdk:ApiToken"
+            )
+        canonical = dotnet_key(self._section, path)
+
         value = value.strip()
+        if not value:
+            raise _error(f"the value for {canonical} must not be blank; to forget it, remove the key")
         layer = mapping_layer(
             CivitaiApiOptions, {canonical: value}, self._section, origin=f"user secrets ({self._path})"
         )
@@ -85,25 +93,19 @@ class UserSecrets:
 
     # ---------------------------------------------------------------------------------- internals
 
-    def _option(self, key: str) -> str:
-        """The canonical spelling of ``key``; an error unless it names one option."""
+    def _leaf(self, key: str) -> tuple[str, ...] | None:
+        """The field path ``key`` names (``("sdk", "api_token")``), or None if it names no single option."""
         from civitai_kit.options import CivitaiApiOptions
 
-        segments = tuple(part.strip() for part in key.split(":"))
-        relative = strip_prefix(segments, section_path(self._section))
+        relative = strip_prefix(tuple(part.strip() for part in key.split(":")), section_path(self._section))
         path = resolve(CivitaiApiOptions, relative) if relative else None
         info = field_info(CivitaiApiOptions, path) if path else None
-        if path is None or info is None or section_type(info) is not None:
-            raise _error(
-                f"{key!r} is not an option; write keys like {self._section}:ApiKey or {self._section}:Sdk:ApiToken"
-            )
-        return dotnet_key(self._section, path)
+        return path if info is not None and section_type(info) is None else None
 
     def _is_sensitive(self, key: str) -> bool:
         from civitai_kit.options import CivitaiApiOptions
 
-        relative = strip_prefix(tuple(key.split(":")), section_path(self._section))
-        path = resolve(CivitaiApiOptions, relative) if relative else None
+        path = self._leaf(key)
         info = field_info(CivitaiApiOptions, path) if path else None
         return info is None or is_secret(info)  # unknown keys are masked too: they may be anything
 
