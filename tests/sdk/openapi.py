@@ -96,7 +96,8 @@ class OpenApi:
         for value, ref in discriminator["mapping"].items():
             target = ref.removeprefix(_PREFIX)
             then = f"{_PREFIX}{target}__flat" if target == name else f"{_PREFIX}{target}"
-            branches.append({"if": {"properties": {prop: {"const": value}}, "required": [prop]}, "then": {"$ref": then}})
+            when = {"properties": {prop: {"const": value}}, "required": [prop]}
+            branches.append({"if": when, "then": {"$ref": then}})
         return {
             "type": "object",
             "required": [prop],

@@ -1,0 +1,473 @@
+"""Fake Civitai orchestration routes: v2 workflows, blobs and resources (v1 jobs in ``orchestration_v1``).
+
+    with FakeCivitai() as server:
+        fake = install_orchestration_routes(server)
+        sdk = SdkClient(http_client=HttpClient(ClientSettings(base_url=server.url, token=SecretStr("t"))))
+
+Every route requires ``Authorization: Bearer <token>`` (any token, or one of ``tokens``) and answers 401
+``application/problem+json`` without it, like the orchestrator. Workflows go unassigned → scheduled →
+processing → succeeded, one stage per status read; a prompt containing ``[fail]`` makes a workflow fail.
+Finished image steps carry blobs whose signed URLs (on ``content_host``, another host name for the same
+server, so the key is never sent there) serve real PNG bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Collection
+from datetime import datetime
+from typing import Any
+
+from civitai_kit.testing.messages import FakeRequest, FakeResponse
+from civitai_kit.testing.orchestration_data import PROBLEM_JSON, png, problem, resource_info, timestamp
+from civitai_kit.testing.orchestration_state import (
+    IMAGE_STEPS,
+    LIFECYCLE,
+    PREVIEW_SIDE,
+    FakeOrchestrator,
+    FakeWorkflow,
+)
+from civitai_kit.testing.server import FakeCivitai
+
+Handler = Callable[[FakeRequest], FakeResponse]
+_EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_TEXT_TO_IMAGE_KEYS = frozenset(
+    [
+        "quantity",
+        "batchSize",
+        "model",
+        "additionalNetworks",
+        "controlNets",
+        "prompt",
+        "negativePrompt",
+        "scheduler",
+        "steps",
+        "cfgScale",
+        "width",
+        "height",
+        "seed",
+        "clipSkip",
+        "imageMetadata",
+        "engine",
+        "outputFormat",
+        "sourceImage",
+        "sourceImageDenoiseStrenght",
+    ]
+)
+_TEMPLATE_KEYS = frozenset(
+    [
+        "metadata",
+        "tags",
+        "steps",
+        "callbacks",
+        "tips",
+        "arguments",
+        "nsfwLevel",
+        "experimental",
+        "allowMatureContent",
+        "upgradeMode",
+        "currencies",
+        "ephemeral",
+        "externalId",
+    ]
+)
+
+
+class ApiProblem(Exception):
+    """Raised inside a handler to answer with a ``ProblemDetails`` body."""
+
+    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.body = problem(status, title, detail, **extra)
+        self.status = status
+
+
+def problem_response(status: int, title: str, detail: str, **extra: Any) -> FakeResponse:
+    return FakeResponse.json(problem(status, title, detail, **extra), status, {"Content-Type": PROBLEM_JSON})
+
+
+def guarded(fake: FakeOrchestrator, tokens: Collection[str] | None, handler: Handler) -> Handler:
+    """Require a Bearer token, hold the state lock, and turn :class:`ApiProblem` into its response."""
+
+    def handle(request: FakeRequest) -> FakeResponse:
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        if not token or (tokens is not None and token not in tokens):
+            return problem_response(401, "Unauthorized", "A valid Bearer token is required.")
+        try:
+            with fake.lock:
+                return handler(request)
+        except ApiProblem as exc:
+            return FakeResponse.json(exc.body, exc.status, {"Content-Type": PROBLEM_JSON})
+
+    return handle
+
+
+def json_body(request: FakeRequest) -> Any:
+    try:
+        return request.json()
+    except ValueError:
+        raise ApiProblem(400, "Bad Request", "The request body is not valid JSON.") from None
+
+
+def flag(request: FakeRequest, name: str) -> bool:
+    return request.query.get(name, "false").lower() == "true"
+
+
+def wait_seconds(request: FakeRequest) -> int:
+    try:
+        return int(request.query.get("wait", "0"))
+    except ValueError:
+        raise ApiProblem(400, "Bad Request", "wait must be an integer number of seconds.") from None
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+
+
+def render_workflow(fake: FakeOrchestrator, workflow: FakeWorkflow, *, hide_mature: bool = False) -> dict[str, Any]:
+    body = workflow.body
+    status = workflow.status
+    images = sum(len(blobs) for blobs in workflow.blobs)
+    base = max(1, images) * 4
+    tip_rates = body.get("tips") or {"civitai": 0, "creators": 0}
+    tips = {key: round(base * float(tip_rates.get(key, 0))) for key in ("civitai", "creators")}
+    total = base + tips["civitai"] + tips["creators"]
+    transactions: list[dict[str, Any]] = [
+        {"type": "debit", "amount": total, "id": f"tx-{workflow.id}", "accountType": "yellow"}
+    ]
+    if status in ("failed", "canceled"):
+        transactions.append({"type": "credit", "amount": total, "id": f"tx-{workflow.id}-r", "accountType": "yellow"})
+    rendered: dict[str, Any] = {
+        "id": workflow.id,
+        "createdAt": timestamp(workflow.created_at),
+        "transactions": {"list": transactions},
+        "metadata": workflow.metadata,
+        "status": status,
+        "tags": workflow.tags,
+        "arguments": body.get("arguments") or {},
+        "steps": [render_step(fake, workflow, index, hide_mature) for index in range(len(body["steps"]))],
+        "callbacks": body.get("callbacks") or [],
+        "tips": {"civitai": float(tip_rates.get("civitai", 0)), "creators": float(tip_rates.get("creators", 0))},
+        "cost": {"base": base, "tips": tips, "total": total},
+        "upgradeMode": body.get("upgradeMode", "manual"),
+        "currencies": body.get("currencies") or ["blue", "green", "yellow"],
+        "forceRefunded": False,
+    }
+    for key in ("nsfwLevel", "experimental", "ephemeral"):
+        if body.get(key) is not None:
+            rendered[key] = body[key]
+    if workflow.allow_mature_content is not None:
+        rendered["allowMatureContent"] = workflow.allow_mature_content
+    if body.get("externalId"):
+        rendered["externalId"] = body["externalId"]
+    if workflow.started_at:
+        rendered["startedAt"] = timestamp(workflow.started_at)
+    if workflow.completed_at:
+        rendered["completedAt"] = timestamp(workflow.completed_at)
+    return rendered
+
+
+def render_step(fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, hide_mature: bool) -> dict[str, Any]:
+    template = workflow.body["steps"][index]
+    status = workflow.status
+    step: dict[str, Any] = {
+        "$type": template["$type"],
+        "name": template.get("name") or f"${index}",
+        "priority": template.get("priority", "normal"),
+        "status": status,
+        "metadata": template.get("metadata") or {},
+        "input": template.get("input") or {},
+        "jobs": [
+            {
+                "id": job_id,
+                "status": status,
+                "cost": 4.0,
+                "queuePosition": {"support": "available", "precedingJobs": max(0, 1 - workflow.stage)},
+            }
+            for job_id in workflow.jobs[index]
+        ],
+    }
+    for key in ("timeout", "retries"):
+        if template.get(key) is not None:
+            step[key] = template[key]
+    if workflow.started_at:
+        step["startedAt"] = timestamp(workflow.started_at)
+    if workflow.completed_at:
+        step["completedAt"] = timestamp(workflow.completed_at)
+    if status == "processing":
+        step["estimatedProgressRate"] = 0.5
+    output = render_output(fake, workflow, index, template, hide_mature)
+    if output is not None:
+        step["output"] = output
+    return step
+
+
+def render_output(
+    fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, template: dict[str, Any], hide_mature: bool
+) -> dict[str, Any] | None:
+    status = workflow.status
+    if template["$type"] in IMAGE_STEPS:
+        if status == "failed":
+            return {"images": [], "errors": ["The fake orchestrator failed this step: '[fail]' is in the prompt."]}
+        if status not in ("processing", "succeeded"):
+            return None
+        images = [fake.blob_json(blob, available=status == "succeeded") for blob in workflow.blobs[index]]
+        if hide_mature:
+            for image in images:
+                if image["nsfwLevel"] not in ("pg", "pg13"):
+                    image.pop("url", None)
+        return {"images": images}
+    if template["$type"] == "echo" and status == "succeeded":
+        return {"message": str((template.get("input") or {}).get("message", ""))}
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- checks
+
+
+def check_template(body: Any, wait: int) -> dict[str, Any]:
+    """The checks the orchestrator makes before accepting a workflow (a subset, with its wording)."""
+    if not isinstance(body, dict):
+        raise ApiProblem(400, "Bad Request", "The workflow template must be a JSON object.")
+    errors: dict[str, list[str]] = {}
+    for key in set(body) - _TEMPLATE_KEYS:
+        errors[key] = [f"The field '{key}' is not part of a workflow template."]
+    steps = body.get("steps")
+    if not isinstance(steps, list) or not steps:
+        errors["steps"] = ["At least one step is required."]
+        steps = []
+    for index, step in enumerate(steps):
+        if not isinstance(step, dict) or not isinstance(step.get("$type"), str):
+            errors[f"steps[{index}].$type"] = ["The step type ($type) is required."]
+            continue
+        data = step.get("input")
+        if not isinstance(data, dict):
+            errors[f"steps[{index}].input"] = ["The step input is required."]
+            continue
+        if step["$type"] == "textToImage":
+            for key in set(data) - _TEXT_TO_IMAGE_KEYS:
+                errors[f"steps[{index}].input.{key}"] = ["Unknown field."]
+            for key in ("prompt", "cfgScale", "seed"):
+                if key not in data:
+                    errors[f"steps[{index}].input.{key}"] = [f"The {key} field is required."]
+        if step["$type"] == "imageGen" and not isinstance(data.get("engine"), str):
+            errors[f"steps[{index}].input.engine"] = ["The engine field is required."]
+    tags = body.get("tags") or []
+    if len(tags) > 10 or any(not isinstance(tag, str) or len(tag) > 200 for tag in tags):
+        errors["tags"] = ["At most 10 tags of at most 200 characters each."]
+    external_id = body.get("externalId")
+    if external_id is not None and not (isinstance(external_id, str) and _EXTERNAL_ID.fullmatch(external_id)):
+        errors["externalId"] = ["The externalId must match ^[A-Za-z0-9_-]+$ and be at most 128 characters."]
+    if body.get("ephemeral") and not body.get("callbacks") and wait <= 0:
+        errors["ephemeral"] = ["An ephemeral workflow requires a callback or wait > 0."]
+    if errors:
+        raise ApiProblem(
+            400, "One or more validation errors occurred.", "The workflow template is invalid.", errors=errors
+        )
+    return body
+
+
+# ---------------------------------------------------------------------------------------------- routes
+
+
+def install_orchestration_routes(
+    server: FakeCivitai,
+    *,
+    tokens: Collection[str] | None = None,
+    polls_per_stage: int = 1,
+    clock: Callable[[], datetime] | None = None,
+    content_host: str = "localhost",
+) -> FakeOrchestrator:
+    """Serve the orchestration API (v2 workflows, blobs, resources and the v1 jobs API) from ``server``.
+
+    Returns the :class:`FakeOrchestrator` holding the state, for tests to inspect or drive.
+    """
+    from civitai_kit.testing.orchestration_v1 import install_v1_routes
+
+    fake = FakeOrchestrator(
+        polls_per_stage=polls_per_stage, clock=clock, content_base_url=server.url_for_host(content_host)
+    )
+
+    def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            server.add_route(method, pattern, guarded(fake, tokens, handler))
+            return handler
+
+        return register
+
+    def find(request: FakeRequest) -> FakeWorkflow:
+        workflow = fake.workflows.get(request.path_params["workflowId"])
+        if workflow is None:
+            raise ApiProblem(404, "Not Found", f"Workflow {request.path_params['workflowId']} was not found.")
+        return workflow
+
+    def answer(workflow: FakeWorkflow, request: FakeRequest) -> FakeResponse:
+        if wait_seconds(request) > 0:
+            fake.finish(workflow)  # the server blocks until done; the fake is done at once
+        body = render_workflow(fake, workflow, hide_mature=flag(request, "hideMatureContent"))
+        return FakeResponse.json(body, 200 if workflow.terminal else 202)
+
+    @route("POST", "/v2/consumer/workflows")
+    def submit(request: FakeRequest) -> FakeResponse:
+        body = check_template(json_body(request), wait_seconds(request))
+        external_id = body.get("externalId")
+        existing = next(
+            (w for w in fake.workflows.values() if external_id and w.body.get("externalId") == external_id), None
+        )
+        if existing is not None:
+            return answer(existing, request)
+        workflow = fake.create_workflow(body)
+        if flag(request, "whatif"):
+            estimate = render_workflow(fake, workflow)
+            estimate["transactions"]["insufficientBuzz"] = False
+            return FakeResponse.json(estimate, 200)
+        fake.workflows[workflow.id] = workflow
+        return answer(workflow, request)
+
+    @route("GET", "/v2/consumer/workflows/{workflowId}")
+    def get(request: FakeRequest) -> FakeResponse:
+        workflow = find(request)
+        fake.poll(workflow)
+        return answer(workflow, request)
+
+    @route("PUT", "/v2/consumer/workflows/{workflowId}")
+    def update(request: FakeRequest) -> FakeResponse:
+        workflow, body = find(request), json_body(request)
+        unknown = set(body) - {"status", "metadata", "tags", "allowMatureContent"} if isinstance(body, dict) else {"?"}
+        if unknown or (isinstance(body, dict) and body.get("status") not in (None, "canceled")):
+            raise ApiProblem(400, "Bad Request", f"Invalid update request: {sorted(unknown) or body.get('status')}")
+        if body.get("status") == "canceled":
+            fake.cancel(workflow)
+        if body.get("metadata") is not None:
+            workflow.metadata = dict(body["metadata"])
+        if body.get("tags") is not None:
+            workflow.tags = list(body["tags"])
+        if body.get("allowMatureContent") is not None:
+            workflow.allow_mature_content = bool(body["allowMatureContent"])
+        return FakeResponse.empty(204)
+
+    @route("DELETE", "/v2/consumer/workflows/{workflowId}")
+    def delete(request: FakeRequest) -> FakeResponse:
+        workflow = find(request)
+        fake.cancel(workflow)
+        del fake.workflows[workflow.id]
+        return FakeResponse.empty(204)
+
+    @route("POST", "/v2/consumer/workflows/{workflowId}/tags")
+    def add_tag(request: FakeRequest) -> FakeResponse:
+        workflow, tag = find(request), json_body(request)
+        if not isinstance(tag, str) or not tag or len(tag) > 200:
+            raise ApiProblem(
+                400, "One or more validation errors occurred.", "Invalid tag.", errors={"tag": ["Invalid tag."]}
+            )
+        if tag not in workflow.tags:
+            if len(workflow.tags) >= 10:
+                raise ApiProblem(
+                    400,
+                    "One or more validation errors occurred.",
+                    "Too many tags.",
+                    errors={"tags": ["At most 10 tags."]},
+                )
+            workflow.tags.append(tag)
+        return FakeResponse.empty(204)
+
+    @route("DELETE", "/v2/consumer/workflows/{workflowId}/tags")
+    def remove_tags(request: FakeRequest) -> FakeResponse:
+        find(request).tags.clear()
+        return FakeResponse.empty(204)
+
+    @route("DELETE", "/v2/consumer/workflows/{workflowId}/tags/{tag}")
+    def remove_tag(request: FakeRequest) -> FakeResponse:
+        workflow = find(request)
+        if request.path_params["tag"] in workflow.tags:
+            workflow.tags.remove(request.path_params["tag"])
+        return FakeResponse.empty(204)
+
+    def find_step(request: FakeRequest) -> tuple[FakeWorkflow, int]:
+        workflow = find(request)
+        name = request.path_params["stepName"]
+        for index, step in enumerate(workflow.body["steps"]):
+            if (step.get("name") or f"${index}") == name:
+                return workflow, index
+        raise ApiProblem(404, "Not Found", f"Step {name} was not found in workflow {workflow.id}.")
+
+    @route("GET", "/v2/consumer/workflows/{workflowId}/steps/{stepName}")
+    def get_step(request: FakeRequest) -> FakeResponse:
+        workflow, index = find_step(request)
+        return FakeResponse.json(render_step(fake, workflow, index, False))
+
+    @route("PUT", "/v2/consumer/workflows/{workflowId}/steps/{stepName}")
+    def update_step(request: FakeRequest) -> FakeResponse:
+        workflow, index = find_step(request)
+        body = json_body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict):
+            raise ApiProblem(400, "Bad Request", "metadata is required.")
+        workflow.body["steps"][index]["metadata"] = body["metadata"]
+        return FakeResponse.empty(204)
+
+    @route("GET", "/v2/consumer/workflows")
+    def query(request: FakeRequest) -> FakeResponse:
+        found = list(fake.workflows.values())
+        wanted = request.query_all("tags")
+        found = [w for w in found if all(tag in w.tags for tag in wanted)]
+        if text := request.query.get("query"):
+            found = [w for w in found if text in json.dumps(w.metadata)]
+        if flag(request, "excludeFailed"):
+            found = [w for w in found if w.status != "failed"]
+        found.sort(key=lambda w: w.created_at, reverse=not flag(request, "ascending"))
+        offset = int(base64.urlsafe_b64decode(request.query["cursor"]).decode()) if request.query.get("cursor") else 0
+        take = int(request.query.get("take", "100"))
+        page = found[offset : offset + take]
+        more = offset + take < len(found)
+        cursor = base64.urlsafe_b64encode(str(offset + take).encode()).decode() if more else ""
+        hide = request.query.get("hideMatureContent", "true").lower() == "true"
+        return FakeResponse.json({"next": cursor, "items": [render_workflow(fake, w, hide_mature=hide) for w in page]})
+
+    # -- blobs and resources -------------------------------------------------------------------------
+
+    def find_blob(request: FakeRequest) -> Any:
+        blob = fake.blobs.get(request.path_params["blobId"])
+        if blob is None:
+            raise ApiProblem(404, "Not Found", f"Blob {request.path_params['blobId']} was not found.")
+        return blob
+
+    @route("GET", "/v2/consumer/blobs/{blobId}")
+    def get_blob(request: FakeRequest) -> FakeResponse:
+        return FakeResponse.redirect(fake.signed_url(find_blob(request)), status=308)
+
+    @route("HEAD", "/v2/consumer/blobs/{blobId}")
+    def head_blob(request: FakeRequest) -> FakeResponse:
+        find_blob(request)
+        return FakeResponse.empty(204)
+
+    @route("POST", "/v2/consumer/blobs/{blobId}/refresh")
+    def refresh_blob(request: FakeRequest) -> FakeResponse:
+        blob = find_blob(request)
+        fake.signed_url(blob, fresh=True)
+        return FakeResponse.json(fake.blob_json(blob, available=True))
+
+    def content(request: FakeRequest) -> FakeResponse:  # signed URL: no key needed (or sent)
+        with fake.lock:
+            blob = fake.blob_for_token(request.path_params["token"])
+        if blob is None:
+            return problem_response(403, "Forbidden", "The signed URL is invalid or has expired.")
+        side = PREVIEW_SIDE
+        return FakeResponse.bytes(png(side, side, blob.seed), "image/png", headers={"Cache-Control": "private"})
+
+    server.add_route("GET", "/v2/consumer/blobs/content/{token}", content)
+
+    @route("GET", "/v2/resources/{air}")
+    def resource(request: FakeRequest) -> FakeResponse:
+        air = request.path_params["air"]
+        info = resource_info(air.lower() if air.lower().startswith("urn:air:") else air, fake.clock())
+        if info is None:
+            raise ApiProblem(404, "Not Found", f"Resource {air} was not found.")
+        return FakeResponse.json(info)
+
+    install_v1_routes(server, fake, lambda handler: guarded(fake, tokens, handler))
+    return fake
+
+
+__all__ = ["LIFECYCLE", "ApiProblem", "FakeOrchestrator", "install_orchestration_routes", "problem_response"]
