@@ -1,0 +1,26 @@
+"""Helpers shared by the REST client tests (a uniquely named module: test folders are not packages)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from civitai_kit.options import CivitaiApiOptions
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "civitai-rest"
+
+
+def load_fixture(relative: str) -> Any:
+    return json.loads((FIXTURES / relative).read_text("utf-8"))
+
+
+def fixture_files(kind: str | None = None) -> list[Path]:
+    files = sorted(FIXTURES.glob("*/*.json"))
+    return [f for f in files if kind is None or f.parent.name == kind]
+
+
+def options_for(url: str, **values: Any) -> CivitaiApiOptions:
+    """Options for a loopback server with fast retries (tests never wait for real backoff)."""
+    values.setdefault("resilience", {"max_retries": 2, "base_delay_seconds": 0.01, "max_delay_seconds": 0.02})
+    return CivitaiApiOptions(base_url=url, **values)
