@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 
 from civitai_kit.cli._output import MASK, table
-from civitai_kit.cli._state import state_of
+from civitai_kit.cli._state import JsonFlag, state_of
 
 app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
 
@@ -14,9 +14,12 @@ _LIBRARY_MASK = "**********"
 
 
 @app.command("show")
-def show(ctx: typer.Context) -> None:
+def show(
+    ctx: typer.Context,
+    json_output: JsonFlag = False,
+) -> None:
     """Every option with its value and source, highest-priority source first (keys shown as ***)."""
-    state = state_of(ctx)
+    state = state_of(ctx, json_output)
     options = state.options()
     rows = [
         {"key": row.key, "value": MASK if row.value == _LIBRARY_MASK else row.value, "source": row.source}

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from civitai_kit.cli._output import MASK, table
-from civitai_kit.cli._state import state_of
+from civitai_kit.cli._state import JsonFlag, state_of
 from civitai_kit.options import UserSecrets
 from civitai_kit.result import ConfigurationError
 
@@ -33,9 +33,10 @@ def set_secret(
         str | None,
         typer.Argument(help="The value; omit it to be prompted (keeps it out of shell history).", show_default=False),
     ] = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Store a value for KEY in the user secrets file (mode 0600)."""
-    state = state_of(ctx)
+    state = state_of(ctx, json_output)
     output = state.output
     if value is None:
         value = typer.prompt(f"Value for {key}", hide_input=True)
@@ -52,9 +53,12 @@ def set_secret(
 
 
 @app.command("list")
-def list_secrets(ctx: typer.Context) -> None:
+def list_secrets(
+    ctx: typer.Context,
+    json_output: JsonFlag = False,
+) -> None:
     """Every stored key; values of keys and tokens are shown as ***."""
-    output = state_of(ctx).output
+    output = state_of(ctx, json_output).output
     store = _store(ctx)
     try:
         entries = {key: MASK if value == _LIBRARY_MASK else value for key, value in store.list().items()}
@@ -77,9 +81,10 @@ def list_secrets(ctx: typer.Context) -> None:
 def remove_secret(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="Configuration key to forget, e.g. CivitaiApi:ApiKey.")],
+    json_output: JsonFlag = False,
 ) -> None:
     """Forget KEY. Exits with 1 when it was not stored."""
-    output = state_of(ctx).output
+    output = state_of(ctx, json_output).output
     store = _store(ctx)
     try:
         removed = store.remove(key)

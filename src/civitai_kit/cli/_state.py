@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -74,11 +74,17 @@ class CliState:
             yield client
 
 
-def state_of(ctx: typer.Context) -> CliState:
-    """The invocation's :class:`CliState` (set by the root callback)."""
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout (also a global flag).")]
+"""``--json`` accepted after the command too (``civitai models list --json``), not only before it."""
+
+
+def state_of(ctx: typer.Context, json_output: bool = False) -> CliState:
+    """The invocation's :class:`CliState` (set by the root callback); ``json_output`` turns JSON on."""
     state = ctx.find_root().obj
     if not isinstance(state, CliState):  # pragma: no cover - the root callback always sets it
         raise RuntimeError("civitai: command invoked without the root callback")
+    if json_output:
+        state.output.json_mode = True
     return state
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from civitai_kit._version import __version__
-from civitai_kit.cli import _config_cmd, _secrets_cmd
+from civitai_kit.cli import _browse, _config_cmd, _hashing, _secrets_cmd
 from civitai_kit.cli._output import Output
 from civitai_kit.cli._state import CliState
 
@@ -73,5 +73,12 @@ def root(
     ctx.obj = CliState(output=output, overrides=overrides, config_dir=config_dir, environment=environment)
 
 
+app.add_typer(_browse.models_app, name="models")
+app.add_typer(_browse.versions_app, name="versions")
+app.add_typer(_browse.images_app, name="images")
+app.add_typer(_browse.tags_app, name="tags")
+app.add_typer(_browse.creators_app, name="creators")
+app.command("hash")(_hashing.hash_command)
+app.command("identify")(_hashing.identify_command)
 app.add_typer(_config_cmd.app, name="config")
 app.add_typer(_secrets_cmd.app, name="secrets")

@@ -1,0 +1,397 @@
+"""``civitai models|versions|images|tags|creators``: the public REST API as tables or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from civitai_kit.cli._output import Output, cell, human_size, print_rows, table
+from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
+from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
+from civitai_kit.core.queries import QueryBuilder
+from civitai_kit.result import CivitaiError
+
+T = TypeVar("T")
+Q = TypeVar("Q", bound=QueryBuilder[Any, Any])
+
+models_app = typer.Typer(help="Search and look up models.", no_args_is_help=True)
+versions_app = typer.Typer(help="Look up model versions by id or by file hash.", no_args_is_help=True)
+images_app = typer.Typer(help="Browse images and their generation metadata.", no_args_is_help=True)
+tags_app = typer.Typer(help="Browse tags.", no_args_is_help=True)
+creators_app = typer.Typer(help="Browse creators.", no_args_is_help=True)
+
+Limit = Annotated[int, typer.Option("--limit", "-n", help="Items per page.", min=1, max=200)]
+Cursor = Annotated[str | None, typer.Option("--cursor", help="Continue from a previous page's cursor.")]
+MaxItems = Annotated[
+    int | None,
+    typer.Option("--max-items", help="Follow pages (cursors) until this many items.", min=1, show_default=False),
+]
+PageIndex = Annotated[int | None, typer.Option("--page", help="Page number (1-based).", min=1, show_default=False)]
+
+
+@contextmanager
+def usage_errors(output: Output) -> Iterator[None]:
+    """A builder's ``ValueError`` (a bad flag value) becomes a one-line usage error, exit code 2."""
+    try:
+        yield
+    except ValueError as exc:
+        output.fail(str(exc), exit_code=USAGE_ERROR)
+
+
+def _run_listing(
+    state: CliState,
+    build: Callable[[Any], QueryBuilder[T, Any]],
+    *,
+    limit: int,
+    cursor: str | None,
+    max_items: int | None,
+    render: Callable[[Console, list[T]], None],
+) -> None:
+    """One page (``execute``) or, with ``--max-items``, as many pages as needed (``iterate``)."""
+    output = state.output
+    with state.core_client() as client, usage_errors(output):
+        query: Any = build(client)
+        if max_items is not None:
+            try:
+                items: list[T] = list(query.iterate(page_size=limit, max_items=max_items))
+            except CivitaiError as exc:  # iterators raise the failure's exception
+                output.fail(exc.error)
+            output.emit({"items": items}, lambda console: render(console, items))
+            return
+        page: Page[T] = output.unwrap(query.execute(limit=limit, cursor=cursor))
+    output.emit(page, lambda console: render(console, list(page.items)))
+    if page.next_cursor and not output.json_mode:
+        output.info(f"[dim]more: --cursor {page.next_cursor}[/]")
+    elif page.next_page and not output.json_mode and page.current_page is not None:
+        output.info(f"[dim]more: --page {page.current_page + 1}[/]")
+
+
+# ---------------------------------------------------------------------------------------------- models
+
+
+@models_app.command("list")
+def models_list(
+    ctx: typer.Context,
+    query: Annotated[str | None, typer.Option("--query", help="Search text.", show_default=False)] = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only models with this tag.", show_default=False)] = None,
+    username: Annotated[str | None, typer.Option("--username", help="Only this creator.", show_default=False)] = None,
+    types: Annotated[
+        list[str] | None, typer.Option("--type", help="Model type (repeatable): LORA, Checkpoint, ...")
+    ] = None,
+    base_models: Annotated[
+        list[str] | None, typer.Option("--base-model", help="Base model (repeatable): 'SDXL 1.0', ...")
+    ] = None,
+    sort: Annotated[
+        str | None, typer.Option("--sort", help="'Highest Rated', 'Most Downloaded', 'Newest', ...")
+    ] = None,
+    period: Annotated[str | None, typer.Option("--period", help="AllTime, Year, Month, Week, Day.")] = None,
+    nsfw: Annotated[bool, typer.Option("--nsfw", help="Include mature content (needs a key).")] = False,
+    favorites: Annotated[bool, typer.Option("--favorites", help="Only your favorites (needs a key).")] = False,
+    hidden: Annotated[bool, typer.Option("--hidden", help="Only models you hid (needs a key).")] = False,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    page: PageIndex = None,
+    max_items: MaxItems = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Search models (one page, or --max-items across pages)."""
+
+    def build(client: Any) -> Any:
+        q = client.models
+        if query:
+            q = q.where_name(query)
+        if tag:
+            q = q.where_tag(tag)
+        if username:
+            q = q.where_username(username)
+        if types:
+            q = q.where_type(*types)
+        if base_models:
+            q = q.where_base_models(*base_models)
+        if sort:
+            q = q.order_by(sort)
+        if period:
+            q = q.where_period(period)
+        if nsfw:
+            q = q.where_nsfw(True)
+        if favorites:
+            q = q.where_favorites()
+        if hidden:
+            q = q.where_hidden()
+        if page is not None:
+            q = q.with_page_index(page)
+        return q
+
+    _run_listing(
+        state_of(ctx, json_output), build, limit=limit, cursor=cursor, max_items=max_items, render=render_models
+    )
+
+
+def render_models(console: Console, models: list[Model]) -> None:
+    listing = table("ID", "Name", "Type", "Creator", "Downloads", "Latest version")
+    for model in models:
+        latest = model.latest_version
+        listing.add_row(
+            str(model.id),
+            cell(model.name),
+            cell(model.type),
+            cell(model.creator.username if model.creator else None),
+            cell(model.stats.download_count if model.stats else None),
+            f"{latest.id} ({cell(latest.base_model)})" if latest else "",
+        )
+    console.print(listing)
+
+
+@models_app.command("get")
+def models_get(
+    ctx: typer.Context,
+    model_id: Annotated[int, typer.Argument(help="Model id.", min=1)],
+    json_output: JsonFlag = False,
+) -> None:
+    """One model with its versions and files."""
+    state = state_of(ctx, json_output)
+    output = state.output
+    with state.core_client() as client:
+        model: Model = output.unwrap(client.models.get_by_id(model_id))
+    output.emit(model, lambda console: render_model(console, model))
+
+
+def render_model(console: Console, model: Model) -> None:
+    print_rows(
+        console,
+        [
+            ("ID", model.id),
+            ("Name", model.name),
+            ("Type", model.type),
+            ("Creator", model.creator.username if model.creator else None),
+            ("Tags", list(model.tags)),
+            ("NSFW", model.nsfw),
+            ("Mode", model.mode),
+            ("Downloads", model.stats.download_count if model.stats else None),
+            ("Commercial use", list(model.allow_commercial_use)),
+        ],
+    )
+    versions = table("Version", "Name", "Base model", "Published", "Files", "Primary file", "AIR")
+    for version in model.model_versions:
+        primary = version.primary_file
+        versions.add_row(
+            str(version.id),
+            cell(version.name),
+            cell(version.base_model),
+            version.published_at.date().isoformat() if version.published_at else "",
+            str(len(version.files)),
+            f"{cell(primary.name)} ({human_size(primary.size_bytes)})" if primary else "",
+            cell(version.air),
+        )
+    console.print(versions)
+
+
+# ---------------------------------------------------------------------------------------------- versions
+
+
+@versions_app.command("get")
+def versions_get(
+    ctx: typer.Context,
+    version_id: Annotated[int, typer.Argument(help="Model version id.", min=1)],
+    json_output: JsonFlag = False,
+) -> None:
+    """One model version with its files and hashes."""
+    state = state_of(ctx, json_output)
+    output = state.output
+    with state.core_client() as client:
+        version: ModelVersion = output.unwrap(client.models.get_by_version_id(version_id))
+    output.emit(version, lambda console: render_version(console, version))
+
+
+@versions_app.command("by-hash")
+def versions_by_hash(
+    ctx: typer.Context,
+    hash_or_file: Annotated[str, typer.Argument(help="A hash (SHA256, AutoV2, BLAKE3, CRC32, ...) or a file to hash.")],
+    json_output: JsonFlag = False,
+) -> None:
+    """The model version a file belongs to: give its hash, or the file itself (hashed with SHA256)."""
+    state = state_of(ctx, json_output)
+    output = state.output
+    path = Path(hash_or_file)
+    if path.is_file():
+        from civitai_kit.cli._hashing import hash_with_progress
+        from civitai_kit.tools.hash_algorithm import HashAlgorithm
+
+        digest = hash_with_progress(output, path, [HashAlgorithm.SHA256]).sha256
+        if digest is None:  # pragma: no cover - SHA256 is always computed for a readable file
+            output.fail(f"could not hash {path}")
+        output.info(f"[dim]{path}: SHA256 {digest}[/]")
+        value = digest
+    elif path.exists() or any(sep in hash_or_file for sep in ("/", "\\")):
+        output.fail(f"{hash_or_file} is not a regular file", exit_code=USAGE_ERROR)
+    else:
+        value = hash_or_file.strip()
+    with state.core_client() as client, usage_errors(output):
+        version: ModelVersion = output.unwrap(client.models.get_by_version_hash(value))
+    output.emit(version, lambda console: render_version(console, version))
+
+
+def render_version(console: Console, version: ModelVersion) -> None:
+    print_rows(
+        console,
+        [
+            ("ID", version.id),
+            ("Name", version.name),
+            ("Model", f"{version.model_id or ''} {cell(version.model.name) if version.model else ''}".strip()),
+            ("Type", version.model.type if version.model else None),
+            ("Base model", version.base_model),
+            ("Published", version.published_at.isoformat() if version.published_at else None),
+            ("AIR", version.air),
+            ("Trained words", list(version.trained_words)),
+            ("Download", version.download_url),
+        ],
+    )
+    files = table("File", "Name", "Type", "Size", "SHA256", "AutoV2", "Primary")
+    for file in version.files:
+        files.add_row(
+            str(file.id),
+            cell(file.name),
+            cell(file.type),
+            human_size(file.size_bytes),
+            cell(file.hashes.sha256),
+            cell(file.hashes.auto_v2),
+            "yes" if file is version.primary_file else "",
+        )
+    console.print(files)
+
+
+# ---------------------------------------------------------------------------------------------- images
+
+
+@images_app.command("list")
+def images_list(
+    ctx: typer.Context,
+    model_id: Annotated[int | None, typer.Option("--model-id", help="Images of this model.", min=1)] = None,
+    version_id: Annotated[int | None, typer.Option("--version-id", help="Images of this version.", min=1)] = None,
+    post_id: Annotated[int | None, typer.Option("--post-id", help="Images of this post.", min=1)] = None,
+    username: Annotated[str | None, typer.Option("--username", help="Images by this user.")] = None,
+    nsfw_level: Annotated[
+        str | None, typer.Option("--nsfw-level", help="None, Soft, Mature or X (Mature/X need a key).")
+    ] = None,
+    sort: Annotated[str | None, typer.Option("--sort", help="'Most Reactions', 'Newest', ...")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="AllTime, Year, Month, Week, Day.")] = None,
+    meta: Annotated[bool, typer.Option("--meta/--no-meta", help="Include generation metadata.")] = True,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    max_items: MaxItems = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Images with their generation metadata (prompt, seed, sampler...)."""
+
+    def build(client: Any) -> Any:
+        q = client.images.with_meta(meta)
+        if model_id is not None:
+            q = q.where_model_id(model_id)
+        if version_id is not None:
+            q = q.where_model_version_id(version_id)
+        if post_id is not None:
+            q = q.where_post_id(post_id)
+        if username:
+            q = q.where_username(username)
+        if nsfw_level:
+            q = q.where_nsfw_level(nsfw_level)
+        if sort:
+            q = q.order_by(sort)
+        if period:
+            q = q.where_period(period)
+        return q
+
+    _run_listing(
+        state_of(ctx, json_output), build, limit=limit, cursor=cursor, max_items=max_items, render=render_images
+    )
+
+
+def render_images(console: Console, images: list[Image]) -> None:
+    listing = table("ID", "Size", "NSFW", "User", "Seed", "Prompt", "URL")
+    for image in images:
+        prompt = image.meta.prompt if image.meta else None
+        listing.add_row(
+            str(image.id),
+            f"{image.width}x{image.height}" if image.width and image.height else "",
+            cell(image.nsfw_label),
+            cell(image.username),
+            cell(image.meta.seed if image.meta else None),
+            _shorten(prompt, 80),
+            cell(image.url),
+        )
+    console.print(listing)
+
+
+def _shorten(text: str | None, width: int) -> str:
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------- tags, creators
+
+
+@tags_app.command("list")
+def tags_list(
+    ctx: typer.Context,
+    query: Annotated[str | None, typer.Option("--query", help="Part of a tag name.", show_default=False)] = None,
+    limit: Limit = 20,
+    page: PageIndex = None,
+    max_items: MaxItems = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Tags (page-based)."""
+
+    def build(client: Any) -> Any:
+        q = client.tags
+        if query:
+            q = q.where_name(query)
+        if page is not None:
+            q = q.with_page_index(page)
+        return q
+
+    _run_listing(state_of(ctx, json_output), build, limit=limit, cursor=None, max_items=max_items, render=render_tags)
+
+
+def render_tags(console: Console, tags: list[Tag]) -> None:
+    listing = table("Name", "Models", "Link")
+    for tag in tags:
+        listing.add_row(cell(tag.name), cell(tag.model_count), cell(tag.link))
+    console.print(listing)
+
+
+@creators_app.command("list")
+def creators_list(
+    ctx: typer.Context,
+    query: Annotated[str | None, typer.Option("--query", help="Part of a username.", show_default=False)] = None,
+    limit: Limit = 20,
+    page: PageIndex = None,
+    max_items: MaxItems = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Creators (page-based)."""
+
+    def build(client: Any) -> Any:
+        q = client.creators
+        if query:
+            q = q.where_name(query)
+        if page is not None:
+            q = q.with_page_index(page)
+        return q
+
+    _run_listing(
+        state_of(ctx, json_output), build, limit=limit, cursor=None, max_items=max_items, render=render_creators
+    )
+
+
+def render_creators(console: Console, creators: list[Creator]) -> None:
+    listing = table("Username", "Models", "Link")
+    for creator in creators:
+        listing.add_row(cell(creator.username), cell(creator.model_count), cell(creator.link))
+    console.print(listing)

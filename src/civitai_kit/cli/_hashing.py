@@ -1,0 +1,170 @@
+"""Hashing with a progress bar (``civitai hash``, ``versions by-hash FILE``) and ``civitai identify``."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from civitai_kit.cli._output import Output, cell, human_size, table
+from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
+from civitai_kit.result import Error, Failure, Result, Success
+from civitai_kit.tools.hash_algorithm import HashAlgorithm
+
+if TYPE_CHECKING:
+    from civitai_kit.core.models import FileHashes
+    from civitai_kit.tools.library import IdentifiedFile
+
+#: ``civitai hash`` without ``--algo``: every hash Civitai stores, in one read.
+DEFAULT_ALGORITHMS = (
+    HashAlgorithm.SHA256,
+    HashAlgorithm.AUTOV1,
+    HashAlgorithm.AUTOV2,
+    HashAlgorithm.AUTOV3,
+    HashAlgorithm.CRC32,
+    HashAlgorithm.BLAKE3,
+)
+
+
+def compute_with_progress(output: Output, path: Path, algorithms: list[HashAlgorithm]) -> Result[FileHashes]:
+    """Hash ``path`` (one read pass for all ``algorithms``), drawing a progress bar on an interactive stderr."""
+    from civitai_kit.tools.hashing import FileHashingService
+
+    with output.progress(transfer=True) as progress:
+        task = progress.add_task(f"hashing {path.name}", total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return FileHashingService().compute(path, algorithms, on_progress=advance)
+
+
+def hash_with_progress(output: Output, path: Path, algorithms: list[HashAlgorithm]) -> FileHashes:
+    """Like :func:`compute_with_progress`; a failure ends the command with its one-line reason."""
+    hashes: FileHashes = output.unwrap(compute_with_progress(output, path, algorithms))
+    return hashes
+
+
+def hash_command(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Files to hash.", show_default=False)],
+    algorithms: Annotated[
+        list[str] | None,
+        typer.Option("--algo", "-a", help="SHA256, SHA512, BLAKE3, CRC32, AutoV1, AutoV2, AutoV3 (repeatable)."),
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Hash files the way Civitai does (upper-case hex; every algorithm in one read of each file)."""
+    output = state_of(ctx, json_output).output
+    chosen = _algorithms(output, algorithms)
+    rows: list[dict[str, Any]] = []
+    failures: list[Error] = []
+    for path in files:
+        match compute_with_progress(output, path, chosen):
+            case Success(hashes):
+                values = {algorithm.value: hashes.get(algorithm) for algorithm in chosen}
+                rows.append({"path": str(path), "size": path.stat().st_size, "hashes": values})
+            case Failure(error):
+                failures.append(error)
+
+    def render(console: Console) -> None:
+        listing = table("File", "Size", *(algorithm.value for algorithm in chosen))
+        for row in rows:
+            listing.add_row(row["path"], human_size(row["size"]), *(cell(v) for v in row["hashes"].values()))
+        console.print(listing)
+
+    if rows:
+        output.emit(rows, render)
+    for error in failures[:-1]:
+        output.err.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+    if failures:
+        output.fail(failures[-1])
+
+
+def _algorithms(output: Output, names: list[str] | None) -> list[HashAlgorithm]:
+    if not names:
+        return list(DEFAULT_ALGORITHMS)
+    chosen: list[HashAlgorithm] = []
+    for name in names:
+        try:
+            algorithm = HashAlgorithm(name)
+        except ValueError:
+            valid = ", ".join(a.value for a in HashAlgorithm)
+            output.fail(f"--algo: {name!r} is not a hash algorithm (valid: {valid})", exit_code=USAGE_ERROR)
+        if algorithm not in chosen:
+            chosen.append(algorithm)
+    return chosen
+
+
+def identify_command(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Folder of model files (.safetensors, .ckpt, .gguf, ...).")],
+    write_sidecars: Annotated[
+        bool, typer.Option("--write-sidecars", help="Write <name>.civitai.json next to each identified file.")
+    ] = False,
+    recursive: Annotated[bool, typer.Option("--recursive/--no-recursive", help="Include sub-folders.")] = True,
+    json_output: JsonFlag = False,
+) -> None:
+    """Find out which Civitai model version each file in DIRECTORY is (hashes, then bulk lookups)."""
+    from civitai_kit.tools.library import LibraryScanner
+
+    state = state_of(ctx, json_output)
+    output = state.output
+    if not directory.is_dir():
+        output.fail(f"{directory} is not a directory", exit_code=USAGE_ERROR)
+    with state.core_client() as client, output.err.status("identifying…") if output.show_progress else nullcontext():
+        records = LibraryScanner(client).identify_folder(directory, recursive=recursive, write_sidecars=write_sidecars)
+    data = [_record(record) for record in records]
+
+    def render(console: Console) -> None:
+        if not records:
+            console.print(f"No model files in {directory}", highlight=False)
+            return
+        listing = table("File", "Size", "Model", "Version", "Matched by", "Note")
+        for record in records:
+            version = record.version
+            listing.add_row(
+                _relative(record.path, directory),
+                human_size(record.size),
+                f"{record.model_name or ''} ({record.model_id})" if record.model_id else cell(record.model_name),
+                f"{cell(version.name)} ({version.id})" if version is not None else "",
+                cell(record.matched_by),
+                record.reason,
+            )
+        console.print(listing)
+        known = sum(1 for record in records if record.identified)
+        console.print(f"{known} of {len(records)} file(s) identified", highlight=False)
+
+    output.emit(data, render)
+    errors = [record.error for record in records if record.error is not None]
+    if errors:
+        output.fail(errors[0])
+
+
+def _record(record: IdentifiedFile) -> dict[str, Any]:
+    version = record.version
+    return {
+        "path": str(record.path),
+        "size": record.size,
+        "identified": record.identified,
+        "model_id": record.model_id,
+        "model_name": record.model_name,
+        "version_id": record.version_id,
+        "version_name": version.name if version is not None else None,
+        "air": version.air if version is not None else None,
+        "matched_by": record.matched_by,
+        "reason": record.reason or None,
+        "error": str(record.error) if record.error is not None else None,
+        "sidecar": str(record.sidecar) if record.sidecar is not None else None,
+        "hashes": record.hashes,
+    }
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

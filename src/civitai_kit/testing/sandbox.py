@@ -1,0 +1,139 @@
+"""The sandbox: one :class:`FakeCivitai` answering as the whole of Civitai, with realistic data.
+
+    with start_sandbox() as sandbox:               # every area's routes on 127.0.0.1:<free port>
+        options = CivitaiApiOptions(**sandbox.option_values())
+        ...                                          # REST, downloads and the Generator all answer
+
+It wires the areas together so that what one serves, another agrees with: each generated model file in the
+REST catalogue is downloadable, its bytes hash to the catalogue's ``SHA256``/``AutoV2``/``CRC32``, and
+early-access or archived versions are refused the way Civitai refuses them. ``civitai sandbox``, the
+examples and ``make demo`` use it when no Civitai key or base URL is configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from civitai_kit.testing.downloads import FakeDownloads, install_download_routes
+from civitai_kit.testing.orchestration import install_orchestration_routes
+from civitai_kit.testing.orchestration_state import FakeOrchestrator
+from civitai_kit.testing.rest import RestData, install_rest_routes
+from civitai_kit.testing.rest_data import JSON, FakeModelFile
+from civitai_kit.testing.server import FakeCivitai
+
+__all__ = ["SANDBOX_TOKEN", "Sandbox", "install_sandbox", "sandbox_environment", "start_sandbox"]
+
+SANDBOX_TOKEN = "sandbox-token"
+"""The Generator token the examples use against the sandbox (any non-blank token is accepted there)."""
+
+BASE_URL_VARIABLE = "CIVITAIAPI__BASEURL"
+SDK_BASE_URL_VARIABLE = "CIVITAIAPI__SDK__BASEURL"
+
+
+@dataclass
+class Sandbox:
+    """A started fake Civitai and the state behind each area (mutable: tests may add data or refusals)."""
+
+    server: FakeCivitai
+    rest: RestData
+    downloads: FakeDownloads
+    orchestrator: FakeOrchestrator
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def option_values(self) -> dict[str, Any]:
+        """Keyword arguments for ``CivitaiApiOptions`` that point every client at the sandbox."""
+        return {"base_url": self.url, "sdk": {"base_url": self.url, "api_token": SANDBOX_TOKEN}}
+
+    def environment(self) -> dict[str, str]:
+        """Environment variables that point every client (and the ``civitai`` command) at the sandbox."""
+        return sandbox_environment(self.url)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def sandbox_environment(url: str) -> dict[str, str]:
+    """``CIVITAIAPI__BASEURL`` and ``CIVITAIAPI__SDK__BASEURL`` for a sandbox at ``url``."""
+    return {BASE_URL_VARIABLE: url, SDK_BASE_URL_VARIABLE: url}
+
+
+def install_sandbox(server: FakeCivitai, data: RestData | None = None) -> Sandbox:
+    """Install the REST, download and orchestration routes on ``server``, consistent with each other."""
+    rest = install_rest_routes(server, data if data is not None else RestData.sample())
+    downloads = install_download_routes(server)
+    for generated in rest.fake_files():
+        _serve(downloads, rest, generated)
+    orchestrator = install_orchestration_routes(server)
+    return Sandbox(server=server, rest=rest, downloads=downloads, orchestrator=orchestrator)
+
+
+def start_sandbox(host: str = "127.0.0.1", port: int = 0, data: RestData | None = None) -> Sandbox:
+    """A started sandbox on ``host:port`` (port 0: a free one). Stop it with ``stop()`` or ``with``."""
+    server = FakeCivitai(host, port).start()
+    try:
+        return install_sandbox(server, data)
+    except BaseException:
+        server.stop()
+        raise
+
+
+@contextmanager
+def running_sandbox(host: str = "127.0.0.1", port: int = 0) -> Iterator[Sandbox]:
+    """``with running_sandbox() as sandbox:`` — started on entry, stopped on exit."""
+    with start_sandbox(host, port) as sandbox:
+        yield sandbox
+
+
+def _serve(downloads: FakeDownloads, rest: RestData, generated: FakeModelFile) -> None:
+    """Make one catalogue file downloadable, refused the way Civitai refuses its version."""
+    found = rest.version(generated.version_id)
+    model, version = found if found is not None else ({}, {})
+    file = generated.file
+    primary = _primary_file(version)
+    settings: dict[str, Any] = {"primary": primary is not None and primary.get("id") == file.get("id")}
+    if model.get("mode") == "Archived":
+        settings["refusal"] = "archived"
+    elif version.get("availability") == "EarlyAccess":
+        settings["refusal"] = "early_access"
+        settings["early_access_deadline"] = _deadline(version)
+    downloads.add(
+        generated.content,
+        name=str(file.get("name") or f"{file['id']}.safetensors"),
+        version_id=generated.version_id,
+        file_id=int(file["id"]),
+        **settings,
+    )
+
+
+def _primary_file(version: JSON) -> JSON | None:
+    """The file Civitai serves for a version without ``fileId`` (as ``ModelVersion.primary_file`` picks it)."""
+    files = [f for f in version.get("files") or () if isinstance(f, dict)]
+    return (
+        next((f for f in files if f.get("primary") is True), None)
+        or next((f for f in files if f.get("type") == "Model"), None)
+        or (files[0] if files else None)
+    )
+
+
+def _deadline(version: JSON) -> datetime | None:
+    for key in ("earlyAccessDeadline", "earlyAccessEndsAt"):
+        text = version.get(key)
+        if isinstance(text, str) and text:
+            try:
+                return datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+    return None
