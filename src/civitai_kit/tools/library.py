@@ -1,0 +1,576 @@
+"""Identify a folder of model files: hashes (cached) → Civitai versions, in bulk, with fallbacks.
+
+    scanner = LibraryScanner(client)
+    for record in scanner.identify_folder("~/ComfyUI/models"):
+        print(record.path.name, record.model_name, record.version_id, record.reason)
+
+One pass hashes every file with every Civitai hash type (a persistent cache skips unchanged files), one
+``POST /model-versions/by-hash/ids`` per 10 000 SHA256s finds the known ones, ``POST /model-versions/by-hash``
+fetches their versions 100 at a time, and each miss is retried by its other hashes (AutoV3, BLAKE3,
+AutoV2, CRC32, AutoV1, then the hash embedded in a safetensors header) — Civitai's own SHA256 data has gaps.
+
+:class:`LibraryIndex` resolves the short hashes A1111/Forge/ComfyUI write into image metadata (``Model
+hash`` = 10-char AutoV2, ``Lora hashes`` = 12-char AutoV3 prefix) against the scanned files, which Civitai's
+exact-match by-hash endpoint cannot do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools.hashing import CIVITAI_ALGORITHMS, FileHashingService, read_embedded_hash
+
+if TYPE_CHECKING:
+    from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
+    from civitai_kit.core.models import FileHashes, ModelFile, ModelVersion
+    from civitai_kit.options import CivitaiApiOptions
+    from civitai_kit.tools.hash_cache import HashCache
+
+__all__ = [
+    "EMBEDDED",
+    "FALLBACK_ORDER",
+    "MODEL_EXTENSIONS",
+    "AsyncLibraryScanner",
+    "IdentifiedFile",
+    "LibraryIndex",
+    "LibraryScanner",
+    "find_model_files",
+    "sidecar_path",
+]
+
+MODEL_EXTENSIONS = frozenset({".safetensors", ".sft", ".ckpt", ".pt", ".pth", ".bin", ".gguf", ".onnx"})
+"""File extensions scanned by default (lower case)."""
+
+FALLBACK_ORDER: tuple[HashAlgorithm, ...] = (
+    HashAlgorithm.AUTOV3,
+    HashAlgorithm.BLAKE3,
+    HashAlgorithm.AUTOV2,
+    HashAlgorithm.CRC32,
+    HashAlgorithm.AUTOV1,
+)
+"""Hashes tried one by one (``GET /by-hash/{hash}``) for a file whose SHA256 Civitai does not know."""
+
+EMBEDDED = "embedded"
+"""``IdentifiedFile.matched_by`` when only the hash a safetensors file claims for itself matched."""
+
+SIDECAR_SUFFIX = ".civitai.json"
+_HEX = re.compile(r"^[0-9A-Fa-f]{8,}$")
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifiedFile:
+    """One local file and what Civitai knows about it. ``version is None`` means unknown (see ``reason``)."""
+
+    path: Path
+    size: int
+    hashes: FileHashes | None
+    version: ModelVersion | None = None
+    file: ModelFile | None = None
+    """The version's file entry that matched this local file."""
+    matched_by: HashAlgorithm | str | None = None
+    """Which hash found it: ``SHA256`` normally, another algorithm or ``"embedded"`` for a fallback."""
+    reason: str = ""
+    error: Error | None = None
+    """Why the file could not be hashed or looked up (``None`` when it was simply not found)."""
+    sidecar: Path | None = None
+
+    @property
+    def identified(self) -> bool:
+        return self.version is not None
+
+    @property
+    def version_id(self) -> int | None:
+        return self.version.id if self.version is not None else None
+
+    @property
+    def model_id(self) -> int | None:
+        return self.version.model_id if self.version is not None else None
+
+    @property
+    def model_name(self) -> str | None:
+        model = self.version.model if self.version is not None else None
+        return model.name if model is not None else None
+
+
+def sidecar_path(model_path: Path) -> Path:
+    """``model.safetensors`` → ``model.civitai.json`` next to it."""
+    return model_path.with_name(model_path.stem + SIDECAR_SUFFIX)
+
+
+def find_model_files(
+    directory: str | os.PathLike[str], *, recursive: bool = True, extensions: Iterable[str] = MODEL_EXTENSIONS
+) -> list[Path]:
+    """Model files under ``directory`` (sorted; symlinked directories are not followed, partial downloads
+    and hidden directories are skipped). Raises ``ValueError`` if ``directory`` is not a directory."""
+    root = Path(directory).expanduser()
+    if not root.is_dir():
+        raise ValueError(f"directory: {str(root)!r} is not a directory")
+    wanted = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions}
+    found: list[Path] = []
+    for current, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
+        found.extend(Path(current) / name for name in files if Path(name).suffix.lower() in wanted)
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True, slots=True)
+class _HashAll:
+    paths: tuple[Path, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """Call ``client.models.<method>(argument)``."""
+
+    method: str
+    argument: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Done(Generic[T]):
+    value: T
+
+
+_Action = _HashAll | _Call
+_Plan = Generator[_Action, Any, list[IdentifiedFile]]
+
+
+def _advance(plan: _Plan, outcome: Any) -> _Action | _Done[list[IdentifiedFile]]:
+    try:
+        return plan.send(outcome)
+    except StopIteration as stop:
+        return _Done(stop.value)
+
+
+@dataclass
+class _Entry:
+    path: Path
+    size: int = 0
+    hashes: FileHashes | None = None
+    version: ModelVersion | None = None
+    file: ModelFile | None = None
+    matched_by: HashAlgorithm | str | None = None
+    reason: str = ""
+    error: Error | None = None
+    sidecar: Path | None = None
+
+    def freeze(self) -> IdentifiedFile:
+        return IdentifiedFile(
+            self.path, self.size, self.hashes, self.version, self.file, self.matched_by, self.reason, self.error,
+            self.sidecar,
+        )  # fmt: skip
+
+
+def _identify(paths: Sequence[Path], *, fallbacks: bool, write_sidecars: bool) -> _Plan:
+    """The whole identification, as actions for a sync or async runner."""
+    entries = [_Entry(path) for path in paths]
+    hashed: list[Result[FileHashes]] = yield _HashAll(tuple(paths))
+    for entry, result in zip(entries, hashed, strict=True):
+        if isinstance(result, Failure):
+            entry.error, entry.reason = result.error, f"could not be hashed: {result.error.message}"
+        else:
+            entry.hashes = result.value
+            with contextlib.suppress(OSError):
+                entry.size = entry.path.stat().st_size
+    by_sha = _group_by_sha256(e for e in entries if e.hashes is not None)
+    if by_sha:
+        yield from _bulk_lookup(by_sha)
+    if fallbacks:
+        for entry in entries:
+            if entry.hashes is not None and entry.version is None and entry.error is None:
+                yield from _fallback_lookup(entry)
+    for entry in entries:
+        if entry.hashes is not None and entry.version is None and not entry.reason:
+            entry.reason = "not found on Civitai by any of its hashes"
+        if write_sidecars and entry.version is not None:
+            _write_sidecar(entry)
+    return [entry.freeze() for entry in entries]
+
+
+def _group_by_sha256(entries: Iterable[_Entry]) -> dict[str, list[_Entry]]:
+    groups: dict[str, list[_Entry]] = {}
+    for entry in entries:
+        assert entry.hashes is not None
+        if entry.hashes.sha256:
+            groups.setdefault(entry.hashes.sha256.upper(), []).append(entry)
+    return groups
+
+
+def _bulk_lookup(by_sha: dict[str, list[_Entry]]) -> Generator[_Action, Any, None]:
+    """SHA256 → version ids (10 000 per request), then the versions of the hits (100 per request)."""
+    ids: Result[Sequence[Any]] = yield _Call("get_version_ids_by_hashes", list(by_sha))
+    if isinstance(ids, Failure):
+        _fail_all(by_sha, ids.error)
+        return
+    hits = {item.hash.upper(): item.model_version_id for item in ids.value if item.hash}
+    if not hits:
+        return
+    versions: Result[Sequence[ModelVersion]] = yield _Call("get_by_version_hashes", list(hits))
+    found = list(versions.value) if isinstance(versions, Success) else []
+    for sha, version_id in hits.items():
+        version = next((v for v in found if v.id == version_id and v.file_by_hash(sha, HashAlgorithm.SHA256)), None)
+        if version is None:  # not in the bulk answer (or it failed): ask for this one version
+            single: Result[ModelVersion] = yield _Call("get_by_version_id", version_id)
+            if isinstance(single, Failure):
+                _fail_all({sha: by_sha.get(sha, [])}, single.error)
+                continue
+            version = single.value
+        for entry in by_sha.get(sha, []):
+            _match(entry, version, HashAlgorithm.SHA256, sha)
+
+
+def _fallback_lookup(entry: _Entry) -> Generator[_Action, Any, None]:
+    """Try the file's other hashes, then the one its header claims, until Civitai knows one."""
+    assert entry.hashes is not None
+    candidates: list[tuple[HashAlgorithm | str, str]] = []
+    for fallback in FALLBACK_ORDER:
+        value = entry.hashes.get(fallback)
+        if value:
+            candidates.append((fallback, value))
+            if fallback == HashAlgorithm.AUTOV3 and len(value) > 12:
+                candidates.append((fallback, value[:12]))  # older files carry only the 12-char form
+    with contextlib.suppress(OSError):
+        embedded = read_embedded_hash(entry.path)
+        if embedded and embedded not in {value.upper() for _, value in entry.hashes.items()}:
+            candidates.append((EMBEDDED, embedded))
+    tried: list[str] = []
+    for algorithm, value in candidates:
+        result: Result[ModelVersion] = yield _Call("get_by_version_hash", value)
+        if isinstance(result, Success):
+            _match(entry, result.value, algorithm, value)
+            return
+        if result.error.code != ErrorCode.NOT_FOUND:
+            entry.error = result.error
+            entry.reason = f"lookup by {algorithm} failed: {result.error.message}"
+            return
+        if str(algorithm) not in tried:
+            tried.append(str(algorithm))
+    entry.reason = f"not found on Civitai by SHA256 or {', '.join(tried)}" if tried else ""
+
+
+def _match(entry: _Entry, version: ModelVersion, algorithm: HashAlgorithm | str, value: str) -> None:
+    entry.version, entry.matched_by = version, algorithm
+    entry.file = _file_with_hash(version, algorithm, value)
+    if algorithm == HashAlgorithm.SHA256:
+        entry.reason = "matched by SHA256"
+        return
+    entry.reason = f"matched by {algorithm} (Civitai does not know this file's SHA256)"
+    if entry.file is None:
+        entry.file = version.primary_file
+        entry.reason += "; the matching file entry is assumed to be the primary file"
+    civitai_sha = entry.file.hashes.sha256 if entry.file is not None else None
+    ours = entry.hashes.sha256 if entry.hashes is not None else None
+    if civitai_sha and ours and civitai_sha.upper() != ours.upper():
+        entry.reason += "; Civitai's SHA256 for that file differs, so this is a near match (re-saved or edited)"
+
+
+def _file_with_hash(version: ModelVersion, algorithm: HashAlgorithm | str, value: str) -> ModelFile | None:
+    """The version's file carrying ``value``; AutoV* values may be stored shortened (a prefix)."""
+    wanted = value.strip().upper()
+    for file in version.files:
+        stored_values = (
+            [file.hashes.get(algorithm)]
+            if isinstance(algorithm, HashAlgorithm)
+            else [v for _, v in file.hashes.items()]
+        )
+        for stored in stored_values:
+            if not stored:
+                continue
+            stored = stored.upper()
+            if stored == wanted or (
+                algorithm in _PREFIX_ALGORITHMS and (stored.startswith(wanted) or wanted.startswith(stored))
+            ):
+                return file
+    return None
+
+
+_PREFIX_ALGORITHMS = frozenset({HashAlgorithm.AUTOV1, HashAlgorithm.AUTOV2, HashAlgorithm.AUTOV3})
+
+
+def _fail_all(by_sha: Mapping[str, list[_Entry]], error: Error) -> None:
+    for group in by_sha.values():
+        for entry in group:
+            entry.error, entry.reason = error, f"lookup failed: {error.message}"
+
+
+def _write_sidecar(entry: _Entry) -> None:
+    """``<model>.civitai.json``: the version as Civitai describes it, written atomically."""
+    assert entry.version is not None
+    target = sidecar_path(entry.path)
+    payload = entry.version.model_dump(mode="json", by_alias=True, exclude_none=True)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(payload, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        Path(temporary).replace(target)
+    except OSError as exc:
+        with contextlib.suppress(OSError, UnboundLocalError):
+            Path(temporary).unlink()
+        entry.reason += f"; the sidecar could not be written: {exc.strerror or exc}"
+        return
+    entry.sidecar = target
+
+
+# ---------------------------------------------------------------------------------------------- index
+
+
+class LibraryIndex:
+    """Local lookup of full hashes and the short prefixes image metadata carries."""
+
+    MIN_PREFIX = 8
+
+    def __init__(self, records: Iterable[IdentifiedFile]) -> None:
+        self._records = [r for r in records if r.hashes is not None]
+        self._by_head: dict[str, list[tuple[str, IdentifiedFile]]] = {}
+        for record in self._records:
+            assert record.hashes is not None
+            values = {value.upper() for _, value in record.hashes.items()}
+            for value in values:
+                self._by_head.setdefault(value[: self.MIN_PREFIX], []).append((value, record))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def resolve_hash(self, value: str) -> tuple[IdentifiedFile, ...]:
+        """Every scanned file one of whose hashes is ``value`` or starts with it (case-insensitive; at least
+        8 hex digits: 10-char AutoV2, 12-char AutoV3 prefixes, full SHA256/BLAKE3, CRC32, AutoV1)."""
+        wanted = value.strip().upper()
+        if wanted.startswith("0X"):
+            wanted = wanted[2:]
+        if not _HEX.match(wanted):
+            return ()
+        matches: dict[Path, IdentifiedFile] = {}
+        for stored, record in self._by_head.get(wanted[: self.MIN_PREFIX], ()):
+            if stored.startswith(wanted):
+                matches.setdefault(record.path, record)
+        return tuple(matches.values())
+
+    def resolve_image_hashes(self, meta: Mapping[str, Any]) -> dict[str, tuple[IdentifiedFile, ...]]:
+        """Resolve the hashes in A1111/Forge/ComfyUI/Civitai image metadata: ``Model hash``, ``hashes``
+        (``{"model": ..., "lora:name": ...}``), ``Lora hashes`` / ``TI hashes`` (``"name: hash, ..."``)
+        and ``resources[].hash``. Keys are labels such as ``model`` or ``lora:name``."""
+        found: dict[str, str] = {}
+        if isinstance(meta.get("Model hash"), str):
+            found["model"] = meta["Model hash"]
+        raw_hashes = meta.get("hashes")
+        if isinstance(raw_hashes, Mapping):
+            found.update({str(k): v for k, v in raw_hashes.items() if isinstance(v, str)})
+        for key, prefix in (("Lora hashes", "lora"), ("TI hashes", "embed")):
+            text = meta.get(key)
+            if isinstance(text, str):
+                found.update(_named_hashes(text.strip().strip('"'), prefix))
+        resources = meta.get("resources")
+        if isinstance(resources, list):
+            for resource in resources:
+                if isinstance(resource, Mapping) and isinstance(resource.get("hash"), str):
+                    label = f"{resource.get('type') or 'resource'}:{resource.get('name') or resource['hash']}"
+                    found.setdefault(label, resource["hash"])
+        return {label: self.resolve_hash(value) for label, value in found.items()}
+
+
+def _named_hashes(text: str, prefix: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for part in text.split(","):
+        name, sep, value = part.rpartition(":")
+        if sep and name.strip() and value.strip():
+            pairs[f"{prefix}:{name.strip()}"] = value.strip()
+    return pairs
+
+
+# ---------------------------------------------------------------------------------------------- scanners
+
+
+class _ScannerBase:
+    def __init__(self, hashing: FileHashingService | None, hash_cache: HashCache | None) -> None:
+        if hashing is None:
+            if hash_cache is None:
+                from civitai_kit.tools.hash_cache import HashCache
+
+                hash_cache = HashCache()
+            hashing = FileHashingService(hash_cache)
+        self.hashing = hashing
+
+    def hash_all(self, paths: Sequence[Path], stop: threading.Event | None = None) -> list[Result[FileHashes]]:
+        """Every Civitai hash of every file, one read each (cached files are not read at all)."""
+        results: list[Result[FileHashes]] = []
+        for path in paths:
+            if stop is not None and stop.is_set():
+                results.append(Failure.of(ErrorCode.CANCELLED, f"Hashing {path} was cancelled"))
+                continue
+            results.append(self.hashing.compute(path, CIVITAI_ALGORITHMS))
+        return results
+
+    @staticmethod
+    def plan(
+        paths: Iterable[str | os.PathLike[str]] | None,
+        directory: str | os.PathLike[str] | None,
+        *,
+        recursive: bool,
+        extensions: Iterable[str],
+        fallbacks: bool,
+        write_sidecars: bool,
+    ) -> _Plan:
+        if directory is not None:
+            chosen = find_model_files(directory, recursive=recursive, extensions=extensions)
+        else:
+            if paths is None or isinstance(paths, str | os.PathLike):
+                raise TypeError("paths: pass an iterable of file paths")
+            chosen = [Path(p).expanduser() for p in paths]
+        return _identify(chosen, fallbacks=fallbacks, write_sidecars=write_sidecars)
+
+
+class LibraryScanner:
+    """Identifies local model files through the REST API (synchronously).
+
+    ``client`` defaults to a :class:`~civitai_kit.core.CivitaiClient` built from ``options``; hashes are
+    cached in ``hash_cache`` (default: the platform cache directory) so unchanged files are never re-read.
+    """
+
+    def __init__(
+        self,
+        client: CivitaiClient | None = None,
+        *,
+        options: CivitaiApiOptions | None = None,
+        hashing: FileHashingService | None = None,
+        hash_cache: HashCache | None = None,
+    ) -> None:
+        self._base = _ScannerBase(hashing, hash_cache)
+        self._options = options
+        self._client = client
+
+    def identify_folder(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        recursive: bool = True,
+        extensions: Iterable[str] = MODEL_EXTENSIONS,
+        fallbacks: bool = True,
+        write_sidecars: bool = False,
+    ) -> list[IdentifiedFile]:
+        """One record per model file under ``directory`` (sorted by path)."""
+        plan = _ScannerBase.plan(
+            None, directory, recursive=recursive, extensions=extensions, fallbacks=fallbacks,
+            write_sidecars=write_sidecars,
+        )  # fmt: skip
+        return self._run(plan)
+
+    def identify_files(
+        self, paths: Iterable[str | os.PathLike[str]], *, fallbacks: bool = True, write_sidecars: bool = False
+    ) -> list[IdentifiedFile]:
+        """One record per given file, in the given order."""
+        plan = _ScannerBase.plan(
+            paths, None, recursive=False, extensions=(), fallbacks=fallbacks, write_sidecars=write_sidecars
+        )
+        return self._run(plan)
+
+    def _api(self) -> CivitaiClient:
+        if self._client is None:
+            from civitai_kit.core import CivitaiClient
+
+            self._client = CivitaiClient(self._options)
+        return self._client
+
+    def _run(self, plan: _Plan) -> list[IdentifiedFile]:
+        outcome: Any = None
+        try:
+            while True:
+                action = _advance(plan, outcome)
+                if isinstance(action, _Done):
+                    return action.value
+                if isinstance(action, _HashAll):
+                    outcome = self._base.hash_all(action.paths)
+                else:
+                    outcome = getattr(self._api().models, action.method)(action.argument)
+        finally:
+            plan.close()
+
+
+class AsyncLibraryScanner:
+    """The async twin of :class:`LibraryScanner`; hashing and file work run on worker threads."""
+
+    def __init__(
+        self,
+        client: AsyncCivitaiClient | None = None,
+        *,
+        options: CivitaiApiOptions | None = None,
+        hashing: FileHashingService | None = None,
+        hash_cache: HashCache | None = None,
+    ) -> None:
+        self._base = _ScannerBase(hashing, hash_cache)
+        self._options = options
+        self._client = client
+
+    async def identify_folder(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        recursive: bool = True,
+        extensions: Iterable[str] = MODEL_EXTENSIONS,
+        fallbacks: bool = True,
+        write_sidecars: bool = False,
+    ) -> list[IdentifiedFile]:
+        """See :meth:`LibraryScanner.identify_folder`."""
+        plan = await asyncio.to_thread(
+            _ScannerBase.plan, None, directory, recursive=recursive, extensions=extensions, fallbacks=fallbacks,
+            write_sidecars=write_sidecars,
+        )  # fmt: skip
+        return await self._run(plan)
+
+    async def identify_files(
+        self, paths: Iterable[str | os.PathLike[str]], *, fallbacks: bool = True, write_sidecars: bool = False
+    ) -> list[IdentifiedFile]:
+        """See :meth:`LibraryScanner.identify_files`."""
+        plan = _ScannerBase.plan(
+            paths, None, recursive=False, extensions=(), fallbacks=fallbacks, write_sidecars=write_sidecars
+        )
+        return await self._run(plan)
+
+    def _api(self) -> AsyncCivitaiClient:
+        if self._client is None:
+            from civitai_kit.core import AsyncCivitaiClient
+
+            self._client = AsyncCivitaiClient(self._options)
+        return self._client
+
+    async def _run(self, plan: _Plan) -> list[IdentifiedFile]:
+        outcome: Any = None
+        try:
+            while True:
+                action = _advance(plan, outcome)  # the plan's own file work is tiny (headers, sidecars)
+                if isinstance(action, _Done):
+                    return action.value
+                if isinstance(action, _HashAll):
+                    outcome = await self._hash_all(action.paths)
+                else:
+                    outcome = await getattr(self._api().models, action.method)(action.argument)
+        finally:
+            plan.close()
+
+    async def _hash_all(self, paths: Sequence[Path]) -> list[Result[FileHashes]]:
+        stop = threading.Event()
+        try:
+            return await asyncio.to_thread(self._base.hash_all, paths, stop)
+        except asyncio.CancelledError:
+            stop.set()  # the worker stops after the file it is reading
+            raise
