@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 if TYPE_CHECKING:
+    from civitai_kit.tools.downloads import AsyncDownloadService, DownloadedFile, DownloadProgress, DownloadService
     from civitai_kit.tools.formats import FileFormat, detect_format, fix_extension
     from civitai_kit.tools.hash_cache import HashCache
     from civitai_kit.tools.hashing import (
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
         read_embedded_hash,
     )
     from civitai_kit.tools.html import html_to_markdown, html_to_plain_text
+    from civitai_kit.tools.library import AsyncLibraryScanner, IdentifiedFile, LibraryIndex, LibraryScanner
+    from civitai_kit.tools.path_patterns import render_pattern, sanitize_filename, validate_pattern
 
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
@@ -44,16 +47,35 @@ _LAZY: dict[str, str] = {
     "fix_extension": "civitai_kit.tools.formats",
     "html_to_markdown": "civitai_kit.tools.html",
     "html_to_plain_text": "civitai_kit.tools.html",
+    "DownloadService": "civitai_kit.tools.downloads",
+    "AsyncDownloadService": "civitai_kit.tools.downloads",
+    "DownloadedFile": "civitai_kit.tools.downloads",
+    "DownloadProgress": "civitai_kit.tools.downloads",
+    "LibraryScanner": "civitai_kit.tools.library",
+    "AsyncLibraryScanner": "civitai_kit.tools.library",
+    "IdentifiedFile": "civitai_kit.tools.library",
+    "LibraryIndex": "civitai_kit.tools.library",
+    "validate_pattern": "civitai_kit.tools.path_patterns",
+    "render_pattern": "civitai_kit.tools.path_patterns",
+    "sanitize_filename": "civitai_kit.tools.path_patterns",
 }
 
 __all__ = [
     "CIVITAI_ALGORITHMS",
+    "AsyncDownloadService",
     "AsyncFileHashingService",
+    "AsyncLibraryScanner",
+    "DownloadProgress",
+    "DownloadService",
+    "DownloadedFile",
     "FileFormat",
     "FileHashingService",
     "HashAlgorithm",
     "HashCache",
     "HashVerification",
+    "IdentifiedFile",
+    "LibraryIndex",
+    "LibraryScanner",
     "MultiHasher",
     "detect_format",
     "fix_extension",
@@ -63,6 +85,9 @@ __all__ = [
     "html_to_plain_text",
     "normalize_hash",
     "read_embedded_hash",
+    "render_pattern",
+    "sanitize_filename",
+    "validate_pattern",
 ]
 
 
