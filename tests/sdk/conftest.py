@@ -1,37 +1,18 @@
-"""Fixtures: the fake orchestrator on loopback and SDK clients wired to it (sync and async), with an
-injected clock and sleep so polling runs instantly and its schedule can be asserted."""
+"""Fixtures: the fake orchestrator on loopback and SDK clients wired to it. ``client`` is parametrized so
+integration tests run against both the sync and the async client; polling uses an injected clock/sleep."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from pydantic import SecretStr
+from sdk_support import FakeTime, settings_for
 
-from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient, RetryPolicy
+from civitai_kit._http import AsyncHttpClient, HttpClient
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.orchestration import FakeOrchestrator, install_orchestration_routes
-
-TOKEN = "sk-test-orchestration-0123456789"
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps; remembers every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
 
 
 @pytest.fixture
@@ -49,33 +30,22 @@ def orchestrator(server: FakeCivitai) -> FakeOrchestrator:
     return install_orchestration_routes(server)
 
 
-def settings_for(server: FakeCivitai, token: str | None = TOKEN) -> ClientSettings:
-    return ClientSettings(
-        base_url=server.url,
-        token=SecretStr(token) if token else None,
-        token_source="test",
-        timeout=10.0,
-        retry=RetryPolicy(max_retries=2, base_delay=0.01, max_delay=0.05),
-        service="Civitai orchestration API",
-    )
+async def _no_sleep(seconds: float) -> None:
+    return None
 
 
-@pytest.fixture
-def sdk(server: FakeCivitai, orchestrator: FakeOrchestrator, fake_time: FakeTime) -> Iterator[SdkClient]:
-    http = HttpClient(settings_for(server), sleep=lambda s: None)
-    with SdkClient(http_client=http, sleep=fake_time.sleep, clock=fake_time.clock) as client:
-        yield client
-    http.close()
-
-
-@pytest.fixture
-async def async_sdk(
-    server: FakeCivitai, orchestrator: FakeOrchestrator, fake_time: FakeTime
-) -> AsyncIterator[AsyncSdkClient]:
-    async def no_sleep(seconds: float) -> None:
-        return None
-
-    http = AsyncHttpClient(settings_for(server), sleep=no_sleep)
-    async with AsyncSdkClient(http_client=http, sleep=fake_time.asleep, clock=fake_time.clock) as client:
-        yield client
-    await http.aclose()
+@pytest.fixture(params=["sync", "async"])
+async def client(
+    request: pytest.FixtureRequest, server: FakeCivitai, orchestrator: FakeOrchestrator, fake_time: FakeTime
+) -> AsyncIterator[Any]:
+    """An ``SdkClient`` or an ``AsyncSdkClient`` on the fake orchestrator (retries without real waits)."""
+    if request.param == "sync":
+        http = HttpClient(settings_for(server), sleep=lambda seconds: None)
+        with SdkClient(http_client=http, sleep=fake_time.sleep, clock=fake_time.clock) as sdk:
+            yield sdk
+        http.close()
+    else:
+        ahttp = AsyncHttpClient(settings_for(server), sleep=_no_sleep)
+        async with AsyncSdkClient(http_client=ahttp, sleep=fake_time.asleep, clock=fake_time.clock) as asdk:
+            yield asdk
+        await ahttp.aclose()
