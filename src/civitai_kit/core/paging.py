@@ -80,12 +80,18 @@ class Pager(Generic[T]):
         self._seen_cursors: set[str] = set()
         self._fetched_pages = 0
         self._emitted = 0
+        self._refusal: CivitaiError | None = None
         self._next: ApiRequest | None = request_for(None, start_page, limit)
         if max_items == 0 or max_pages == 0:
             self._next = None
 
     def next_fetch(self) -> Fetch[Page[T]] | None:
-        """The next request to make, or ``None`` when the walk is over."""
+        """The next request to make, or ``None`` when the walk is over.
+
+        Raises :class:`CivitaiError` when the walk cannot go on without breaking Civitai's page cap (only
+        after every item already received has been handed out)."""
+        if self._refusal is not None:
+            raise self._refusal
         return None if self._next is None else Fetch(self._next, self._parse)
 
     def accept(self, page: Page[T]) -> Page[T]:
@@ -124,18 +130,19 @@ class Pager(Generic[T]):
             return self._request_for(cursor, None, self._limit)
         if next_page_number is None or (self._page is not None and next_page_number <= self._page):
             return None
-        self._check_cap(next_page_number)
+        limit = self._limit or self._endpoint.default_limit
+        if self._endpoint.page_capped and next_page_number * limit > PAGE_RESULTS_CAP:
+            self._refusal = self._cap_refusal(next_page_number, limit)
+            return None
         self._page = next_page_number
         return self._request_for(None, next_page_number, self._limit)
 
-    def _check_cap(self, page_number: int) -> None:
-        limit = self._limit or self._endpoint.default_limit
-        if self._endpoint.page_capped and page_number * limit > PAGE_RESULTS_CAP:
-            raise CivitaiError(
-                Error(
-                    ErrorCode.RESOURCE_UNAVAILABLE,
-                    f"{self._endpoint.path} serves at most {PAGE_RESULTS_CAP} results by page number "
-                    f"(page {page_number} x limit {limit}) and offered no cursor to continue; stopped after "
-                    f"{self._emitted} items. Narrow the query to walk further.",
-                )
+    def _cap_refusal(self, page_number: int, limit: int) -> CivitaiError:
+        return CivitaiError(
+            Error(
+                ErrorCode.RESOURCE_UNAVAILABLE,
+                f"{self._endpoint.path} serves at most {PAGE_RESULTS_CAP} results by page number "
+                f"(page {page_number} x limit {limit}) and offered no cursor to continue; stopped after "
+                f"{self._emitted} items. Narrow the query to walk further.",
             )
+        )

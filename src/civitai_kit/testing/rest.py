@@ -351,18 +351,20 @@ class _RestApi:
         wanted = request.path_params["hash"].strip().upper()
         if not wanted:
             return _error(400, "Missing hash")
-        found = self._versions_with_hash(wanted, any_type=True)
+        found = self._hash_index(any_type=True).get(wanted)
         if not found:
             return _error(404, "Model not found")
-        return _json(request, _version_body(*found[0]))
+        return _json(request, _version_body(*found))
 
     def versions_by_hashes(self, request: FakeRequest) -> FakeResponse:
         hashes = _hash_list(request, 100)
         if isinstance(hashes, FakeResponse):
             return hashes
+        index = self._hash_index(any_type=False)
         bodies: dict[int, JSON] = {}
         for value in hashes:
-            for model, version in self._versions_with_hash(value, any_type=False)[:1]:
+            if value in index:
+                model, version = index[value]
                 bodies.setdefault(version["id"], _version_body(model, version))
         return _json(request, list(bodies.values()))
 
@@ -370,23 +372,23 @@ class _RestApi:
         hashes = _hash_list(request, 10_000)
         if isinstance(hashes, FakeResponse):
             return hashes
-        found = []
-        for value in hashes:
-            for _, version in self._versions_with_hash(value, any_type=False)[:1]:
-                found.append({"modelVersionId": version["id"], "hash": value})
-        return _json(request, found)
+        index = self._hash_index(any_type=False)
+        return _json(request, [{"modelVersionId": index[h][1]["id"], "hash": h} for h in hashes if h in index])
 
-    def _versions_with_hash(self, wanted: str, *, any_type: bool) -> list[tuple[JSON, JSON]]:
-        """Published versions holding a file with this hash, oldest first (Civitai resolves duplicates so)."""
-        hits = []
-        for model, version in self.data.versions():
+    def _hash_index(self, *, any_type: bool) -> dict[str, tuple[JSON, JSON]]:
+        """Upper-case hash → the oldest published version holding a file with it (how Civitai resolves
+        duplicates). Rebuilt per request, so a test may edit the data at any time."""
+        index: dict[str, tuple[JSON, JSON]] = {}
+        ordered = sorted(
+            self.data.versions(), key=lambda mv: (published_at(mv[1]) or datetime.max.astimezone(), mv[1]["id"])
+        )
+        for model, version in ordered:
             for file in version.get("files") or ():
                 hashes = file.get("hashes") or {}
-                values = hashes.values() if any_type else [hashes.get("SHA256")]
-                if any(isinstance(v, str) and v.upper() == wanted for v in values):
-                    hits.append((model, version))
-                    break
-        return sorted(hits, key=lambda mv: (published_at(mv[1]) or datetime.max.astimezone(), mv[1]["id"]))
+                for value in hashes.values() if any_type else [hashes.get("SHA256")]:
+                    if isinstance(value, str):
+                        index.setdefault(value.upper(), (model, version))
+        return index
 
     # -- /images ---------------------------------------------------------------------------------------------
 
