@@ -183,11 +183,13 @@ def _check_url(url: str | None, missing: ErrorCode, what: str) -> Result[str]:
 # ------------------------------------------------------------------------------------------------ plans
 
 
-def _destination(base: Path, relative: os.PathLike[str] | str) -> Result[Path]:
+def _plan(url: str, base: Path, relative: os.PathLike[str] | str, **fields: Any) -> Result[DownloadPlan]:
+    """The plan for ``url`` to ``base / relative``, unless that would leave ``base``."""
     try:
-        return Success(resolve_within(base, relative))
+        destination = resolve_within(base, relative)
     except ValueError as exc:
         return Failure.of(ErrorCode.INVALID_PARAMETER, str(exc))
+    return Success(DownloadPlan(url=url, destination=destination, base_directory=base, **fields))
 
 
 def _directory(directory: str | os.PathLike[str] | None, default: Path) -> Path:
@@ -211,21 +213,16 @@ def plan_model_file(
         return url
     base = _directory(directory, settings.base_directory)
     relative = render_pattern(pattern or settings.path_pattern, model_file_tokens(file, version), "model")
-    destination = _destination(base, relative)
-    if isinstance(destination, Failure):
-        return destination
     verifying = settings.verify_hash if verify is None else verify
     expected = choose_expected_hash(file.hashes, settings.hash_algorithm) if verifying else None
-    return Success(
-        DownloadPlan(
-            url=rebase_download_url(url.value, options.base_url),
-            destination=destination.value,
-            base_directory=base,
-            kind="model",
-            expected=expected,
-            algorithms=_algorithms_for(expected),
-            overwrite=settings.overwrite_existing if overwrite is None else overwrite,
-        )
+    return _plan(
+        rebase_download_url(url.value, options.base_url),
+        base,
+        relative,
+        kind="model",
+        expected=expected,
+        algorithms=_algorithms_for(expected),
+        overwrite=settings.overwrite_existing if overwrite is None else overwrite,
     )
 
 
@@ -244,19 +241,14 @@ def plan_image(
         return url
     base = _directory(directory, settings.base_directory)
     relative = render_pattern(pattern or settings.path_pattern, image_tokens(image), "image")
-    destination = _destination(base, relative)
-    if isinstance(destination, Failure):
-        return destination
-    return Success(
-        DownloadPlan(
-            url=url.value,
-            destination=destination.value,
-            base_directory=base,
-            kind="image",
-            algorithms=_DEFAULT_ALGORITHMS,
-            overwrite=settings.overwrite_existing if overwrite is None else overwrite,
-            fix_extension=True,
-        )
+    return _plan(
+        url.value,
+        base,
+        relative,
+        kind="image",
+        algorithms=_DEFAULT_ALGORITHMS,
+        overwrite=settings.overwrite_existing if overwrite is None else overwrite,
+        fix_extension=True,
     )
 
 
@@ -285,20 +277,15 @@ def plan_url(
         base, name = target, _name_from_url(checked.value)
     else:
         base, name = target.parent, target.name
-    final = _destination(base, sanitize_filename(name))
-    if isinstance(final, Failure):
-        return final
-    return Success(
-        DownloadPlan(
-            url=rebase_download_url(checked.value, options.base_url),
-            destination=final.value,
-            base_directory=base,
-            kind="file",
-            expected=expected,
-            algorithms=_algorithms_for(expected),
-            overwrite=options.downloads.models.overwrite_existing if overwrite is None else overwrite,
-            name_from_response=into_directory,
-        )
+    return _plan(
+        rebase_download_url(checked.value, options.base_url),
+        base,
+        sanitize_filename(name),
+        kind="file",
+        expected=expected,
+        algorithms=_algorithms_for(expected),
+        overwrite=options.downloads.models.overwrite_existing if overwrite is None else overwrite,
+        name_from_response=into_directory,
     )
 
 

@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit.result import ErrorCode, Failure, Result, Success
@@ -64,6 +64,10 @@ DownloadItem: TypeAlias = "ModelFile | tuple[ModelFile, ModelVersion | None] | I
 model version id (its primary file)."""
 
 
+_Call: TypeAlias = "tuple[str, tuple[Any, ...], dict[str, Any]]"
+"""A ``download_many`` item as (method name, positional arguments, keyword arguments)."""
+
+
 class _DownloadCore:
     """Planning shared by the twins: options, defaults, picking the file of a version."""
 
@@ -83,6 +87,14 @@ class _DownloadCore:
         self.options = options
         self.hash_cache = hash_cache
         self.max_resumes = max_resumes
+
+    @classmethod
+    def of(
+        cls, options: CivitaiApiOptions | None, client: Any, *, hash_cache: HashCache | None, max_resumes: int
+    ) -> _DownloadCore:
+        """Options from the argument, else from the client, else loaded from every configuration source."""
+        chosen = options if options is not None else (client.options if client is not None else None)
+        return cls(chosen, hash_cache=hash_cache, max_resumes=max_resumes)
 
     def settings(self) -> ClientSettings:
         return ClientSettings.for_core(self.options)
@@ -114,7 +126,7 @@ class _DownloadCore:
     @staticmethod
     def batch_call(
         item: DownloadItem, directory: PathLike | None, overwrite: bool | None, on_progress: ProgressCallback | None
-    ) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    ) -> _Call:
         """Which download method a ``download_many`` item needs, with its arguments."""
         from civitai_kit.core.models import Image, ModelFile
 
@@ -133,27 +145,17 @@ class _DownloadCore:
         )
 
 
-# ---------------------------------------------------------------------------------------------- sync
+# ---------------------------------------------------------------------------------------------- methods
+
+R = TypeVar("R")
+M = TypeVar("M")
 
 
-class DownloadService:
-    """Synchronous downloads. Thread-safe; ``download_many`` runs up to ``max_concurrency`` at once."""
+class _DownloadMethods(Generic[R, M]):
+    """The public methods, written once. Each twin says how a plan is executed: the sync service returns
+    a ``Result``, the async one an awaitable of it."""
 
-    def __init__(
-        self,
-        options: CivitaiApiOptions | None = None,
-        *,
-        client: CivitaiClient | None = None,
-        http_client: HttpClient | None = None,
-        hash_cache: HashCache | None = None,
-        max_resumes: int = 5,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._core = _DownloadCore(options, hash_cache=hash_cache, max_resumes=max_resumes)
-        self._owns_http = http_client is None
-        self._http = http_client or HttpClient(self._core.settings())
-        self._client = client
-        self._sleep = sleep
+    _core: _DownloadCore
 
     @property
     def options(self) -> CivitaiApiOptions:
@@ -169,13 +171,13 @@ class DownloadService:
         verify: bool | None = None,
         overwrite: bool | None = None,
         on_progress: ProgressCallback | None = None,
-    ) -> Result[DownloadedFile]:
+    ) -> R:
         """Download one model file to ``directory`` (default: the options' models base directory) under
         ``pattern``; verify it against Civitai's hash unless ``verify=False`` (default: options)."""
         plan = plan_model_file(
             file, version, self.options, directory=directory, pattern=pattern, verify=verify, overwrite=overwrite
         )
-        return plan.bind(lambda p: self._run(p, on_progress))
+        return self._execute(plan, on_progress)
 
     def download_version(
         self,
@@ -187,23 +189,13 @@ class DownloadService:
         verify: bool | None = None,
         overwrite: bool | None = None,
         on_progress: ProgressCallback | None = None,
-    ) -> Result[DownloadedFile]:
+    ) -> R:
         """Fetch model version ``version_id`` from the API and download its primary file (or ``file_id``)."""
-        version = self._api().models.get_by_version_id(version_id)
-        if isinstance(version, Failure):
-            return version
-        chosen = _DownloadCore.pick_file(version.value, file_id)
-        if isinstance(chosen, Failure):
-            return chosen
-        return self.download_model_file(
-            chosen.value,
-            version.value,
-            directory=directory,
-            pattern=pattern,
-            verify=verify,
-            overwrite=overwrite,
-            on_progress=on_progress,
-        )
+        choices: dict[str, Any] = {
+            "directory": directory, "pattern": pattern, "verify": verify, "overwrite": overwrite,
+            "on_progress": on_progress,
+        }  # fmt: skip
+        return self._execute_version(version_id, file_id, choices)
 
     def download_image(
         self,
@@ -213,10 +205,10 @@ class DownloadService:
         pattern: str | None = None,
         overwrite: bool | None = None,
         on_progress: ProgressCallback | None = None,
-    ) -> Result[DownloadedFile]:
+    ) -> R:
         """Download an image or video; its extension is corrected from the bytes (a PNG never ends ``.jpeg``)."""
         plan = plan_image(image, self.options, directory=directory, pattern=pattern, overwrite=overwrite)
-        return plan.bind(lambda p: self._run(p, on_progress))
+        return self._execute(plan, on_progress)
 
     def download_url(
         self,
@@ -227,13 +219,13 @@ class DownloadService:
         algorithm: HashAlgorithm | str | None = None,
         overwrite: bool | None = None,
         on_progress: ProgressCallback | None = None,
-    ) -> Result[DownloadedFile]:
+    ) -> R:
         """Download any URL to a file path, or into a directory (existing or ending in ``/``) under the
         server's Content-Disposition name; verified when ``expected_hash`` is given."""
         plan = plan_url(
             url, destination, self.options, expected_hash=expected_hash, algorithm=algorithm, overwrite=overwrite
         )
-        return plan.bind(lambda p: self._run(p, on_progress))
+        return self._execute(plan, on_progress)
 
     def download_many(
         self,
@@ -243,12 +235,50 @@ class DownloadService:
         directory: PathLike | None = None,
         overwrite: bool | None = None,
         on_progress: ProgressCallback | None = None,
-    ) -> list[Result[DownloadedFile]]:
+    ) -> M:
         """Download every item with at most ``max_concurrency`` (default: options) at once; results in
         the items' order. One failure does not stop the others."""
         calls = [_DownloadCore.batch_call(item, directory, overwrite, on_progress) for item in items]
-        with ThreadPoolExecutor(self._core.concurrency(max_concurrency), "civitai-download") as pool:
-            return list(pool.map(lambda call: getattr(self, call[0])(*call[1], **call[2]), calls))
+        return self._execute_many(calls, self._core.concurrency(max_concurrency))
+
+    # -- what each twin does differently ------------------------------------------------------------------
+
+    def _execute(self, plan: Result[DownloadPlan], on_progress: ProgressCallback | None) -> R:
+        raise NotImplementedError
+
+    def _execute_version(self, version_id: int, file_id: int | None, choices: dict[str, Any]) -> R:
+        raise NotImplementedError
+
+    def _execute_many(self, calls: list[_Call], limit: int) -> M:
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------------------------- sync
+
+
+class DownloadService(_DownloadMethods[Result[DownloadedFile], list[Result[DownloadedFile]]]):
+    """Synchronous downloads. Thread-safe; ``download_many`` runs up to ``max_concurrency`` at once.
+
+    ``client`` (a :class:`~civitai_kit.core.CivitaiClient`) is used for ``download_version`` and its HTTP
+    connection pool is shared; without one, a client is made from ``options`` when first needed.
+    """
+
+    def __init__(
+        self,
+        options: CivitaiApiOptions | None = None,
+        *,
+        client: CivitaiClient | None = None,
+        http_client: HttpClient | None = None,
+        hash_cache: HashCache | None = None,
+        max_resumes: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._core = _DownloadCore.of(options, client, hash_cache=hash_cache, max_resumes=max_resumes)
+        shared = http_client or (client.http if client is not None else None)
+        self._owns_http = shared is None
+        self._http = shared or HttpClient(self._core.settings())
+        self._client = client
+        self._sleep = sleep
 
     def close(self) -> None:
         if self._owns_http:
@@ -260,14 +290,23 @@ class DownloadService:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- internals ----------------------------------------------------------------------------------------
+    def _execute(self, plan: Result[DownloadPlan], on_progress: ProgressCallback | None) -> Result[DownloadedFile]:
+        return plan.bind(lambda chosen: self._run(chosen, on_progress))
 
-    def _api(self) -> CivitaiClient:
+    def _execute_version(self, version_id: int, file_id: int | None, choices: dict[str, Any]) -> Result[DownloadedFile]:
         if self._client is None:
             from civitai_kit.core import CivitaiClient
 
             self._client = CivitaiClient(self.options, http_client=self._http)
-        return self._client
+        version = self._client.models.get_by_version_id(version_id)
+        if isinstance(version, Failure):
+            return version
+        file = _DownloadCore.pick_file(version.value, file_id)
+        return file.bind(lambda chosen: self.download_model_file(chosen, version.value, **choices))
+
+    def _execute_many(self, calls: list[_Call], limit: int) -> list[Result[DownloadedFile]]:
+        with ThreadPoolExecutor(limit, "civitai-download") as pool:
+            return list(pool.map(lambda call: getattr(self, call[0])(*call[1], **call[2]), calls))
 
     def _run(self, plan: DownloadPlan, on_progress: ProgressCallback | None) -> Result[DownloadedFile]:
         transfer = self._core.transfer(plan, on_progress)
@@ -313,9 +352,11 @@ class DownloadService:
 # ---------------------------------------------------------------------------------------------- async
 
 
-class AsyncDownloadService:
-    """The async twin of :class:`DownloadService` (same methods, awaited). File work runs on worker
-    threads so hashing a large chunk never blocks the event loop."""
+class AsyncDownloadService(
+    _DownloadMethods[Awaitable[Result[DownloadedFile]], Awaitable[list[Result[DownloadedFile]]]]
+):
+    """The async twin of :class:`DownloadService`: the same methods, awaited. File work runs on worker
+    threads, so hashing a large chunk never blocks the event loop."""
 
     def __init__(
         self,
@@ -327,109 +368,12 @@ class AsyncDownloadService:
         max_resumes: int = 5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._core = _DownloadCore(options, hash_cache=hash_cache, max_resumes=max_resumes)
-        self._owns_http = http_client is None
-        self._http = http_client or AsyncHttpClient(self._core.settings())
+        self._core = _DownloadCore.of(options, client, hash_cache=hash_cache, max_resumes=max_resumes)
+        shared = http_client or (client.http if client is not None else None)
+        self._owns_http = shared is None
+        self._http = shared or AsyncHttpClient(self._core.settings())
         self._client = client
         self._sleep = sleep
-
-    @property
-    def options(self) -> CivitaiApiOptions:
-        return self._core.options
-
-    async def download_model_file(
-        self,
-        file: ModelFile,
-        version: ModelVersion | None = None,
-        *,
-        directory: PathLike | None = None,
-        pattern: str | None = None,
-        verify: bool | None = None,
-        overwrite: bool | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> Result[DownloadedFile]:
-        """See :meth:`DownloadService.download_model_file`."""
-        plan = plan_model_file(
-            file, version, self.options, directory=directory, pattern=pattern, verify=verify, overwrite=overwrite
-        )
-        return plan if isinstance(plan, Failure) else await self._run(plan.value, on_progress)
-
-    async def download_version(
-        self,
-        version_id: int,
-        *,
-        file_id: int | None = None,
-        directory: PathLike | None = None,
-        pattern: str | None = None,
-        verify: bool | None = None,
-        overwrite: bool | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> Result[DownloadedFile]:
-        """See :meth:`DownloadService.download_version`."""
-        version = await self._api().models.get_by_version_id(version_id)
-        if isinstance(version, Failure):
-            return version
-        chosen = _DownloadCore.pick_file(version.value, file_id)
-        if isinstance(chosen, Failure):
-            return chosen
-        return await self.download_model_file(
-            chosen.value,
-            version.value,
-            directory=directory,
-            pattern=pattern,
-            verify=verify,
-            overwrite=overwrite,
-            on_progress=on_progress,
-        )
-
-    async def download_image(
-        self,
-        image: Image,
-        *,
-        directory: PathLike | None = None,
-        pattern: str | None = None,
-        overwrite: bool | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> Result[DownloadedFile]:
-        """See :meth:`DownloadService.download_image`."""
-        plan = plan_image(image, self.options, directory=directory, pattern=pattern, overwrite=overwrite)
-        return plan if isinstance(plan, Failure) else await self._run(plan.value, on_progress)
-
-    async def download_url(
-        self,
-        url: str,
-        destination: PathLike,
-        *,
-        expected_hash: str | None = None,
-        algorithm: HashAlgorithm | str | None = None,
-        overwrite: bool | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> Result[DownloadedFile]:
-        """See :meth:`DownloadService.download_url`."""
-        plan = plan_url(
-            url, destination, self.options, expected_hash=expected_hash, algorithm=algorithm, overwrite=overwrite
-        )
-        return plan if isinstance(plan, Failure) else await self._run(plan.value, on_progress)
-
-    async def download_many(
-        self,
-        items: Iterable[DownloadItem],
-        *,
-        max_concurrency: int | None = None,
-        directory: PathLike | None = None,
-        overwrite: bool | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> list[Result[DownloadedFile]]:
-        """See :meth:`DownloadService.download_many`."""
-        slots = asyncio.Semaphore(self._core.concurrency(max_concurrency))
-        calls = [_DownloadCore.batch_call(item, directory, overwrite, on_progress) for item in items]
-
-        async def bounded(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Result[DownloadedFile]:
-            async with slots:
-                result: Result[DownloadedFile] = await getattr(self, name)(*args, **kwargs)
-                return result
-
-        return list(await asyncio.gather(*(bounded(*call) for call in calls)))
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -441,14 +385,35 @@ class AsyncDownloadService:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    # -- internals ----------------------------------------------------------------------------------------
+    async def _execute(
+        self, plan: Result[DownloadPlan], on_progress: ProgressCallback | None
+    ) -> Result[DownloadedFile]:
+        return plan if isinstance(plan, Failure) else await self._run(plan.value, on_progress)
 
-    def _api(self) -> AsyncCivitaiClient:
+    async def _execute_version(
+        self, version_id: int, file_id: int | None, choices: dict[str, Any]
+    ) -> Result[DownloadedFile]:
         if self._client is None:
             from civitai_kit.core import AsyncCivitaiClient
 
             self._client = AsyncCivitaiClient(self.options, http_client=self._http)
-        return self._client
+        version = await self._client.models.get_by_version_id(version_id)
+        if isinstance(version, Failure):
+            return version
+        file = _DownloadCore.pick_file(version.value, file_id)
+        if isinstance(file, Failure):
+            return file
+        return await self.download_model_file(file.value, version.value, **choices)
+
+    async def _execute_many(self, calls: list[_Call], limit: int) -> list[Result[DownloadedFile]]:
+        slots = asyncio.Semaphore(limit)
+
+        async def bounded(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Result[DownloadedFile]:
+            async with slots:
+                result: Result[DownloadedFile] = await getattr(self, name)(*args, **kwargs)
+                return result
+
+        return list(await asyncio.gather(*(bounded(*call) for call in calls)))
 
     async def _run(self, plan: DownloadPlan, on_progress: ProgressCallback | None) -> Result[DownloadedFile]:
         transfer = self._core.transfer(plan, on_progress)

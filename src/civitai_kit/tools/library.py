@@ -23,8 +23,8 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Generator, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -162,23 +162,16 @@ def _advance(plan: _Plan, outcome: Any) -> _Action | _Done[list[IdentifiedFile]]
         return _Done(stop.value)
 
 
-@dataclass
 class _Entry:
-    path: Path
-    size: int = 0
-    hashes: FileHashes | None = None
-    version: ModelVersion | None = None
-    file: ModelFile | None = None
-    matched_by: HashAlgorithm | str | None = None
-    reason: str = ""
-    error: Error | None = None
-    sidecar: Path | None = None
+    """The record of one file while the plan runs (records themselves are immutable)."""
 
-    def freeze(self) -> IdentifiedFile:
-        return IdentifiedFile(
-            self.path, self.size, self.hashes, self.version, self.file, self.matched_by, self.reason, self.error,
-            self.sidecar,
-        )  # fmt: skip
+    __slots__ = ("record",)
+
+    def __init__(self, path: Path) -> None:
+        self.record = IdentifiedFile(path, 0, None)
+
+    def update(self, **changes: Any) -> None:
+        self.record = replace(self.record, **changes)
 
 
 def _identify(paths: Sequence[Path], *, fallbacks: bool, write_sidecars: bool) -> _Plan:
@@ -187,32 +180,34 @@ def _identify(paths: Sequence[Path], *, fallbacks: bool, write_sidecars: bool) -
     hashed: list[Result[FileHashes]] = yield _HashAll(tuple(paths))
     for entry, result in zip(entries, hashed, strict=True):
         if isinstance(result, Failure):
-            entry.error, entry.reason = result.error, f"could not be hashed: {result.error.message}"
+            entry.update(error=result.error, reason=f"could not be hashed: {result.error.message}")
         else:
-            entry.hashes = result.value
             with contextlib.suppress(OSError):
-                entry.size = entry.path.stat().st_size
-    by_sha = _group_by_sha256(e for e in entries if e.hashes is not None)
+                entry.update(size=entry.record.path.stat().st_size)
+            entry.update(hashes=result.value)
+    by_sha = _group_by_sha256(entries)
     if by_sha:
         yield from _bulk_lookup(by_sha)
     if fallbacks:
         for entry in entries:
-            if entry.hashes is not None and entry.version is None and entry.error is None:
+            record = entry.record
+            if record.hashes is not None and record.version is None and record.error is None:
                 yield from _fallback_lookup(entry)
     for entry in entries:
-        if entry.hashes is not None and entry.version is None and not entry.reason:
-            entry.reason = "not found on Civitai by any of its hashes"
-        if write_sidecars and entry.version is not None:
+        record = entry.record
+        if record.hashes is not None and record.version is None and not record.reason:
+            entry.update(reason="not found on Civitai by any of its hashes")
+        if write_sidecars and record.version is not None:
             _write_sidecar(entry)
-    return [entry.freeze() for entry in entries]
+    return [entry.record for entry in entries]
 
 
 def _group_by_sha256(entries: Iterable[_Entry]) -> dict[str, list[_Entry]]:
     groups: dict[str, list[_Entry]] = {}
     for entry in entries:
-        assert entry.hashes is not None
-        if entry.hashes.sha256:
-            groups.setdefault(entry.hashes.sha256.upper(), []).append(entry)
+        hashes = entry.record.hashes
+        if hashes is not None and hashes.sha256:
+            groups.setdefault(hashes.sha256.upper(), []).append(entry)
     return groups
 
 
@@ -241,17 +236,18 @@ def _bulk_lookup(by_sha: dict[str, list[_Entry]]) -> Generator[_Action, Any, Non
 
 def _fallback_lookup(entry: _Entry) -> Generator[_Action, Any, None]:
     """Try the file's other hashes, then the one its header claims, until Civitai knows one."""
-    assert entry.hashes is not None
+    hashes = entry.record.hashes
+    assert hashes is not None
     candidates: list[tuple[HashAlgorithm | str, str]] = []
     for fallback in FALLBACK_ORDER:
-        value = entry.hashes.get(fallback)
+        value = hashes.get(fallback)
         if value:
             candidates.append((fallback, value))
             if fallback == HashAlgorithm.AUTOV3 and len(value) > 12:
                 candidates.append((fallback, value[:12]))  # older files carry only the 12-char form
     with contextlib.suppress(OSError):
-        embedded = read_embedded_hash(entry.path)
-        if embedded and embedded not in {value.upper() for _, value in entry.hashes.items()}:
+        embedded = read_embedded_hash(entry.record.path)
+        if embedded and embedded not in {value.upper() for _, value in hashes.items()}:
             candidates.append((EMBEDDED, embedded))
     tried: list[str] = []
     for algorithm, value in candidates:
@@ -260,28 +256,27 @@ def _fallback_lookup(entry: _Entry) -> Generator[_Action, Any, None]:
             _match(entry, result.value, algorithm, value)
             return
         if result.error.code != ErrorCode.NOT_FOUND:
-            entry.error = result.error
-            entry.reason = f"lookup by {algorithm} failed: {result.error.message}"
+            entry.update(error=result.error, reason=f"lookup by {algorithm} failed: {result.error.message}")
             return
         if str(algorithm) not in tried:
             tried.append(str(algorithm))
-    entry.reason = f"not found on Civitai by SHA256 or {', '.join(tried)}" if tried else ""
+    entry.update(reason=f"not found on Civitai by SHA256 or {', '.join(tried)}" if tried else "")
 
 
 def _match(entry: _Entry, version: ModelVersion, algorithm: HashAlgorithm | str, value: str) -> None:
-    entry.version, entry.matched_by = version, algorithm
-    entry.file = _file_with_hash(version, algorithm, value)
+    file = _file_with_hash(version, algorithm, value)
     if algorithm == HashAlgorithm.SHA256:
-        entry.reason = "matched by SHA256"
+        entry.update(version=version, matched_by=algorithm, file=file, reason="matched by SHA256")
         return
-    entry.reason = f"matched by {algorithm} (Civitai does not know this file's SHA256)"
-    if entry.file is None:
-        entry.file = version.primary_file
-        entry.reason += "; the matching file entry is assumed to be the primary file"
-    civitai_sha = entry.file.hashes.sha256 if entry.file is not None else None
-    ours = entry.hashes.sha256 if entry.hashes is not None else None
+    reason = f"matched by {algorithm} (Civitai does not know this file's SHA256)"
+    if file is None:
+        file = version.primary_file
+        reason += "; the matching file entry is assumed to be the primary file"
+    civitai_sha = file.hashes.sha256 if file is not None else None
+    ours = entry.record.hashes.sha256 if entry.record.hashes is not None else None
     if civitai_sha and ours and civitai_sha.upper() != ours.upper():
-        entry.reason += "; Civitai's SHA256 for that file differs, so this is a near match (re-saved or edited)"
+        reason += "; Civitai's SHA256 for that file differs, so this is a near match (re-saved or edited)"
+    entry.update(version=version, matched_by=algorithm, file=file, reason=reason)
 
 
 def _file_with_hash(version: ModelVersion, algorithm: HashAlgorithm | str, value: str) -> ModelFile | None:
@@ -310,14 +305,15 @@ _PREFIX_ALGORITHMS = frozenset({HashAlgorithm.AUTOV1, HashAlgorithm.AUTOV2, Hash
 def _fail_all(by_sha: Mapping[str, list[_Entry]], error: Error) -> None:
     for group in by_sha.values():
         for entry in group:
-            entry.error, entry.reason = error, f"lookup failed: {error.message}"
+            entry.update(error=error, reason=f"lookup failed: {error.message}")
 
 
 def _write_sidecar(entry: _Entry) -> None:
     """``<model>.civitai.json``: the version as Civitai describes it, written atomically."""
-    assert entry.version is not None
-    target = sidecar_path(entry.path)
-    payload = entry.version.model_dump(mode="json", by_alias=True, exclude_none=True)
+    record = entry.record
+    assert record.version is not None
+    target = sidecar_path(record.path)
+    payload = record.version.model_dump(mode="json", by_alias=True, exclude_none=True)
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -327,9 +323,9 @@ def _write_sidecar(entry: _Entry) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError, UnboundLocalError):
             Path(temporary).unlink()
-        entry.reason += f"; the sidecar could not be written: {exc.strerror or exc}"
+        entry.update(reason=f"{record.reason}; the sidecar could not be written: {exc.strerror or exc}")
         return
-    entry.sidecar = target
+    entry.update(sidecar=target)
 
 
 # ---------------------------------------------------------------------------------------------- index
@@ -401,8 +397,20 @@ def _named_hashes(text: str, prefix: str) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------- scanners
 
 
-class _ScannerBase:
-    def __init__(self, hashing: FileHashingService | None, hash_cache: HashCache | None) -> None:
+R = TypeVar("R")
+
+
+class _ScannerMethods(Generic[R]):
+    """The public methods, written once; the sync scanner returns records, the async one an awaitable."""
+
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        options: CivitaiApiOptions | None = None,
+        hashing: FileHashingService | None = None,
+        hash_cache: HashCache | None = None,
+    ) -> None:
         if hashing is None:
             if hash_cache is None:
                 from civitai_kit.tools.hash_cache import HashCache
@@ -410,52 +418,6 @@ class _ScannerBase:
                 hash_cache = HashCache()
             hashing = FileHashingService(hash_cache)
         self.hashing = hashing
-
-    def hash_all(self, paths: Sequence[Path], stop: threading.Event | None = None) -> list[Result[FileHashes]]:
-        """Every Civitai hash of every file, one read each (cached files are not read at all)."""
-        results: list[Result[FileHashes]] = []
-        for path in paths:
-            if stop is not None and stop.is_set():
-                results.append(Failure.of(ErrorCode.CANCELLED, f"Hashing {path} was cancelled"))
-                continue
-            results.append(self.hashing.compute(path, CIVITAI_ALGORITHMS))
-        return results
-
-    @staticmethod
-    def plan(
-        paths: Iterable[str | os.PathLike[str]] | None,
-        directory: str | os.PathLike[str] | None,
-        *,
-        recursive: bool,
-        extensions: Iterable[str],
-        fallbacks: bool,
-        write_sidecars: bool,
-    ) -> _Plan:
-        if directory is not None:
-            chosen = find_model_files(directory, recursive=recursive, extensions=extensions)
-        else:
-            if paths is None or isinstance(paths, str | os.PathLike):
-                raise TypeError("paths: pass an iterable of file paths")
-            chosen = [Path(p).expanduser() for p in paths]
-        return _identify(chosen, fallbacks=fallbacks, write_sidecars=write_sidecars)
-
-
-class LibraryScanner:
-    """Identifies local model files through the REST API (synchronously).
-
-    ``client`` defaults to a :class:`~civitai_kit.core.CivitaiClient` built from ``options``; hashes are
-    cached in ``hash_cache`` (default: the platform cache directory) so unchanged files are never re-read.
-    """
-
-    def __init__(
-        self,
-        client: CivitaiClient | None = None,
-        *,
-        options: CivitaiApiOptions | None = None,
-        hashing: FileHashingService | None = None,
-        hash_cache: HashCache | None = None,
-    ) -> None:
-        self._base = _ScannerBase(hashing, hash_cache)
         self._options = options
         self._client = client
 
@@ -467,22 +429,62 @@ class LibraryScanner:
         extensions: Iterable[str] = MODEL_EXTENSIONS,
         fallbacks: bool = True,
         write_sidecars: bool = False,
-    ) -> list[IdentifiedFile]:
+    ) -> R:
         """One record per model file under ``directory`` (sorted by path)."""
-        plan = _ScannerBase.plan(
-            None, directory, recursive=recursive, extensions=extensions, fallbacks=fallbacks,
+        return self._execute(
+            lambda: find_model_files(directory, recursive=recursive, extensions=extensions),
+            fallbacks=fallbacks,
             write_sidecars=write_sidecars,
-        )  # fmt: skip
-        return self._run(plan)
+        )
 
     def identify_files(
         self, paths: Iterable[str | os.PathLike[str]], *, fallbacks: bool = True, write_sidecars: bool = False
-    ) -> list[IdentifiedFile]:
+    ) -> R:
         """One record per given file, in the given order."""
-        plan = _ScannerBase.plan(
-            paths, None, recursive=False, extensions=(), fallbacks=fallbacks, write_sidecars=write_sidecars
-        )
-        return self._run(plan)
+        if isinstance(paths, str | os.PathLike):
+            raise TypeError("paths: pass an iterable of file paths, not a single path")
+        chosen = [Path(p).expanduser() for p in paths]
+        return self._execute(lambda: chosen, fallbacks=fallbacks, write_sidecars=write_sidecars)
+
+    def _hash_all(self, paths: Sequence[Path], stop: threading.Event | None = None) -> list[Result[FileHashes]]:
+        """Every Civitai hash of every file, one read each (cached files are not read at all)."""
+        results: list[Result[FileHashes]] = []
+        for path in paths:
+            if stop is not None and stop.is_set():
+                results.append(Failure.of(ErrorCode.CANCELLED, f"Hashing {path} was cancelled"))
+                continue
+            results.append(self.hashing.compute(path, CIVITAI_ALGORITHMS))
+        return results
+
+    def _execute(self, find: Callable[[], list[Path]], *, fallbacks: bool, write_sidecars: bool) -> R:
+        raise NotImplementedError
+
+
+class LibraryScanner(_ScannerMethods[list[IdentifiedFile]]):
+    """Identifies local model files through the REST API (synchronously).
+
+    ``client`` defaults to a :class:`~civitai_kit.core.CivitaiClient` built from ``options``; hashes are
+    cached in ``hash_cache`` (default: the platform cache directory) so unchanged files are never re-read.
+    """
+
+    _client: CivitaiClient | None
+
+    def _execute(
+        self, find: Callable[[], list[Path]], *, fallbacks: bool, write_sidecars: bool
+    ) -> list[IdentifiedFile]:
+        plan = _identify(find(), fallbacks=fallbacks, write_sidecars=write_sidecars)
+        outcome: Any = None
+        try:
+            while True:
+                action = _advance(plan, outcome)
+                if isinstance(action, _Done):
+                    return action.value
+                if isinstance(action, _HashAll):
+                    outcome = self._hash_all(action.paths)
+                else:
+                    outcome = getattr(self._api().models, action.method)(action.argument)
+        finally:
+            plan.close()
 
     def _api(self) -> CivitaiClient:
         if self._client is None:
@@ -491,69 +493,16 @@ class LibraryScanner:
             self._client = CivitaiClient(self._options)
         return self._client
 
-    def _run(self, plan: _Plan) -> list[IdentifiedFile]:
-        outcome: Any = None
-        try:
-            while True:
-                action = _advance(plan, outcome)
-                if isinstance(action, _Done):
-                    return action.value
-                if isinstance(action, _HashAll):
-                    outcome = self._base.hash_all(action.paths)
-                else:
-                    outcome = getattr(self._api().models, action.method)(action.argument)
-        finally:
-            plan.close()
 
+class AsyncLibraryScanner(_ScannerMethods[Awaitable[list[IdentifiedFile]]]):
+    """The async twin of :class:`LibraryScanner` (same methods, awaited); hashing runs on a worker thread."""
 
-class AsyncLibraryScanner:
-    """The async twin of :class:`LibraryScanner`; hashing and file work run on worker threads."""
+    _client: AsyncCivitaiClient | None
 
-    def __init__(
-        self,
-        client: AsyncCivitaiClient | None = None,
-        *,
-        options: CivitaiApiOptions | None = None,
-        hashing: FileHashingService | None = None,
-        hash_cache: HashCache | None = None,
-    ) -> None:
-        self._base = _ScannerBase(hashing, hash_cache)
-        self._options = options
-        self._client = client
-
-    async def identify_folder(
-        self,
-        directory: str | os.PathLike[str],
-        *,
-        recursive: bool = True,
-        extensions: Iterable[str] = MODEL_EXTENSIONS,
-        fallbacks: bool = True,
-        write_sidecars: bool = False,
+    async def _execute(
+        self, find: Callable[[], list[Path]], *, fallbacks: bool, write_sidecars: bool
     ) -> list[IdentifiedFile]:
-        """See :meth:`LibraryScanner.identify_folder`."""
-        plan = await asyncio.to_thread(
-            _ScannerBase.plan, None, directory, recursive=recursive, extensions=extensions, fallbacks=fallbacks,
-            write_sidecars=write_sidecars,
-        )  # fmt: skip
-        return await self._run(plan)
-
-    async def identify_files(
-        self, paths: Iterable[str | os.PathLike[str]], *, fallbacks: bool = True, write_sidecars: bool = False
-    ) -> list[IdentifiedFile]:
-        """See :meth:`LibraryScanner.identify_files`."""
-        plan = _ScannerBase.plan(
-            paths, None, recursive=False, extensions=(), fallbacks=fallbacks, write_sidecars=write_sidecars
-        )
-        return await self._run(plan)
-
-    def _api(self) -> AsyncCivitaiClient:
-        if self._client is None:
-            from civitai_kit.core import AsyncCivitaiClient
-
-            self._client = AsyncCivitaiClient(self._options)
-        return self._client
-
-    async def _run(self, plan: _Plan) -> list[IdentifiedFile]:
+        plan = _identify(await asyncio.to_thread(find), fallbacks=fallbacks, write_sidecars=write_sidecars)
         outcome: Any = None
         try:
             while True:
@@ -561,16 +510,23 @@ class AsyncLibraryScanner:
                 if isinstance(action, _Done):
                     return action.value
                 if isinstance(action, _HashAll):
-                    outcome = await self._hash_all(action.paths)
+                    outcome = await self._hash_in_thread(action.paths)
                 else:
                     outcome = await getattr(self._api().models, action.method)(action.argument)
         finally:
             plan.close()
 
-    async def _hash_all(self, paths: Sequence[Path]) -> list[Result[FileHashes]]:
+    async def _hash_in_thread(self, paths: Sequence[Path]) -> list[Result[FileHashes]]:
         stop = threading.Event()
         try:
-            return await asyncio.to_thread(self._base.hash_all, paths, stop)
+            return await asyncio.to_thread(self._hash_all, paths, stop)
         except asyncio.CancelledError:
             stop.set()  # the worker stops after the file it is reading
             raise
+
+    def _api(self) -> AsyncCivitaiClient:
+        if self._client is None:
+            from civitai_kit.core import AsyncCivitaiClient
+
+            self._client = AsyncCivitaiClient(self._options)
+        return self._client
