@@ -1,1 +1,118 @@
-"""civitai-kit."""
+"""civitai-kit: a typed, resilient client for Civitai — REST API, Generator SDK and tools.
+
+Importing the package is cheap: the results and errors are loaded eagerly, everything else on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from civitai_kit._lazy import lazy_exports
+from civitai_kit._version import __version__
+from civitai_kit.result import (
+    ApiConnectionError,
+    ApiStatusError,
+    ApiTimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CivitaiError,
+    ConfigurationError,
+    ConflictError,
+    DownloadError,
+    Error,
+    ErrorCode,
+    Failure,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseParseError,
+    Result,
+    ServerError,
+    Success,
+)
+
+if TYPE_CHECKING:
+    from civitai_kit.container import CivitaiContainer, add_civitai_api
+    from civitai_kit.core import AsyncCivitaiClient, CivitaiClient, FileHashes, Image, Model, ModelVersion, Page
+    from civitai_kit.options import CivitaiApiOptions, UserSecrets
+    from civitai_kit.sdk import AirBuilder, AirIdentifier, AsyncSdkClient, SdkClient
+    from civitai_kit.tools import (
+        AsyncDownloadService,
+        AsyncLibraryScanner,
+        DownloadService,
+        FileHashingService,
+        HashAlgorithm,
+        LibraryScanner,
+        hash_file,
+    )
+
+_LAZY = {
+    "CivitaiApiOptions": "civitai_kit.options",
+    "UserSecrets": "civitai_kit.options",
+    "CivitaiContainer": "civitai_kit.container",
+    "add_civitai_api": "civitai_kit.container",
+    "CivitaiClient": "civitai_kit.core",
+    "AsyncCivitaiClient": "civitai_kit.core",
+    "Model": "civitai_kit.core",
+    "ModelVersion": "civitai_kit.core",
+    "Image": "civitai_kit.core",
+    "FileHashes": "civitai_kit.core",
+    "Page": "civitai_kit.core",
+    "SdkClient": "civitai_kit.sdk",
+    "AsyncSdkClient": "civitai_kit.sdk",
+    "AirIdentifier": "civitai_kit.sdk",
+    "AirBuilder": "civitai_kit.sdk",
+    "HashAlgorithm": "civitai_kit.tools",
+    "hash_file": "civitai_kit.tools",
+    "FileHashingService": "civitai_kit.tools",
+    "DownloadService": "civitai_kit.tools",
+    "AsyncDownloadService": "civitai_kit.tools",
+    "LibraryScanner": "civitai_kit.tools",
+    "AsyncLibraryScanner": "civitai_kit.tools",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+
+__all__ = [
+    "AirBuilder",
+    "AirIdentifier",
+    "ApiConnectionError",
+    "ApiStatusError",
+    "ApiTimeoutError",
+    "AsyncCivitaiClient",
+    "AsyncDownloadService",
+    "AsyncLibraryScanner",
+    "AsyncSdkClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "CivitaiApiOptions",
+    "CivitaiClient",
+    "CivitaiContainer",
+    "CivitaiError",
+    "ConfigurationError",
+    "ConflictError",
+    "DownloadError",
+    "DownloadService",
+    "Error",
+    "ErrorCode",
+    "Failure",
+    "FileHashes",
+    "FileHashingService",
+    "HashAlgorithm",
+    "Image",
+    "LibraryScanner",
+    "Model",
+    "ModelVersion",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseParseError",
+    "Result",
+    "SdkClient",
+    "ServerError",
+    "Success",
+    "UserSecrets",
+    "__version__",
+    "add_civitai_api",
+    "hash_file",
+]
