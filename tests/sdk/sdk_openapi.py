@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "orchestration"
 _PREFIX = "#/components/schemas/"

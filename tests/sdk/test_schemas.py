@@ -80,7 +80,7 @@ def workflow_settings(draw: st.DrawFn, builder: Any) -> Any:
 @st.composite
 def text_to_image(draw: st.DrawFn) -> TextToImageBuilder[Any]:
     b: TextToImageBuilder[Any] = TextToImageBuilder().with_model(draw(airs)).with_prompt(draw(prompts))
-    optional = [
+    optional: list[Any] = [
         lambda b: b.with_negative_prompt(draw(st.text(max_size=40))),
         lambda b: b.with_size(draw(st.integers(8, 510).map(lambda n: n * 8)), draw(sides)),
         lambda b: b.with_steps(draw(st.integers(1, 150))),
@@ -165,9 +165,11 @@ def test_image_gen_bodies_match_the_v2_schema(builder: ImageGenBuilder[Any]) -> 
 
 
 def test_multi_step_and_generic_step_bodies_match() -> None:
-    echo = StepBuilder(type="echo", input={"message": "hi"}).with_name("greet")
-    image = TextToImageBuilder().with_model(SDXL).with_prompt("a fox").with_name("draw")
-    workflow = WorkflowBuilder().add_step(echo).add_step(image).with_tags("demo").with_external_id("run-1")
+    echo: StepBuilder[Any] = StepBuilder(type="echo", input={"message": "hi"}).with_name("greet")
+    image: TextToImageBuilder[Any] = TextToImageBuilder().with_model(SDXL).with_prompt("a fox").with_name("draw")
+    workflow: WorkflowBuilder[Any] = (
+        WorkflowBuilder().add_step(echo).add_step(image).with_tags("demo").with_external_id("run-1")
+    )
     body = workflow.build().to_json()
     v2().assert_valid("WorkflowTemplate", body)
     assert [step["$type"] for step in body["steps"]] == ["echo", "textToImage"]
@@ -190,7 +192,7 @@ def test_the_schema_check_catches_wrong_bodies() -> None:
 @st.composite
 def job(draw: st.DrawFn) -> TextToImageJobBuilder[Any]:
     b: TextToImageJobBuilder[Any] = TextToImageJobBuilder().with_model(draw(airs)).with_prompt(draw(prompts))
-    optional = [
+    optional: list[Any] = [
         lambda b: b.with_negative_prompt("blurry"),
         lambda b: b.with_size(draw(st.integers(8, 256)) * 8, draw(st.integers(8, 256)) * 8),
         lambda b: b.with_steps(draw(st.integers(1, 150))),

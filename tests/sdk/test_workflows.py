@@ -52,9 +52,11 @@ async def test_wait_for_times_out_carrying_the_last_state(
     result = await resolve(client.workflows.wait_for(workflow.id, timeout=120))
     assert isinstance(result, Failure) and result.error.code == ErrorCode.TIMEOUT
     assert fake_time.sleeps == [2.0, 5.0, 10.0, 15.0, 30.0, 30.0, 28.0]  # never past the deadline
-    last = result.error.details["workflow"]
+    details = result.error.details
+    assert details is not None
+    last = details["workflow"]
     assert isinstance(last, Workflow) and last.id == workflow.id and last.status == "unassigned"
-    assert result.error.details["status"] == "unassigned"
+    assert details["status"] == "unassigned"
 
 
 async def test_submit_with_wait_returns_the_finished_workflow(client: Any, server: FakeCivitai) -> None:
@@ -79,7 +81,10 @@ async def test_failed_workflow(client: Any) -> None:
     workflow = result.value
     assert workflow.status == WorkflowStatus.FAILED and workflow.is_terminal and not workflow.succeeded
     assert workflow.images == []
-    assert workflow.steps[0].output is not None and workflow.steps[0].output.errors
+    assert workflow.steps[0].output is not None and workflow.steps[0].output.images == []
+    gen = client.workflows.image_gen("sdcpp", "sdxl").with_model(SDXL).with_prompt("[fail]")
+    failed_gen = (await resolve(gen.submit(wait=5))).value
+    assert failed_gen.status == "failed" and failed_gen.steps[0].output.errors
 
 
 async def test_cancel_mid_run(client: Any, orchestrator: FakeOrchestrator, server: FakeCivitai) -> None:
@@ -108,6 +113,7 @@ async def test_update_tags_steps_and_delete(client: Any, orchestrator: FakeOrche
     multi = client.workflows.new().add_step(echo).add_step(text_to_image(client).with_name("draw")).with_tags("a")
     workflow = await submit(client, multi, wait=5)
     wf_id = workflow.id
+    assert wf_id is not None
     assert [step.name for step in workflow.steps] == ["greet", "draw"]
     assert workflow.steps[0].output is not None and workflow.steps[0].output.model_extra == {"message": "hello"}
 

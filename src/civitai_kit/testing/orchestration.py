@@ -210,7 +210,10 @@ def render_output(
     status = workflow.status
     if template["$type"] in IMAGE_STEPS:
         if status == "failed":
-            return {"images": [], "errors": ["The fake orchestrator failed this step: '[fail]' is in the prompt."]}
+            # Only ImageGenOutput has ``errors``; a failed textToImage step just has no images.
+            if template["$type"] == "imageGen":
+                return {"images": [], "errors": ["The fake orchestrator failed this step: '[fail]' is in the prompt."]}
+            return {"images": []}
         if status not in ("processing", "succeeded"):
             return None
         images = [fake.blob_json(blob, available=status == "succeeded") for blob in workflow.blobs[index]]

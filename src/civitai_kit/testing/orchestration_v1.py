@@ -147,8 +147,28 @@ def render_job(fake: FakeOrchestrator, job: FakeJob, *, detailed: bool, event: b
             "cost": job.cost,
         }
     if detailed:
-        body["job"] = job.body
+        body["job"] = job_definition(job)
     return body
+
+
+def job_definition(job: FakeJob) -> dict[str, Any]:
+    """The stored job (``TextToImageJob``) that ``detailed=true`` adds: not the request, the server's record."""
+    request = job.body
+    definition: dict[str, Any] = {
+        "id": job.id,
+        "createdAt": timestamp(job.created_at),
+        "type": "TextToImage",
+        "cost": job.cost,
+        "model": request["model"],
+        "params": request["params"],
+        "baseModel": "SDXL" if "sdxl" in str(request.get("model", "")).lower() else "SD_1_5",
+        "storeAsBlob": True,
+        "maxRetryAttempt": int(request.get("retries") or 0),
+    }
+    for key in ("properties", "additionalNetworks", "controlNets", "expireAt", "dependencies"):
+        if request.get(key) is not None:
+            definition[key] = request[key]
+    return definition
 
 
 def install_v1_routes(server: FakeCivitai, fake: FakeOrchestrator, guard: Callable[[Handler], Handler]) -> None:
