@@ -7,6 +7,9 @@ civitai-kit is installed: it imports only the standard library (and the fake ser
         fake_civitai.add_route("GET", "/api/v1/models/{id}", lambda r: {"id": int(r.path_params["id"])})
         ...
 
+    def test_search(civitai_client):            # a CivitaiClient wired to the full sandbox
+        assert civitai_client.models.where_name("anime").execute(limit=3).is_success
+
 A test that provokes a handler crash on purpose must `fake_civitai.errors.clear()` after asserting on it;
 otherwise the fixture fails the test at teardown, because an unnoticed 500 from the fake usually hides a
 bug in a route.
@@ -14,11 +17,18 @@ bug in a route.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from civitai_kit.testing.server import FakeCivitai
+
+if TYPE_CHECKING:  # imported inside the fixtures: loading the plugin must stay cheap
+    from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
+    from civitai_kit.options import CivitaiApiOptions
+    from civitai_kit.sdk import SdkClient
+    from civitai_kit.testing.sandbox import Sandbox
 
 
 @pytest.fixture
@@ -38,5 +48,45 @@ def fake_civitai_url(fake_civitai: FakeCivitai) -> str:
     return fake_civitai.url
 
 
-# Client fixtures (a `CivitaiClient` / `AsyncCivitaiClient` / SDK client configured with
-# `base_url=fake_civitai.url`) belong here; they are added once those clients exist.
+
+@pytest.fixture
+def civitai_sandbox(fake_civitai: FakeCivitai) -> Sandbox:
+    """`fake_civitai` with every area installed: REST catalogue, downloads and the Generator API."""
+    from civitai_kit.testing.sandbox import install_sandbox
+
+    return install_sandbox(fake_civitai)
+
+
+@pytest.fixture
+def civitai_options(civitai_sandbox: Sandbox) -> CivitaiApiOptions:
+    """Options pointing every client at the sandbox, isolated from the machine's own configuration."""
+    from civitai_kit.options import CivitaiApiOptions
+
+    return CivitaiApiOptions.isolated(**civitai_sandbox.option_values())
+
+
+@pytest.fixture
+def civitai_client(civitai_options: CivitaiApiOptions) -> Iterator[CivitaiClient]:
+    """A `CivitaiClient` talking to the sandbox over real loopback HTTP."""
+    from civitai_kit.core import CivitaiClient
+
+    with CivitaiClient(civitai_options) as client:
+        yield client
+
+
+@pytest.fixture
+async def async_civitai_client(civitai_options: CivitaiApiOptions) -> AsyncIterator[AsyncCivitaiClient]:
+    """An `AsyncCivitaiClient` talking to the sandbox (needs an async test runner such as pytest-asyncio)."""
+    from civitai_kit.core import AsyncCivitaiClient
+
+    async with AsyncCivitaiClient(civitai_options) as client:
+        yield client
+
+
+@pytest.fixture
+def civitai_sdk_client(civitai_options: CivitaiApiOptions) -> Iterator[SdkClient]:
+    """An `SdkClient` (Generator API) talking to the sandbox's fake orchestrator."""
+    from civitai_kit.sdk import SdkClient
+
+    with SdkClient(civitai_options) as client:
+        yield client
