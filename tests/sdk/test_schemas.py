@@ -147,7 +147,8 @@ def image_gen(draw: st.DrawFn) -> ImageGenBuilder[Any]:
     if draw(st.booleans()) and "embeddings" in found.keys:
         b = b.with_embedding(draw(airs)).with_vae(draw(airs)).with_u_cache(draw(st.sampled_from(["off", "normal"])))
     if draw(st.booleans()) and "controlNets" in found.keys:
-        b = b.with_control_net(draw(st.sampled_from(list(ImageTransformer))), "https://example.com/c.png")
+        preprocessor = draw(st.sampled_from(list(ImageTransformer)))
+        b = b.with_control_net(preprocessor, "https://example.com/c.png", mask="https://example.com/m.png")
     if draw(st.booleans()):
         b = b.with_output_format(draw(st.sampled_from(list(OutputFormat))))
     operation = draw(st.sampled_from(found.operations))

@@ -39,6 +39,14 @@ def _within(name: str, value: float, low: float | None, high: float | None) -> N
         raise ValueError(f"{name} must be {bounds}, got {value!r}")
 
 
+def step_range(start: object, end: object) -> tuple[float, float]:
+    """A ControlNet's active part of the sampling, as fractions: ``0 <= start_step <= end_step <= 1``."""
+    low, high = number("start_step", start, 0, 1), number("end_step", end, 0, 1)
+    if low > high:
+        raise ValueError(f"start_step ({low}) must not be after end_step ({high})")
+    return low, high
+
+
 def text(name: str, value: object, *, max_length: int | None = None, allow_blank: bool = False) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, not {type(value).__name__}")

@@ -36,6 +36,32 @@ class StepSource(Protocol):
     def step(self) -> StepTemplate: ...
 
 
+def control_net(
+    preprocessor: ImageTransformer | str,
+    image: str,
+    *,
+    weight: float = 1.0,
+    start_step: float = 0.0,
+    end_step: float = 1.0,
+    mask: str | None = None,
+) -> dict[str, Any]:
+    """A v2 ``ImageJobControlNet``: preprocessor, control image (URL, data URL or AIR), weight, step range."""
+    transformer = member(ImageTransformer, preprocessor, "preprocessor")
+    start, end = check.step_range(start_step, end_step)
+    if transformer is ImageTransformer.INPAINT and mask is None:
+        raise ValueError("mask is required for the inpaint preprocessor")
+    net: dict[str, Any] = {
+        "preprocessor": transformer.value,
+        "weight": check.number("weight", weight, 0, 2),
+        "startStep": start,
+        "endStep": end,
+        "image": check.text("image", image),
+    }
+    if mask is not None:
+        net["mask"] = check.text("mask", mask)
+    return net
+
+
 def _submit(
     builder: _WorkflowBuilderBase[Any], *, wait: int = 0, whatif: bool = False, hide_mature_content: bool = False
 ) -> Program[Result[Workflow]]:
@@ -199,22 +225,7 @@ class TextToImageBuilder(_StepBuilderBase[M]):
         mask: str | None = None,
     ) -> Self:
         """A ControlNet: the preprocessor, its control image (URL, data URL or AIR), weight and step range."""
-        transformer = member(ImageTransformer, preprocessor, "preprocessor")
-        start = check.number("start_step", start_step, 0, 1)
-        end = check.number("end_step", end_step, 0, 1)
-        if start > end:
-            raise ValueError(f"start_step ({start}) must not be after end_step ({end})")
-        if transformer is ImageTransformer.INPAINT and mask is None:
-            raise ValueError("mask is required for the inpaint preprocessor")
-        net: dict[str, Any] = {
-            "preprocessor": transformer.value,
-            "weight": check.number("weight", weight, 0, 2),
-            "startStep": start,
-            "endStep": end,
-            "image": check.text("image", image),
-        }
-        if mask is not None:
-            net["mask"] = check.text("mask", mask)
+        net = control_net(preprocessor, image, weight=weight, start_step=start_step, end_step=end_step, mask=mask)
         return replace(self, control_nets=(*self.control_nets, net))
 
     def step(self) -> StepTemplate:

@@ -10,7 +10,7 @@ that names every place a token can come from.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Generic
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit.result import ConfigurationError, Error, ErrorCode
@@ -46,6 +46,17 @@ def sdk_settings(options: CivitaiApiOptions | None) -> ClientSettings:
 def require_token(settings: ClientSettings) -> None:
     if settings.token is None or not settings.token.get_secret_value().strip():
         raise ConfigurationError(Error(ErrorCode.CONFIGURATION_INVALID, MISSING_TOKEN))
+
+
+H = TypeVar("H", HttpClient, AsyncHttpClient)
+
+
+def connect(options: CivitaiApiOptions | None, given: H | None, make: Callable[[ClientSettings], H]) -> tuple[H, bool]:
+    """The HTTP client to use and whether the SDK client owns it (and must close it)."""
+    if given is None:
+        return make(sdk_settings(options)), True
+    require_token(given.settings)
+    return given, False
 
 
 class _SdkBase(Generic[M]):
@@ -84,14 +95,8 @@ class SdkClient(_SdkBase[Sync]):
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        if http_client is None:
-            http = HttpClient(sdk_settings(options))
-        else:
-            require_token(http_client.settings)
-            http = http_client
-        self._owns_http = http_client is None
-        self.http = http
-        super().__init__(SyncRunner(http, sleep=sleep, clock=clock), http.settings)
+        self.http, self._owns_http = connect(options, http_client, HttpClient)
+        super().__init__(SyncRunner(self.http, sleep=sleep, clock=clock), self.http.settings)
 
     def close(self) -> None:
         if self._owns_http:
@@ -115,14 +120,8 @@ class AsyncSdkClient(_SdkBase[Async]):
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        if http_client is None:
-            http = AsyncHttpClient(sdk_settings(options))
-        else:
-            require_token(http_client.settings)
-            http = http_client
-        self._owns_http = http_client is None
-        self.http = http
-        super().__init__(AsyncRunner(http, sleep=sleep, clock=clock), http.settings)
+        self.http, self._owns_http = connect(options, http_client, AsyncHttpClient)
+        super().__init__(AsyncRunner(self.http, sleep=sleep, clock=clock), self.http.settings)
 
     async def aclose(self) -> None:
         if self._owns_http:

@@ -17,7 +17,7 @@ from typing import Any, Self
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk._runtime import M
 from civitai_kit.sdk.air import AirIdentifier
-from civitai_kit.sdk.builders import _StepBuilderBase
+from civitai_kit.sdk.builders import _StepBuilderBase, control_net
 from civitai_kit.sdk.enums import (
     ComfySampler,
     ComfyScheduler,
@@ -90,52 +90,36 @@ class ImageGenVariant:
         return checker(argument, value)
 
 
-def _sdcpp_sd(ecosystem: str, extra: Mapping[str, Checker]) -> ImageGenVariant:
+def _stable_diffusion(engine: str, ecosystem: str, side: int, extra: Mapping[str, Checker]) -> ImageGenVariant:
+    """SD1/SDXL/Flux-style inputs shared by sdcpp and comfy (``Sd1ImageGenInput``, ``ComfySdxlImageGenInput``…)."""
+    strength = "strength" if engine == "sdcpp" else "denoiseStrength"
     keys = {
         **_BASE,
         "model": check.air,
         "prompt": _text(10_000),
-        "negativePrompt": _text(10_000, allow_blank=True),
-        "sampleMethod": _enum(SdCppSampleMethod),
-        "schedule": _enum(SdCppSchedule),
         "steps": _int(1, 150),
         "cfgScale": _num(0, 30),
         "seed": _SEED,
         "quantity": _int(1, 12),
         "vaeModel": check.air,
         "loras": _keep,
-        "embeddings": _keep,
-        "uCache": _choice("off", "normal"),
-        "width": _side(64, 2048),
-        "height": _side(64, 2048),
-        "image": _text(50_000_000),
-        "strength": _num(0, 1),
-        **extra,
-    }
-    return ImageGenVariant("sdcpp", ecosystem, keys, ("model", "prompt"), "strength")
-
-
-def _comfy(ecosystem: str, side: int, extra: Mapping[str, Checker]) -> ImageGenVariant:
-    keys = {
-        **_BASE,
-        "model": check.air,
-        "prompt": _text(10_000),
-        "sampler": _enum(ComfySampler),
-        "scheduler": _enum(ComfyScheduler),
-        "steps": _int(1, 150),
-        "cfgScale": _num(0, 30),
-        "seed": _SEED,
-        "quantity": _int(1, 12),
-        "vaeModel": check.air,
-        "loras": _keep,
-        "controlNets": _keep,
         "width": _side(64, side),
         "height": _side(64, side),
         "image": _text(50_000_000),
-        "denoiseStrength": _num(0, 1),
+        strength: _num(0, 1),
         **extra,
     }
-    return ImageGenVariant("comfy", ecosystem, keys, ("model", "prompt"), "denoiseStrength")
+    return ImageGenVariant(engine, ecosystem, keys, ("model", "prompt"), strength)
+
+
+_SDCPP = {
+    "negativePrompt": _text(10_000, allow_blank=True),
+    "sampleMethod": _enum(SdCppSampleMethod),
+    "schedule": _enum(SdCppSchedule),
+    "embeddings": _keep,
+    "uCache": _choice("off", "normal"),
+}
+_COMFY = {"sampler": _enum(ComfySampler), "scheduler": _enum(ComfyScheduler), "controlNets": _keep}
 
 
 _NEGATIVE = {"negativePrompt": _text(10_000, allow_blank=True)}
@@ -169,12 +153,12 @@ _FLUX1_SDCPP = ImageGenVariant(
 )
 
 VARIANTS: dict[tuple[str, str], ImageGenVariant] = {
-    ("sdcpp", "sd1"): _sdcpp_sd("sd1", {"clipSkip": _int(1, 12)}),
-    ("sdcpp", "sdxl"): _sdcpp_sd("sdxl", {}),
+    ("sdcpp", "sd1"): _stable_diffusion("sdcpp", "sd1", 2048, {**_SDCPP, "clipSkip": _int(1, 12)}),
+    ("sdcpp", "sdxl"): _stable_diffusion("sdcpp", "sdxl", 2048, _SDCPP),
     ("sdcpp", "flux1"): _FLUX1_SDCPP,
-    ("comfy", "sd1"): _comfy("sd1", 1024, {**_NEGATIVE, "clipSkip": _int(1, 12)}),
-    ("comfy", "sdxl"): _comfy("sdxl", 2048, _NEGATIVE),
-    ("comfy", "flux1"): _comfy("flux1", 2048, {}),
+    ("comfy", "sd1"): _stable_diffusion("comfy", "sd1", 1024, {**_COMFY, **_NEGATIVE, "clipSkip": _int(1, 12)}),
+    ("comfy", "sdxl"): _stable_diffusion("comfy", "sdxl", 2048, {**_COMFY, **_NEGATIVE}),
+    ("comfy", "flux1"): _stable_diffusion("comfy", "flux1", 2048, _COMFY),
 }
 _OPERATION_KEYS = {"createVariant": ("image", "strength", "denoiseStrength"), "editImage": ("images",)}
 _REQUIRED_HINTS = {
@@ -275,18 +259,10 @@ class ImageGenBuilder(_StepBuilderBase[M]):
         weight: float = 1.0,
         start_step: float = 0.0,
         end_step: float = 1.0,
+        mask: str | None = None,
     ) -> Self:
-        start = check.number("start_step", start_step, 0, 1)
-        end = check.number("end_step", end_step, 0, 1)
-        if start > end:
-            raise ValueError(f"start_step ({start}) must not be after end_step ({end})")
-        net = {
-            "preprocessor": member(ImageTransformer, preprocessor, "preprocessor").value,
-            "weight": check.number("weight", weight, 0, 2),
-            "startStep": start,
-            "endStep": end,
-            "image": check.text("image", image),
-        }
+        """A ControlNet (comfy engines): preprocessor, control image, weight, step range (``mask`` for inpaint)."""
+        net = control_net(preprocessor, image, weight=weight, start_step=start_step, end_step=end_step, mask=mask)
         return self._put("control_net", "controlNets", [*self.input.get("controlNets", []), net])
 
     def with_flux_models(

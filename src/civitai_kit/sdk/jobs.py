@@ -153,10 +153,7 @@ class TextToImageJobBuilder(Bound[M]):
         """A ControlNet fed by ``image_url`` or an uploaded ``blob_key`` (exactly one of them)."""
         if (image_url is None) == (blob_key is None):
             raise ValueError("with_control_net needs exactly one of image_url or blob_key")
-        start = check.number("start_step", start_step, 0, 1)
-        end = check.number("end_step", end_step, 0, 1)
-        if start > end:
-            raise ValueError(f"start_step ({start}) must not be after end_step ({end})")
+        start, end = check.step_range(start_step, end_step)
         net: dict[str, Any] = {
             "preprocessor": v1_transformer(preprocessor),
             "weight": check.number("weight", weight, 0, 2),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import quote
 
 from civitai_kit._http import ApiRequest, encode_query
@@ -62,30 +62,38 @@ def get(workflow_id: str, *, wait: int = 0, hide_mature_content: bool = False) -
     return call(ApiRequest("GET", workflow_path(workflow_id), params=params), Workflow.model_validate)
 
 
+class WorkflowFilters(TypedDict, total=False):
+    """Filters of ``GET /v2/consumer/workflows``."""
+
+    tags: Iterable[str]
+    """Only workflows carrying every one of these tags."""
+    query: str | None
+    """Text matched against the workflows' metadata."""
+    ascending: bool | None
+    """Oldest first (default: newest first)."""
+    hide_mature_content: bool | None
+    """Leave mature blobs' URLs out (the server's default for this listing is ``True``)."""
+    from_date: datetime | None
+    to_date: datetime | None
+    exclude_failed: bool
+
+
 def query_page(
-    *,
-    cursor: str | None = None,
-    take: int = 100,
-    tags: Iterable[str] = (),
-    query: str | None = None,
-    ascending: bool | None = None,
-    hide_mature_content: bool | None = None,
-    from_date: datetime | None = None,
-    to_date: datetime | None = None,
-    exclude_failed: bool = False,
+    *, cursor: str | None = None, take: int = 100, **filters: Unpack[WorkflowFilters]
 ) -> Program[Result[WorkflowPage]]:
-    """One page of ``GET /v2/consumer/workflows``."""
+    """One page of ``GET /v2/consumer/workflows`` (``take`` 1–1000); ``next`` in the page continues it."""
+    from_date, to_date = filters.get("from_date"), filters.get("to_date")
     params = encode_query(
         {
             "cursor": cursor or None,
             "take": check.integer("take", take, 1, 1000),
-            "tags": list(check.strings("tags", tags)),
-            "query": query,
-            "ascending": ascending,
-            "hideMatureContent": hide_mature_content,
+            "tags": list(check.strings("tags", filters.get("tags", ()))),
+            "query": filters.get("query"),
+            "ascending": filters.get("ascending"),
+            "hideMatureContent": filters.get("hide_mature_content"),
             "fromDate": from_date.isoformat() if from_date else None,
             "toDate": to_date.isoformat() if to_date else None,
-            "excludeFailed": exclude_failed or None,
+            "excludeFailed": filters.get("exclude_failed") or None,
         }
     )
     return call(ApiRequest("GET", WORKFLOWS, params=params), WorkflowPage.model_validate)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any, Generic
+from collections.abc import Mapping
+from typing import Any, Generic, Unpack
 
 from civitai_kit.result import Result
 from civitai_kit.sdk import workflow_calls as calls
@@ -94,32 +93,18 @@ class Workflows(Bound[M], Generic[M]):
     query_page = Operation(detached(calls.query_page))
 
     def query(
-        self,
-        *,
-        tags: Iterable[str] = (),
-        query: str | None = None,
-        ascending: bool | None = None,
-        hide_mature_content: bool | None = None,
-        from_date: datetime | None = None,
-        to_date: datetime | None = None,
-        exclude_failed: bool = False,
-        page_size: int = 100,
-        max_items: int | None = None,
+        self, *, page_size: int = 100, max_items: int | None = None, **filters: Unpack[calls.WorkflowFilters]
     ) -> Pager[M, Workflow]:
-        """Every matching workflow, following the ``next`` cursor: ``for wf in …`` / ``async for wf in …``."""
-        filters: dict[str, Any] = {
-            "tags": tuple(tags),
-            "query": query,
-            "ascending": ascending,
-            "hide_mature_content": hide_mature_content,
-            "from_date": from_date,
-            "to_date": to_date,
-            "exclude_failed": exclude_failed,
-            "take": page_size,
-        }
+        """Every matching workflow, following the ``next`` cursor: ``for wf in …`` / ``async for wf in …``.
+
+        Filters: ``tags``, ``query`` (metadata text), ``ascending``, ``hide_mature_content``, ``from_date``,
+        ``to_date``, ``exclude_failed``. A failed page raises its :class:`CivitaiError`.
+        """
+        if "tags" in filters:
+            filters["tags"] = tuple(filters["tags"])  # read on every page
+        calls.query_page(take=page_size, **filters).close()  # check the filters now, not at the first page
 
         def fetch(*, cursor: str | None) -> Program[Result[Any]]:
-            return calls.query_page(cursor=cursor, **filters)
+            return calls.query_page(cursor=cursor, take=page_size, **filters)
 
-        calls.query_page(**filters).close()  # check the filters now, not at the first page
         return Pager(self._runner, pages(fetch, lambda page: (page.items, page.next)), max_items)

@@ -105,6 +105,22 @@ def guarded(fake: FakeOrchestrator, tokens: Collection[str] | None, handler: Han
     return handle
 
 
+Route = Callable[[str, str], Callable[[Handler], Handler]]
+
+
+def router(server: FakeCivitai, guard: Callable[[Handler], Handler]) -> Route:
+    """A decorator factory registering guarded handlers: ``@route("GET", "/v2/…")``."""
+
+    def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            server.add_route(method, pattern, guard(handler))
+            return handler
+
+        return register
+
+    return route
+
+
 def json_body(request: FakeRequest) -> Any:
     try:
         return request.json()
@@ -293,12 +309,7 @@ def install_orchestration_routes(
         polls_per_stage=polls_per_stage, clock=clock, content_base_url=server.url_for_host(content_host)
     )
 
-    def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            server.add_route(method, pattern, guarded(fake, tokens, handler))
-            return handler
-
-        return register
+    route = router(server, lambda handler: guarded(fake, tokens, handler))
 
     def find(request: FakeRequest) -> FakeWorkflow:
         workflow = fake.workflows.get(request.path_params["workflowId"])
@@ -469,7 +480,7 @@ def install_orchestration_routes(
             raise ApiProblem(404, "Not Found", f"Resource {air} was not found.")
         return FakeResponse.json(info)
 
-    install_v1_routes(server, fake, lambda handler: guarded(fake, tokens, handler))
+    install_v1_routes(fake, route)
     return fake
 
 

@@ -12,15 +12,13 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
-from civitai_kit.testing.orchestration import ApiProblem, Handler, flag, json_body
+from civitai_kit.testing.orchestration import ApiProblem, Route, flag, json_body
 from civitai_kit.testing.orchestration_data import timestamp, v1_coverage
 from civitai_kit.testing.orchestration_state import FAIL_MARKER, FakeJob, FakeOrchestrator
-from civitai_kit.testing.server import FakeCivitai
 
 _JOB_KEYS = frozenset(
     [
@@ -171,13 +169,8 @@ def job_definition(job: FakeJob) -> dict[str, Any]:
     return definition
 
 
-def install_v1_routes(server: FakeCivitai, fake: FakeOrchestrator, guard: Callable[[Handler], Handler]) -> None:
-    def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            server.add_route(method, pattern, guard(handler))
-            return handler
-
-        return register
+def install_v1_routes(fake: FakeOrchestrator, route: Route) -> None:
+    """Register the v1 routes with ``route`` (which adds the Bearer check and the state lock)."""
 
     def progress(job: FakeJob) -> None:
         if job.done or job.canceled:
