@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypedDict, Unpack
 
 from civitai_kit.result import Result
 from civitai_kit.sdk import _checks as check
@@ -36,18 +36,24 @@ class StepSource(Protocol):
     def step(self) -> StepTemplate: ...
 
 
+class ControlNetOptions(TypedDict, total=False):
+    weight: float
+    """0–2 (default 1)."""
+    start_step: float
+    """Fraction of the sampling where it starts (default 0)."""
+    end_step: float
+    """Fraction where it stops (default 1)."""
+    mask: str
+    """The inpaint mask image (required for the ``inpaint`` preprocessor)."""
+
+
 def control_net(
-    preprocessor: ImageTransformer | str,
-    image: str,
-    *,
-    weight: float = 1.0,
-    start_step: float = 0.0,
-    end_step: float = 1.0,
-    mask: str | None = None,
+    preprocessor: ImageTransformer | str, image: str, **options: Unpack[ControlNetOptions]
 ) -> dict[str, Any]:
     """A v2 ``ImageJobControlNet``: preprocessor, control image (URL, data URL or AIR), weight, step range."""
     transformer = member(ImageTransformer, preprocessor, "preprocessor")
-    start, end = check.step_range(start_step, end_step)
+    start, end = check.step_range(options.get("start_step", 0.0), options.get("end_step", 1.0))
+    weight, mask = options.get("weight", 1.0), options.get("mask")
     if transformer is ImageTransformer.INPAINT and mask is None:
         raise ValueError("mask is required for the inpaint preprocessor")
     net: dict[str, Any] = {
@@ -215,17 +221,11 @@ class TextToImageBuilder(_StepBuilderBase[M]):
         return replace(self, networks={**self.networks, check.air("air", air): params})
 
     def with_control_net(
-        self,
-        preprocessor: ImageTransformer | str,
-        image: str,
-        *,
-        weight: float = 1.0,
-        start_step: float = 0.0,
-        end_step: float = 1.0,
-        mask: str | None = None,
+        self, preprocessor: ImageTransformer | str, image: str, **options: Unpack[ControlNetOptions]
     ) -> Self:
-        """A ControlNet: the preprocessor, its control image (URL, data URL or AIR), weight and step range."""
-        net = control_net(preprocessor, image, weight=weight, start_step=start_step, end_step=end_step, mask=mask)
+        """A ControlNet: preprocessor, control image (URL, data URL or AIR); ``weight``, ``start_step``,
+        ``end_step``, ``mask`` as in :class:`ControlNetOptions`."""
+        net = control_net(preprocessor, image, **options)
         return replace(self, control_nets=(*self.control_nets, net))
 
     def step(self) -> StepTemplate:

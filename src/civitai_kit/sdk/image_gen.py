@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk._runtime import M
 from civitai_kit.sdk.air import AirIdentifier
-from civitai_kit.sdk.builders import _StepBuilderBase, control_net
+from civitai_kit.sdk.builders import ControlNetOptions, _StepBuilderBase, control_net
 from civitai_kit.sdk.enums import (
     ComfySampler,
     ComfyScheduler,
@@ -252,18 +252,14 @@ class ImageGenBuilder(_StepBuilderBase[M]):
         return self._put("embedding", "embeddings", list(dict.fromkeys(embeddings)))
 
     def with_control_net(
-        self,
-        preprocessor: ImageTransformer | str,
-        image: str,
-        *,
-        weight: float = 1.0,
-        start_step: float = 0.0,
-        end_step: float = 1.0,
-        mask: str | None = None,
+        self, preprocessor: ImageTransformer | str, image: str, **options: Unpack[ControlNetOptions]
     ) -> Self:
-        """A ControlNet (comfy engines): preprocessor, control image, weight, step range (``mask`` for inpaint)."""
-        net = control_net(preprocessor, image, weight=weight, start_step=start_step, end_step=end_step, mask=mask)
-        return self._put("control_net", "controlNets", [*self.input.get("controlNets", []), net])
+        """A ControlNet (comfy engines); options as in :class:`ControlNetOptions`."""
+        return self._put(
+            "control_net",
+            "controlNets",
+            [*self.input.get("controlNets", []), control_net(preprocessor, image, **options)],
+        )
 
     def with_flux_models(
         self,

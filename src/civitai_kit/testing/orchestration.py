@@ -16,9 +16,9 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
 from civitai_kit.testing.orchestration_data import PROBLEM_JSON, png, problem, resource_info, timestamp
@@ -26,12 +26,14 @@ from civitai_kit.testing.orchestration_state import (
     IMAGE_STEPS,
     LIFECYCLE,
     PREVIEW_SIDE,
+    FakeBlob,
     FakeOrchestrator,
     FakeWorkflow,
 )
 from civitai_kit.testing.server import FakeCivitai
 
 Handler = Callable[[FakeRequest], FakeResponse]
+T = TypeVar("T")
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _TEXT_TO_IMAGE_KEYS = frozenset(
     [
@@ -119,6 +121,14 @@ def router(server: FakeCivitai, guard: Callable[[Handler], Handler]) -> Route:
         return register
 
     return route
+
+
+def found(table: Mapping[str, T], key: str, what: str) -> T:
+    """``table[key]``, or a 404 ``ProblemDetails`` naming what was not found."""
+    value = table.get(key)
+    if value is None:
+        raise ApiProblem(404, "Not Found", f"{what} {key} was not found.")
+    return value
 
 
 def json_body(request: FakeRequest) -> Any:
@@ -312,10 +322,7 @@ def install_orchestration_routes(
     route = router(server, lambda handler: guarded(fake, tokens, handler))
 
     def find(request: FakeRequest) -> FakeWorkflow:
-        workflow = fake.workflows.get(request.path_params["workflowId"])
-        if workflow is None:
-            raise ApiProblem(404, "Not Found", f"Workflow {request.path_params['workflowId']} was not found.")
-        return workflow
+        return found(fake.workflows, request.path_params["workflowId"], "Workflow")
 
     def answer(workflow: FakeWorkflow, request: FakeRequest) -> FakeResponse:
         if wait_seconds(request) > 0:
@@ -441,11 +448,8 @@ def install_orchestration_routes(
 
     # -- blobs and resources -------------------------------------------------------------------------
 
-    def find_blob(request: FakeRequest) -> Any:
-        blob = fake.blobs.get(request.path_params["blobId"])
-        if blob is None:
-            raise ApiProblem(404, "Not Found", f"Blob {request.path_params['blobId']} was not found.")
-        return blob
+    def find_blob(request: FakeRequest) -> FakeBlob:
+        return found(fake.blobs, request.path_params["blobId"], "Blob")
 
     @route("GET", "/v2/consumer/blobs/{blobId}")
     def get_blob(request: FakeRequest) -> FakeResponse:

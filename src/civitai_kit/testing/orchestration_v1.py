@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
-from civitai_kit.testing.orchestration import ApiProblem, Route, flag, json_body
+from civitai_kit.testing.orchestration import ApiProblem, Route, flag, found, json_body
 from civitai_kit.testing.orchestration_data import timestamp, v1_coverage
 from civitai_kit.testing.orchestration_state import FAIL_MARKER, FakeJob, FakeOrchestrator
 
@@ -185,10 +185,7 @@ def install_v1_routes(fake: FakeOrchestrator, route: Route) -> None:
         return FakeResponse.json(body, 200 if all(job.done or job.canceled for job in jobs) else 202)
 
     def find(request: FakeRequest) -> FakeJob:
-        job = fake.jobs.get(request.path_params["jobId"])
-        if job is None:
-            raise ApiProblem(404, "Not Found", f"Job {request.path_params['jobId']} was not found.")
-        return job
+        return found(fake.jobs, request.path_params["jobId"], "Job")
 
     @route("POST", "/v1/consumer/jobs")
     def submit(request: FakeRequest) -> FakeResponse:
