@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from civitai_kit.options import CivitaiApiOptions
+from civitai_kit.result import Error, Failure, Result
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "civitai-rest"
 
@@ -24,3 +25,9 @@ def options_for(url: str, **values: Any) -> CivitaiApiOptions:
     """Options for a loopback server with fast retries (tests never wait for real backoff)."""
     values.setdefault("resilience", {"max_retries": 2, "base_delay_seconds": 0.01, "max_delay_seconds": 0.02})
     return CivitaiApiOptions(base_url=url, **values)
+
+
+def error_of(result: Result[Any]) -> Error:
+    """The error of a result that must be a failure."""
+    assert isinstance(result, Failure), result
+    return result.error

@@ -24,7 +24,7 @@ from civitai_kit.core.enums import (
 def test_known_values_are_the_members() -> None:
     assert ModelType("LORA") is ModelType.LORA
     assert ModelType("Checkpoint").is_known
-    assert ModelSort.HIGHEST_RATED == "Highest Rated"
+    assert ModelSort("Highest Rated") is ModelSort.HIGHEST_RATED
     assert str(ImageSort.MOST_REACTIONS) == "Most Reactions"
     assert MediaType.VIDEO.value == "video"
 

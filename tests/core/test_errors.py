@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from core_support import load_fixture, options_for
+from core_support import error_of, load_fixture, options_for
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.result import (
     AuthenticationError,
     BadRequestError,
     ErrorCode,
+    Failure,
     NotFoundError,
     RateLimitError,
     ServerError,
@@ -76,9 +77,9 @@ def test_error_body_shapes(
     fake_civitai.add_route("GET", "/api/v1/models/{id}", lambda request: FakeResponse.json(body, status))
     result = client.models.get_by_id(5)
     assert result.is_failure, result
-    assert result.error.code is code
-    assert text in result.error.message
-    assert "Unknown error" not in result.error.message
+    assert error_of(result).code is code
+    assert text in error_of(result).message
+    assert "Unknown error" not in error_of(result).message
 
 
 @pytest.mark.parametrize(("name", "status", "body", "code", "text"), SHAPES[:6], ids=[s[0] for s in SHAPES[:6]])
@@ -88,19 +89,19 @@ async def test_error_body_shapes_async(
     fake_civitai.add_route("GET", "/api/v1/images", lambda request: FakeResponse.json(body, status))
     async with AsyncCivitaiClient(options_for(fake_civitai.url)) as client:
         result = await client.images.execute()
-    assert result.is_failure and result.error.code is code and text in result.error.message
+    assert error_of(result).code is code and text in error_of(result).message
 
 
 def test_html_404_for_an_unknown_path(client: CivitaiClient, fake_civitai: FakeCivitai) -> None:
     result = client.models.get_by_id(5)  # no route installed: the server's Next.js-style HTML 404
-    assert result.is_failure and result.error.code is ErrorCode.NOT_FOUND and result.error.http_status == 404
+    assert error_of(result).code is ErrorCode.NOT_FOUND and error_of(result).http_status == 404
 
 
 def test_cloudflare_page(client: CivitaiClient, fake_civitai: FakeCivitai) -> None:
     fake_civitai.add_route("GET", "/api/v1/tags", lambda request: {"items": []})
     fake_civitai.faults.add(Fault.cloudflare(522), path="/api/v1/tags", times=None)
     result = client.tags.execute()
-    assert result.is_failure and result.error.code is ErrorCode.CLOUDFLARE_ERROR
+    assert error_of(result).code is ErrorCode.CLOUDFLARE_ERROR
 
 
 def test_retry_after_on_503_is_honoured_then_succeeds(client: CivitaiClient, fake_civitai: FakeCivitai) -> None:
@@ -115,7 +116,7 @@ def test_retry_after_on_503_is_honoured_then_succeeds(client: CivitaiClient, fak
 def test_not_json_success_is_a_parse_failure(client: CivitaiClient, fake_civitai: FakeCivitai) -> None:
     fake_civitai.add_route("GET", "/api/v1/creators", lambda request: FakeResponse.text("hello", 200))
     result = client.creators.execute()
-    assert result.is_failure and result.error.code in (
+    assert error_of(result).code in (
         ErrorCode.DESERIALIZATION_FAILED,
         ErrorCode.UNEXPECTED_CONTENT_TYPE,
     )
@@ -124,8 +125,8 @@ def test_not_json_success_is_a_parse_failure(client: CivitaiClient, fake_civitai
 def test_wrong_shape_is_a_parse_failure(client: CivitaiClient, fake_civitai: FakeCivitai) -> None:
     fake_civitai.add_route("GET", "/api/v1/models/{id}", lambda request: {"name": "no id"})
     result = client.models.get_by_id(1)
-    assert result.is_failure and result.error.code is ErrorCode.DESERIALIZATION_FAILED
-    assert "id" in result.error.message
+    assert error_of(result).code is ErrorCode.DESERIALIZATION_FAILED
+    assert "id" in error_of(result).message
 
 
 # -- the same shapes as the fake REST API produces them from real rules ------------------------------------
@@ -139,13 +140,13 @@ def sample(server: FakeCivitai) -> Iterator[CivitaiClient]:
 
 def test_fake_rest_page_with_query_is_refused_by_the_server(sample: CivitaiClient, server: FakeCivitai) -> None:
     response = sample.http.send(_get("/api/v1/models?query=a&page=2"))
-    assert response.is_failure and response.error.code is ErrorCode.BAD_REQUEST
-    assert response.error.message == "Cannot use page param with query search. Use cursor-based pagination."
+    assert error_of(response).code is ErrorCode.BAD_REQUEST
+    assert error_of(response).message == "Cannot use page param with query search. Use cursor-based pagination."
 
 
 def test_fake_rest_too_many_pages_is_not_retried(sample: CivitaiClient, server: FakeCivitai) -> None:
     result = sample.http.send(_get("/api/v1/images?limit=200&page=6"))
-    assert result.is_failure
+    assert isinstance(result, Failure)
     with pytest.raises(RateLimitError):
         result.unwrap()
     assert len(server.requests) == 1
@@ -153,21 +154,21 @@ def test_fake_rest_too_many_pages_is_not_retried(sample: CivitaiClient, server: 
 
 def test_fake_rest_zod_error_object(sample: CivitaiClient) -> None:
     result = sample.http.send(_get("/api/v1/models?limit=101"))
-    assert result.is_failure and "less than or equal to 100" in result.error.message
+    assert result.is_failure and "less than or equal to 100" in error_of(result).message
     with pytest.raises(BadRequestError):
         result.unwrap()
 
 
 def test_fake_rest_tags_zod_issue_array(sample: CivitaiClient) -> None:
     result = sample.http.send(_get("/api/v1/tags?limit=900"))
-    assert result.is_failure and result.error.http_status == 500 and "200" in result.error.message
+    assert error_of(result).http_status == 500 and "200" in error_of(result).message
     with pytest.raises(ServerError):
         result.unwrap()
 
 
 def test_fake_rest_favorites_need_a_key(sample: CivitaiClient, server: FakeCivitai) -> None:
     result = sample.http.send(_get("/api/v1/models?favorites=false"))
-    assert result.is_failure
+    assert isinstance(result, Failure)
     with pytest.raises(AuthenticationError) as caught:
         result.unwrap()
     assert "Unauthorized" in str(caught.value)
@@ -177,8 +178,8 @@ def test_fake_rest_invalid_cursor_shapes(sample: CivitaiClient) -> None:
     models = sample.models.execute(cursor="not-a-cursor")
     images = sample.images.execute(cursor="not-a-cursor")
     for result in (models, images):
-        assert result.is_failure and result.error.code is ErrorCode.BAD_REQUEST
-        assert result.error.message == "Invalid cursor: not-a-cursor"
+        assert error_of(result).code is ErrorCode.BAD_REQUEST
+        assert error_of(result).message == "Invalid cursor: not-a-cursor"
 
 
 def test_fake_rest_not_found_messages(sample: CivitaiClient) -> None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
-from core_support import load_fixture, options_for
+from core_support import error_of, load_fixture, options_for
 
 from civitai_kit.core import CivitaiClient, Model, Page, StrictParsingError, parse
 from civitai_kit.result import ErrorCode, ResponseParseError
 from civitai_kit.testing import FakeCivitai, FakeResponse
 
 
-def _with_unknowns() -> dict[str, object]:
+def _with_unknowns() -> Any:
     raw = copy.deepcopy(load_fixture("models/bun-civitai-browser-models-res-2025.json"))
     raw["items"][0]["sparkles"] = 3
     raw["items"][0]["modelVersions"][1]["files"][0]["hashes"]["SHA3"] = "AB"
@@ -46,8 +47,8 @@ def test_strict_client_returns_a_parse_failure(fake_civitai: FakeCivitai) -> Non
     fake_civitai.add_route("GET", "/api/v1/models", lambda request: FakeResponse.json(_with_unknowns()))
     with CivitaiClient(options_for(fake_civitai.url, strict_json_parsing=True)) as client:
         result = client.models.execute()
-        assert result.is_failure and result.error.code is ErrorCode.DESERIALIZATION_FAILED
-        assert "sparkles" in result.error.message
+        assert error_of(result).code is ErrorCode.DESERIALIZATION_FAILED
+        assert "sparkles" in error_of(result).message
         with pytest.raises(ResponseParseError):
             result.unwrap()
     with CivitaiClient(options_for(fake_civitai.url)) as lenient:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from core_support import error_of
 
 from civitai_kit.core import (
     AsyncCivitaiClient,
@@ -136,18 +137,18 @@ def test_get_by_id_and_version(client: CivitaiClient) -> None:
 
 def test_not_found_lookups_carry_civitais_message(client: CivitaiClient) -> None:
     missing = client.models.get_by_id(424242)
-    assert missing.is_failure and missing.error.message == "No model with id 424242"
-    assert missing.error.code is ErrorCode.NOT_FOUND and missing.error.http_status == 404
+    assert error_of(missing).message == "No model with id 424242"
+    assert error_of(missing).code is ErrorCode.NOT_FOUND and error_of(missing).http_status == 404
     with pytest.raises(NotFoundError):
         missing.unwrap()
-    assert client.models.get_by_version_id(424242).error.message == "Model not found"  # type: ignore[union-attr]
+    assert error_of(client.models.get_by_version_id(424242)).message == "Model not found"
 
 
 def test_by_hash_any_type(client: CivitaiClient, server: FakeCivitai) -> None:
     for value in (REAL_SHA256, REAL_SHA256.lower(), "260F2989F1", "93FFD3FC"):
         assert client.models.get_by_version_hash(value).unwrap().id == 127062
     assert server.requests.last.path == "/api/v1/model-versions/by-hash/93FFD3FC"
-    assert client.models.get_by_version_hash("0000000000").error.code is ErrorCode.NOT_FOUND  # type: ignore[union-attr]
+    assert error_of(client.models.get_by_version_hash("0000000000")).code is ErrorCode.NOT_FOUND
 
 
 def test_bulk_by_hash_chunks_of_100(client: CivitaiClient, server: FakeCivitai, data: RestData) -> None:
@@ -193,5 +194,5 @@ def test_bulk_failure_stops_at_the_failing_chunk(client: CivitaiClient, server: 
     server.faults.add(Fault.json(400, {"error": "Bad hashes"}), path="/api/v1/model-versions/by-hash", times=1)
     server.faults.add(Fault.json(400, {"error": "Bad hashes"}), path="/api/v1/model-versions/by-hash", times=1)
     result = client.models.get_by_version_hashes(hashes)
-    assert result.is_failure and result.error.message == "Bad hashes"
+    assert error_of(result).message == "Bad hashes"
     assert len(server.requests.matching("/api/v1/model-versions/by-hash", method="POST")) == 1
