@@ -15,7 +15,9 @@ import logging
 import os
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -58,6 +60,8 @@ READ_SIZE = 64 * 1024
 FLUSH_SIZE = 1024 * 1024
 """Bytes buffered before a write + hash (large enough that per-call overhead vanishes)."""
 PEEK_SIZE = 4096
+WRITE_QUEUE = 8
+"""Buffers (of ``FLUSH_SIZE``) that may wait for the disk while the network keeps reading."""
 READ_TIMEOUT = 120.0
 """Seconds without a byte before a download counts as stalled (and is resumed)."""
 LOCK_POLL_SECONDS = 0.05
@@ -161,7 +165,10 @@ class Transfer:
         self._clock = clock
         self._cache = cache
         self._file: BinaryIO | None = None
-        self._pending = bytearray()
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._writer: ThreadPoolExecutor | None = None
+        self._writes: deque[Future[None]] = deque()
         self._hasher = MultiHasher(plan.algorithms)
         self._offset = 0
         self._total: int | None = None
@@ -217,6 +224,7 @@ class Transfer:
         while True:
             before = self._offset
             outcome = yield Fetch(self._request())
+            self._drain()
             if isinstance(outcome, Failure) and outcome.error.http_status == 416:
                 self._restart_wanted = True  # the part is as long as the file, or longer: start over
             elif isinstance(outcome, Failure):
@@ -284,8 +292,9 @@ class Transfer:
         if self._error_body is not None:
             self._error_body += chunk[: MAX_ERROR_BODY - len(self._error_body)]
             return len(self._error_body) >= MAX_ERROR_BODY
-        self._pending += chunk
-        return len(self._pending) >= FLUSH_SIZE
+        self._pending.append(chunk)
+        self._pending_size += len(chunk)
+        return self._pending_size >= FLUSH_SIZE
 
     def flush(self) -> bool:
         """Write and hash what is buffered; ``False`` means: stop reading (a refusal body is complete, or
@@ -294,23 +303,55 @@ class Transfer:
             return len(self._error_body) < MAX_ERROR_BODY
         if not self._pending or self._problem is not None:
             return self._problem is None
-        data, self._pending = self._pending, bytearray()
+        chunks, size = self._pending, self._pending_size
+        self._pending, self._pending_size = [], 0
         if not self._head_checked and self._offset == 0:
             self._head_checked = True
-            if looks_like_error_document(bytes(data[:MAX_ERROR_BODY]), self.plan.kind) and (
+            head = b"".join(chunks)[:MAX_ERROR_BODY]
+            if looks_like_error_document(head, self.plan.kind) and (
                 self._total is None or self._total <= MAX_ERROR_BODY
             ):
                 self._start_error_body(200, {"content-type": "application/octet-stream"})
-                return not self.add(bytes(data))
-            self._detect_name(bytes(data[:PEEK_SIZE]))
-        try:
-            self._part_file().write(data)
-        except OSError as exc:
-            self._problem = _io_error(ErrorCode.FILE_WRITE_FAILED, f"Failed to write '{self.part}'", exc)
+                return not self.add(head)
+            self._detect_name(head[:PEEK_SIZE])
+        if not self._write(chunks):
             return False
-        self._hasher.update(data)
-        self._offset += len(data)
+        self._offset += size
         return True
+
+    def _write(self, chunks: list[bytes]) -> bool:
+        """Hand ``chunks`` to the writer thread, which writes and hashes them in order: a disk slow to take
+        writes, or a hash that takes CPU, never stalls the network read. At most ``WRITE_QUEUE`` batches wait."""
+        try:
+            file = self._part_file()
+        except OSError as exc:
+            return self._write_failed(exc)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="civitai-download-writer")
+        self._writes.append(self._writer.submit(_store, file, self._hasher, chunks))
+        while len(self._writes) > WRITE_QUEUE:
+            if not self._settle(self._writes.popleft()):
+                return False
+        return True
+
+    def _settle(self, write: Future[None]) -> bool:
+        try:
+            write.result()
+        except OSError as exc:
+            return self._write_failed(exc)
+        return True
+
+    def _drain(self) -> bool:
+        """Wait until every queued write is on disk (before a new request, a restart, or the end)."""
+        settled = True
+        while self._writes:
+            settled = self._settle(self._writes.popleft()) and settled
+        return settled
+
+    def _write_failed(self, exc: OSError) -> bool:
+        if self._problem is None:
+            self._problem = _io_error(ErrorCode.FILE_WRITE_FAILED, f"Failed to write '{self.part}'", exc)
+        return False
 
     def report(self, *, force: bool = False) -> None:
         """Call ``on_progress`` if a report is due (first, last, and at most every 0.1 s in between)."""
@@ -322,7 +363,7 @@ class Transfer:
         self._report_due = False
         self._last_report = now
         elapsed = max(now - self._started, 1e-6)
-        done = self._offset + len(self._pending)
+        done = self._offset + self._pending_size
         self._on_progress(DownloadProgress(self.final_path, done, self._total, self._session_bytes / elapsed))
 
     @property
@@ -416,7 +457,8 @@ class Transfer:
 
     def _restart(self, why: str) -> None:
         logger.debug("Restarting download of %s from byte 0: %s", self._url, why)
-        self._pending = bytearray()
+        self._pending, self._pending_size = [], 0
+        self._drain()
         if self._file is not None:
             self._file.truncate(0)
         self._hasher = MultiHasher(self.plan.algorithms)
@@ -431,6 +473,9 @@ class Transfer:
 
     def _finish(self) -> Result[DownloadedFile] | None:
         """Verify and move into place. ``None`` asks for one clean restart (a resumed part was stale)."""
+        if not self._drain():
+            assert self._problem is not None
+            return Failure(self._problem)
         try:
             os.fsync(self._part_file().fileno())
         except OSError as exc:
@@ -491,6 +536,10 @@ class Transfer:
             self.part.unlink()
 
     def _close(self) -> None:
+        self._drain()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown()
         file, self._file = self._file, None
         if file is not None:
             with contextlib.suppress(OSError):
@@ -526,6 +575,23 @@ class Transfer:
 
     def _io_failure(self, what: str, exc: OSError) -> Failure:
         return Failure(_io_error(ErrorCode.IO_ERROR, what, exc))
+
+
+def _store(file: BinaryIO, hasher: MultiHasher, chunks: list[bytes]) -> None:
+    """The writer thread's job: put ``chunks`` on disk (one ``writev`` where there is one) and hash them."""
+    fd = file.fileno()
+    written = os.writev(fd, chunks) if _WRITEV else 0
+    rest = memoryview(b"".join(chunks))[written:] if written < sum(map(len, chunks)) else memoryview(b"")
+    while rest:  # no writev, or the disk took only part of the batch
+        taken = os.write(fd, rest)
+        if not taken:
+            raise OSError(f"the disk accepted no bytes ({len(rest)} still to write)")
+        rest = rest[taken:]
+    for chunk in chunks:
+        hasher.update(chunk)
+
+
+_WRITEV = hasattr(os, "writev")
 
 
 def _io_error(code: ErrorCode, what: str, exc: OSError) -> Error:
