@@ -6,10 +6,24 @@ import json
 from pathlib import Path
 from typing import Any
 
+from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Error, Failure, Result
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "civitai-rest"
+
+
+TARGETS: dict[str, Any] = {
+    "models": Page[Model],
+    "models-item": Model,
+    "models-id": Model,
+    "model-versions-id": ModelVersion,
+    "model-versions-by-hash": ModelVersion,
+    "images": Page[Image],
+    "tags": Page[Tag],
+    "creators": Page[Creator],
+}
+"""What each fixture directory's bodies parse as."""
 
 
 def load_fixture(relative: str) -> Any:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_support import fixture_files, load_fixture
+from core_support import TARGETS, fixture_files, load_fixture
 from pydantic import AliasChoices, BaseModel
 
 from civitai_kit.core import (
@@ -31,16 +31,6 @@ from civitai_kit.core import (
 )
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
-TARGETS: dict[str, Any] = {
-    "models": Page[Model],
-    "models-item": Model,
-    "models-id": Model,
-    "model-versions-id": ModelVersion,
-    "model-versions-by-hash": ModelVersion,
-    "images": Page[Image],
-    "tags": Page[Tag],
-    "creators": Page[Creator],
-}
 BODIES = [f for f in fixture_files() if f.parent.name != "errors"]
 
 

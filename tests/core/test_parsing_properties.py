@@ -6,26 +6,16 @@ import copy
 import json
 from typing import Any
 
-from core_support import fixture_files, load_fixture
+from core_support import TARGETS, fixture_files, load_fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civitai_kit._http import Response
 from civitai_kit._http.core import HttpCore
-from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
+from civitai_kit.core import Image, Model, ModelVersion, Page
 from civitai_kit.core.parsing import parser
 from civitai_kit.result import ErrorCode, Failure, ResponseParseError, Success
 
-TARGETS: dict[str, Any] = {
-    "models": Page[Model],
-    "models-item": Model,
-    "models-id": Model,
-    "model-versions-id": ModelVersion,
-    "model-versions-by-hash": ModelVersion,
-    "images": Page[Image],
-    "tags": Page[Tag],
-    "creators": Page[Creator],
-}
 SMALL = [f for f in fixture_files() if f.parent.name in TARGETS and f.stat().st_size < 40_000]
 PAYLOADS = [(TARGETS[f.parent.name], load_fixture(f"{f.parent.name}/{f.name}")) for f in SMALL]
 
