@@ -1,0 +1,28 @@
+"""The base of every REST response model: camelCase wire names, unknown keys kept, immutable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+__all__ = ["CivitaiModel"]
+
+
+class CivitaiModel(BaseModel):
+    """Base of every response model: camelCase wire names, unknown keys kept, immutable."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        coerce_numbers_to_str=True,
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as JSON-ready data with wire names (unknown keys included)."""
+        return self.model_dump(mode="json", exclude_none=True)
