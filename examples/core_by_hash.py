@@ -23,9 +23,8 @@ def main(hashes: list[str]) -> int:
             version = first.value
             file = version.file_by_hash(hashes[0][:10])
             model_name = version.model.name if version.model else "?"
-            print(
-                f"{hashes[0][:10]} -> {model_name} / {version.name} (version {version.id}), file {file.name if file else '?'}"
-            )
+            file_name = file.name if file else "?"
+            print(f"{hashes[0][:10]} -> {model_name} / {version.name} (version {version.id}), file {file_name}")
 
         full = [h for h in hashes if len(h) == 64]
         versions = client.models.get_by_version_hashes(full).unwrap()  # POSTs of 100 hashes each

@@ -25,9 +25,7 @@ def main(model_id: int | None) -> int:
                 continue
             prompt = (meta.prompt or "").replace("\n", " ")
             print(f"   prompt: {prompt[:90]}{'…' if len(prompt) > 90 else ''}")
-            print(
-                f"   seed {meta.seed}, {meta.steps} steps, {meta.sampler}, CFG {meta.cfg_scale}, clip skip {meta.clip_skip}"
-            )
+            print(f"   seed {meta.seed}, {meta.steps} steps, {meta.sampler}, CFG {meta.cfg_scale}")
             for resource in meta.resources:
                 print(f"   uses {resource.type} {resource.name} (weight {resource.weight}, hash {resource.hash})")
     return 0
