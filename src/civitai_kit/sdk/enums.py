@@ -1,8 +1,9 @@
 """Orchestration enums with their real wire values (``spec/orchestration-api.md`` §2.5, §3.4).
 
 v2 spells values camelCase (``eulerA``); the legacy v1 jobs API spells the same enums PascalCase (``EulerA``).
-One Python enum serves both: builders translate with :func:`v1_wire`. Response fields stay plain strings
-(compare them with these members, which are ``str``), so a value added by the server never breaks parsing.
+One Python enum serves both: the v1 builder translates with :func:`v1_scheduler` / :func:`v1_transformer`.
+Response fields stay plain strings (compare them with these members, which are ``str``), so a value added by
+the server never breaks parsing.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any, TypedDict, Unpack
 from urllib.parse import quote
 
 from civitai_kit._http import ApiRequest, encode_query
-from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+from civitai_kit.result import Error, ErrorCode, Failure, Result
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk._runtime import Now, Pause, Program, call, call_empty
 from civitai_kit.sdk.models import Workflow, WorkflowPage, WorkflowStep
@@ -188,17 +188,3 @@ def wait_for(
             )
         yield Pause(min(delay, remaining))
     raise AssertionError("unreachable: poll_delays() never ends")
-
-
-def succeeded(result: Result[Workflow]) -> Result[Workflow]:
-    """A terminal workflow that did not succeed as a failure carrying it (for ``…_or_fail`` helpers)."""
-    if isinstance(result, Success) and result.value.is_terminal and not result.value.succeeded:
-        workflow = result.value
-        return Failure(
-            Error(
-                ErrorCode.RESOURCE_UNAVAILABLE,
-                f"Workflow {workflow.id} ended {workflow.status}.",
-                details={"workflow": workflow, "status": workflow.status},
-            )
-        )
-    return result
