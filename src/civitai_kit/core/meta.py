@@ -219,9 +219,16 @@ class ImageMeta(Mapping[str, Any]):
         return tuple(parsed)
 
     @classmethod
+    def _adopt(cls, data: dict[str, Any]) -> ImageMeta:
+        """Wrap a dict pydantic has just built (already a private copy) without copying it again."""
+        meta = cls.__new__(cls)
+        meta._data = data
+        return meta
+
+    @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_after_validator_function(
-            cls,
+            cls._adopt,
             core_schema.dict_schema(core_schema.str_schema(), core_schema.any_schema()),
             serialization=core_schema.plain_serializer_function_ser_schema(lambda meta: meta.to_dict()),
         )

@@ -9,7 +9,7 @@ strict failure raises ``ValueError`` naming every unknown field by its JSON path
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, get_args
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -56,10 +56,8 @@ def parse(target: type[T], payload: Any, *, strict: bool = False) -> T:
         value: Any = target.model_validate(payload)
     else:
         value = _adapter(target).validate_python(payload)
-    if strict:
-        unknown = list(unknown_fields(value))
-        if unknown:
-            raise StrictParsingError(unknown)
+    if strict and has_unknown_fields(value):
+        raise StrictParsingError(list(unknown_fields(value)))
     return cast(T, value)
 
 
@@ -72,6 +70,19 @@ def parser(target: type[T], *, strict: bool = False) -> Callable[[Any], T]:
     return run
 
 
+def has_unknown_fields(value: Any) -> bool:
+    """Whether any model in ``value`` kept unknown keys (the fast check; paths come from :func:`unknown_fields`)."""
+    if isinstance(value, BaseModel):
+        if value.__pydantic_extra__:
+            return True
+        for name, _ in _nested_fields(type(value)):
+            if has_unknown_fields(getattr(value, name)):
+                return True
+    elif isinstance(value, tuple | list):
+        return any(has_unknown_fields(item) for item in value)
+    return False
+
+
 def unknown_fields(value: Any, path: str = "$") -> Iterator[str]:
     """JSON paths (wire names) of every key a model kept in ``model_extra``, depth first.
 
@@ -79,15 +90,31 @@ def unknown_fields(value: Any, path: str = "$") -> Iterator[str]:
     reported: their contents are free-form by design.
     """
     if isinstance(value, BaseModel):
-        fields = type(value).model_fields
-        for name, field in fields.items():
-            child = getattr(value, name)
-            if isinstance(child, BaseModel | tuple | list):
-                alias = field.serialization_alias or field.alias or name
-                yield from unknown_fields(child, f"{path}.{alias}")
+        for name, alias in _nested_fields(type(value)):
+            yield from unknown_fields(getattr(value, name), f"{path}.{alias}")
         for key in value.model_extra or {}:
             yield f"{path}.{key}"
     elif isinstance(value, tuple | list):
         for index, item in enumerate(value):
-            if isinstance(item, BaseModel):
-                yield from unknown_fields(item, f"{path}[{index}]")
+            yield from unknown_fields(item, f"{path}[{index}]")
+
+
+_NESTED: dict[type[BaseModel], tuple[tuple[str, str], ...]] = {}
+
+
+def _nested_fields(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """``(field name, wire name)`` of the fields that can hold models, computed once per class."""
+    found = _NESTED.get(model)
+    if found is None:
+        found = _NESTED[model] = tuple(
+            (name, field.serialization_alias or field.alias or name)
+            for name, field in model.model_fields.items()
+            if _mentions_model(field.annotation)
+        )
+    return found
+
+
+def _mentions_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_mentions_model(argument) for argument in get_args(annotation))
