@@ -694,3 +694,56 @@ async def test_download_version_passes_api_failures_through(twin: Twin, fake_civ
     )
     failure = expect_failure(await twin.call("download_version", 1), ErrorCode.NOT_FOUND)
     assert failure.error.message == "Model not found"
+
+
+# ---------------------------------------------------------------------------------------------- cancellation
+
+
+async def test_cancelled_async_download_keeps_its_part_and_releases_the_lock(
+    fake_civitai: FakeCivitai, options: CivitaiApiOptions, tmp_path: Path
+) -> None:
+    data = os.urandom(4 * 1024 * 1024)
+    sent = threading.Event()
+
+    def slow(request: FakeRequest) -> FakeResponse:
+        start = int((request.headers.get("range") or "bytes=0-").removeprefix("bytes=").rstrip("-"))
+
+        def body() -> Any:
+            for offset in range(start, len(data), 256 * 1024):
+                yield data[offset : offset + 256 * 1024]
+                if offset - start >= 1024 * 1024:
+                    sent.set()
+                    time.sleep(0.05)
+
+        status = 206 if start else 200
+        headers = {"Content-Range": f"bytes {start}-{len(data) - 1}/{len(data)}"} if start else {}
+        return FakeResponse.stream(body(), headers=headers, status=status, content_length=len(data) - start)
+
+    fake_civitai.add_route("GET", "/blob/slow.bin", slow)
+    destination = tmp_path / "slow.bin"
+    async with AsyncDownloadService(options) as service:
+        task = asyncio.create_task(service.download_url(f"{fake_civitai.url}/blob/slow.bin", destination))
+        await asyncio.to_thread(sent.wait, 10)
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        part = Path(f"{destination}.part")
+        assert part.exists() and 0 < part.stat().st_size < len(data)
+        assert not destination.exists() and not Path(f"{destination}.lock").exists()
+        done = expect_success(await service.download_url(f"{fake_civitai.url}/blob/slow.bin", destination))
+    assert done.resumed and destination.read_bytes() == data and not part.exists()
+    # The fake logs the client hanging up mid-body (the cancellation) as a route error; that one is expected.
+    assert all(isinstance(e.exception, ConnectionError) for e in fake_civitai.errors)
+    fake_civitai.errors.clear()
+
+
+async def test_progress_is_reported_on_the_callers_thread(twin: Twin, downloads: FakeDownloads) -> None:
+    file = downloads.add(os.urandom(3 * 1024 * 1024), name="threads.bin")
+    threads: set[int] = set()
+    await twin.call(
+        "download_model_file", model_file(downloads, file), on_progress=lambda _: threads.add(threading.get_ident())
+    )
+    assert len(threads) == 1
+    if twin.kind == "async":
+        assert threads == {threading.get_ident()}  # the event loop's thread, never a worker

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
@@ -353,7 +353,7 @@ class DownloadService(_DownloadMethods[Result[DownloadedFile], list[Result[Downl
 
 
 class AsyncDownloadService(
-    _DownloadMethods[Awaitable[Result[DownloadedFile]], Awaitable[list[Result[DownloadedFile]]]]
+    _DownloadMethods[Coroutine[Any, Any, Result[DownloadedFile]], Coroutine[Any, Any, list[Result[DownloadedFile]]]]
 ):
     """The async twin of :class:`DownloadService`: the same methods, awaited. File work runs on worker
     threads, so hashing a large chunk never blocks the event loop."""

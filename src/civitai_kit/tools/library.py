@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -494,7 +494,7 @@ class LibraryScanner(_ScannerMethods[list[IdentifiedFile]]):
         return self._client
 
 
-class AsyncLibraryScanner(_ScannerMethods[Awaitable[list[IdentifiedFile]]]):
+class AsyncLibraryScanner(_ScannerMethods[Coroutine[Any, Any, list[IdentifiedFile]]]):
     """The async twin of :class:`LibraryScanner` (same methods, awaited); hashing runs on a worker thread."""
 
     _client: AsyncCivitaiClient | None
