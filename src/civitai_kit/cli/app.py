@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from civitai_kit._version import __version__
-from civitai_kit.cli import _browse, _config_cmd, _hashing, _secrets_cmd
+from civitai_kit.cli import _browse, _config_cmd, _download_cmd, _generate_cmd, _hashing, _sandbox_cmd, _secrets_cmd
 from civitai_kit.cli._output import Output
 from civitai_kit.cli._state import CliState
 
@@ -78,7 +78,10 @@ app.add_typer(_browse.versions_app, name="versions")
 app.add_typer(_browse.images_app, name="images")
 app.add_typer(_browse.tags_app, name="tags")
 app.add_typer(_browse.creators_app, name="creators")
+app.command("download")(_download_cmd.download_command)
 app.command("hash")(_hashing.hash_command)
 app.command("identify")(_hashing.identify_command)
+app.command("generate")(_generate_cmd.generate_command)
 app.add_typer(_config_cmd.app, name="config")
 app.add_typer(_secrets_cmd.app, name="secrets")
+app.command("sandbox")(_sandbox_cmd.sandbox_command)

@@ -1,0 +1,251 @@
+"""``civitai download TARGET``: one model file, planned, streamed with progress, verified, renamed into place.
+
+TARGET is what people copy from Civitai: a version id, an AIR (``urn:air:sdxl:lora:civitai:328553@368189``),
+a model page URL (``https://civitai.com/models/328553?modelVersionId=368189``) or the API download URL
+(``https://civitai.com/api/download/models/368189?fileId=...``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import parse_qs, urlsplit
+
+import typer
+from rich.console import Console
+
+from civitai_kit.cli._output import Output, cell, human_size, print_rows
+from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
+from civitai_kit.result import ErrorCode, Failure, Result, Success
+
+if TYPE_CHECKING:
+    from civitai_kit.core import CivitaiClient, ModelFile, ModelVersion
+    from civitai_kit.tools.download_types import DownloadedFile, DownloadPlan, DownloadProgress
+
+_MODEL_PAGE = re.compile(r"/models/(\d+)(?:/|$)")
+_DOWNLOAD_PATH = re.compile(r"/api/download/models/(\d+)/?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a TARGET names: a version (possibly one file of it), or a model whose latest version is meant."""
+
+    version_id: int | None = None
+    model_id: int | None = None
+    file_id: int | None = None
+
+
+def parse_target(text: str) -> Target:
+    """Read a version id, AIR, model URL or download URL; ``ValueError`` says which forms are accepted."""
+    value = text.strip()
+    if value.isdigit() and int(value) > 0:
+        return Target(version_id=int(value))
+    if value.lower().startswith("urn:air:"):
+        from civitai_kit.sdk.air import AirIdentifier
+
+        air = AirIdentifier.try_parse(value)
+        if air is not None and air.source.lower() == "civitai" and air.id.isdigit():
+            if air.version is not None and air.version.isdigit():
+                return Target(version_id=int(air.version))
+            return Target(model_id=int(air.id))
+    parts = urlsplit(value)
+    if parts.scheme in {"http", "https"} and parts.netloc:
+        query = parse_qs(parts.query)
+        file_id = _int(query.get("fileId"))
+        if match := _DOWNLOAD_PATH.search(parts.path):
+            return Target(version_id=int(match.group(1)), file_id=file_id)
+        if match := _MODEL_PAGE.search(parts.path):
+            version_id = _int(query.get("modelVersionId"))
+            return Target(version_id=version_id, model_id=None if version_id else int(match.group(1)))
+    raise ValueError(
+        f"TARGET {text!r} is not a model version id, an AIR (urn:air:...:civitai:MODEL@VERSION), "
+        "a model URL (https://civitai.com/models/ID?modelVersionId=ID) or a download URL "
+        "(https://civitai.com/api/download/models/ID)"
+    )
+
+
+def _int(values: list[str] | None) -> int | None:
+    return int(values[0]) if values and values[0].isdigit() else None
+
+
+def resolve_version(client: CivitaiClient, target: Target) -> Result[ModelVersion]:
+    """The version a target names (a model's newest version when only the model is named)."""
+    if target.version_id is not None:
+        return client.models.get_by_version_id(target.version_id)
+    assert target.model_id is not None
+    model = client.models.get_by_id(target.model_id)
+    if isinstance(model, Failure):
+        return model
+    latest = model.value.latest_version
+    if latest is None:
+        return Failure.of(ErrorCode.NOT_FOUND, f"Model {target.model_id} has no versions.")
+    # a version embedded in a model lacks its model's name and type, which path patterns use
+    return client.models.get_by_version_id(latest.id)
+
+
+def choose_file(version: ModelVersion, file_id: int | None) -> Result[ModelFile]:
+    """The file with ``file_id``, else the version's primary file."""
+    chosen = version.primary_file if file_id is None else next((f for f in version.files if f.id == file_id), None)
+    if chosen is None:
+        wanted = f"file {file_id}" if file_id is not None else "files"
+        return Failure.of(ErrorCode.NOT_FOUND, f"Model version {version.id} has no {wanted} to download.")
+    return Success(chosen)
+
+
+def download_command(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="Version id, AIR, model URL or API download URL.")],
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir", "-d", help="Base directory (default: Downloads:Models:BaseDirectory).", show_default=False
+        ),
+    ] = None,
+    pattern: Annotated[
+        str | None,
+        typer.Option("--pattern", help="Path pattern, e.g. '{ModelType}/{ModelName}/{FileName}'.", show_default=False),
+    ] = None,
+    file_id: Annotated[
+        int | None, typer.Option("--file-id", help="A specific file of the version (default: primary).", min=1)
+    ] = None,
+    no_verify: Annotated[bool, typer.Option("--no-verify", help="Skip the hash check against Civitai's.")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be downloaded where; fetch nothing.")
+    ] = False,
+    json_output: JsonFlag = False,
+) -> None:
+    """Download one model file: streamed to <name>.part, resumed if cut, verified, then renamed into place."""
+    state = state_of(ctx, json_output)
+    output = state.output
+    try:
+        parsed = parse_target(target)
+    except ValueError as exc:
+        output.fail(str(exc), exit_code=USAGE_ERROR)
+    if file_id is not None:
+        parsed = Target(parsed.version_id, parsed.model_id, file_id)
+    verify = False if no_verify else None
+    with state.core_client() as client:
+        version: ModelVersion = output.unwrap(resolve_version(client, parsed))
+        file: ModelFile = output.unwrap(choose_file(version, parsed.file_id))
+        plan = _plan(output, state.options(), file, version, directory, pattern, verify, overwrite)
+        if dry_run:
+            output.emit(_plan_data(plan, file, version), lambda console: _render_plan(console, plan, file))
+            return
+        result = _download(output, client, state.options(), file, version, directory, pattern, verify, overwrite)
+    done: DownloadedFile = output.unwrap(result)
+    if output.quiet and not output.json_mode:
+        output.line(str(done.path))
+        return
+    output.emit(_done_data(done), lambda console: _render_done(console, done))
+
+
+def _plan(
+    output: Output,
+    options: Any,
+    file: ModelFile,
+    version: ModelVersion,
+    directory: Path | None,
+    pattern: str | None,
+    verify: bool | None,
+    overwrite: bool,
+) -> DownloadPlan:
+    from civitai_kit.tools.download_plan import plan_model_file
+
+    try:
+        planned = plan_model_file(
+            file, version, options, directory=directory, pattern=pattern, verify=verify, overwrite=overwrite or None
+        )
+    except ValueError as exc:  # a bad --pattern
+        output.fail(str(exc), exit_code=USAGE_ERROR)
+    plan: DownloadPlan = output.unwrap(planned)
+    return plan
+
+
+def _download(
+    output: Output,
+    client: CivitaiClient,
+    options: Any,
+    file: ModelFile,
+    version: ModelVersion,
+    directory: Path | None,
+    pattern: str | None,
+    verify: bool | None,
+    overwrite: bool,
+) -> Result[DownloadedFile]:
+    from civitai_kit.tools.downloads import DownloadService
+
+    output.info(f"Downloading [bold]{file.name}[/] ({human_size(file.size_bytes)}) of version {version.id}")
+    with output.progress(transfer=True) as progress, DownloadService(options, client=client) as service:
+        task = progress.add_task(cell(file.name), total=file.size_bytes)
+
+        def report(update: DownloadProgress) -> None:
+            progress.update(task, completed=update.downloaded, total=update.total)
+
+        return service.download_model_file(
+            file,
+            version,
+            directory=directory,
+            pattern=pattern,
+            verify=verify,
+            overwrite=overwrite or None,
+            on_progress=report,
+        )
+
+
+def _plan_data(plan: DownloadPlan, file: ModelFile, version: ModelVersion) -> dict[str, Any]:
+    return {
+        "version_id": version.id,
+        "file_id": file.id,
+        "name": file.name,
+        "size": file.size_bytes,
+        "url": plan.url,
+        "destination": str(plan.destination),
+        "exists": plan.destination.exists(),
+        "overwrite": plan.overwrite,
+        "verify": None
+        if plan.expected is None
+        else {"algorithm": plan.expected.algorithm, "hash": plan.expected.value},
+    }
+
+
+def _render_plan(console: Console, plan: DownloadPlan, file: ModelFile) -> None:
+    console.print("[bold]Dry run[/]: nothing was downloaded.")
+    expected = plan.expected
+    print_rows(
+        console,
+        [
+            ("File", f"{cell(file.name)} ({human_size(file.size_bytes)})"),
+            ("From", plan.url),
+            ("To", str(plan.destination)),
+            (
+                "Exists",
+                "yes (would be replaced)"
+                if plan.destination.exists() and plan.overwrite
+                else "yes (would be kept)"
+                if plan.destination.exists()
+                else "no",
+            ),
+            ("Verify", f"{expected.algorithm.value} {expected.value}" if expected else "no"),
+        ],
+    )
+
+
+def _done_data(done: DownloadedFile) -> dict[str, Any]:
+    return {
+        "path": str(done.path),
+        "size": done.size,
+        "verified": done.verified,
+        "verified_with": done.verified_with,
+        "hashes": {algorithm.value: value for algorithm, value in done.hashes.items()},
+        "resumed": done.resumed,
+        "already_present": done.already_present,
+    }
+
+
+def _render_done(console: Console, done: DownloadedFile) -> None:
+    how = "already present" if done.already_present else "resumed" if done.resumed else "downloaded"
+    check = f"{done.verified_with.value} verified" if done.verified and done.verified_with else "not verified"
+    console.print(f"{done.path} ({human_size(done.size)}, {how}, {check})", highlight=False)

@@ -1,0 +1,135 @@
+"""``civitai generate PROMPT``: a v2 ``textToImage`` workflow, waited for, its images downloaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from civitai_kit.cli._output import Output, cell, table
+from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
+from civitai_kit.result import Error, ErrorCode, Failure, Result
+
+if TYPE_CHECKING:
+    from civitai_kit.sdk import Blob, SdkClient, Workflow
+
+DEFAULT_MODEL = "urn:air:sd1:checkpoint:civitai:4384@128713"
+"""The checkpoint the API itself uses when a ``textToImage`` step names none."""
+SERVER_WAIT_SECONDS = 60
+"""How long the server may hold the submit request (the API caps it at 100 s); polling takes over after."""
+
+
+def generate_command(
+    ctx: typer.Context,
+    prompt: Annotated[str, typer.Argument(help="What to draw.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Checkpoint AIR.")] = DEFAULT_MODEL,
+    negative: Annotated[str | None, typer.Option("--negative", help="Negative prompt.", show_default=False)] = None,
+    width: Annotated[int, typer.Option("--width", help="Pixels, a multiple of 8.")] = 512,
+    height: Annotated[int, typer.Option("--height", help="Pixels, a multiple of 8.")] = 512,
+    steps: Annotated[int | None, typer.Option("--steps", help="Sampling steps.", show_default=False)] = None,
+    cfg_scale: Annotated[float | None, typer.Option("--cfg-scale", help="Prompt guidance.", show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed (default: random).", show_default=False)] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="eulerA, dpM2M, ...", show_default=False)] = None,
+    quantity: Annotated[int, typer.Option("--quantity", "-n", help="Number of images.", min=1, max=100)] = 1,
+    directory: Annotated[Path, typer.Option("--dir", "-d", help="Where the images are saved.")] = Path(),
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the workflow.", min=1)] = 600,
+    json_output: JsonFlag = False,
+) -> None:
+    """Generate images from PROMPT (a textToImage workflow), wait for them and save them to --dir."""
+    state = state_of(ctx, json_output)
+    output = state.output
+    with state.sdk_client() as sdk:
+        try:
+            builder = sdk.workflows.text_to_image().with_model(model).with_prompt(prompt).with_size(width, height)
+            if negative is not None:
+                builder = builder.with_negative_prompt(negative)
+            if steps is not None:
+                builder = builder.with_steps(steps)
+            if cfg_scale is not None:
+                builder = builder.with_cfg_scale(cfg_scale)
+            if seed is not None:
+                builder = builder.with_seed(seed)
+            if scheduler is not None:
+                builder = builder.with_scheduler(scheduler)
+            builder = builder.with_quantity(quantity)
+            builder.build()
+        except ValueError as exc:
+            output.fail(str(exc), exit_code=USAGE_ERROR)
+        workflow = _run(output, sdk, builder, timeout)
+        if not workflow.succeeded:
+            output.fail(Error(ErrorCode.RESOURCE_UNAVAILABLE, f"Workflow {workflow.id} ended {workflow.status}."))
+        saved = _save(output, sdk, workflow.images, directory)
+
+    def render(console: Console) -> None:
+        listing = table("Image", "Size", "Saved to")
+        for blob, path in saved:
+            size = f"{blob.width}x{blob.height}" if blob.width and blob.height else ""
+            listing.add_row(blob.id, size, str(path))
+        console.print(listing)
+        cost = workflow.cost.total if workflow.cost is not None else None
+        console.print(f"Workflow {workflow.id}: {workflow.status}, cost {cell(cost)} Buzz", highlight=False)
+
+    if output.quiet and not output.json_mode:
+        for _, path in saved:
+            output.line(str(path))
+        return
+    output.emit(
+        {
+            "workflow_id": workflow.id,
+            "status": workflow.status,
+            "cost": workflow.cost,
+            "images": [{**blob.model_dump(mode="json", by_alias=True), "path": str(path)} for blob, path in saved],
+        },
+        render,
+    )
+
+
+def _run(output: Output, sdk: SdkClient, builder: Any, timeout: float) -> Workflow:
+    """Submit (the server holds the request while it finishes), then poll until the workflow is terminal."""
+    with output.err.status("submitting…") if output.show_progress else _Quiet() as status:
+        submitted: Workflow = output.unwrap(sdk.workflows.submit(builder, wait=SERVER_WAIT_SECONDS))
+        output.info(f"Submitted workflow {submitted.id} ({submitted.status})")
+        if submitted.is_terminal or submitted.id is None:
+            return submitted
+        status.update(f"waiting for workflow {submitted.id} ({submitted.status})…")
+        finished: Workflow = output.unwrap(sdk.workflows.wait_for(submitted.id, timeout=timeout))
+        return finished
+
+
+def _save(output: Output, sdk: SdkClient, blobs: list[Blob], directory: Path) -> list[tuple[Blob, Path]]:
+    """Download each produced image into ``directory``, named after its blob id with the right extension."""
+    from civitai_kit.tools.formats import detect_format, fix_extension
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        output.fail(Error(ErrorCode.DIRECTORY_CREATION_FAILED, f"Cannot create {directory}: {exc.strerror or exc}"))
+    saved: list[tuple[Blob, Path]] = []
+    with output.progress() as progress:
+        task = progress.add_task("downloading images", total=len(blobs))
+        for blob in blobs:
+            result: Result[Path] = sdk.blobs.download(blob, directory / Path(blob.id).name)
+            path: Path = output.unwrap(result)
+            named = fix_extension(path, detect_format(path))
+            if named != path:
+                if named.exists():
+                    output.unwrap(Failure.of(ErrorCode.IO_ERROR, f"{named} already exists"))
+                path = path.rename(named)
+            saved.append((blob, path))
+            progress.advance(task)
+    return saved
+
+
+class _Quiet:
+    """Stands in for ``console.status`` when nothing should be drawn."""
+
+    def __enter__(self) -> _Quiet:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def update(self, _status: str) -> None:
+        return None
