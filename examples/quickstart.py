@@ -89,6 +89,7 @@ def tour_rest(client: CivitaiClient) -> tuple[ModelVersion, ModelFile] | None:
         print("  no small downloadable file among the results")
         return None
     model, _, smallest = min(candidates, key=lambda c: c[2].size_bytes or 0)
+    print(f"  (the demo continues with {model.name!r}: its file is the smallest of these)")
 
     step(2, f"Get model {model.id} with its versions")
     full = client.models.get_by_id(model.id).unwrap()  # unwrap(): the value, or a typed CivitaiError
@@ -168,7 +169,7 @@ def tour_generate(options: CivitaiApiOptions, directory: Path) -> None:
             .submit(wait=60)  # the server may hold the request while it generates
             .unwrap()
         )
-        if not workflow.is_terminal:
+        if not workflow.is_terminal and workflow.id is not None:
             workflow = sdk.workflows.wait_for(workflow.id, timeout=600).unwrap()
         print(f"  workflow {workflow.id}: {workflow.status}")
         directory.mkdir(parents=True, exist_ok=True)
