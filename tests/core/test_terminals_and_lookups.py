@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from core_support import error_of
+from core_support import error_of, options_for
 
 from civitai_kit.core import (
     AsyncCivitaiClient,
@@ -196,3 +196,18 @@ def test_bulk_failure_stops_at_the_failing_chunk(client: CivitaiClient, server: 
     result = client.models.get_by_version_hashes(hashes)
     assert error_of(result).message == "Bad hashes"
     assert len(server.requests.matching("/api/v1/model-versions/by-hash", method="POST")) == 1
+
+
+def test_everything_the_fake_serves_parses_strictly(server: FakeCivitai, data: RestData) -> None:
+    with CivitaiClient(options_for(server.url, strict_json_parsing=True)) as strict:
+        assert len(list(strict.models.where_nsfw().iterate())) == len(data.models)
+        assert len(list(strict.images.where_browsing_level(63).with_meta().with_tags().iterate(page_size=200))) == len(
+            data.images
+        )
+        for model in data.models[:20]:  # the real templates, as /models/{id} serves them
+            assert strict.models.get_by_id(model["id"]).unwrap().id == model["id"]
+        versions = [version for _, version in data.versions()][::15]
+        for version in versions:
+            assert strict.models.get_by_version_id(version["id"]).unwrap().id == version["id"]
+        assert len(list(strict.tags.iterate(page_size=200))) == len(data.tag_names())
+        assert len(strict.creators.execute(limit=200).unwrap().items) == len(data.creators())
