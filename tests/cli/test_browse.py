@@ -1,0 +1,128 @@
+"""``civitai models|versions|images|tags|creators`` against the sandbox's REST API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from civitai_kit.testing import Fault
+from civitai_kit.testing.sandbox import Sandbox
+from tests.cli.conftest import Invoke, downloadable
+
+
+def test_models_list_table_and_cursor_hint(cli: Invoke, sandbox: Sandbox) -> None:
+    outcome = cli("models", "list", "--type", "LORA", "--limit", "3")
+    assert outcome.exit_code == 0, outcome.stderr
+    lora_ids = {m["id"] for m in sandbox.rest.models if m.get("type") == "LORA"}
+    shown = [int(line.split("│")[1]) for line in outcome.stdout.splitlines() if line.startswith("│")]
+    assert len(shown) == 3 and set(shown) <= lora_ids
+    assert "more: --cursor " in outcome.stderr
+
+
+def test_models_list_json_before_or_after_the_command(cli: Invoke, sandbox: Sandbox) -> None:
+    before = cli("--json", "models", "list", "--limit", "4", "--sort", "Newest")
+    after = cli("models", "list", "--limit", "4", "--sort", "Newest", "--json")
+    assert before.exit_code == after.exit_code == 0
+    assert before.json()["items"] == after.json()["items"]
+    page = before.json()
+    assert len(page["items"]) == 4
+    assert page["metadata"]["nextCursor"]
+    nxt = cli(
+        "models", "list", "--limit", "4", "--sort", "Newest", "--cursor", page["metadata"]["nextCursor"], "--json"
+    )
+    assert {m["id"] for m in nxt.json()["items"]}.isdisjoint(m["id"] for m in page["items"])
+
+
+def test_max_items_follows_pages(cli: Invoke, sandbox: Sandbox) -> None:
+    outcome = cli("--json", "models", "list", "--limit", "5", "--max-items", "12")
+    assert outcome.exit_code == 0
+    ids = [m["id"] for m in outcome.json()["items"]]
+    assert len(ids) == 12 == len(set(ids))
+    requests = [r for r in sandbox.server.requests.snapshot() if r.path == "/api/v1/models"]
+    assert len(requests) >= 3
+
+
+def test_models_get_and_versions_get(cli: Invoke, sandbox: Sandbox) -> None:
+    file = downloadable(sandbox)
+    model_id = sandbox.rest.version(file.version_id)[0]["id"]
+    model = cli("models", "get", str(model_id))
+    assert model.exit_code == 0
+    assert str(file.version_id) in model.stdout and file.name in model.stdout
+    version = cli("versions", "get", str(file.version_id), "--json")
+    assert version.exit_code == 0
+    data = version.json()
+    assert data["id"] == file.version_id
+    assert any(f["hashes"]["SHA256"] == file.sha256() for f in data["files"])
+
+
+def test_versions_by_hash_accepts_a_hash_or_a_file(cli: Invoke, sandbox: Sandbox, tmp_path: Path) -> None:
+    file = downloadable(sandbox)
+    by_autov2 = cli("versions", "by-hash", file.sha256()[:10], "--json")
+    assert by_autov2.exit_code == 0 and by_autov2.json()["id"] == file.version_id
+    local = tmp_path / "mystery.safetensors"
+    local.write_bytes(file.data)
+    by_file = cli("versions", "by-hash", str(local))
+    assert by_file.exit_code == 0, by_file.stderr
+    assert f"SHA256 {file.sha256()}" in by_file.stderr
+    assert str(file.version_id) in by_file.stdout
+    unknown = cli("versions", "by-hash", "0123456789")
+    assert unknown.exit_code == 1
+    assert "NOT_FOUND" in unknown.stderr and len(unknown.stderr.strip().splitlines()) == 1
+
+
+def test_images_list_carries_metadata(cli: Invoke, sandbox: Sandbox) -> None:
+    outcome = cli("images", "list", "--limit", "5", "--json")
+    assert outcome.exit_code == 0
+    items = outcome.json()["items"]
+    assert len(items) == 5
+    assert any(isinstance(item.get("meta"), dict) and item["meta"].get("prompt") for item in items)
+    table = cli("images", "list", "--limit", "2")
+    assert str(items[0]["id"]) in table.stdout
+
+
+def test_tags_and_creators(cli: Invoke, sandbox: Sandbox) -> None:
+    tags = cli("tags", "list", "--limit", "3", "--json")
+    assert tags.exit_code == 0
+    assert [t["name"] for t in tags.json()["items"]] == sandbox.rest.tag_names()[:3]
+    second = cli("tags", "list", "--limit", "3", "--page", "2", "--json")
+    assert [t["name"] for t in second.json()["items"]] == sandbox.rest.tag_names()[3:6]
+    creators = cli("creators", "list", "--limit", "3")
+    assert creators.exit_code == 0
+    assert sandbox.rest.creators()[0]["username"] in creators.stdout
+    assert "more: --page 2" in creators.stderr
+
+
+def test_api_failures_exit_1_with_civitais_message(cli: Invoke, sandbox: Sandbox) -> None:
+    missing = cli("models", "get", "999999999")
+    assert missing.exit_code == 1
+    assert missing.stdout == ""
+    assert missing.stderr.strip() == "error: NOT_FOUND (HTTP 404): No model with id 999999999"
+    sandbox.server.faults.add(Fault.json(400, {"error": "Something odd happened"}), path="/api/v1/tags")
+    odd = cli("tags", "list")
+    assert odd.exit_code == 1
+    assert "Something odd happened" in odd.stderr
+
+
+def test_favorites_without_a_key_fail_before_any_request(cli: Invoke, sandbox: Sandbox) -> None:
+    before = len(sandbox.server.requests.snapshot())
+    outcome = cli("models", "list", "--favorites")
+    assert outcome.exit_code == 2
+    assert outcome.stderr.startswith("error:") and "needs an API key" in outcome.stderr
+    assert len(sandbox.server.requests.snapshot()) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("models", "list", "--limit", "500"),
+        ("models", "list", "--limit", "150"),
+        ("models", "get", "0"),
+        ("models", "get", "abc"),
+        ("images", "list", "--model-id", "-3"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(cli: Invoke, args: tuple[str, ...]) -> None:
+    outcome = cli(*args)
+    assert outcome.exit_code == 2, outcome.everything
+    assert outcome.stdout == ""
