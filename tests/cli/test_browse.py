@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.cli.conftest import Invoke, downloadable
 
 from civitai_kit.testing import Fault
 from civitai_kit.testing.sandbox import Sandbox
-from tests.cli.conftest import Invoke, downloadable
 
 
 def test_models_list_table_and_cursor_hint(cli: Invoke, sandbox: Sandbox) -> None:

@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from tests.cli.conftest import Invoke, downloadable
 
 from civitai_kit.testing.sandbox import Sandbox
-from tests.cli.conftest import Invoke, downloadable
 
 
 def _files(root: Path) -> list[Path]:

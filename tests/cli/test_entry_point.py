@@ -12,8 +12,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from civitai_kit.testing.sandbox import Sandbox
 from tests.cli.conftest import CIVITAI, FAKE_KEY, Invoke, downloadable
+
+from civitai_kit.testing.sandbox import Sandbox
 
 PROGRESS_MARKS = ("\r", "━", "\x1b[")
 

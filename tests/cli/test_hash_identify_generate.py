@@ -7,8 +7,9 @@ import json
 import zlib
 from pathlib import Path
 
-from civitai_kit.testing.sandbox import Sandbox
 from tests.cli.conftest import FAKE_KEY, Invoke, downloadable
+
+from civitai_kit.testing.sandbox import Sandbox
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
