@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from core_sandbox import civitai_options
+from _sandbox import civitai_options
 
 from civitai_kit.core import AsyncCivitaiClient, ModelType
 

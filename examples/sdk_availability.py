@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from sdk_sandbox import open_sdk
+from _sandbox import open_sdk
 
 DEFAULT_AIRS = [
     "urn:air:sdxl:checkpoint:civitai:101055@128078",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from sdk_sandbox import open_sdk
+from _sandbox import open_sdk
 
 CHECKPOINT = "urn:air:sd1:checkpoint:civitai:4384@128713"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sdk_sandbox import open_sdk
+from _sandbox import open_sdk
 
 from civitai_kit.sdk import Scheduler
 
