@@ -96,6 +96,7 @@ _CLOUDFLARE_TYPES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _MAX_TEXT = 500
+_MAX_ERROR_BODY = 4096
 
 
 def status_code(status: int) -> ErrorCode:
@@ -146,24 +147,21 @@ def looks_like_error_body(payload: Any) -> bool:
     )
 
 
-def error_from_response(
-    status: int, headers: Mapping[str, str], body: bytes, *, expect_json: bool = True
-) -> Error | None:
+def error_from_response(status: int, headers: Mapping[str, str], body: bytes) -> Error | None:
     """The :class:`Error` a response stands for, or ``None`` when it is a success.
 
-    ``headers`` must have lower-case keys. A 2xx is a success unless its body is an error body, or
-    ``expect_json`` and the body is HTML. 3xx never reaches here unless redirects were turned off, in
-    which case it is a success too.
+    ``headers`` must have lower-case keys. A 2xx (or a 3xx when redirects are not followed) is a success
+    unless its body is an error body or an HTML page: every API here answers JSON or bytes, never HTML.
     """
     content_type = headers.get("content-type", "")
     ok = 200 <= status < 400
-    text = body.decode("utf-8", errors="replace") if body else ""
+    text = body[:_MAX_ERROR_BODY].decode("utf-8", errors="replace") if ok else body.decode("utf-8", errors="replace")
     if _is_html(content_type, text):
-        if ok and not expect_json:
-            return None
         return _html_error(status, headers, text, content_type)
     payload: Any = None
-    if body and (is_json_content_type(content_type) or text.lstrip()[:1] in ("{", "[")):
+    # Error bodies are a few hundred bytes: a large 2xx body is data, and is not decoded twice just to look.
+    worth_decoding = not ok or len(body) <= _MAX_ERROR_BODY
+    if body and worth_decoding and (is_json_content_type(content_type) or text.lstrip()[:1] in ("{", "[")):
         try:
             payload = decode_json(body)
         except ValueError:
