@@ -14,7 +14,7 @@ from civitai_kit.cli._output import Output, cell, human_size, print_rows, table
 from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
 from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
 from civitai_kit.core.queries import QueryBuilder
-from civitai_kit.result import CivitaiError
+from civitai_kit.result import CivitaiError, Result
 
 T = TypeVar("T")
 Q = TypeVar("Q", bound=QueryBuilder[Any, Any])
@@ -41,6 +41,25 @@ def usage_errors(output: Output) -> Iterator[None]:
         yield
     except ValueError as exc:
         output.fail(str(exc), exit_code=USAGE_ERROR)
+
+
+def refine(query: Any, *steps: tuple[str, Any]) -> Any:
+    """Apply ``(method, value)`` steps to a builder, skipping unset values: ``True`` calls ``method()``,
+    a list calls ``method(*values)``, anything else ``method(value)``."""
+    for method, value in steps:
+        if value is None or value is False or value == [] or value == "":
+            continue
+        bound = getattr(query, method)
+        query = bound() if value is True else bound(*value) if isinstance(value, list) else bound(value)
+    return query
+
+
+def _lookup(state: CliState, fetch: Callable[[Any], Result[T]], render: Callable[[Console, T], None]) -> None:
+    """One object: fetch it (a failure ends the command), then show it."""
+    output = state.output
+    with state.core_client() as client, usage_errors(output):
+        value: T = output.unwrap(fetch(client))
+    output.emit(value, lambda console: render(console, value))
 
 
 def _run_listing(
@@ -102,30 +121,20 @@ def models_list(
     """Search models (one page, or --max-items across pages)."""
 
     def build(client: Any) -> Any:
-        q = client.models
-        if query:
-            q = q.where_name(query)
-        if tag:
-            q = q.where_tag(tag)
-        if username:
-            q = q.where_username(username)
-        if types:
-            q = q.where_type(*types)
-        if base_models:
-            q = q.where_base_models(*base_models)
-        if sort:
-            q = q.order_by(sort)
-        if period:
-            q = q.where_period(period)
-        if nsfw:
-            q = q.where_nsfw(True)
-        if favorites:
-            q = q.where_favorites()
-        if hidden:
-            q = q.where_hidden()
-        if page is not None:
-            q = q.with_page_index(page)
-        return q
+        return refine(
+            client.models,
+            ("where_name", query),
+            ("where_tag", tag),
+            ("where_username", username),
+            ("where_type", types),
+            ("where_base_models", base_models),
+            ("order_by", sort),
+            ("where_period", period),
+            ("where_nsfw", nsfw),
+            ("where_favorites", favorites),
+            ("where_hidden", hidden),
+            ("with_page_index", page),
+        )
 
     _run_listing(
         state_of(ctx, json_output), build, limit=limit, cursor=cursor, max_items=max_items, render=render_models
@@ -154,11 +163,7 @@ def models_get(
     json_output: JsonFlag = False,
 ) -> None:
     """One model with its versions and files."""
-    state = state_of(ctx, json_output)
-    output = state.output
-    with state.core_client() as client:
-        model: Model = output.unwrap(client.models.get_by_id(model_id))
-    output.emit(model, lambda console: render_model(console, model))
+    _lookup(state_of(ctx, json_output), lambda client: client.models.get_by_id(model_id), render_model)
 
 
 def render_model(console: Console, model: Model) -> None:
@@ -201,11 +206,7 @@ def versions_get(
     json_output: JsonFlag = False,
 ) -> None:
     """One model version with its files and hashes."""
-    state = state_of(ctx, json_output)
-    output = state.output
-    with state.core_client() as client:
-        version: ModelVersion = output.unwrap(client.models.get_by_version_id(version_id))
-    output.emit(version, lambda console: render_version(console, version))
+    _lookup(state_of(ctx, json_output), lambda client: client.models.get_by_version_id(version_id), render_version)
 
 
 @versions_app.command("by-hash")
@@ -231,9 +232,7 @@ def versions_by_hash(
         output.fail(f"{hash_or_file} is not a regular file", exit_code=USAGE_ERROR)
     else:
         value = hash_or_file.strip()
-    with state.core_client() as client, usage_errors(output):
-        version: ModelVersion = output.unwrap(client.models.get_by_version_hash(value))
-    output.emit(version, lambda console: render_version(console, version))
+    _lookup(state, lambda client: client.models.get_by_version_hash(value), render_version)
 
 
 def render_version(console: Console, version: ModelVersion) -> None:
@@ -289,22 +288,16 @@ def images_list(
     """Images with their generation metadata (prompt, seed, sampler...)."""
 
     def build(client: Any) -> Any:
-        q = client.images.with_meta(meta)
-        if model_id is not None:
-            q = q.where_model_id(model_id)
-        if version_id is not None:
-            q = q.where_model_version_id(version_id)
-        if post_id is not None:
-            q = q.where_post_id(post_id)
-        if username:
-            q = q.where_username(username)
-        if nsfw_level:
-            q = q.where_nsfw_level(nsfw_level)
-        if sort:
-            q = q.order_by(sort)
-        if period:
-            q = q.where_period(period)
-        return q
+        return refine(
+            client.images.with_meta(meta),
+            ("where_model_id", model_id),
+            ("where_model_version_id", version_id),
+            ("where_post_id", post_id),
+            ("where_username", username),
+            ("where_nsfw_level", nsfw_level),
+            ("order_by", sort),
+            ("where_period", period),
+        )
 
     _run_listing(
         state_of(ctx, json_output), build, limit=limit, cursor=cursor, max_items=max_items, render=render_images
@@ -337,28 +330,6 @@ def _shorten(text: str | None, width: int) -> str:
 # ---------------------------------------------------------------------------------------------- tags, creators
 
 
-@tags_app.command("list")
-def tags_list(
-    ctx: typer.Context,
-    query: Annotated[str | None, typer.Option("--query", help="Part of a tag name.", show_default=False)] = None,
-    limit: Limit = 20,
-    page: PageIndex = None,
-    max_items: MaxItems = None,
-    json_output: JsonFlag = False,
-) -> None:
-    """Tags (page-based)."""
-
-    def build(client: Any) -> Any:
-        q = client.tags
-        if query:
-            q = q.where_name(query)
-        if page is not None:
-            q = q.with_page_index(page)
-        return q
-
-    _run_listing(state_of(ctx, json_output), build, limit=limit, cursor=None, max_items=max_items, render=render_tags)
-
-
 def render_tags(console: Console, tags: list[Tag]) -> None:
     listing = table("Name", "Models", "Link")
     for tag in tags:
@@ -366,28 +337,25 @@ def render_tags(console: Console, tags: list[Tag]) -> None:
     console.print(listing)
 
 
-@creators_app.command("list")
-def creators_list(
-    ctx: typer.Context,
-    query: Annotated[str | None, typer.Option("--query", help="Part of a username.", show_default=False)] = None,
-    limit: Limit = 20,
-    page: PageIndex = None,
-    max_items: MaxItems = None,
-    json_output: JsonFlag = False,
-) -> None:
-    """Creators (page-based)."""
+def _name_listing(entity: str, render: Callable[[Console, list[Any]], None]) -> Callable[..., None]:
+    """``tags list`` / ``creators list``: both page-based, both searched by (part of) a name."""
 
-    def build(client: Any) -> Any:
-        q = client.creators
-        if query:
-            q = q.where_name(query)
-        if page is not None:
-            q = q.with_page_index(page)
-        return q
+    def command(
+        ctx: typer.Context,
+        query: Annotated[str | None, typer.Option("--query", help="Part of the name.", show_default=False)] = None,
+        limit: Limit = 20,
+        page: PageIndex = None,
+        max_items: MaxItems = None,
+        json_output: JsonFlag = False,
+    ) -> None:
+        def build(client: Any) -> Any:
+            return refine(getattr(client, entity), ("where_name", query), ("with_page_index", page))
 
-    _run_listing(
-        state_of(ctx, json_output), build, limit=limit, cursor=None, max_items=max_items, render=render_creators
-    )
+        state = state_of(ctx, json_output)
+        _run_listing(state, build, limit=limit, cursor=None, max_items=max_items, render=render)
+
+    command.__doc__ = f"{entity.capitalize()} (page-based)."
+    return command
 
 
 def render_creators(console: Console, creators: list[Creator]) -> None:
@@ -395,3 +363,7 @@ def render_creators(console: Console, creators: list[Creator]) -> None:
     for creator in creators:
         listing.add_row(cell(creator.username), cell(creator.model_count), cell(creator.link))
     console.print(listing)
+
+
+tags_app.command("list")(_name_listing("tags", render_tags))
+creators_app.command("list")(_name_listing("creators", render_creators))

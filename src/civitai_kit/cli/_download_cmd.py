@@ -22,10 +22,31 @@ from civitai_kit.result import ErrorCode, Failure, Result, Success
 
 if TYPE_CHECKING:
     from civitai_kit.core import CivitaiClient, ModelFile, ModelVersion
+    from civitai_kit.options import CivitaiApiOptions
     from civitai_kit.tools.download_types import DownloadedFile, DownloadPlan, DownloadProgress
 
 _MODEL_PAGE = re.compile(r"/models/(\d+)(?:/|$)")
 _DOWNLOAD_PATH = re.compile(r"/api/download/models/(\d+)/?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One file of one version, and how the user wants it saved (``None``: the options decide)."""
+
+    file: ModelFile
+    version: ModelVersion
+    directory: Path | None
+    pattern: str | None
+    verify: bool | None
+    overwrite: bool | None
+
+    def arguments(self) -> dict[str, Any]:
+        return {
+            "directory": self.directory,
+            "pattern": self.pattern,
+            "verify": self.verify,
+            "overwrite": self.overwrite,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,15 +147,21 @@ def download_command(
         output.fail(str(exc), exit_code=USAGE_ERROR)
     if file_id is not None:
         parsed = Target(parsed.version_id, parsed.model_id, file_id)
-    verify = False if no_verify else None
     with state.core_client() as client:
         version: ModelVersion = output.unwrap(resolve_version(client, parsed))
-        file: ModelFile = output.unwrap(choose_file(version, parsed.file_id))
-        plan = _plan(output, state.options(), file, version, directory, pattern, verify, overwrite)
+        chosen = Choice(
+            file=output.unwrap(choose_file(version, parsed.file_id)),
+            version=version,
+            directory=directory,
+            pattern=pattern,
+            verify=False if no_verify else None,
+            overwrite=True if overwrite else None,
+        )
+        plan = _plan(output, state.options(), chosen)
         if dry_run:
-            output.emit(_plan_data(plan, file, version), lambda console: _render_plan(console, plan, file))
+            output.emit(_plan_data(plan, chosen), lambda console: _render_plan(console, plan, chosen.file))
             return
-        result = _download(output, client, state.options(), file, version, directory, pattern, verify, overwrite)
+        result = _download(output, client, state.options(), chosen)
     done: DownloadedFile = output.unwrap(result)
     if output.quiet and not output.json_mode:
         output.line(str(done.path))
@@ -142,22 +169,11 @@ def download_command(
     output.emit(_done_data(done), lambda console: _render_done(console, done))
 
 
-def _plan(
-    output: Output,
-    options: Any,
-    file: ModelFile,
-    version: ModelVersion,
-    directory: Path | None,
-    pattern: str | None,
-    verify: bool | None,
-    overwrite: bool,
-) -> DownloadPlan:
+def _plan(output: Output, options: CivitaiApiOptions, chosen: Choice) -> DownloadPlan:
     from civitai_kit.tools.download_plan import plan_model_file
 
     try:
-        planned = plan_model_file(
-            file, version, options, directory=directory, pattern=pattern, verify=verify, overwrite=overwrite or None
-        )
+        planned = plan_model_file(chosen.file, chosen.version, options, **chosen.arguments())
     except ValueError as exc:  # a bad --pattern
         output.fail(str(exc), exit_code=USAGE_ERROR)
     plan: DownloadPlan = output.unwrap(planned)
@@ -165,39 +181,25 @@ def _plan(
 
 
 def _download(
-    output: Output,
-    client: CivitaiClient,
-    options: Any,
-    file: ModelFile,
-    version: ModelVersion,
-    directory: Path | None,
-    pattern: str | None,
-    verify: bool | None,
-    overwrite: bool,
+    output: Output, client: CivitaiClient, options: CivitaiApiOptions, chosen: Choice
 ) -> Result[DownloadedFile]:
     from civitai_kit.tools.downloads import DownloadService
 
-    output.info(f"Downloading [bold]{file.name}[/] ({human_size(file.size_bytes)}) of version {version.id}")
+    file = chosen.file
+    output.info(f"Downloading [bold]{file.name}[/] ({human_size(file.size_bytes)}) of version {chosen.version.id}")
     with output.progress(transfer=True) as progress, DownloadService(options, client=client) as service:
         task = progress.add_task(cell(file.name), total=file.size_bytes)
 
         def report(update: DownloadProgress) -> None:
             progress.update(task, completed=update.downloaded, total=update.total)
 
-        return service.download_model_file(
-            file,
-            version,
-            directory=directory,
-            pattern=pattern,
-            verify=verify,
-            overwrite=overwrite or None,
-            on_progress=report,
-        )
+        return service.download_model_file(file, chosen.version, on_progress=report, **chosen.arguments())
 
 
-def _plan_data(plan: DownloadPlan, file: ModelFile, version: ModelVersion) -> dict[str, Any]:
+def _plan_data(plan: DownloadPlan, chosen: Choice) -> dict[str, Any]:
+    file = chosen.file
     return {
-        "version_id": version.id,
+        "version_id": chosen.version.id,
         "file_id": file.id,
         "name": file.name,
         "size": file.size_bytes,

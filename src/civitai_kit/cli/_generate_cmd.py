@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from civitai_kit.cli._browse import refine
 from civitai_kit.cli._output import Output, cell, table
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
 from civitai_kit.result import Error, ErrorCode, Failure, Result
@@ -42,18 +43,18 @@ def generate_command(
     output = state.output
     with state.sdk_client() as sdk:
         try:
-            builder = sdk.workflows.text_to_image().with_model(model).with_prompt(prompt).with_size(width, height)
-            if negative is not None:
-                builder = builder.with_negative_prompt(negative)
-            if steps is not None:
-                builder = builder.with_steps(steps)
-            if cfg_scale is not None:
-                builder = builder.with_cfg_scale(cfg_scale)
-            if seed is not None:
-                builder = builder.with_seed(seed)
-            if scheduler is not None:
-                builder = builder.with_scheduler(scheduler)
-            builder = builder.with_quantity(quantity)
+            builder = refine(
+                sdk.workflows.text_to_image()
+                .with_model(model)
+                .with_prompt(prompt)
+                .with_size(width, height)
+                .with_quantity(quantity),
+                ("with_negative_prompt", negative),
+                ("with_steps", steps),
+                ("with_cfg_scale", cfg_scale),
+                ("with_seed", seed),
+                ("with_scheduler", scheduler),
+            )
             builder.build()
         except ValueError as exc:
             output.fail(str(exc), exit_code=USAGE_ERROR)
