@@ -15,9 +15,7 @@ import logging
 import os
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Generator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -33,6 +31,7 @@ from civitai_kit.tools.download_refusals import (
     looks_like_error_document,
     refusal_from_body,
 )
+from civitai_kit.tools.download_sink import BUFFER_SIZE, PartSink
 from civitai_kit.tools.download_types import DownloadedFile, DownloadPlan, DownloadProgress, ProgressCallback
 from civitai_kit.tools.formats import FileFormat, detect_format, fix_extension
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
@@ -57,11 +56,7 @@ logger = logging.getLogger("civitai_kit")
 
 READ_SIZE = 64 * 1024
 """Body pieces read from the network: small, so an interruption loses nothing and progress stays lively."""
-FLUSH_SIZE = 1024 * 1024
-"""Bytes buffered before a write + hash (large enough that per-call overhead vanishes)."""
 PEEK_SIZE = 4096
-WRITE_QUEUE = 8
-"""Buffers (of ``FLUSH_SIZE``) that may wait for the disk while the network keeps reading."""
 READ_TIMEOUT = 120.0
 """Seconds without a byte before a download counts as stalled (and is resumed)."""
 LOCK_POLL_SECONDS = 0.05
@@ -165,10 +160,7 @@ class Transfer:
         self._clock = clock
         self._cache = cache
         self._file: BinaryIO | None = None
-        self._pending: list[bytes] = []
-        self._pending_size = 0
-        self._writer: ThreadPoolExecutor | None = None
-        self._writes: deque[Future[None]] = deque()
+        self._sink = PartSink(self._part_file)
         self._hasher = MultiHasher(plan.algorithms)
         self._offset = 0
         self._total: int | None = None
@@ -292,65 +284,38 @@ class Transfer:
         if self._error_body is not None:
             self._error_body += chunk[: MAX_ERROR_BODY - len(self._error_body)]
             return len(self._error_body) >= MAX_ERROR_BODY
-        self._pending.append(chunk)
-        self._pending_size += len(chunk)
-        return self._pending_size >= FLUSH_SIZE
+        return self._sink.add(chunk)
 
     def flush(self) -> bool:
-        """Write and hash what is buffered; ``False`` means: stop reading (a refusal body is complete, or
-        the disk refused the write). Never raises for I/O problems."""
+        """Hand what is buffered to the writer (it writes and hashes); ``False`` means: stop reading (a
+        refusal body is complete, or the disk refused a write). Never raises for I/O problems."""
         if self._error_body is not None:
             return len(self._error_body) < MAX_ERROR_BODY
-        if not self._pending or self._problem is not None:
+        size = self._sink.buffered
+        if not size or self._problem is not None:
             return self._problem is None
-        chunks, size = self._pending, self._pending_size
-        self._pending, self._pending_size = [], 0
         if not self._head_checked and self._offset == 0:
             self._head_checked = True
-            head = b"".join(chunks)[:MAX_ERROR_BODY]
+            head = self._sink.head(MAX_ERROR_BODY)
             if looks_like_error_document(head, self.plan.kind) and (
                 self._total is None or self._total <= MAX_ERROR_BODY
             ):
                 self._start_error_body(200, {"content-type": "application/octet-stream"})
-                return not self.add(head)
+                return not self.add(self._sink.take())
             self._detect_name(head[:PEEK_SIZE])
-        if not self._write(chunks):
-            return False
+        if not self._sink.flush(self._hasher):
+            return self._write_failed()
         self._offset += size
         return True
 
-    def _write(self, chunks: list[bytes]) -> bool:
-        """Hand ``chunks`` to the writer thread, which writes and hashes them in order: a disk slow to take
-        writes, or a hash that takes CPU, never stalls the network read. At most ``WRITE_QUEUE`` batches wait."""
-        try:
-            file = self._part_file()
-        except OSError as exc:
-            return self._write_failed(exc)
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(1, thread_name_prefix="civitai-download-writer")
-        self._writes.append(self._writer.submit(_store, file, self._hasher, chunks))
-        while len(self._writes) > WRITE_QUEUE:
-            if not self._settle(self._writes.popleft()):
-                return False
-        return True
-
-    def _settle(self, write: Future[None]) -> bool:
-        try:
-            write.result()
-        except OSError as exc:
-            return self._write_failed(exc)
-        return True
-
     def _drain(self) -> bool:
-        """Wait until every queued write is on disk (before a new request, a restart, or the end)."""
-        settled = True
-        while self._writes:
-            settled = self._settle(self._writes.popleft()) and settled
-        return settled
+        """Wait until every handed-over byte is written and hashed (before a new request, a restart, the end)."""
+        return self._sink.drain() or self._write_failed()
 
-    def _write_failed(self, exc: OSError) -> bool:
-        if self._problem is None:
-            self._problem = _io_error(ErrorCode.FILE_WRITE_FAILED, f"Failed to write '{self.part}'", exc)
+    def _write_failed(self) -> bool:
+        if self._problem is None and self._sink.error is not None:
+            error = self._sink.error
+            self._problem = _io_error(ErrorCode.FILE_WRITE_FAILED, f"Failed to write '{self.part}'", error)
         return False
 
     def report(self, *, force: bool = False) -> None:
@@ -363,7 +328,7 @@ class Transfer:
         self._report_due = False
         self._last_report = now
         elapsed = max(now - self._started, 1e-6)
-        done = self._offset + self._pending_size
+        done = self._offset + self._sink.buffered
         self._on_progress(DownloadProgress(self.final_path, done, self._total, self._session_bytes / elapsed))
 
     @property
@@ -438,12 +403,12 @@ class Transfer:
         try:
             self._file = self.part.open("ab", buffering=0)
             with self.part.open("rb") as previous:
-                head = previous.read(FLUSH_SIZE)
+                head = previous.read(BUFFER_SIZE)
                 self._detect_name(head)
                 self._head_checked = True
                 while head:
                     self._hasher.update(head)
-                    head = previous.read(FLUSH_SIZE)
+                    head = previous.read(BUFFER_SIZE)
         except OSError as exc:
             return self._io_failure(f"Cannot open '{self.part}'", exc)
         self._offset = self._hasher.size
@@ -457,7 +422,7 @@ class Transfer:
 
     def _restart(self, why: str) -> None:
         logger.debug("Restarting download of %s from byte 0: %s", self._url, why)
-        self._pending, self._pending_size = [], 0
+        self._sink.discard()
         self._drain()
         if self._file is not None:
             self._file.truncate(0)
@@ -538,10 +503,7 @@ class Transfer:
             self.part.unlink()
 
     def _close(self) -> None:
-        self._drain()
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.shutdown()
+        self._sink.close()
         file, self._file = self._file, None
         if file is not None:
             with contextlib.suppress(OSError):
@@ -577,23 +539,6 @@ class Transfer:
 
     def _io_failure(self, what: str, exc: OSError) -> Failure:
         return Failure(_io_error(ErrorCode.IO_ERROR, what, exc))
-
-
-def _store(file: BinaryIO, hasher: MultiHasher, chunks: list[bytes]) -> None:
-    """The writer thread's job: put ``chunks`` on disk (one ``writev`` where there is one) and hash them."""
-    fd = file.fileno()
-    written = os.writev(fd, chunks) if _WRITEV else 0
-    rest = memoryview(b"".join(chunks))[written:] if written < sum(map(len, chunks)) else memoryview(b"")
-    while rest:  # no writev, or the disk took only part of the batch
-        taken = os.write(fd, rest)
-        if not taken:
-            raise OSError(f"the disk accepted no bytes ({len(rest)} still to write)")
-        rest = rest[taken:]
-    for chunk in chunks:
-        hasher.update(chunk)
-
-
-_WRITEV = hasattr(os, "writev")
 
 
 def _io_error(code: ErrorCode, what: str, exc: OSError) -> Error:

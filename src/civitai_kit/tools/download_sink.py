@@ -1,0 +1,145 @@
+"""Where a download's bytes go: reusable buffers, then a writer thread that writes and hashes them in order.
+
+The network read must never wait for the disk or the hash, and memory must stay flat: pieces read from
+the socket are copied into a few preallocated 1 MiB buffers (so the allocator never grows and trims the
+heap per piece, which costs page faults), and each full buffer is written to the ``.part`` file and fed to
+the hasher on one worker thread while the next one fills. At most ``queue`` buffers wait for the disk.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import BinaryIO
+
+from civitai_kit.tools.hashing import MultiHasher
+
+__all__ = ["BUFFER_SIZE", "PartSink"]
+
+BUFFER_SIZE = 1024 * 1024
+"""Bytes per buffer: one write + one hash call per MiB."""
+
+
+class PartSink:
+    """Buffers body pieces and stores them (write + hash) on a writer thread. Not thread-safe: one
+    download drives it, from one thread at a time."""
+
+    def __init__(self, open_file: Callable[[], BinaryIO], *, queue: int = 4) -> None:
+        self._open_file = open_file
+        self._queue = queue
+        self._buffer = bytearray(BUFFER_SIZE)
+        self._filled = 0
+        self._overflow: list[bytes] = []  # pieces larger than the room left (never with normal reads)
+        self._free: list[bytearray] = []
+        self._writes: deque[tuple[Future[None], bytearray]] = deque()
+        self._writer: ThreadPoolExecutor | None = None
+        self.error: OSError | None = None
+        """The first write error; once set, nothing more is written."""
+
+    @property
+    def buffered(self) -> int:
+        """Bytes added but not yet handed to the writer."""
+        return self._filled + sum(map(len, self._overflow))
+
+    def add(self, piece: bytes) -> bool:
+        """Keep ``piece``; ``True`` when a buffer is full and :meth:`flush` is due."""
+        end = self._filled + len(piece)
+        if end <= len(self._buffer) and not self._overflow:
+            self._buffer[self._filled : end] = piece
+            self._filled = end
+        else:
+            self._overflow.append(piece)
+        return end >= len(self._buffer)
+
+    def head(self, size: int) -> bytes:
+        """The first ``size`` buffered bytes (to recognise what a body is before anything is written)."""
+        data = bytes(self._buffer[: min(size, self._filled)])
+        for piece in self._overflow:
+            if len(data) >= size:
+                break
+            data += piece[: size - len(data)]
+        return data
+
+    def take(self) -> bytes:
+        """Everything buffered, removed from the sink (a body that turned out not to be the file)."""
+        data = self.head(self.buffered)
+        self.discard()
+        return data
+
+    def discard(self) -> None:
+        """Forget what is buffered (a restart from byte 0)."""
+        self._filled = 0
+        self._overflow = []
+
+    def flush(self, hasher: MultiHasher) -> bool:
+        """Hand what is buffered to the writer thread, which writes it and then hashes it with ``hasher``.
+        ``False`` when a write has failed (see :attr:`error`). May wait for a buffer to come back."""
+        if self.error is not None:
+            return False
+        if not self.buffered:
+            return True
+        try:
+            file = self._open_file()
+        except OSError as exc:
+            self.error = exc
+            return False
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="civitai-download-writer")
+        full, length, extra = self._buffer, self._filled, self._overflow
+        self._writes.append((self._writer.submit(_store, file, hasher, full, length, extra), full))
+        self._overflow = []
+        self._filled = 0
+        self._buffer = self._next_buffer()
+        return self.error is None
+
+    def drain(self) -> bool:
+        """Wait for every handed-over buffer to be written and hashed; ``False`` if a write failed."""
+        while self._writes:
+            self._settle()
+        return self.error is None
+
+    def close(self) -> None:
+        self.drain()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown()
+
+    def _next_buffer(self) -> bytearray:
+        if self._free:
+            return self._free.pop()
+        if len(self._writes) < self._queue:
+            return bytearray(BUFFER_SIZE)
+        return self._settle()
+
+    def _settle(self) -> bytearray:
+        write, buffer = self._writes.popleft()
+        try:
+            write.result()
+        except OSError as exc:
+            self.error = self.error or exc
+        self._free.append(buffer)
+        return self._free.pop()
+
+
+def _store(file: BinaryIO, hasher: MultiHasher, buffer: bytearray, length: int, extra: list[bytes]) -> None:
+    """The writer thread's job, in order: every byte on disk, then into the hash."""
+    with memoryview(buffer) as whole:
+        data = whole[:length]
+        _write_all(file, data)
+        hasher.update(data)
+        data.release()
+    for piece in extra:
+        _write_all(file, memoryview(piece))
+        hasher.update(piece)
+
+
+def _write_all(file: BinaryIO, data: memoryview) -> None:
+    """``write`` on an unbuffered file may take only part of the data: loop until all of it is taken."""
+    fd = file.fileno()
+    while data:
+        written = os.write(fd, data)
+        if not written:
+            raise OSError(f"the disk accepted no bytes ({len(data)} still to write)")
+        data = data[written:]
