@@ -291,3 +291,57 @@ def test_target_lock_under_contention(tmp_path: Path) -> None:
         thread.join()
     assert peak == 1
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------- sink
+
+
+def test_part_sink_writes_and_hashes_in_order(tmp_path: Path) -> None:
+    import hashlib
+    import os
+
+    from civitai_kit.tools.download_sink import BUFFER_SIZE, PartSink
+    from civitai_kit.tools.hashing import MultiHasher
+
+    target = tmp_path / "out.part"
+    with target.open("ab", buffering=0) as file:
+        sink = PartSink(lambda: file, queue=2)
+        hasher = MultiHasher([HashAlgorithm.SHA256])
+        pieces = [os.urandom(n) for n in (10, 65536, BUFFER_SIZE - 5, 3 * BUFFER_SIZE, 7)]  # incl. oversize
+        for piece in pieces:
+            if sink.add(piece):
+                assert sink.flush(hasher)
+            if piece is pieces[1]:
+                assert sink.head(20) == pieces[0] + pieces[1][:10]  # nothing written yet
+        assert sink.flush(hasher) and sink.drain() and sink.buffered == 0
+        sink.close()
+    data = b"".join(pieces)
+    assert target.read_bytes() == data
+    assert hasher.hexdigests()[HashAlgorithm.SHA256] == hashlib.sha256(data).hexdigest().upper()
+
+
+def test_part_sink_take_and_discard() -> None:
+    from civitai_kit.tools.download_sink import PartSink
+
+    sink = PartSink(lambda: pytest.fail("nothing may be written"))
+    sink.add(b'{"error":')
+    sink.add(b'"nope"}')
+    assert sink.take() == b'{"error":"nope"}' and sink.buffered == 0
+    sink.add(b"abc")
+    sink.discard()
+    assert sink.buffered == 0 and sink.drain()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_part_sink_reports_a_full_disk() -> None:
+    from civitai_kit.tools.download_sink import PartSink
+    from civitai_kit.tools.hashing import MultiHasher
+
+    with open("/dev/full", "ab", buffering=0) as full:
+        sink = PartSink(lambda: full)
+        sink.add(b"x" * 1000)
+        assert sink.flush(MultiHasher([HashAlgorithm.SHA256]))  # handed over; the failure shows on drain
+        assert not sink.drain()
+        assert isinstance(sink.error, OSError) and sink.error.errno == 28  # ENOSPC
+        assert not sink.flush(MultiHasher([HashAlgorithm.SHA256]))
+        sink.close()
