@@ -78,15 +78,11 @@ def test_invalid_patterns_name_the_problem(pattern: str, kind: str, message: str
 
 
 def test_civitaisharp_render_expectations() -> None:
-    assert render_pattern("{Id}.{Extension}", {"Id": 12345, "Extension": "png"}, "image") == PurePosixPath(
-        "12345.png"
-    )
+    assert render_pattern("{Id}.{Extension}", {"Id": 12345, "Extension": "png"}, "image") == PurePosixPath("12345.png")
     assert render_pattern(
         "prefix_{Id}_middle_{Extension}_suffix", {"Id": 12345, "Extension": "png"}, "image"
     ) == PurePosixPath("prefix_12345_middle_png_suffix")
-    rendered = render_pattern(
-        "{Username}//{Id}.{Extension}", {"Username": "Test<>User|Name", "Id": 1}, "image"
-    )
+    rendered = render_pattern("{Username}//{Id}.{Extension}", {"Username": "Test<>User|Name", "Id": 1}, "image")
     assert str(rendered) == "Test__User_Name/1.unknown"
 
 
@@ -159,9 +155,7 @@ def test_resolve_within_follows_symlinked_directories(tmp_path: Path) -> None:
 _hostile_text = st.one_of(
     st.text(max_size=60),
     st.lists(
-        st.sampled_from(
-            ["..", ".", "/", "\\", "C:", "\\\\?\\", "CON", "nul.txt", " ", "\x00", "~", "a", "é"]
-        ),
+        st.sampled_from(["..", ".", "/", "\\", "C:", "\\\\?\\", "CON", "nul.txt", " ", "\x00", "~", "a", "é"]),
         max_size=12,
     ).map("".join),
 )

@@ -40,9 +40,7 @@ PatternKind = Literal["model", "image"]
 IMAGE_TOKENS: frozenset[str] = frozenset(
     {"Id", "PostId", "Username", "Width", "Height", "BaseModel", "NsfwLevel", "Date", "Extension"}
 )
-MODEL_FILE_TOKENS: frozenset[str] = frozenset(
-    {"FileId", "FileName", "FileType", "Format", "Size", "Precision"}
-)
+MODEL_FILE_TOKENS: frozenset[str] = frozenset({"FileId", "FileName", "FileType", "Format", "Size", "Precision"})
 MODEL_VERSION_TOKENS: frozenset[str] = frozenset(
     {"VersionId", "VersionName", "BaseModel", "ModelId", "ModelName", "ModelType"}
 )
@@ -99,8 +97,7 @@ def _parse(pattern: str) -> list[_Part]:
         end = pattern.find("}", start + 1)
         if end < 0:
             raise ValueError(
-                f"path pattern {pattern!r}: unclosed token at position {start} "
-                f"(missing '}}' for {pattern[start:]!r})"
+                f"path pattern {pattern!r}: unclosed token at position {start} (missing '}}' for {pattern[start:]!r})"
             )
         name = pattern[start + 1 : end]
         if not name.strip():
