@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from civitai_kit._http.errors import decode_json
+from civitai_kit.result import ApiConnectionError, ApiTimeoutError, Error, ErrorCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +33,30 @@ class StreamingResponse:
         self.headers: Mapping[str, str] = lower_headers(response.headers)
         self.url: str = str(response.url)
 
-    def iter_bytes(self, chunk_size: int = 1 << 20) -> Iterator[bytes]:
-        return self._response.iter_bytes(chunk_size)
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """Body chunks as they arrive (``chunk_size=None`` skips re-chunking, the fastest way). A transport
+        failure mid-body raises :class:`ApiConnectionError` (or :class:`ApiTimeoutError`), never an httpx type."""
+        try:
+            yield from self._response.iter_bytes(chunk_size)
+        except httpx.HTTPError as exc:
+            raise _interrupted(exc, self.url) from exc
 
-    def aiter_bytes(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
-        return self._response.aiter_bytes(chunk_size)
+    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The async twin of :meth:`iter_bytes`."""
+        try:
+            async for chunk in self._response.aiter_bytes(chunk_size):
+                yield chunk
+        except httpx.HTTPError as exc:
+            raise _interrupted(exc, self.url) from exc
 
     def __repr__(self) -> str:
         return f"StreamingResponse(status={self.status}, url={self.url!r})"
+
+
+def _interrupted(exc: httpx.HTTPError, url: str) -> ApiConnectionError:
+    code = ErrorCode.TIMEOUT if isinstance(exc, httpx.TimeoutException) else ErrorCode.HTTP_ERROR
+    error = Error(code, f"The connection broke while reading the body of {url}: {type(exc).__name__}", cause=exc)
+    return ApiTimeoutError(error) if code is ErrorCode.TIMEOUT else ApiConnectionError(error)
 
 
 def lower_headers(headers: httpx.Headers) -> dict[str, str]:

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from civitai_kit.tools.hash_cache import HashCache
 
 __all__ = [
-    "READ_SIZE",
     "Done",
     "Fetch",
     "Interrupted",
@@ -54,7 +53,6 @@ __all__ = [
 
 logger = logging.getLogger("civitai_kit")
 
-READ_SIZE = 64 * 1024
 """Body pieces read from the network: small, so an interruption loses nothing and progress stays lively."""
 PEEK_SIZE = 4096
 READ_TIMEOUT = 120.0

@@ -25,7 +25,6 @@ from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit.result import ErrorCode, Failure, Result, Success
 from civitai_kit.tools.download_plan import plan_image, plan_model_file, plan_url
 from civitai_kit.tools.download_transfer import (
-    READ_SIZE,
     Done,
     Fetch,
     FetchOutcome,
@@ -332,7 +331,7 @@ class DownloadService(_DownloadMethods[Result[DownloadedFile], list[Result[Downl
             response = result.value
             if not transfer.accept(response.status, response.headers):
                 return None
-            chunks = response.iter_bytes(READ_SIZE)
+            chunks = response.iter_bytes()
             while True:
                 try:
                     chunk = next(chunks)
@@ -439,7 +438,7 @@ class AsyncDownloadService(
             response = result.value
             if not transfer.accept(response.status, response.headers):
                 return None
-            chunks = response.aiter_bytes(READ_SIZE)
+            chunks = response.aiter_bytes()
             while True:
                 try:
                     chunk = await anext(chunks)
