@@ -53,7 +53,6 @@ __all__ = [
 
 logger = logging.getLogger("civitai_kit")
 
-"""Body pieces read from the network: small, so an interruption loses nothing and progress stays lively."""
 PEEK_SIZE = 4096
 READ_TIMEOUT = 120.0
 """Seconds without a byte before a download counts as stalled (and is resumed)."""
