@@ -83,6 +83,17 @@ def run(sandbox_env: dict[str, str]) -> Invoke:
     return invoke
 
 
-def downloadable(sandbox: Sandbox) -> Any:
-    """A catalogue file the sandbox serves without refusal, as the download routes know it."""
+@pytest.fixture
+def served_file(sandbox: Sandbox) -> Any:
+    """A catalogue file the sandbox serves without refusal (a ``FakeFile``: ``version_id``, ``data``, ...)."""
     return next(f for f in sandbox.downloads.files() if f.primary and f.refusal is None and not f.require_login)
+
+
+@pytest.fixture
+def fake_key() -> str:
+    return FAKE_KEY
+
+
+@pytest.fixture
+def civitai_script() -> Path:
+    return CIVITAI

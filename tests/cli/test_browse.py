@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from tests.cli.conftest import Invoke, downloadable
 
 from civitai_kit.testing import Fault
 from civitai_kit.testing.sandbox import Sandbox
 
 
-def test_models_list_table_and_cursor_hint(cli: Invoke, sandbox: Sandbox) -> None:
+def test_models_list_table_and_cursor_hint(cli: Any, sandbox: Sandbox) -> None:
     outcome = cli("models", "list", "--type", "LORA", "--limit", "3")
     assert outcome.exit_code == 0, outcome.stderr
     lora_ids = {m["id"] for m in sandbox.rest.models if m.get("type") == "LORA"}
@@ -20,7 +20,7 @@ def test_models_list_table_and_cursor_hint(cli: Invoke, sandbox: Sandbox) -> Non
     assert "more: --cursor " in outcome.stderr
 
 
-def test_models_list_json_before_or_after_the_command(cli: Invoke, sandbox: Sandbox) -> None:
+def test_models_list_json_before_or_after_the_command(cli: Any, sandbox: Sandbox) -> None:
     before = cli("--json", "models", "list", "--limit", "4", "--sort", "Newest")
     after = cli("models", "list", "--limit", "4", "--sort", "Newest", "--json")
     assert before.exit_code == after.exit_code == 0
@@ -34,7 +34,7 @@ def test_models_list_json_before_or_after_the_command(cli: Invoke, sandbox: Sand
     assert {m["id"] for m in nxt.json()["items"]}.isdisjoint(m["id"] for m in page["items"])
 
 
-def test_max_items_follows_pages(cli: Invoke, sandbox: Sandbox) -> None:
+def test_max_items_follows_pages(cli: Any, sandbox: Sandbox) -> None:
     outcome = cli("--json", "models", "list", "--limit", "5", "--max-items", "12")
     assert outcome.exit_code == 0
     ids = [m["id"] for m in outcome.json()["items"]]
@@ -43,8 +43,8 @@ def test_max_items_follows_pages(cli: Invoke, sandbox: Sandbox) -> None:
     assert len(requests) >= 3
 
 
-def test_models_get_and_versions_get(cli: Invoke, sandbox: Sandbox) -> None:
-    file = downloadable(sandbox)
+def test_models_get_and_versions_get(cli: Any, sandbox: Sandbox, served_file: Any) -> None:
+    file = served_file
     model_id = sandbox.rest.version(file.version_id)[0]["id"]
     model = cli("models", "get", str(model_id))
     assert model.exit_code == 0
@@ -56,8 +56,10 @@ def test_models_get_and_versions_get(cli: Invoke, sandbox: Sandbox) -> None:
     assert any(f["hashes"]["SHA256"] == file.sha256() for f in data["files"])
 
 
-def test_versions_by_hash_accepts_a_hash_or_a_file(cli: Invoke, sandbox: Sandbox, tmp_path: Path) -> None:
-    file = downloadable(sandbox)
+def test_versions_by_hash_accepts_a_hash_or_a_file(
+    cli: Any, sandbox: Sandbox, tmp_path: Path, served_file: Any
+) -> None:
+    file = served_file
     by_autov2 = cli("versions", "by-hash", file.sha256()[:10], "--json")
     assert by_autov2.exit_code == 0 and by_autov2.json()["id"] == file.version_id
     local = tmp_path / "mystery.safetensors"
@@ -71,7 +73,7 @@ def test_versions_by_hash_accepts_a_hash_or_a_file(cli: Invoke, sandbox: Sandbox
     assert "NOT_FOUND" in unknown.stderr and len(unknown.stderr.strip().splitlines()) == 1
 
 
-def test_images_list_carries_metadata(cli: Invoke, sandbox: Sandbox) -> None:
+def test_images_list_carries_metadata(cli: Any, sandbox: Sandbox) -> None:
     outcome = cli("images", "list", "--limit", "5", "--json")
     assert outcome.exit_code == 0
     items = outcome.json()["items"]
@@ -81,7 +83,7 @@ def test_images_list_carries_metadata(cli: Invoke, sandbox: Sandbox) -> None:
     assert str(items[0]["id"]) in table.stdout
 
 
-def test_tags_and_creators(cli: Invoke, sandbox: Sandbox) -> None:
+def test_tags_and_creators(cli: Any, sandbox: Sandbox) -> None:
     tags = cli("tags", "list", "--limit", "3", "--json")
     assert tags.exit_code == 0
     assert [t["name"] for t in tags.json()["items"]] == sandbox.rest.tag_names()[:3]
@@ -93,7 +95,7 @@ def test_tags_and_creators(cli: Invoke, sandbox: Sandbox) -> None:
     assert "more: --page 2" in creators.stderr
 
 
-def test_api_failures_exit_1_with_civitais_message(cli: Invoke, sandbox: Sandbox) -> None:
+def test_api_failures_exit_1_with_civitais_message(cli: Any, sandbox: Sandbox) -> None:
     missing = cli("models", "get", "999999999")
     assert missing.exit_code == 1
     assert missing.stdout == ""
@@ -104,7 +106,7 @@ def test_api_failures_exit_1_with_civitais_message(cli: Invoke, sandbox: Sandbox
     assert "Something odd happened" in odd.stderr
 
 
-def test_favorites_without_a_key_fail_before_any_request(cli: Invoke, sandbox: Sandbox) -> None:
+def test_favorites_without_a_key_fail_before_any_request(cli: Any, sandbox: Sandbox) -> None:
     before = len(sandbox.server.requests.snapshot())
     outcome = cli("models", "list", "--favorites")
     assert outcome.exit_code == 2
@@ -122,7 +124,7 @@ def test_favorites_without_a_key_fail_before_any_request(cli: Invoke, sandbox: S
         ("images", "list", "--model-id", "-3"),
     ],
 )
-def test_bad_arguments_are_usage_errors(cli: Invoke, args: tuple[str, ...]) -> None:
+def test_bad_arguments_are_usage_errors(cli: Any, args: tuple[str, ...]) -> None:
     outcome = cli(*args)
     assert outcome.exit_code == 2, outcome.everything
     assert outcome.stdout == ""

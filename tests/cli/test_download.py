@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
-from tests.cli.conftest import Invoke, downloadable
 
 from civitai_kit.testing.sandbox import Sandbox
 
@@ -15,8 +15,10 @@ def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
-def test_download_by_version_id_verifies_and_reports(cli: Invoke, sandbox: Sandbox, tmp_path: Path) -> None:
-    file = downloadable(sandbox)
+def test_download_by_version_id_verifies_and_reports(
+    cli: Any, sandbox: Sandbox, tmp_path: Path, served_file: Any
+) -> None:
+    file = served_file
     outcome = cli("download", str(file.version_id), "--dir", str(tmp_path), "--json")
     assert outcome.exit_code == 0, outcome.stderr
     done = outcome.json()
@@ -37,8 +39,8 @@ def test_download_by_version_id_verifies_and_reports(cli: Invoke, sandbox: Sandb
         "urn:air:sdxl:lora:civitai:{model}@{version}",
     ],
 )
-def test_download_target_forms(cli: Invoke, sandbox: Sandbox, tmp_path: Path, form: str) -> None:
-    file = downloadable(sandbox)
+def test_download_target_forms(cli: Any, sandbox: Sandbox, tmp_path: Path, form: str, served_file: Any) -> None:
+    file = served_file
     model_id = sandbox.rest.version(file.version_id)[0]["id"]
     target = form.format(model=model_id, version=file.version_id)
     outcome = cli("-q", "download", target, "--dir", str(tmp_path), "--pattern", "{VersionId}/{FileName}")
@@ -47,7 +49,7 @@ def test_download_target_forms(cli: Invoke, sandbox: Sandbox, tmp_path: Path, fo
     assert outcome.stderr == ""  # quiet: the path only, no notes
 
 
-def test_model_url_without_version_takes_the_latest(cli: Invoke, sandbox: Sandbox, tmp_path: Path) -> None:
+def test_model_url_without_version_takes_the_latest(cli: Any, sandbox: Sandbox, tmp_path: Path) -> None:
     model = next(
         m
         for m in sandbox.rest.models
@@ -61,8 +63,8 @@ def test_model_url_without_version_takes_the_latest(cli: Invoke, sandbox: Sandbo
     assert outcome.json()["version_id"] == model["modelVersions"][0]["id"]
 
 
-def test_dry_run_downloads_nothing(cli: Invoke, sandbox: Sandbox, tmp_path: Path) -> None:
-    file = downloadable(sandbox)
+def test_dry_run_downloads_nothing(cli: Any, sandbox: Sandbox, tmp_path: Path, served_file: Any) -> None:
+    file = served_file
     before = len(sandbox.downloads.storage_requests)
     outcome = cli("download", str(file.version_id), "--dir", str(tmp_path), "--dry-run")
     assert outcome.exit_code == 0, outcome.stderr
@@ -77,8 +79,10 @@ def test_dry_run_downloads_nothing(cli: Invoke, sandbox: Sandbox, tmp_path: Path
     assert unverified.json()["verify"] is None
 
 
-def test_a_corrupted_file_fails_verification_and_leaves_nothing(cli: Invoke, sandbox: Sandbox, tmp_path: Path) -> None:
-    file = downloadable(sandbox)
+def test_a_corrupted_file_fails_verification_and_leaves_nothing(
+    cli: Any, sandbox: Sandbox, tmp_path: Path, served_file: Any
+) -> None:
+    file = served_file
     original = file.data
     file.data = bytes(reversed(original))
     try:
@@ -93,7 +97,7 @@ def test_a_corrupted_file_fails_verification_and_leaves_nothing(cli: Invoke, san
         file.data = original
 
 
-def test_refusals_exit_1_with_a_typed_reason(cli: Invoke, sandbox: Sandbox, tmp_path: Path) -> None:
+def test_refusals_exit_1_with_a_typed_reason(cli: Any, sandbox: Sandbox, tmp_path: Path) -> None:
     early = next(f for f in sandbox.downloads.files() if f.refusal == "early_access")
     outcome = cli("download", str(early.version_id), "--dir", str(tmp_path))
     assert outcome.exit_code == 1
@@ -102,14 +106,14 @@ def test_refusals_exit_1_with_a_typed_reason(cli: Invoke, sandbox: Sandbox, tmp_
 
 
 @pytest.mark.parametrize("target", ["garbage", "0", "urn:air:sdxl:lora:huggingface:a/b", "https://example.com/x"])
-def test_unreadable_targets_are_usage_errors(cli: Invoke, target: str) -> None:
+def test_unreadable_targets_are_usage_errors(cli: Any, target: str) -> None:
     outcome = cli("download", target)
     assert outcome.exit_code == 2
     assert "is not a model version id" in outcome.stderr
 
 
-def test_bad_pattern_is_a_usage_error(cli: Invoke, sandbox: Sandbox, tmp_path: Path) -> None:
-    file = downloadable(sandbox)
+def test_bad_pattern_is_a_usage_error(cli: Any, sandbox: Sandbox, tmp_path: Path, served_file: Any) -> None:
+    file = served_file
     outcome = cli("download", str(file.version_id), "--dir", str(tmp_path), "--pattern", "{Nope}/{FileName}")
     assert outcome.exit_code == 2
     assert "Nope" in outcome.stderr

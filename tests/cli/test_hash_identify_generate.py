@@ -6,15 +6,14 @@ import hashlib
 import json
 import zlib
 from pathlib import Path
-
-from tests.cli.conftest import FAKE_KEY, Invoke, downloadable
+from typing import Any
 
 from civitai_kit.testing.sandbox import Sandbox
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def test_hash_prints_civitai_hashes(cli: Invoke, tmp_path: Path) -> None:
+def test_hash_prints_civitai_hashes(cli: Any, tmp_path: Path) -> None:
     sample = tmp_path / "hello.bin"
     sample.write_bytes(b"hello world")
     outcome = cli("hash", str(sample), "--json")
@@ -32,7 +31,7 @@ def test_hash_prints_civitai_hashes(cli: Invoke, tmp_path: Path) -> None:
     assert sha256 in table.stdout
 
 
-def test_hash_failures(cli: Invoke, tmp_path: Path) -> None:
+def test_hash_failures(cli: Any, tmp_path: Path) -> None:
     good = tmp_path / "good.bin"
     good.write_bytes(b"x")
     partly = cli("hash", str(good), str(tmp_path / "missing.bin"), "--json")
@@ -43,8 +42,10 @@ def test_hash_failures(cli: Invoke, tmp_path: Path) -> None:
     assert bad_algo.exit_code == 2 and "not a hash algorithm" in bad_algo.stderr
 
 
-def test_identify_finds_known_files_and_writes_sidecars(cli: Invoke, sandbox: Sandbox, tmp_path: Path) -> None:
-    file = downloadable(sandbox)
+def test_identify_finds_known_files_and_writes_sidecars(
+    cli: Any, sandbox: Sandbox, tmp_path: Path, served_file: Any
+) -> None:
+    file = served_file
     library = tmp_path / "library"
     (library / "loras").mkdir(parents=True)
     (library / "loras" / "renamed.safetensors").write_bytes(file.data)
@@ -65,8 +66,8 @@ def test_identify_finds_known_files_and_writes_sidecars(cli: Invoke, sandbox: Sa
     assert not_a_dir.exit_code == 2
 
 
-def test_generate_saves_images(cli: Invoke, sandbox: Sandbox, tmp_path: Path) -> None:
-    token = {"CIVITAIAPI__SDK__APITOKEN": FAKE_KEY}
+def test_generate_saves_images(cli: Any, sandbox: Sandbox, tmp_path: Path, fake_key: str) -> None:
+    token = {"CIVITAIAPI__SDK__APITOKEN": fake_key}
     outcome = cli("generate", "a lighthouse at dusk", "--quantity", "2", "--dir", str(tmp_path), "--json", env=token)
     assert outcome.exit_code == 0, outcome.stderr
     result = outcome.json()
@@ -81,11 +82,11 @@ def test_generate_saves_images(cli: Invoke, sandbox: Sandbox, tmp_path: Path) ->
     quiet = cli("-q", "generate", "a cat", "--dir", str(tmp_path / "q"), env=token)
     assert quiet.exit_code == 0 and quiet.stderr == ""
     assert [Path(line).parent for line in quiet.stdout.splitlines()] == [tmp_path / "q"]
-    assert FAKE_KEY not in outcome.everything + quiet.everything
+    assert fake_key not in outcome.everything + quiet.everything
 
 
-def test_generate_failures(cli: Invoke, tmp_path: Path) -> None:
-    token = {"CIVITAIAPI__SDK__APITOKEN": FAKE_KEY}
+def test_generate_failures(cli: Any, tmp_path: Path, fake_key: str) -> None:
+    token = {"CIVITAIAPI__SDK__APITOKEN": fake_key}
     failed = cli("generate", "[fail] a cat", "--dir", str(tmp_path), env=token)
     assert failed.exit_code == 1
     assert "ended failed" in failed.stderr
