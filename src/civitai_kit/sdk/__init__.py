@@ -6,9 +6,9 @@ pulls in the HTTP clients.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from civitai_kit._lazy import lazy_exports
 from civitai_kit.sdk.air import AirBuilder, AirIdentifier
 
 if TYPE_CHECKING:
@@ -166,11 +166,4 @@ __all__ = [
     "WorkflowTemplate",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'civitai_kit.sdk' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -6,9 +6,9 @@ optional ``blake3`` / ``html-to-markdown`` packages until a tool is used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from civitai_kit._lazy import lazy_exports
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 if TYPE_CHECKING:
@@ -90,15 +90,4 @@ __all__ = [
     "validate_pattern",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
