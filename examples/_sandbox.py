@@ -31,7 +31,7 @@ def civitai_options() -> Iterator[CivitaiApiOptions]:
     from civitai_kit.testing.sandbox import start_sandbox
 
     with start_sandbox() as sandbox:
-        print(f"No Civitai key or base URL configured: using the sandbox (a fake Civitai) at {sandbox.url}\n")
+        print(f"No Civitai key or base URL configured: using the local sandbox (a fake Civitai) at {sandbox.url}\n")
         yield CivitaiApiOptions(**sandbox.option_values())
 
 

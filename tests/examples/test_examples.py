@@ -49,7 +49,7 @@ def test_quickstart_prints_every_step(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     output = completed.stdout
-    assert output.startswith("No Civitai key or base URL configured: using the sandbox")
+    assert output.startswith("No Civitai key or base URL configured: using the local sandbox")
     for number in range(1, 9):
         assert f"\n== {number}. " in output
     assert "SHA256 verified" in output
