@@ -311,19 +311,33 @@ class _Catalogue:
         content = file_content(file["id"], 2048 + self.rng.randrange(4096))
         file["sizeKB"] = len(content) / 1024
         if file.get("hashes"):  # a pending scan keeps its empty hashes
-            sha256 = hashlib.sha256(content).hexdigest().upper()
-            file["hashes"] = {
-                "AutoV2": sha256[:10],
-                "SHA256": sha256,
-                "CRC32": f"{zlib.crc32(content):08X}",
-                "BLAKE3": hashlib.blake2s(content).hexdigest().upper(),
-            }
+            file["hashes"] = civitai_hashes(content)
         url = str(file.get("downloadUrl") or "")
         query = url.partition("?")[2]
         file["downloadUrl"] = f"https://civitai.com/api/download/models/{version['id']}" + (
             f"?{query}" if query else ""
         )
         self.files.append(FakeModelFile(model["id"], version["id"], file, content))
+
+
+def civitai_hashes(content: bytes) -> dict[str, str]:
+    """The hashes Civitai stores for ``content``, in its own format (CRC32 in Civitai's byte order).
+
+    BLAKE3 is included when the ``blake3`` package (the ``tools`` extra) is installed; the sandbox itself
+    needs only the standard library, and Civitai also leaves BLAKE3 out for many files.
+    """
+    sha256 = hashlib.sha256(content).hexdigest().upper()
+    hashes = {
+        "AutoV2": sha256[:10],
+        "SHA256": sha256,
+        "CRC32": zlib.crc32(content).to_bytes(4, "little").hex().upper(),
+    }
+    try:
+        from blake3 import blake3
+    except ImportError:
+        return hashes
+    hashes["BLAKE3"] = blake3(content).hexdigest().upper()
+    return hashes
 
 
 def derive_images(models: list[JSON], rng: random.Random, metas: list[JSON]) -> list[JSON]:
