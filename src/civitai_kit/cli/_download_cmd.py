@@ -18,7 +18,8 @@ from rich.console import Console
 
 from civitai_kit.cli._output import Output, cell, human_size, print_rows
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.result import ErrorCode, Failure, Result
+from civitai_kit.tools.downloads import pick_file
 
 if TYPE_CHECKING:
     from civitai_kit.core import CivitaiClient, ModelFile, ModelVersion
@@ -106,15 +107,6 @@ def resolve_version(client: CivitaiClient, target: Target) -> Result[ModelVersio
     return client.models.get_by_version_id(latest.id)
 
 
-def choose_file(version: ModelVersion, file_id: int | None) -> Result[ModelFile]:
-    """The file with ``file_id``, else the version's primary file."""
-    chosen = version.primary_file if file_id is None else next((f for f in version.files if f.id == file_id), None)
-    if chosen is None:
-        wanted = f"file {file_id}" if file_id is not None else "files"
-        return Failure.of(ErrorCode.NOT_FOUND, f"Model version {version.id} has no {wanted} to download.")
-    return Success(chosen)
-
-
 def download_command(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="Version id, AIR, model URL or API download URL.")],
@@ -150,7 +142,7 @@ def download_command(
     with state.core_client() as client:
         version: ModelVersion = output.unwrap(resolve_version(client, parsed))
         chosen = Choice(
-            file=output.unwrap(choose_file(version, parsed.file_id)),
+            file=output.unwrap(pick_file(version, parsed.file_id)),
             version=version,
             directory=directory,
             pattern=pattern,

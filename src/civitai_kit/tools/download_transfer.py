@@ -180,6 +180,7 @@ class Transfer:
 
     def steps(self) -> Steps:
         destination = self.plan.destination
+        created = _missing_directories(destination.parent)
         try:
             destination.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -188,6 +189,13 @@ class Transfer:
                 f"Failed to create directory '{destination.parent}': {exc.strerror or exc}",
                 cause=exc,
             )
+        try:
+            return (yield from self._locked_steps(destination))
+        finally:
+            if not destination.exists():  # a refusal or failure leaves no empty folders behind
+                _remove_empty(created)
+
+    def _locked_steps(self, destination: Path) -> Steps:
         try:
             while not self._lock.try_acquire():
                 yield Wait(LOCK_POLL_SECONDS)
@@ -556,3 +564,20 @@ def _link_no_clobber(source: Path, target: Path) -> bool:
         return True
     source.unlink()
     return True
+
+
+def _missing_directories(directory: Path) -> list[Path]:
+    """The folders ``mkdir(parents=True)`` would create for ``directory``, deepest first."""
+    missing: list[Path] = []
+    while not directory.exists() and directory != directory.parent:
+        missing.append(directory)
+        directory = directory.parent
+    return missing
+
+
+def _remove_empty(directories: list[Path]) -> None:
+    for directory in directories:  # deepest first; stops at the first one something else now uses
+        try:
+            directory.rmdir()
+        except OSError:
+            return

@@ -55,6 +55,7 @@ __all__ = [
     "DownloadService",
     "DownloadedFile",
     "ExpectedHash",
+    "pick_file",
 ]
 
 PathLike: TypeAlias = "str | os.PathLike[str]"
@@ -65,6 +66,20 @@ model version id (its primary file)."""
 
 _Call: TypeAlias = "tuple[str, tuple[Any, ...], dict[str, Any]]"
 """A ``download_many`` item as (method name, positional arguments, keyword arguments)."""
+
+
+def pick_file(version: ModelVersion, file_id: int | None = None) -> Result[ModelFile]:
+    """The version's file with ``file_id``, else its primary file (what ``download_version`` downloads)."""
+    if file_id is not None:
+        chosen = next((file for file in version.files if file.id == file_id), None)
+        if chosen is None:
+            ids = ", ".join(str(file.id) for file in version.files) or "none"
+            return Failure.of(ErrorCode.NOT_FOUND, f"Model version {version.id} has no file {file_id} (files: {ids}).")
+        return Success(chosen)
+    primary = version.primary_file
+    if primary is None:
+        return Failure.of(ErrorCode.NOT_FOUND, f"Model version {version.id} has no files to download.")
+    return Success(primary)
 
 
 class _DownloadCore:
@@ -106,21 +121,6 @@ class _DownloadCore:
         if value < 1:
             raise ValueError("max_concurrency: must be >= 1")
         return value
-
-    @staticmethod
-    def pick_file(version: ModelVersion, file_id: int | None) -> Result[ModelFile]:
-        if file_id is not None:
-            chosen = next((file for file in version.files if file.id == file_id), None)
-            if chosen is None:
-                ids = ", ".join(str(file.id) for file in version.files) or "none"
-                return Failure.of(
-                    ErrorCode.NOT_FOUND, f"Model version {version.id} has no file {file_id} (files: {ids})."
-                )
-            return Success(chosen)
-        primary = version.primary_file
-        if primary is None:
-            return Failure.of(ErrorCode.NOT_FOUND, f"Model version {version.id} has no files to download.")
-        return Success(primary)
 
     @staticmethod
     def batch_call(
@@ -300,7 +300,7 @@ class DownloadService(_DownloadMethods[Result[DownloadedFile], list[Result[Downl
         version = self._client.models.get_by_version_id(version_id)
         if isinstance(version, Failure):
             return version
-        file = _DownloadCore.pick_file(version.value, file_id)
+        file = pick_file(version.value, file_id)
         return file.bind(lambda chosen: self.download_model_file(chosen, version.value, **choices))
 
     def _execute_many(self, calls: list[_Call], limit: int) -> list[Result[DownloadedFile]]:
@@ -399,7 +399,7 @@ class AsyncDownloadService(
         version = await self._client.models.get_by_version_id(version_id)
         if isinstance(version, Failure):
             return version
-        file = _DownloadCore.pick_file(version.value, file_id)
+        file = pick_file(version.value, file_id)
         if isinstance(file, Failure):
             return file
         return await self.download_model_file(file.value, version.value, **choices)
