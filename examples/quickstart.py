@@ -71,7 +71,7 @@ def tour_rest(client: CivitaiClient) -> tuple[ModelVersion, ModelFile] | None:
             print(f"search failed: {error}")
             return None
         case Success(page):
-            for model in page.items[:5]:
+            for model in page.items:
                 downloads = model.stats.download_count if model.stats else None
                 print(f"  {model.id:>8}  {model.name}  ({downloads} downloads)")
     candidates = [
