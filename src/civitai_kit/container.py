@@ -56,6 +56,11 @@ def _configure(
     container: CivitaiContainer, options_or_config: OptionsSource = None, *, section: str = DEFAULT_SECTION
 ) -> CivitaiContainer:
     """``container.add_civitai_api(...)``: bind the options; every client built afterwards uses them."""
+    if any(resource.initialized for resource in container.traverse(types=[providers.Resource])):
+        raise RuntimeError(
+            "add_civitai_api() must bind options before the first client is created: HTTP clients already "
+            "opened keep the old settings. Call (and, with async clients, await) shutdown_resources() first."
+        )
     container.options.override(options_provider(options_or_config, section=section))
     container.reset_singletons()
     return container

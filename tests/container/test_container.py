@@ -114,12 +114,25 @@ def test_add_civitai_api_with_a_configuration_provider_loaded_later() -> None:
     assert options.api_key is not None and options.api_key.get_secret_value() == "from-config"
 
 
-def test_rebinding_resets_clients() -> None:
+def test_rebinding_before_use_resets_clients() -> None:
     container = CivitaiContainer().add_civitai_api({"ApiVersion": "v1"})
-    first = container.core_client()
+    options = container.options()
     container.add_civitai_api({"ApiVersion": "v2"})
+    assert container.options() is not options
+    assert container.core_client().options.api_version == "v2"
+    container.shutdown_resources()
+
+
+def test_rebinding_open_clients_is_refused_until_they_are_shut_down() -> None:
+    container = CivitaiContainer().add_civitai_api({"BaseUrl": "http://127.0.0.1:9/a"})
+    first = container.core_client()
+    with pytest.raises(RuntimeError, match="shutdown_resources"):
+        container.add_civitai_api({"BaseUrl": "http://127.0.0.1:9/b"})
+    container.shutdown_resources()
+    container.add_civitai_api({"BaseUrl": "http://127.0.0.1:9/b"})
     second = container.core_client()
-    assert first is not second and second.options.api_version == "v2"
+    assert second is not first
+    assert container.http_client().settings.base_url == "http://127.0.0.1:9/b"
     container.shutdown_resources()
 
 
