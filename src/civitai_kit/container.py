@@ -48,6 +48,14 @@ async def _async_http(settings: ClientSettings, transport: Any) -> AsyncIterator
         await client.aclose()
 
 
+def _hash_cache() -> Iterator[HashCache]:
+    cache = HashCache()
+    try:
+        yield cache
+    finally:
+        cache.close()
+
+
 def _sdk_settings(options: CivitaiApiOptions) -> ClientSettings:
     return ClientSettings.for_sdk(options)
 
@@ -92,7 +100,7 @@ class CivitaiContainer(containers.DeclarativeContainer):
     sdk_client = providers.Singleton(SdkClient, options, http_client=sdk_http_client)
     async_sdk_client = providers.Singleton(AsyncSdkClient, options, http_client=async_sdk_http_client)
 
-    hash_cache = providers.Singleton(HashCache)
+    hash_cache = providers.Resource(_hash_cache)
     hasher = providers.Singleton(FileHashingService, cache=hash_cache)
     async_hasher = providers.Singleton(AsyncFileHashingService, cache=hash_cache)
     downloader = providers.Singleton(

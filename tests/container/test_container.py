@@ -147,8 +147,10 @@ def test_clients_work_end_to_end_and_shutdown_closes_them(sandbox: Sandbox) -> N
     http = container.http_client()
     assert container.downloader() is container.downloader()
     assert isinstance(container.sdk_client(), SdkClient)
+    assert container.hash_cache.initialized  # the downloader shares the hash cache
     container.shutdown_resources()
     assert http._client.is_closed
+    assert not container.hash_cache.initialized
 
 
 async def test_async_clients_and_async_shutdown(sandbox: Sandbox) -> None:
