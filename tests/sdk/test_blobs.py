@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sdk_support import PNG_MAGIC, SDXL, collect, resolve
+import pytest
+from sdk_support import PNG_MAGIC, SDXL, collect, resolve, settings_for
 
-from civitai_kit.result import ErrorCode, Failure, Success
-from civitai_kit.sdk import Blob, Workflow
-from civitai_kit.testing import FakeCivitai, Fault
+from civitai_kit._http import AsyncHttpClient, HttpClient
+from civitai_kit.result import ApiTimeoutError, ErrorCode, Failure, Success
+from civitai_kit.sdk import AsyncSdkClient, Blob, SdkClient, Workflow
+from civitai_kit.sdk._runtime import PartFile
+from civitai_kit.testing import FakeCivitai, FakeResponse, Fault
 from civitai_kit.testing.orchestration import FakeOrchestrator
 
 
@@ -98,3 +106,67 @@ async def test_expired_blob_urls_fall_back_to_the_api(client: Any, tmp_path: Pat
     result = await resolve(client.blobs.download(stale, tmp_path / "x.png"))
     assert isinstance(result, Success)
     assert await collect(client.workflows.query(max_items=1))
+
+
+def slow_blob(server: FakeCivitai, started: threading.Event) -> Blob:
+    """A blob whose content trickles: one chunk, then a pause long enough to interrupt the download."""
+
+    def chunks() -> Iterator[bytes]:
+        yield PNG_MAGIC * 1024
+        started.set()
+        time.sleep(1.0)
+        yield b"rest"
+
+    server.add_route("GET", "/slow/blob.png", lambda request: FakeResponse.stream(chunks(), "image/png"))
+    return Blob(id="slow.png", url=server.url_for_host("localhost") + "/slow/blob.png")
+
+
+async def test_a_cancelled_async_download_leaves_no_temporary_file(server: FakeCivitai, tmp_path: Path) -> None:
+    started = threading.Event()
+    blob = slow_blob(server, started)
+    async with AsyncHttpClient(settings_for(server)) as ahttp:
+        sdk = AsyncSdkClient(http_client=ahttp)
+        task = asyncio.create_task(sdk.blobs.download(blob, tmp_path / "out.png"))
+        while not started.is_set() or not list(tmp_path.iterdir()):
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_sync_download_leaves_no_temporary_file(
+    server: FakeCivitai, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blob = slow_blob(server, threading.Event())
+
+    def interrupt(self: PartFile, chunk: bytes) -> None:  # Ctrl-C cannot come from a loopback server
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(PartFile, "write", interrupt)
+    with HttpClient(settings_for(server)) as http, pytest.raises(KeyboardInterrupt):
+        SdkClient(http_client=http).blobs.download(blob, tmp_path / "out.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_stalled_download_is_a_timeout_failure(server: FakeCivitai, tmp_path: Path, mode: str) -> None:
+    blob = slow_blob(server, threading.Event())
+    settings = replace(settings_for(server), timeout=0.3)
+    if mode == "sync":
+        with HttpClient(settings) as http:
+            stalled = SdkClient(http_client=http).blobs.download(blob, tmp_path / "out.png")
+    else:
+        async with AsyncHttpClient(settings) as ahttp:
+            stalled = await AsyncSdkClient(http_client=ahttp).blobs.download(blob, tmp_path / "out.png")
+    assert isinstance(stalled, Failure) and stalled.error.code == ErrorCode.TIMEOUT
+    assert isinstance(stalled.error.cause, ApiTimeoutError)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_an_existing_file_is_refused_before_any_request(client: Any, server: FakeCivitai, tmp_path: Path) -> None:
+    target = tmp_path / "a.png"
+    target.write_bytes(b"keep me")
+    refused = await resolve(client.blobs.download("some-blob.png", target))
+    assert isinstance(refused, Failure) and refused.error.code == ErrorCode.FILE_WRITE_FAILED
+    assert server.requests.snapshot() == [] and target.read_bytes() == b"keep me"

@@ -16,14 +16,15 @@ import asyncio
 import os
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeAlias, TypeVar, overload
 
 from civitai_kit._http import ApiRequest, AsyncHttpClient, HttpClient, Response, StreamingResponse
 from civitai_kit._http.core import HttpCore
-from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+from civitai_kit.result import CivitaiError, Error, ErrorCode, Failure, Result, Success
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -144,16 +145,16 @@ class SyncRunner(Runner[Sync]):
             return None
         if isinstance(action, Now):
             return self._clock()
+        if refused := PartFile.refuse(action):
+            return refused
         with self.http.stream(action.request) as opened:
             sink = PartFile.start(opened, action)
             if isinstance(sink, Failure):
                 return sink
-            try:
+            with sink.receiving():
                 for chunk in sink.response.iter_bytes():
                     sink.write(chunk)
-            except Exception as exc:  # a cut connection or a full disk: never a partial final file
-                return sink.fail(exc)
-            return sink.commit()
+            return sink.finish()
 
 
 class AsyncRunner(Runner[Async]):
@@ -185,16 +186,16 @@ class AsyncRunner(Runner[Async]):
             return None
         if isinstance(action, Now):
             return self._clock()
+        if refused := PartFile.refuse(action):
+            return refused
         async with self.http.stream(action.request) as opened:
             sink = PartFile.start(opened, action)
             if isinstance(sink, Failure):
                 return sink
-            try:
+            with sink.receiving():
                 async for chunk in sink.response.aiter_bytes():
                     sink.write(chunk)
-            except Exception as exc:
-                return sink.fail(exc)
-            return sink.commit()
+            return sink.finish()
 
 
 class PartFile:
@@ -205,18 +206,26 @@ class PartFile:
         self.destination = destination
         self._handle = handle
         self._temporary = temporary
+        self._failure: Failure | None = None
+
+    @staticmethod
+    def refuse(action: Download) -> Failure | None:
+        """Refuse an existing destination before anything is requested (unless ``overwrite``)."""
+        if action.destination.exists() and not action.overwrite:
+            return Failure.of(
+                ErrorCode.FILE_WRITE_FAILED,
+                f"{action.destination} already exists; pass overwrite=True to replace it.",
+            )
+        return None
 
     @classmethod
     def start(cls, opened: Result[StreamingResponse], action: Download) -> PartFile | Failure:
         """Open the temporary file for a successfully opened stream (or pass its failure on)."""
         if isinstance(opened, Failure):
             return opened
-        destination, overwrite = action.destination, action.overwrite
-        if destination.exists() and not overwrite:
-            return Failure.of(
-                ErrorCode.FILE_WRITE_FAILED,
-                f"{destination} already exists; pass overwrite=True to replace it.",
-            )
+        if refused := cls.refuse(action):  # it may have appeared while the request was under way
+            return refused
+        destination = action.destination
         try:
             destination.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
@@ -227,6 +236,22 @@ class PartFile:
     def write(self, chunk: bytes) -> None:
         self._handle.write(chunk)
 
+    @contextmanager
+    def receiving(self) -> Iterator[None]:
+        """Around the body's chunks: a cut connection or a full disk becomes the failure :meth:`finish`
+        returns; a cancellation or Ctrl-C removes the temporary file and propagates. Never a partial file."""
+        try:
+            yield
+        except Exception as exc:
+            self._failure = self.fail(exc)
+        except BaseException:
+            self.discard()
+            raise
+
+    def finish(self) -> Result[Path]:
+        """The completed file (renamed into place), or why it could not be written."""
+        return self._failure if self._failure is not None else self.commit()
+
     def commit(self) -> Result[Path]:
         try:
             self._handle.close()
@@ -235,9 +260,14 @@ class PartFile:
             return self.fail(exc)
         return Success(self.destination)
 
-    def fail(self, exc: BaseException) -> Failure:
+    def discard(self) -> None:
         self._handle.close()
         self._temporary.unlink(missing_ok=True)
+
+    def fail(self, exc: BaseException) -> Failure:
+        self.discard()
+        if isinstance(exc, CivitaiError):  # the transport's own verdict (TIMEOUT, HTTP_ERROR …)
+            return Failure(Error(exc.code, f"Download to {self.destination} failed: {exc.error.message}", cause=exc))
         code = ErrorCode.FILE_WRITE_FAILED if isinstance(exc, OSError) else ErrorCode.HTTP_ERROR
         return Failure(Error(code, f"Download to {self.destination} failed: {type(exc).__name__}: {exc}", cause=exc))
 
