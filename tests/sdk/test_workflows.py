@@ -231,3 +231,13 @@ def test_every_route_requires_a_bearer_token(fake_civitai: FakeCivitai) -> None:
         result = sdk.workflows.get("1")
     assert isinstance(result, Failure) and result.error.code == ErrorCode.UNAUTHORIZED
     assert "came from test" in result.error.message and "sk-wrong" not in str(result.error)
+
+
+async def test_bad_arguments_raise_before_anything_is_sent(client: Any, server: FakeCivitai) -> None:
+    # A single string is not a list of tags: querying its letters ("d", "e", "m", "o") would be wrong.
+    with pytest.raises(TypeError, match="tags"):
+        client.workflows.query(tags="demo")
+    # A bad timeout must not be found only after the (paid) submission went out.
+    with pytest.raises(ValueError, match="timeout"):
+        await resolve(client.workflows.submit_and_wait(text_to_image(client), timeout=-1))
+    assert server.requests.snapshot() == []

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Generic, Unpack
 
 from civitai_kit.result import Result
+from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk import workflow_calls as calls
 from civitai_kit.sdk._runtime import Bound, M, Operation, Program, Runner, detached
 from civitai_kit.sdk.builders import StepBuilder, TextToImageBuilder, WorkflowBuilder, _WorkflowBuilderBase
@@ -40,6 +41,7 @@ def _submit_and_wait(
     timeout: float = 600.0,
 ) -> Program[Result[Workflow]]:
     """Submit, then poll until the workflow is terminal (see :meth:`Workflows.wait_for`)."""
+    timeout = check.number("timeout", timeout, 0)  # now: after the (paid) submission would be too late
     submitted = _submit(owner, template)
 
     def program() -> Program[Result[Workflow]]:
@@ -101,7 +103,7 @@ class Workflows(Bound[M], Generic[M]):
         ``to_date``, ``exclude_failed``. A failed page raises its :class:`CivitaiError`.
         """
         if "tags" in filters:
-            filters["tags"] = tuple(filters["tags"])  # read on every page
+            filters["tags"] = check.strings("tags", filters["tags"])  # read on every page; "demo" is no list
         calls.query_page(take=page_size, **filters).close()  # check the filters now, not at the first page
 
         def fetch(*, cursor: str | None) -> Program[Result[Any]]:
