@@ -100,6 +100,10 @@ class FakeFile:
     """``Retry-After`` seconds sent with a ``download_limit`` refusal."""
     ignore_range_times: int = 0
     """Answer the next N ranged storage requests with a full 200 (a server that ignores ``Range``)."""
+    file_type: str | None = None
+    """Civitai's file type (``Model``, ``Training Data``, ``VAE`` ...), matched by a ``?type=`` query."""
+    metadata: dict[str, str] = field(default_factory=dict)
+    """``format``/``size``/``fp`` values, matched by the ``?format=&size=&fp=`` of a download URL."""
 
     @property
     def size(self) -> int:
@@ -262,10 +266,15 @@ class FakeDownloads:
     # -- internals -----------------------------------------------------------------------------------------
 
     def _select(self, version_id: int, request: FakeRequest) -> FakeFile | None:
+        """The file Civitai serves: by ``fileId``; else the one whose type and metadata match every given
+        ``type``/``format``/``size``/``fp`` (the primary one first); else the primary file."""
         candidates = [f for f in self.files() if f.version_id == version_id]
         file_id = request.query.get("fileId")
         if file_id is not None:
             return next((f for f in candidates if str(f.file_id) == file_id), None)
+        wanted = {key: request.query[key] for key in _SELECTORS if request.query.get(key)}
+        if wanted:
+            candidates = [f for f in candidates if _matches(f, wanted)]
         return next((f for f in candidates if f.primary), candidates[0] if candidates else None)
 
     def _refuse(self, request: FakeRequest, refusal: Refusal, file: FakeFile | None) -> FakeResponse:
@@ -296,6 +305,14 @@ def install_download_routes(server: FakeCivitai, files: Iterable[FakeFile] = ())
     server.add_route("GET", "/api/download/models/{versionId}", downloads.endpoint)
     server.add_route("GET", "/storage/{key}/{name:path}", downloads.storage)
     return downloads
+
+
+_SELECTORS = ("type", "format", "size", "fp")
+
+
+def _matches(file: FakeFile, wanted: dict[str, str]) -> bool:
+    values = {"type": file.file_type, **file.metadata}
+    return all((values.get(key) or "").lower() == value.lower() for key, value in wanted.items())
 
 
 def _parse_range(value: str, size: int) -> tuple[int, int] | None:

@@ -103,7 +103,13 @@ def _serve(downloads: FakeDownloads, rest: RestData, generated: FakeModelFile) -
     model, version = found if found is not None else ({}, {})
     file = generated.file
     primary = _primary_file(version)
-    settings: dict[str, Any] = {"primary": primary is not None and primary.get("id") == file.get("id")}
+    metadata = file.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    settings: dict[str, Any] = {
+        "primary": primary is not None and primary.get("id") == file.get("id"),
+        "file_type": file.get("type"),
+        "metadata": {key: str(value) for key in ("format", "size", "fp") if (value := metadata.get(key))},
+    }
     if model.get("mode") == "Archived":
         settings["refusal"] = "archived"
     elif version.get("availability") == "EarlyAccess":
