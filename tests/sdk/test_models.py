@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from sdk_support import SDXL, settings_for
 
 from civitai_kit._http import ApiRequest, HttpClient
 from civitai_kit.result import Failure
-from civitai_kit.sdk import AirIdentifier, JobStatus, Workflow
+from civitai_kit.sdk import AirIdentifier, Blob, JobStatus, Workflow
 from civitai_kit.sdk.coverage import _coverage_map
 from civitai_kit.sdk.job_models import (
     ConsumptionDetails,
@@ -171,3 +172,13 @@ def test_fake_v1_answers_match_the_v1_schema(raw: tuple[HttpClient, Any]) -> Non
     for value in coverage.values():
         api.assert_valid("ProviderAssetAvailability", value)
     api.assert_valid("ConsumptionDetails", _json(http, "GET", "/v1/consumer/consumption"))
+
+
+def test_a_blob_expiry_without_a_zone_is_read_as_utc() -> None:
+    def blob(expires: str) -> Blob:
+        return Blob.model_validate({"id": "a.png", "url": "https://blobs.example/a.png", "urlExpiresAt": expires})
+
+    now = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    assert blob("2030-01-01T11:59:59").is_expired(now)  # no traceback comparing naive with aware
+    assert not blob("2030-01-01T12:00:01").is_expired(now)
+    assert not blob("2030-01-01T12:00:01Z").is_expired(now.replace(tzinfo=None))

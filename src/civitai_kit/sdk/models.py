@@ -39,12 +39,17 @@ class Blob(ApiModel):
     preview_url_expires_at: datetime | None = None
 
     def is_expired(self, now: datetime | None = None) -> bool:
-        """Whether the signed ``url`` can no longer be used (no URL counts as expired)."""
+        """Whether the signed ``url`` can no longer be used (no URL counts as expired). Times without a zone
+        (from the server or ``now``) are UTC, the orchestrator's clock."""
         if self.url is None:
             return True
         if self.url_expires_at is None:
             return False
-        return self.url_expires_at <= (now or datetime.now(UTC))
+        return _utc(self.url_expires_at) <= _utc(now or datetime.now(UTC))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 ImageBlob = Blob
