@@ -117,3 +117,24 @@ def test_bad_pattern_is_a_usage_error(cli: Any, sandbox: Sandbox, tmp_path: Path
     outcome = cli("download", str(file.version_id), "--dir", str(tmp_path), "--pattern", "{Nope}/{FileName}")
     assert outcome.exit_code == 2
     assert "Nope" in outcome.stderr
+
+
+def test_a_download_url_of_a_non_primary_file_downloads_that_file(cli: Any, sandbox: Sandbox, tmp_path: Path) -> None:
+    """Civitai's own link for a training-data or second-format file carries ``?type=&format=``: that file is meant."""
+    extra = next(f for f in sandbox.downloads.files() if not f.primary and f.refusal is None and f.file_type)
+    _, version = sandbox.rest.version(extra.version_id)
+    url = next(f["downloadUrl"] for f in version["files"] if f["id"] == extra.file_id)
+    assert "?" in url and "fileId" not in url  # the real ``?type=...`` form
+    planned = cli("download", url, "--dir", str(tmp_path), "--dry-run", "--json")
+    assert planned.exit_code == 0, planned.stderr
+    assert planned.json()["file_id"] == extra.file_id
+    outcome = cli("download", url, "--dir", str(tmp_path), "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert Path(outcome.json()["path"]).read_bytes() == extra.data
+
+
+def test_a_download_url_no_file_matches_fails_naming_the_files(cli: Any, sandbox: Sandbox, tmp_path: Path) -> None:
+    file = next(f for f in sandbox.downloads.files() if f.primary and f.refusal is None)
+    outcome = cli("download", f"https://civitai.com/api/download/models/{file.version_id}?type=Config", "--dry-run")
+    assert outcome.exit_code == 1
+    assert "type=Config" in outcome.stderr and str(file.file_id) in outcome.stderr

@@ -8,7 +8,7 @@ a model page URL (``https://civitai.com/models/328553?modelVersionId=368189``) o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +18,7 @@ from rich.console import Console
 
 from civitai_kit.cli._output import Output, cell, human_size, print_rows
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
-from civitai_kit.result import ErrorCode, Failure, Result
+from civitai_kit.result import ErrorCode, Failure, Result, Success
 from civitai_kit.tools.downloads import pick_file
 
 if TYPE_CHECKING:
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 _MODEL_PAGE = re.compile(r"/models/(\d+)(?:/|$)")
 _DOWNLOAD_PATH = re.compile(r"/api/download/models/(\d+)/?$")
+_FILE_SELECTORS = ("type", "format", "size", "fp")
+"""The query keys with which Civitai's download links name a non-primary file (``?type=Training%20Data``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class Target:
     version_id: int | None = None
     model_id: int | None = None
     file_id: int | None = None
+    selectors: tuple[tuple[str, str], ...] = ()
+    """``type``/``format``/``size``/``fp`` of a download URL: which file of the version it names."""
 
 
 def parse_target(text: str) -> Target:
@@ -77,7 +81,8 @@ def parse_target(text: str) -> Target:
         query = parse_qs(parts.query)
         file_id = _int(query.get("fileId"))
         if match := _DOWNLOAD_PATH.search(parts.path):
-            return Target(version_id=int(match.group(1)), file_id=file_id)
+            selectors = tuple((key, query[key][0]) for key in _FILE_SELECTORS if query.get(key, [""])[0])
+            return Target(version_id=int(match.group(1)), file_id=file_id, selectors=selectors)
         if match := _MODEL_PAGE.search(parts.path):
             version_id = _int(query.get("modelVersionId"))
             return Target(version_id=version_id, model_id=None if version_id else int(match.group(1)))
@@ -90,6 +95,32 @@ def parse_target(text: str) -> Target:
 
 def _int(values: list[str] | None) -> int | None:
     return int(values[0]) if values and values[0].isdigit() else None
+
+
+def choose_file(version: ModelVersion, target: Target) -> Result[ModelFile]:
+    """The file a target names: by id, else by a download URL's ``type``/``format``/``size``/``fp`` (as the
+    download endpoint picks it, the primary one first), else the primary file."""
+    if target.file_id is not None or not target.selectors:
+        return pick_file(version, target.file_id)
+    matching = [file for file in version.files if _selected_by(file, target.selectors)]
+    if not matching:
+        wanted = "&".join(f"{key}={value}" for key, value in target.selectors)
+        files = ", ".join(f"{file.id} {cell(file.type)} {cell(file.name)}" for file in version.files) or "none"
+        return Failure.of(
+            ErrorCode.NOT_FOUND, f"Model version {version.id} has no file with {wanted} (files: {files})."
+        )
+    return Success(next((file for file in matching if file.primary), matching[0]))
+
+
+def _selected_by(file: ModelFile, selectors: tuple[tuple[str, str], ...]) -> bool:
+    metadata = file.metadata
+    values = {
+        "type": file.type,
+        "format": metadata.format if metadata is not None else None,
+        "size": metadata.size if metadata is not None else None,
+        "fp": metadata.fp if metadata is not None else None,
+    }
+    return all(cell(values[key]).lower() == value.lower() for key, value in selectors)
 
 
 def resolve_version(client: CivitaiClient, target: Target) -> Result[ModelVersion]:
@@ -138,11 +169,11 @@ def download_command(
     except ValueError as exc:
         output.fail(str(exc), exit_code=USAGE_ERROR)
     if file_id is not None:
-        parsed = Target(parsed.version_id, parsed.model_id, file_id)
+        parsed = replace(parsed, file_id=file_id)
     with state.core_client() as client:
         version: ModelVersion = output.unwrap(resolve_version(client, parsed))
         chosen = Choice(
-            file=output.unwrap(pick_file(version, parsed.file_id)),
+            file=output.unwrap(choose_file(version, parsed)),
             version=version,
             directory=directory,
             pattern=pattern,
