@@ -114,7 +114,7 @@ def slow_blob(server: FakeCivitai, started: threading.Event) -> Blob:
     def chunks() -> Iterator[bytes]:
         yield PNG_MAGIC * 1024
         started.set()
-        time.sleep(1.0)
+        time.sleep(0.6)
         yield b"rest"
 
     server.add_route("GET", "/slow/blob.png", lambda request: FakeResponse.stream(chunks(), "image/png"))

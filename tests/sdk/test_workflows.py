@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sdk_support import SD1, SDXL, TOKEN, collect, resolve, settings_for
 
-from civitai_kit._http import ApiRequest, HttpClient
+from civitai_kit._http import ApiRequest, AsyncHttpClient, HttpClient
 from civitai_kit.result import BadRequestError, ErrorCode, Failure, Success
-from civitai_kit.sdk import SdkClient, Workflow, WorkflowStatus
+from civitai_kit.sdk import AsyncSdkClient, SdkClient, Workflow, WorkflowStatus
 from civitai_kit.testing import FakeCivitai, Fault
 from civitai_kit.testing.orchestration import FakeOrchestrator, install_orchestration_routes
 
@@ -241,3 +242,28 @@ async def test_bad_arguments_raise_before_anything_is_sent(client: Any, server: 
     with pytest.raises(ValueError, match="timeout"):
         await resolve(client.workflows.submit_and_wait(text_to_image(client), timeout=-1))
     assert server.requests.snapshot() == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_wait_longer_than_the_client_timeout_is_waited_for(
+    server: FakeCivitai, orchestrator: FakeOrchestrator, mode: str
+) -> None:
+    """``wait`` lets the server hold the request; a shorter configured timeout must not cut it (a POST without
+    ``externalId`` is not retried, so the workflow would run and be paid for while the caller sees a failure)."""
+    settings = replace(settings_for(server), timeout=0.3)
+    server.faults.add(Fault.delay(0.6), path="/v2/consumer/workflows", method="POST")
+    server.faults.add(Fault.delay(0.6), path="/v2/consumer/workflows/", method="GET")
+    if mode == "sync":
+        with HttpClient(settings) as http:
+            sdk = SdkClient(http_client=http)
+            submitted = sdk.workflows.text_to_image().with_model(SDXL).with_prompt("slow").submit(wait=1)
+            assert isinstance(submitted, Success) and submitted.value.id, submitted
+            fetched = sdk.workflows.get(submitted.value.id, wait=1)
+    else:
+        async with AsyncHttpClient(settings) as ahttp:
+            asdk = AsyncSdkClient(http_client=ahttp)
+            submitted = await asdk.workflows.text_to_image().with_model(SDXL).with_prompt("slow").submit(wait=1)
+            assert isinstance(submitted, Success) and submitted.value.id, submitted
+            fetched = await asdk.workflows.get(submitted.value.id, wait=1)
+    assert isinstance(fetched, Success) and fetched.value.succeeded
+    assert len([r for r in server.requests.snapshot() if r.method == "POST"]) == 1

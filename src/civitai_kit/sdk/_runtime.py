@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeAlias, TypeVar, overload
 
@@ -30,6 +30,8 @@ T = TypeVar("T")
 P = ParamSpec("P")
 S = TypeVar("S")
 M = TypeVar("M", bound="Mode")
+HOLD_SLACK_SECONDS = 30.0
+"""How much longer than a server-side hold a read may take (the work around the wait itself)."""
 
 
 class Mode:
@@ -49,15 +51,17 @@ class Async(Mode):
 
 @dataclass(frozen=True, slots=True)
 class Call(Generic[T]):
-    """Send ``request``; the program receives ``Result[T]``."""
+    """Send ``request``; the program receives ``Result[T]``. ``hold``: seconds the server may keep the
+    request open on purpose (``wait``), which the read timeout must outlast."""
 
     request: ApiRequest
     read: Callable[[Response], Result[T]]
+    hold: float = 0.0
 
     @staticmethod
-    def json(request: ApiRequest, parse: Callable[[Any], T]) -> Call[T]:
+    def json(request: ApiRequest, parse: Callable[[Any], T], hold: float = 0.0) -> Call[T]:
         """A call answered with JSON, parsed by ``parse`` (shape errors become DESERIALIZATION_FAILED)."""
-        return Call(request, lambda response: HttpCore.parse_json(response, parse))
+        return Call(request, lambda response: HttpCore.parse_json(response, parse), hold)
 
     @staticmethod
     def empty(request: ApiRequest) -> Call[None]:
@@ -67,6 +71,14 @@ class Call(Generic[T]):
     @staticmethod
     def raw(request: ApiRequest, read: Callable[[Response], Result[T]]) -> Call[T]:
         return Call(request, read)
+
+    def prepared(self, timeout: float) -> ApiRequest:
+        """The request to send by a client whose read timeout is ``timeout``: stretched to the hold plus
+        :data:`HOLD_SLACK_SECONDS` when shorter, so a ``wait`` is not cut off (and a submit not lost)."""
+        needed = self.hold + HOLD_SLACK_SECONDS
+        if self.hold <= 0 or self.request.timeout is not None or timeout >= needed:
+            return self.request
+        return replace(self.request, timeout=needed)
 
     def finish(self, sent: Result[Response]) -> Result[T]:
         return sent.bind(self.read)
@@ -95,9 +107,9 @@ Action: TypeAlias = "Call[Any] | Pause | Now | Download"
 Program: TypeAlias = Generator[Action, Any, T]
 
 
-def call(request: ApiRequest, parse: Callable[[Any], T]) -> Program[Result[T]]:
+def call(request: ApiRequest, parse: Callable[[Any], T], *, hold: float = 0.0) -> Program[Result[T]]:
     """The one-request program (most operations)."""
-    result: Result[T] = yield Call.json(request, parse)
+    result: Result[T] = yield Call.json(request, parse, hold)
     return result
 
 
@@ -139,7 +151,7 @@ class SyncRunner(Runner[Sync]):
 
     def _perform(self, action: Action) -> Any:
         if isinstance(action, Call):
-            return action.finish(self.http.send(action.request))
+            return action.finish(self.http.send(action.prepared(self.http.settings.timeout)))
         if isinstance(action, Pause):
             self._sleep(action.seconds)
             return None
@@ -180,7 +192,7 @@ class AsyncRunner(Runner[Async]):
 
     async def _perform(self, action: Action) -> Any:
         if isinstance(action, Call):
-            return action.finish(await self.http.send(action.request))
+            return action.finish(await self.http.send(action.prepared(self.http.settings.timeout)))
         if isinstance(action, Pause):
             await self._sleep(action.seconds)
             return None

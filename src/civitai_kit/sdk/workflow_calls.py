@@ -49,17 +49,13 @@ def submit(
         json=body,
         idempotency_key=external_id if isinstance(external_id, str) else None,
     )
-    return call(request, Workflow.model_validate)
+    return call(request, Workflow.model_validate, hold=wait)
 
 
 def get(workflow_id: str, *, wait: int = 0, hide_mature_content: bool = False) -> Program[Result[Workflow]]:
-    params = encode_query(
-        {
-            "wait": check.integer("wait", wait, 0, MAX_WAIT_SECONDS) or None,
-            "hideMatureContent": hide_mature_content or None,
-        }
-    )
-    return call(ApiRequest("GET", workflow_path(workflow_id), params=params), Workflow.model_validate)
+    wait = check.integer("wait", wait, 0, MAX_WAIT_SECONDS)
+    params = encode_query({"wait": wait or None, "hideMatureContent": hide_mature_content or None})
+    return call(ApiRequest("GET", workflow_path(workflow_id), params=params), Workflow.model_validate, hold=wait)
 
 
 class WorkflowFilters(TypedDict, total=False):
