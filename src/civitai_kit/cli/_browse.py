@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from civitai_kit.cli._output import Output, cell, human_size, print_rows, table
 from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
@@ -85,7 +86,7 @@ def _run_listing(
         page: Page[T] = output.unwrap(query.execute(limit=limit, cursor=cursor))
     output.emit(page, lambda console: render(console, list(page.items)))
     if page.next_cursor and not output.json_mode:
-        output.info(f"[dim]more: --cursor {page.next_cursor}[/]")
+        output.info(f"[dim]more: --cursor {escape(page.next_cursor)}[/]")
     elif page.next_page and not output.json_mode and page.current_page is not None:
         output.info(f"[dim]more: --page {page.current_page + 1}[/]")
 
@@ -226,7 +227,7 @@ def versions_by_hash(
         digest = hash_with_progress(output, path, [HashAlgorithm.SHA256]).sha256
         if digest is None:  # pragma: no cover - SHA256 is always computed for a readable file
             output.fail(f"could not hash {path}")
-        output.info(f"[dim]{path}: SHA256 {digest}[/]")
+        output.info(f"[dim]{escape(str(path))}: SHA256 {digest}[/]")
         value = digest
     elif path.exists() or any(sep in hash_or_file for sep in ("/", "\\")):
         output.fail(f"{hash_or_file} is not a regular file", exit_code=USAGE_ERROR)

@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from civitai_kit.cli._output import Output, cell, human_size, print_rows
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
@@ -209,7 +211,8 @@ def _download(
     from civitai_kit.tools.downloads import DownloadService
 
     file = chosen.file
-    output.info(f"Downloading [bold]{file.name}[/] ({human_size(file.size_bytes)}) of version {chosen.version.id}")
+    name = escape(cell(file.name))
+    output.info(f"Downloading [bold]{name}[/] ({human_size(file.size_bytes)}) of version {chosen.version.id}")
     with output.progress(transfer=True) as progress, DownloadService(options, client=client) as service:
         task = progress.add_task(cell(file.name), total=file.size_bytes)
 
@@ -237,7 +240,7 @@ def _plan_data(plan: DownloadPlan, chosen: Choice) -> dict[str, Any]:
 
 
 def _render_plan(console: Console, plan: DownloadPlan, file: ModelFile) -> None:
-    console.print("[bold]Dry run[/]: nothing was downloaded.")
+    console.print(Text.assemble(("Dry run", "bold"), ": nothing was downloaded."))
     expected = plan.expected
     print_rows(
         console,

@@ -79,7 +79,7 @@ def hash_command(
     if rows:
         output.emit(rows, render)
     for error in failures[:-1]:
-        output.err.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        output.error_line(error)
     if failures:
         output.fail(failures[-1])
 

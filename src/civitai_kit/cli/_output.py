@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TextIO
 import typer
 from pydantic import BaseModel, SecretStr
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -92,7 +93,14 @@ class Output:
         self._stderr = RedactingStream(sys.stderr, self._secrets)
         # Piped output is not cut to 80 columns: tables keep one row per line for grep and friends.
         width = None if self._stdout.isatty() else _PIPE_WIDTH
-        self.out = Console(file=self._stdout, soft_wrap=True, highlight=False, width=width)  # type: ignore[arg-type]
+        # Results are data (names, paths, prompts): "[v2]" in a file name is text, never rich markup.
+        self.out = Console(
+            file=self._stdout,  # type: ignore[arg-type]
+            soft_wrap=True,
+            highlight=False,
+            width=width,
+            markup=False,
+        )
         self.err = Console(file=self._stderr, highlight=False)  # type: ignore[arg-type]
         self.show_progress = progress and not quiet and self._stderr.isatty()
 
@@ -122,7 +130,8 @@ class Output:
         self._stdout.flush()
 
     def info(self, message: str) -> None:
-        """A human note on stderr (hidden by ``--quiet``); rich markup allowed."""
+        """A human note on stderr (hidden by ``--quiet``); rich markup allowed, so pass names and paths
+        through :func:`rich.markup.escape`."""
         if not self.quiet:
             self.err.print(message)
 
@@ -134,10 +143,14 @@ class Output:
 
     def fail(self, error: Error | str, *, exit_code: int = 1) -> NoReturn:
         """One line naming what went wrong, then exit (1: API or I/O failure, 2: usage)."""
+        self.error_line(error)
+        raise typer.Exit(exit_code)
+
+    def error_line(self, error: Error | str) -> None:
+        """``error: <message>`` on one line of stderr; the message is text (a path's ``[x]`` stays)."""
         text = str(error) if isinstance(error, Error) else error
         first_line = " ".join(text.split())
-        self.err.print(f"[red]error:[/] {first_line}", markup=True, highlight=False, soft_wrap=True)
-        raise typer.Exit(exit_code)
+        self.err.print(f"[red]error:[/] {escape(first_line)}", markup=True, highlight=False, soft_wrap=True)
 
     def unwrap(self, result: Result[Any]) -> Any:
         """The value of a ``Success``; for a ``Failure``, its one-line reason and exit code 1."""
@@ -152,7 +165,7 @@ class Output:
 
     def progress(self, *, transfer: bool = False) -> Progress:
         """A progress display on stderr; disabled (draws nothing) unless stderr is an interactive terminal."""
-        columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
+        columns: list[Any] = [TextColumn("{task.description}", markup=False), BarColumn()]
         if transfer:
             columns += [DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn()]
         else:
