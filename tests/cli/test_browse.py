@@ -128,3 +128,12 @@ def test_bad_arguments_are_usage_errors(cli: Any, args: tuple[str, ...]) -> None
     outcome = cli(*args)
     assert outcome.exit_code == 2, outcome.everything
     assert outcome.stdout == ""
+
+
+def test_cursor_with_max_items_is_a_usage_error_not_silently_ignored(cli: Any) -> None:
+    first = cli("--json", "models", "list", "--limit", "3").json()
+    cursor = first["metadata"]["nextCursor"]
+    outcome = cli("models", "list", "--limit", "3", "--cursor", cursor, "--max-items", "6", "--json")
+    assert outcome.exit_code == 2
+    assert "--cursor" in outcome.stderr and "--max-items" in outcome.stderr
+    assert outcome.stdout == ""

@@ -74,6 +74,11 @@ def _run_listing(
 ) -> None:
     """One page (``execute``) or, with ``--max-items``, as many pages as needed (``iterate``)."""
     output = state.output
+    if cursor is not None and max_items is not None:  # iterating starts at the first page
+        output.fail(
+            "--cursor and --max-items cannot be combined (--max-items follows pages from the first)",
+            exit_code=USAGE_ERROR,
+        )
     with state.core_client() as client, usage_errors(output):
         query: Any = build(client)
         if max_items is not None:
