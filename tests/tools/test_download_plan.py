@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from civitai_kit.core.models import FileHashes, Image, ModelFile, ModelVersion
+from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Error, ErrorCode
 from civitai_kit.tools.download_lock import TargetLock
 from civitai_kit.tools.download_plan import (
@@ -16,6 +17,7 @@ from civitai_kit.tools.download_plan import (
     image_extension,
     image_tokens,
     model_file_tokens,
+    plan_url,
     rebase_download_url,
 )
 from civitai_kit.tools.download_refusals import (
@@ -63,6 +65,14 @@ def test_expected_hash_matches_case_insensitively_and_prefixes_only_for_autov() 
 
 
 # ---------------------------------------------------------------------------------------------- tokens
+
+
+def test_plan_url_names_a_bad_algorithm_argument(tmp_path: Path) -> None:
+    options = CivitaiApiOptions.isolated()
+    with pytest.raises(ValueError, match=r"^algorithm: 'md5' is not .*SHA256"):
+        plan_url("https://example.test/f", tmp_path / "f", options, expected_hash=SHA, algorithm="md5")
+    planned = plan_url("https://example.test/f", tmp_path / "f", options, expected_hash=SHA, algorithm="sha256")
+    assert planned.value.expected == ExpectedHash(HashAlgorithm.SHA256, SHA)  # type: ignore[union-attr]
 
 
 def test_model_file_tokens_with_and_without_version() -> None:

@@ -268,7 +268,7 @@ def plan_url(
         return checked
     if expected_hash is not None and not expected_hash.strip():
         raise ValueError("expected_hash: must not be blank (pass None to skip verification)")
-    chosen = HashAlgorithm(algorithm) if algorithm is not None else _guess_algorithm(expected_hash)
+    chosen = _algorithm_argument(algorithm) if algorithm is not None else _guess_algorithm(expected_hash)
     expected = ExpectedHash(chosen, expected_hash.strip().upper()) if expected_hash else None
     raw = os.fspath(destination)
     into_directory = raw.endswith(("/", "\\")) or Path(raw).expanduser().is_dir()
@@ -287,6 +287,14 @@ def plan_url(
         overwrite=options.downloads.models.overwrite_existing if overwrite is None else overwrite,
         name_from_response=into_directory,
     )
+
+
+def _algorithm_argument(algorithm: HashAlgorithm | str) -> HashAlgorithm:
+    try:
+        return HashAlgorithm(algorithm)
+    except ValueError:
+        valid = ", ".join(member.value for member in HashAlgorithm)
+        raise ValueError(f"algorithm: {algorithm!r} is not a hash algorithm (valid: {valid})") from None
 
 
 def _guess_algorithm(expected_hash: str | None) -> HashAlgorithm:
