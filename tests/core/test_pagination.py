@@ -203,3 +203,53 @@ def test_bad_paging_arguments_fail_before_any_request(
     with pytest.raises(ValueError):
         make(client)
     assert len(fake_civitai.requests) == 0
+
+
+def test_first_or_none_looks_past_empty_pages_that_point_further(
+    client: CivitaiClient, fake_civitai: FakeCivitai
+) -> None:
+    """Civitai filters search results after paging, so a first page can be empty yet carry a cursor."""
+    serve_pages(fake_civitai, {None: ([], {"nextCursor": "1"}), "1": ([], {"nextCursor": "101"}), "101": ([7], {})})
+    assert client.models.first_or_none().unwrap().id == 7  # type: ignore[union-attr]
+    sent = [(r.query.get("cursor"), r.query.get("limit")) for r in fake_civitai.requests]
+    assert sent == [(None, "1"), ("1", None), ("101", None)]  # one result asked first, then whole windows
+
+
+async def test_first_or_none_looks_past_empty_pages_async(
+    aclient: AsyncCivitaiClient, fake_civitai: FakeCivitai
+) -> None:
+    serve_pages(fake_civitai, {None: ([], {"nextCursor": "1"}), "1": ([8, 9], {})}, path="/api/v1/images")
+    first = (await aclient.images.first_or_none()).unwrap()
+    assert first is not None and first.id == 8
+    assert [r.query.get("limit") for r in fake_civitai.requests] == ["1", None]
+
+
+def test_first_or_none_is_none_only_at_the_end(client: CivitaiClient, fake_civitai: FakeCivitai) -> None:
+    serve_pages(fake_civitai, {None: ([], {"nextCursor": "1"}), "1": ([], {})})
+    assert client.models.first_or_none().unwrap() is None
+    assert len(fake_civitai.requests) == 2
+
+
+def test_search_with_filters_first_or_none_on_the_real_fake(server: FakeCivitai, data: Any) -> None:
+    with CivitaiClient(options_for(server.url)) as client:
+        query = client.models.where_nsfw().where_name("a").where_type("LoCon")
+        first = query.first_or_none().unwrap()
+        assert first is not None and first.id == next(iter(query.iterate())).id
+
+
+def test_max_items_walk_widens_its_window_after_an_empty_page(client: CivitaiClient, fake_civitai: FakeCivitai) -> None:
+    serve_pages(fake_civitai, {None: ([1], {"nextCursor": "1"}), "1": ([], {"nextCursor": "2"}), "2": ([2, 3], {})})
+    assert [m.id for m in client.models.iterate(page_size=50, max_items=2)] == [1, 2]
+    assert [r.query.get("limit") for r in fake_civitai.requests] == ["2", "2", "50"]
+
+
+def test_a_repeated_verbatim_next_page_stops_instead_of_looping(
+    client: CivitaiClient, fake_civitai: FakeCivitai
+) -> None:
+    url = f"{fake_civitai.url}/api/v1/models/again?token=opaque"
+    serve_pages(fake_civitai, {None: ([1], {"nextPage": url})})
+    fake_civitai.add_route(
+        "GET", "/api/v1/models/again", lambda r: {"items": [{"id": 2}], "metadata": {"nextPage": url}}
+    )
+    assert [m.id for m in client.models.iterate()] == [1, 2]
+    assert len(fake_civitai.requests) == 2

@@ -11,7 +11,6 @@ from civitai_kit.core.client_base import ClientBase
 from civitai_kit.core.models import Creator, Image, Model, ModelVersion, Page, Tag, VersionIdByHash
 from civitai_kit.core.paging import Pager, Plan, single
 from civitai_kit.core.queries import CreatorFilters, ImageFilters, ModelFilters, QueryBuilder, TagFilters
-from civitai_kit.core.sync_client import _first
 from civitai_kit.result import Result
 
 if TYPE_CHECKING:
@@ -53,8 +52,8 @@ class AsyncTerminals(QueryBuilder[T, AsyncHttpClient]):
         return await arun(self._session.http, single(self._page_fetch(limit, cursor)))
 
     async def first_or_none(self) -> Result[T | None]:
-        """The first match, or ``None`` when there is none."""
-        return (await self.execute(limit=1)).map(_first)
+        """The first match, or ``None`` when there is none (empty pages that point further are looked past)."""
+        return await arun(self._session.http, self._first())
 
     def iterate(self, page_size: int | None = None, max_items: int | None = None) -> AsyncIterator[T]:
         """Every match (``async for``), fetching pages as needed. Raises :class:`CivitaiError` on failure."""

@@ -2,9 +2,9 @@
 
 Rules (``spec/rest-api.md`` §0, §9): prefer ``nextCursor``; otherwise take the cursor or page number out of
 ``nextPage`` (rebuilding the request on our own base URL, which survives proxies and path prefixes); keep
-going through empty pages that still point further; stop when nothing points further, when a cursor repeats
-(a server loop), or when ``max_items``/``max_pages`` is reached; never ask for a page number whose
-``page * limit`` would pass Civitai's 1000-result cap (that 429 is permanent).
+going through empty pages that still point further; stop when nothing points further, when a cursor or a
+verbatim ``nextPage`` repeats (a server loop), or when ``max_items``/``max_pages`` is reached; never ask for a
+page number whose ``page * limit`` would pass Civitai's 1000-result cap (that 429 is permanent).
 """
 
 from __future__ import annotations
@@ -52,10 +52,29 @@ def chunked(fetches: list[Fetch[tuple[T, ...]]]) -> Plan[tuple[T, ...]]:
     return Success(tuple(collected))
 
 
+def first_item(pager: Pager[T]) -> Plan[T | None]:
+    """The first item of a walk. A page can be empty yet point further (Civitai filters search results after
+    paging them), so ``None`` means the walk ended, not that the first page was empty."""
+    try:
+        while (fetch := pager.next_fetch()) is not None:
+            result: Result[Page[T]] = yield fetch
+            if isinstance(result, Failure):
+                return result
+            page = pager.accept(result.value)
+            if page.items:
+                return Success(page.items[0])
+    except CivitaiError as refused:
+        return Failure(refused.error)
+    return Success(None)
+
+
 class Pager(Generic[T]):
     """Decides the next request of an auto-paginated walk from the page that just arrived.
 
-    ``request_for(cursor, page, limit)`` builds the list request for the query being walked.
+    ``request_for(cursor, page, limit)`` builds the list request for the query being walked. ``limit`` is
+    what each request asks for; ``page_size`` (``None``: the server's default) is the wider window used to
+    continue by cursor after an empty page, when ``limit`` was narrowed to fit ``max_items``. Cursors are
+    offsets, so the window may change between requests; page numbers keep ``limit`` (their offsets depend on it).
     """
 
     def __init__(
@@ -66,6 +85,7 @@ class Pager(Generic[T]):
         *,
         limit: int | None,
         start_page: int | None,
+        page_size: int | None = None,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> None:
@@ -73,11 +93,12 @@ class Pager(Generic[T]):
         self._request_for = request_for
         self._parse = parse
         self._limit = limit
+        self._page_size = page_size
         self._max_items = max_items
         self._max_pages = max_pages
-        self._cursor: str | None = None
         self._page = start_page
         self._seen_cursors: set[str] = set()
+        self._seen_urls: set[str] = set()
         self._fetched_pages = 0
         self._emitted = 0
         self._refusal: CivitaiError | None = None
@@ -119,15 +140,19 @@ class Pager(Generic[T]):
                 cursor = query["cursor"][0]
             elif query.get("page") and query["page"][0].isdigit():
                 next_page_number = int(query["page"][0])
+            elif page.next_page in self._seen_urls:
+                logger.debug("Stopping pagination: the server repeated nextPage %r", page.next_page)
+                return None
             else:
+                self._seen_urls.add(page.next_page)
                 return ApiRequest("GET", page.next_page)  # nothing to rebuild from: follow it verbatim
         if cursor is not None:
-            if cursor in self._seen_cursors or cursor == self._cursor:
+            if cursor in self._seen_cursors:
                 logger.debug("Stopping pagination: the server repeated cursor %r", cursor)
                 return None
             self._seen_cursors.add(cursor)
-            self._cursor, self._page = cursor, None
-            return self._request_for(cursor, None, self._limit)
+            self._page = None
+            return self._request_for(cursor, None, self._limit if page.items else self._page_size)
         if next_page_number is None or (self._page is not None and next_page_number <= self._page):
             return None
         limit = self._limit or self._endpoint.default_limit

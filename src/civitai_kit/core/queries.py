@@ -28,7 +28,7 @@ from civitai_kit.core.enums import (
     TimePeriod,
 )
 from civitai_kit.core.models import Creator, Image, Model, Page, Tag
-from civitai_kit.core.paging import Fetch, Pager
+from civitai_kit.core.paging import Fetch, Pager, Plan, first_item
 from civitai_kit.core.parsing import page_of, parser
 from civitai_kit.result import ConfigurationError, Error, ErrorCode
 
@@ -125,6 +125,10 @@ class QueryBuilder(Generic[T, H]):
         self._check(limit, cursor)
         return Fetch(self._list_request(cursor, self._page, limit), self._parse_page())
 
+    def _first(self) -> Plan[T | None]:
+        """What ``first_or_none`` performs: one result asked for, then past empty pages that point further."""
+        return first_item(self._pager(None, 1))
+
     def _pager(self, page_size: int | None, max_items: int | None, max_pages: int | None = None) -> Pager[T]:
         self._endpoint.check_limit(page_size, "page_size")
         for name, value in (("max_items", max_items), ("max_pages", max_pages)):
@@ -140,6 +144,7 @@ class QueryBuilder(Generic[T, H]):
             self._parse_page(),
             limit=limit,
             start_page=self._page,
+            page_size=page_size,
             max_items=max_items,
             max_pages=max_pages,
         )

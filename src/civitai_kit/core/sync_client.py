@@ -41,10 +41,6 @@ def _items(pages: Iterator[Page[T]]) -> Iterator[T]:
         yield from page.items
 
 
-def _first(page: Page[T]) -> T | None:
-    return page.items[0] if page.items else None
-
-
 class Terminals(QueryBuilder[T, HttpClient]):
     """``execute`` / ``first_or_none`` / ``iterate`` / ``pages`` for every sync builder."""
 
@@ -55,8 +51,8 @@ class Terminals(QueryBuilder[T, HttpClient]):
         return run(self._session.http, single(self._page_fetch(limit, cursor)))
 
     def first_or_none(self) -> Result[T | None]:
-        """The first match, or ``None`` when there is none."""
-        return self.execute(limit=1).map(_first)
+        """The first match, or ``None`` when there is none (empty pages that point further are looked past)."""
+        return run(self._session.http, self._first())
 
     def iterate(self, page_size: int | None = None, max_items: int | None = None) -> Iterator[T]:
         """Every match, fetching pages as needed. Raises :class:`CivitaiError` if a request fails."""
