@@ -253,3 +253,14 @@ def test_a_repeated_verbatim_next_page_stops_instead_of_looping(
     )
     assert [m.id for m in client.models.iterate()] == [1, 2]
     assert len(fake_civitai.requests) == 2
+
+
+def test_max_items_does_not_move_the_start_page(server: FakeCivitai) -> None:
+    """``with_page_index(2)`` starts at the second page of ``page_size`` items, however few are wanted."""
+    with CivitaiClient(options_for(server.url)) as client:
+        query = client.models.where_nsfw().with_page_index(2)
+        page_two = [m.id for m in query.execute(limit=20).unwrap().items]
+        assert [m.id for m in query.iterate(page_size=20, max_items=3)] == page_two[:3]
+        assert [r.query_string for r in server.requests][-1] == "limit=20&nsfw=true&page=2"
+        assert query.first_or_none().unwrap().id == query.execute().unwrap().items[0].id  # type: ignore[union-attr]
+        assert [r.query.get("limit") for r in server.requests][-2:] == [None, None]

@@ -135,7 +135,8 @@ class QueryBuilder(Generic[T, H]):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise ValueError(f"{name} must be a non-negative int, got {value!r}")
         limit = page_size
-        if max_items is not None and max_items > 0:
+        if max_items is not None and max_items > 0 and self._page is None:
+            # Ask for no more than wanted; not with a start page, whose offset is page * limit.
             limit = min(page_size or self._endpoint.default_limit, max_items)
         self._check(limit, None)
         return Pager(
