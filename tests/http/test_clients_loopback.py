@@ -391,3 +391,22 @@ async def test_max_concurrency_caps_requests_in_flight(kind: str, server: FakeCi
                 results = list(pool.map(lambda _: sync.send(request), range(8)))
     assert all(r.is_success for r in results)
     assert peak == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "gets_key"),
+    [
+        ("https://civitai.com/api/v1/models", True),
+        ("https://CIVITAI.com/api/download/models/1", True),
+        ("http://civitai.com/api/v1/models", False),  # never downgraded to plain http
+        ("https://civitai.com:8443/api/v1/models", False),
+        ("https://image.civitai.com/x.png", False),
+        ("https://civitai.com.evil.example/api", False),
+    ],
+)
+def test_the_key_goes_only_to_the_base_urls_origin(url: str, gets_key: bool) -> None:
+    from civitai_kit._http.core import HttpCore
+
+    core = HttpCore(ClientSettings(base_url="https://civitai.com", token=SecretStr(KEY)))
+    headers = core.build(ApiRequest("GET", url)).headers
+    assert ("authorization" in headers) is gets_key

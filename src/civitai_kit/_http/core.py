@@ -77,14 +77,15 @@ class HttpCore:
         self.pacer = (
             RequestPacer(settings.requests_per_second, **pacer_kwargs) if settings.requests_per_second else None
         )
-        self._host = settings.host
+        base = urlsplit(settings.base_url)
+        self._origin = (base.scheme.lower(), base.netloc.lower())
 
     # ------------------------------------------------------------------------------------------ building
 
     def build(self, request: ApiRequest) -> httpx.Request:
         url = self.settings.url(request.path)
         headers = {"User-Agent": self.settings.user_agent, "Accept": "application/json", **dict(request.headers)}
-        if request.auth and self.settings.token is not None and self._same_host(url):
+        if request.auth and self.settings.token is not None and self._same_origin(url):
             headers["Authorization"] = f"Bearer {self.settings.token.get_secret_value()}"
         if request.idempotency_key is not None:
             headers.setdefault("Idempotency-Key", request.idempotency_key)
@@ -100,8 +101,11 @@ class HttpCore:
             extensions=extensions,
         )
 
-    def _same_host(self, url: str) -> bool:
-        return urlsplit(url).netloc.lower() == self._host
+    def _same_origin(self, url: str) -> bool:
+        """Scheme, host and port of the base URL: the key never goes to another host, nor over plain http
+        to the API host when the base URL is https."""
+        parts = urlsplit(url)
+        return (parts.scheme.lower(), parts.netloc.lower()) == self._origin
 
     # ------------------------------------------------------------------------------------------ the call
 

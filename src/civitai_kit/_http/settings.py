@@ -5,7 +5,6 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -38,10 +37,6 @@ class ClientSettings:
     token_hint: str = ""
     """Where a token can be configured, for messages about a missing or rejected one."""
     user_agent: str = USER_AGENT
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.base_url).netloc.lower()
 
     def url(self, path: str) -> str:
         """Absolute URL for ``path``; a base URL path prefix (``https://proxy/civitai``) is kept."""
