@@ -211,3 +211,18 @@ def test_everything_the_fake_serves_parses_strictly(server: FakeCivitai, data: R
             assert strict.models.get_by_version_id(version["id"]).unwrap().id == version["id"]
         assert len(list(strict.tags.iterate(page_size=200))) == len(data.tag_names())
         assert len(strict.creators.execute(limit=200).unwrap().items) == len(data.creators())
+
+
+def test_bulk_by_hash_lists_each_version_once_across_chunks(
+    client: CivitaiClient, server: FakeCivitai, data: RestData
+) -> None:
+    """Two files of one version whose hashes land in different chunks still give that version once."""
+    by_version: dict[int, list[str]] = {}
+    for f in data.fake_files():
+        if (f.file.get("hashes") or {}).get("SHA256"):
+            by_version.setdefault(f.version_id, []).append(f.file["hashes"]["SHA256"])
+    version_id, (first, second, *_) = next((v, h) for v, h in by_version.items() if len(h) >= 2)
+    filler = [hashlib.sha256(f"filler {i}".encode()).hexdigest() for i in range(100)]
+    versions = client.models.get_by_version_hashes([first, *filler, second]).unwrap()
+    assert len(server.requests.matching("/api/v1/model-versions/by-hash", method="POST")) == 2
+    assert [v.id for v in versions] == [version_id]

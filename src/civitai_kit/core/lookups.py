@@ -26,9 +26,24 @@ def versions_by_hashes(hashes: Iterable[str], *, strict: bool) -> Plan[tuple[Mod
     """``POST /model-versions/by-hash``, 100 hashes per request; unmatched hashes are simply absent."""
     parse = parser(tuple[ModelVersion, ...], strict=strict)
     wanted = ep.sha256_hashes(hashes)
-    return chunked(
-        [Fetch(ep.versions_by_hashes(chunk), parse) for chunk in ep.chunks(wanted, ep.HASHES_PER_VERSION_LOOKUP)]
+    return _distinct(
+        chunked(
+            [Fetch(ep.versions_by_hashes(chunk), parse) for chunk in ep.chunks(wanted, ep.HASHES_PER_VERSION_LOOKUP)]
+        )
     )
+
+
+def _distinct(plan: Plan[tuple[ModelVersion, ...]]) -> Plan[tuple[ModelVersion, ...]]:
+    """Each version once: two files of one version can match hashes sent in different chunks."""
+    found = yield from plan
+    return found.map(_first_of_each_id)
+
+
+def _first_of_each_id(versions: tuple[ModelVersion, ...]) -> tuple[ModelVersion, ...]:
+    first: dict[int, ModelVersion] = {}
+    for version in versions:
+        first.setdefault(version.id, version)
+    return tuple(first.values())
 
 
 def version_ids_by_hashes(hashes: Iterable[str], *, strict: bool) -> Plan[tuple[VersionIdByHash, ...]]:
