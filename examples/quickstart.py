@@ -151,7 +151,9 @@ def tour_identify(client: CivitaiClient, directory: Path) -> None:
     from civitai_kit.tools.library import LibraryScanner
 
     step(7, f"Identify every model file under {directory.name}/ (hash, then bulk lookups by hash)")
-    for record in LibraryScanner(client).identify_folder(directory):
+    with LibraryScanner(client) as scanner:  # closes the hash cache it opened
+        records = scanner.identify_folder(directory)
+    for record in records:
         found = f"{record.model_name} — version {record.version_id}" if record.identified else "unknown to Civitai"
         print(f"  {record.path.name}: {found} (matched by {record.matched_by})")
 

@@ -249,3 +249,22 @@ def test_index_resolves_image_metadata_hashes(
         "vae": [],
         "model:legacy": ["legacy.ckpt"],
     }
+
+
+def test_scanner_closes_only_what_it_created(library: Library, options: CivitaiApiOptions, tmp_path: Path) -> None:
+    with LibraryScanner(options=options) as own:  # creates its own client and hash cache
+        assert own.identify_folder(library.root / "models")
+        created = own._client
+        assert created is not None
+    assert own._client is None and created.http._client.is_closed
+    with CivitaiClient(options) as given:
+        with LibraryScanner(given) as borrowing:
+            borrowing.identify_files([library.known])
+        assert given.models.execute(limit=1).is_success  # still open
+
+
+async def test_async_scanner_closes_its_own_client(library: Library, options: CivitaiApiOptions) -> None:
+    async with AsyncLibraryScanner(options=options) as own:
+        assert await own.identify_files([library.known])
+        created = own._client
+    assert own._client is None and created is not None

@@ -115,8 +115,9 @@ def identify_command(
     output = state.output
     if not directory.is_dir():
         output.fail(f"{directory} is not a directory", exit_code=USAGE_ERROR)
-    with state.core_client() as client, output.err.status("identifying…") if output.show_progress else nullcontext():
-        records = LibraryScanner(client).identify_folder(directory, recursive=recursive, write_sidecars=write_sidecars)
+    progress = output.err.status("identifying…") if output.show_progress else nullcontext()
+    with state.core_client() as client, LibraryScanner(client) as scanner, progress:
+        records = scanner.identify_folder(directory, recursive=recursive, write_sidecars=write_sidecars)
     data = [_record(record) for record in records]
 
     def render(console: Console) -> None:

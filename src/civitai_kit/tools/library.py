@@ -411,15 +411,21 @@ class _ScannerMethods(Generic[R]):
         hashing: FileHashingService | None = None,
         hash_cache: HashCache | None = None,
     ) -> None:
+        self._owned_cache: HashCache | None = None
         if hashing is None:
             if hash_cache is None:
                 from civitai_kit.tools.hash_cache import HashCache
 
-                hash_cache = HashCache()
+                hash_cache = self._owned_cache = HashCache()
             hashing = FileHashingService(hash_cache)
         self.hashing = hashing
         self._options = options
         self._client = client
+        self._owns_client = client is None
+
+    def _close_cache(self) -> None:
+        if self._owned_cache is not None:
+            self._owned_cache.close()
 
     def identify_folder(
         self,
@@ -493,6 +499,19 @@ class LibraryScanner(_ScannerMethods[list[IdentifiedFile]]):
             self._client = CivitaiClient(self._options)
         return self._client
 
+    def close(self) -> None:
+        """Close what this scanner created itself (its client and hash cache); given ones stay open."""
+        if self._owns_client and self._client is not None:
+            self._client.close()
+            self._client = None
+        self._close_cache()
+
+    def __enter__(self) -> LibraryScanner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 class AsyncLibraryScanner(_ScannerMethods[Coroutine[Any, Any, list[IdentifiedFile]]]):
     """The async twin of :class:`LibraryScanner` (same methods, awaited); hashing runs on a worker thread."""
@@ -530,3 +549,16 @@ class AsyncLibraryScanner(_ScannerMethods[Coroutine[Any, Any, list[IdentifiedFil
 
             self._client = AsyncCivitaiClient(self._options)
         return self._client
+
+    async def aclose(self) -> None:
+        """Close what this scanner created itself (its client and hash cache); given ones stay open."""
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self._close_cache()
+
+    async def __aenter__(self) -> AsyncLibraryScanner:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
