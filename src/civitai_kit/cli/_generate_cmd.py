@@ -102,6 +102,7 @@ def _run(output: Output, sdk: SdkClient, builder: Any, timeout: float) -> Workfl
 def _save(output: Output, sdk: SdkClient, blobs: list[Blob], directory: Path) -> list[tuple[Blob, Path]]:
     """Download each produced image into ``directory``, named after its blob id with the right extension."""
     from civitai_kit.tools.formats import detect_format, fix_extension
+    from civitai_kit.tools.path_patterns import sanitize_filename
 
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -111,7 +112,7 @@ def _save(output: Output, sdk: SdkClient, blobs: list[Blob], directory: Path) ->
     with output.progress() as progress:
         task = progress.add_task("downloading images", total=len(blobs))
         for blob in blobs:
-            result: Result[Path] = sdk.blobs.download(blob, directory / Path(blob.id).name)
+            result: Result[Path] = sdk.blobs.download(blob, directory / sanitize_filename(blob.id))
             path: Path = output.unwrap(result)
             named = fix_extension(path, detect_format(path))
             if named != path:
