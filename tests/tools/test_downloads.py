@@ -519,6 +519,19 @@ async def test_raw_url_into_a_directory_uses_content_disposition(
     assert sorted(p.name for p in target.iterdir()) == [name]
 
 
+@pytest.mark.parametrize("suffix", [".lock", ".part"])
+async def test_a_server_name_never_collides_with_our_own_working_files(
+    twin: Twin, downloads: FakeDownloads, tmp_path: Path, suffix: str
+) -> None:
+    data = os.urandom(3000)
+    file = downloads.add(data, name=f"78{suffix}", version_id=78)  # the URL's own name is "78"
+    target = tmp_path / "into"
+    target.mkdir()
+    done = expect_success(await twin.call("download_url", downloads.download_url(file), target, overwrite=True))
+    assert done.path.read_bytes() == data
+    assert [p.name for p in target.iterdir()] == [done.path.name]
+
+
 async def test_raw_url_expected_hash_mismatch(twin: Twin, downloads: FakeDownloads, tmp_path: Path) -> None:
     file = downloads.add(b"raw", name="raw.bin")
     failure = expect_failure(

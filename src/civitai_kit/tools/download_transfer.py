@@ -279,7 +279,7 @@ class Transfer:
         if self.plan.name_from_response:
             name = filename_from_content_disposition(headers.get("content-disposition"))
             if name:
-                self._final_name = sanitize_filename(name)
+                self._final_name = _server_name(name)
         self._report_due = True
         return True
 
@@ -564,6 +564,13 @@ def _link_no_clobber(source: Path, target: Path) -> bool:
         return True
     source.unlink()
     return True
+
+
+def _server_name(name: str) -> str:
+    """A file name the server suggested, made safe, and never one of our own working files' names
+    (``<name>.lock`` is removed when the lock is released; ``<name>.part`` is cleaned up)."""
+    safe = sanitize_filename(name)
+    return f"{safe}_" if safe.lower().endswith((".lock", ".part")) else safe
 
 
 def _missing_directories(directory: Path) -> list[Path]:
