@@ -45,7 +45,9 @@ def test_max_items_follows_pages(cli: Any, sandbox: Sandbox) -> None:
 
 def test_models_get_and_versions_get(cli: Any, sandbox: Sandbox, served_file: Any) -> None:
     file = served_file
-    model_id = sandbox.rest.version(file.version_id)[0]["id"]
+    found = sandbox.rest.version(file.version_id)
+    assert found is not None
+    model_id = found[0]["id"]
     model = cli("models", "get", str(model_id))
     assert model.exit_code == 0
     assert str(file.version_id) in model.stdout and file.name in model.stdout

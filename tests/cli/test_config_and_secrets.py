@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _rows(outcome_json: dict) -> dict[str, dict[str, str]]:
+def _rows(outcome_json: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {row["key"]: row for row in outcome_json["options"]}
 
 

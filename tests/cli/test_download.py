@@ -41,7 +41,9 @@ def test_download_by_version_id_verifies_and_reports(
 )
 def test_download_target_forms(cli: Any, sandbox: Sandbox, tmp_path: Path, form: str, served_file: Any) -> None:
     file = served_file
-    model_id = sandbox.rest.version(file.version_id)[0]["id"]
+    found = sandbox.rest.version(file.version_id)
+    assert found is not None
+    model_id = found[0]["id"]
     target = form.format(model=model_id, version=file.version_id)
     outcome = cli("-q", "download", target, "--dir", str(tmp_path), "--pattern", "{VersionId}/{FileName}")
     assert outcome.exit_code == 0, outcome.stderr
@@ -122,7 +124,9 @@ def test_bad_pattern_is_a_usage_error(cli: Any, sandbox: Sandbox, tmp_path: Path
 def test_a_download_url_of_a_non_primary_file_downloads_that_file(cli: Any, sandbox: Sandbox, tmp_path: Path) -> None:
     """Civitai's own link for a training-data or second-format file carries ``?type=&format=``: that file is meant."""
     extra = next(f for f in sandbox.downloads.files() if not f.primary and f.refusal is None and f.file_type)
-    _, version = sandbox.rest.version(extra.version_id)
+    found = sandbox.rest.version(extra.version_id)
+    assert found is not None
+    _, version = found
     url = next(f["downloadUrl"] for f in version["files"] if f["id"] == extra.file_id)
     assert "?" in url and "fileId" not in url  # the real ``?type=...`` form
     planned = cli("download", url, "--dir", str(tmp_path), "--dry-run", "--json")
