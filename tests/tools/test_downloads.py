@@ -569,6 +569,20 @@ async def test_image_extension_comes_from_the_bytes(
     assert leftovers(base) == []
 
 
+async def test_an_image_saved_under_its_real_extension_is_not_fetched_again(
+    twin: Twin, downloads: FakeDownloads, options: CivitaiApiOptions
+) -> None:
+    file = downloads.add(PNG, name="5.jpeg", content_type="image/jpeg")
+    image = Image.model_validate({"id": 5, "url": downloads.storage_url(file), "width": 8, "height": 8})
+    first = expect_success(await twin.call("download_image", image))
+    assert first.path.name == "5.png"  # the URL said .jpeg; the bytes are a PNG
+    fetched = len(downloads.storage_requests)
+    again = expect_failure(await twin.call("download_image", image), ErrorCode.IO_ERROR)
+    assert "5.png" in again.error.message and "already exists" in again.error.message
+    assert len(downloads.storage_requests) == fetched  # refused before any byte was fetched
+    assert first.path.read_bytes() == PNG
+
+
 # ---------------------------------------------------------------------------------------------- concurrency
 
 

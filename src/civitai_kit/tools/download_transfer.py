@@ -363,8 +363,12 @@ class Transfer:
 
     def _check_existing(self, destination: Path) -> Result[DownloadedFile] | None:
         """The overwrite policy: ``None`` to go ahead, else the result without downloading."""
-        if self.plan.overwrite or not destination.exists():
+        if self.plan.overwrite:
             return None
+        found = self._existing(destination)
+        if found is None:
+            return None
+        destination = found
         if destination.is_dir():
             return Failure.of(ErrorCode.IO_ERROR, f"'{destination}' is a directory, not a file.")
         expected = self.plan.expected
@@ -374,6 +378,18 @@ class Transfer:
                 f"File already exists and overwrite is off: {destination} (pass overwrite=True to replace it).",
             )
         return self._same_as_expected(destination)
+
+    def _existing(self, destination: Path) -> Path | None:
+        """The target, or an earlier download of it saved under the extension its bytes called for (an
+        image whose URL says ``.jpeg`` but which is a PNG ends up as ``.png``)."""
+        if destination.exists():
+            return destination
+        if self.plan.fix_extension:
+            for media in _MEDIA_FORMATS:
+                candidate = destination.with_suffix(f".{media.extension}")
+                if candidate.exists():
+                    return candidate
+        return None
 
     def _same_as_expected(self, path: Path) -> Result[DownloadedFile]:
         expected = self.plan.expected
@@ -564,6 +580,9 @@ def _link_no_clobber(source: Path, target: Path) -> bool:
         return True
     source.unlink()
     return True
+
+
+_MEDIA_FORMATS = tuple(f for f in FileFormat if f.is_image or f.is_video)
 
 
 def _server_name(name: str) -> str:
