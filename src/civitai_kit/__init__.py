@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from civitai_kit._lazy import lazy_exports
+from civitai_kit._redact import install_log_redaction
 from civitai_kit._version import __version__
 from civitai_kit.result import (
     ApiConnectionError,
@@ -71,6 +72,7 @@ _LAZY = {
     "AsyncLibraryScanner": "civitai_kit.tools",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+install_log_redaction()
 
 __all__ = [
     "AirBuilder",

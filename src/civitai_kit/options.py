@@ -67,6 +67,7 @@ from civitai_kit._config.sources import (
     mapping_layer,
 )
 from civitai_kit._config.user_secrets import UserSecrets
+from civitai_kit._redact import register_secret
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 from civitai_kit.tools.path_patterns import PatternKind, validate_pattern
 
@@ -116,6 +117,7 @@ def _clean_key(value: object) -> SecretStr | None:
         )
     if not raw.isascii():
         raise ValueError("must contain only ASCII characters (it is sent in an HTTP header)")
+    register_secret(raw)
     return SecretStr(raw)
 
 
@@ -319,6 +321,12 @@ class ResilienceOptions(_OptionsModel):
     max_delay_seconds: float = Field(default=30.0, ge=0, le=600)
     max_retry_after_seconds: float = Field(default=120.0, ge=0, le=3600)
     """A longer ``Retry-After`` fails fast with the wait in the error instead of sleeping."""
+    total_timeout_seconds: float = Field(default=300.0, gt=0, le=86400)
+    """The most one call may take, retries and waits included, and the most one page walk may take between
+    two items: a server that drips bytes or pages forever cannot hold a call past it."""
+    max_empty_pages: int = Field(default=20, ge=1, le=10000)
+    """Consecutive empty pages a walk follows before it stops (a server answering empty pages with fresh
+    cursors would otherwise be walked forever)."""
     circuit_breaker: CircuitBreakerOptions = Field(default_factory=CircuitBreakerOptions)
     rate_limit: RateLimitOptions = Field(default_factory=RateLimitOptions)
 
@@ -404,6 +412,9 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
     timeout_seconds: int = Field(default=30, ge=1, le=300)
     strict_json_parsing: bool = False
     """True: unknown fields in API responses are an error instead of being kept in ``model_extra``."""
+    max_response_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=16 * 1024**3)
+    """The largest API response body read into memory, counted after decompression (a gzip bomb stops
+    here); file downloads stream to disk and are not limited by it."""
     http_backend: Annotated[Literal["httpx", "aiohttp"], BeforeValidator(_lower_choice)] = "httpx"
     resilience: ResilienceOptions = Field(default_factory=ResilienceOptions)
     sdk: SdkOptions = Field(default_factory=SdkOptions)

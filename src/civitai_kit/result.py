@@ -13,6 +13,8 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import Any, Generic, NoReturn, TypeAlias, TypeVar
 
+from civitai_kit._redact import redact, redact_value
+
 T = TypeVar("T")
 U = TypeVar("U")
 
@@ -96,6 +98,16 @@ class Error:
     trace_id: str | None = None
     cause: BaseException | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        # Servers echo credentials and users put keys in URLs: nothing an Error carries may show a key.
+        object.__setattr__(self, "message", redact(self.message))
+        if self.details is not None:
+            object.__setattr__(self, "details", redact_value(self.details))
+        if self.trace_id is not None:
+            object.__setattr__(self, "trace_id", redact(self.trace_id))
+        if self.cause is not None:
+            object.__setattr__(self, "cause", _scrubbed(self.cause))
+
     def __str__(self) -> str:
         status = f" (HTTP {self.http_status})" if self.http_status is not None else ""
         return f"{self.code.name}{status}: {self.message}"
@@ -103,6 +115,20 @@ class Error:
     def to_exception(self) -> CivitaiError:
         """The typed exception that ``unwrap()`` raises for this error."""
         return _exception_type(self)(self)
+
+
+def _scrubbed(cause: BaseException) -> BaseException:
+    """``cause`` itself when its text shows no secret, else a stand-in carrying the redacted text (the
+    original's traceback and chain would print the key)."""
+    text = str(cause)
+    clean = redact(text)
+    if clean == text:
+        return cause
+    return RedactedException(f"{type(cause).__name__}: {clean}")
+
+
+class RedactedException(Exception):
+    """Stands in for an underlying exception whose message contained a secret."""
 
 
 # ---------------------------------------------------------------------------------------------- exceptions

@@ -9,7 +9,6 @@ actions (``time.sleep`` vs ``asyncio.sleep``, ``Client.send`` vs ``AsyncClient.s
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -24,12 +23,12 @@ from civitai_kit._http.request import ApiRequest
 from civitai_kit._http.response import Response, lower_headers
 from civitai_kit._http.settings import ClientSettings
 from civitai_kit._http.transports import timeout_for
+from civitai_kit._redact import redact
 from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
 
 T = TypeVar("T")
 logger = logging.getLogger("civitai_kit")
 
-_SECRET_QUERY = re.compile(r"(?i)([?&](?:token|api_key|apikey|key)=)[^&#]*")
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
 
 
@@ -58,8 +57,8 @@ Exchange = Generator[Action, Outcome, Result[httpx.Response]]
 
 
 def redact_url(url: str) -> str:
-    """A URL safe to log or show: secret-looking query values replaced by ``***``."""
-    return _SECRET_QUERY.sub(r"\1***", url)
+    """A URL safe to log or show: secret-looking query values and configured keys replaced by ``***``."""
+    return redact(url)
 
 
 class HttpCore:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import SecretStr
 
 from civitai_kit._http.retry import RetryPolicy
+from civitai_kit._redact import register_secret
 from civitai_kit._version import __version__
 
 if TYPE_CHECKING:
@@ -25,6 +26,11 @@ class ClientSettings:
     token: SecretStr | None = field(default=None, repr=False)
     token_source: str = "not configured"
     timeout: float = 30.0
+    total_timeout: float = 300.0
+    """The most one call may take, every attempt and wait included."""
+    max_response_bytes: int = 64 * 1024 * 1024
+    """The largest response body read into memory, after decompression."""
+    max_empty_pages: int = 20
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker_threshold: int | None = None
     breaker_reset_seconds: float = 30.0
@@ -37,6 +43,10 @@ class ClientSettings:
     token_hint: str = ""
     """Where a token can be configured, for messages about a missing or rejected one."""
     user_agent: str = USER_AGENT
+
+    def __post_init__(self) -> None:
+        if self.token is not None:
+            register_secret(self.token.get_secret_value())
 
     def url(self, path: str) -> str:
         """Absolute URL for ``path``; a base URL path prefix (``https://proxy/civitai``) is kept."""
@@ -94,6 +104,9 @@ class ClientSettings:
             token=token,
             token_source=token_source,
             timeout=timeout,
+            total_timeout=resilience.total_timeout_seconds,
+            max_response_bytes=options.max_response_bytes,
+            max_empty_pages=resilience.max_empty_pages,
             retry=RetryPolicy(
                 max_retries=resilience.max_retries,
                 base_delay=resilience.base_delay_seconds,

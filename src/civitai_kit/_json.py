@@ -1,0 +1,35 @@
+"""The one JSON decoder for everything civitai-kit reads: API bodies, error bodies, configuration files.
+
+``json.loads`` alone lets hostile input escape as ``RecursionError`` (a few thousand ``[`` suffice) or as a
+``UnicodeDecodeError``; here every way a document can be unreadable is one :class:`JsonDecodeError`, a
+``ValueError`` whose message says what was wrong without quoting the document.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["JsonDecodeError", "loads"]
+
+
+class JsonDecodeError(ValueError):
+    """The bytes are not a JSON document this library will read."""
+
+
+def loads(data: bytes | str, *, max_bytes: int | None = None) -> Any:
+    """Decode ``data`` (UTF-8, an optional BOM tolerated); raise :class:`JsonDecodeError` for anything else.
+
+    ``max_bytes`` refuses a larger document before decoding it.
+    """
+    if max_bytes is not None and len(data) > max_bytes:
+        raise JsonDecodeError(f"the document is {len(data)} bytes, over the limit of {max_bytes}")
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes | bytearray) else data.removeprefix("\ufeff")
+        return json.loads(text)
+    except RecursionError:
+        raise JsonDecodeError("the document is nested too deeply") from None
+    except UnicodeDecodeError as exc:
+        raise JsonDecodeError(f"the document is not UTF-8 (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise JsonDecodeError(f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from None

@@ -1,0 +1,82 @@
+"""The secret registry and scrubbers: an Error, a log record or a cause never shows a configured key."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from civitai_kit import CivitaiApiOptions, Error, ErrorCode
+from civitai_kit._json import JsonDecodeError, loads
+from civitai_kit._redact import MASK, redact, redact_value, register_secret
+
+KEY = "redact-test-key-5c1e9d0b"
+
+
+def test_a_configured_key_is_scrubbed_from_every_error_field() -> None:
+    CivitaiApiOptions.isolated(api_key=KEY)
+    error = Error(
+        ErrorCode.BAD_REQUEST,
+        f"bad key {KEY}",
+        details={"echo": [f"Authorization: {KEY}"], KEY: 1},
+        trace_id=KEY,
+        cause=RuntimeError(f"sent {KEY}"),
+    )
+    for text in (str(error), repr(error), repr(error.details), repr(error.cause), str(error.to_exception())):
+        assert KEY not in text
+    assert error.message == f"bad key {MASK}"
+    assert type(error.cause).__name__ == "RedactedException"
+
+
+def test_a_harmless_cause_is_kept_as_it_is() -> None:
+    cause = OSError("disk full")
+    assert Error(ErrorCode.IO_ERROR, "x", cause=cause).cause is cause
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("https://h/f?token=abc123&x=1", f"https://h/f?token={MASK}&x=1"),
+        ("https://h/f?x=1&API_KEY=zzz", f"https://h/f?x=1&API_KEY={MASK}"),
+        ("Authorization: Bearer abc.def-ghi", f"Authorization: Bearer {MASK}"),
+        ("nothing secret here", "nothing secret here"),
+    ],
+)
+def test_credential_shaped_values_are_scrubbed_even_when_unregistered(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_short_values_are_not_registered() -> None:
+    register_secret("abc")
+    assert redact("abc") == "abc"
+
+
+def test_deep_values_are_cut_not_recursed_forever() -> None:
+    deep: object = "leaf"
+    for _ in range(5000):
+        deep = [deep]
+    assert "…" in repr(redact_value(deep))
+
+
+def test_log_records_of_ours_and_of_httpx_are_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
+    register_secret(KEY)
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("civitai_kit").debug("GET %s", f"https://h/x?k={KEY}")
+    logging.getLogger("httpx").info("HTTP Request: GET https://h/x?token=plain-secret-value")
+    assert KEY not in caplog.text
+    assert "plain-secret-value" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "document",
+    [b"[" * 5000 + b"]" * 5000, b"\xff\xfe", b"{", b"", "{\"a\": 1"],
+)
+def test_unreadable_json_is_one_error_type(document: bytes | str) -> None:
+    with pytest.raises(JsonDecodeError):
+        loads(document)
+
+
+def test_json_size_limit_and_bom() -> None:
+    assert loads(b"\xef\xbb\xbf{\"a\": 1}") == {"a": 1}
+    with pytest.raises(JsonDecodeError, match="over the limit"):
+        loads(b"[1, 2, 3]", max_bytes=4)
