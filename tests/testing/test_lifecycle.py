@@ -67,15 +67,19 @@ def test_stop_refuses_new_connections() -> None:
 
 def test_worker_threads_are_reused_across_connections(fake_civitai: FakeCivitai) -> None:
     fake_civitai.add_route("GET", "/", lambda r: FakeResponse.empty(204))
-    for _ in range(10):  # one connection at a time: one worker serves them all
+    workers = fake_civitai._workers
+    assert workers is not None
+    for _ in range(10):  # one connection at a time, each finished before the next: one worker serves them all
         conn = http.client.HTTPConnection("127.0.0.1", fake_civitai.port, timeout=5)
         conn.request("GET", "/")
         assert conn.getresponse().status == 204
         conn.close()
-        deadline = time.monotonic() + 2
-        while len(server_threads(fake_civitai)) > 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-    assert len(server_threads(fake_civitai)) <= 3
+        deadline = time.monotonic() + 5  # the worker notices the close and goes back to waiting
+        while workers.idle_count < workers.thread_count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert workers.idle_count == workers.thread_count
+    assert workers.thread_count == 1
+    assert len(server_threads(fake_civitai)) == 2  # the acceptor and the one worker
 
 
 def test_a_stuck_handler_is_reported_on_stop() -> None:

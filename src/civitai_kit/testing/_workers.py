@@ -71,3 +71,9 @@ class ConnectionWorkers:
     @property
     def thread_count(self) -> int:
         return len(self._threads)
+
+    @property
+    def idle_count(self) -> int:
+        """Threads waiting for a connection (a finished connection's thread counts once it is back)."""
+        with self._lock:
+            return self._idle
