@@ -40,6 +40,7 @@ def test_a_harmless_cause_is_kept_as_it_is() -> None:
         ("https://h/f?x=1&API_KEY=zzz", f"https://h/f?x=1&API_KEY={MASK}"),
         ("Authorization: Bearer abc.def-ghi", f"Authorization: Bearer {MASK}"),
         ("nothing secret here", "nothing secret here"),
+        ("this route requires a Bearer token", "this route requires a Bearer token"),
     ],
 )
 def test_credential_shaped_values_are_scrubbed_even_when_unregistered(text: str, expected: str) -> None:

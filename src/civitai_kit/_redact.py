@@ -23,7 +23,8 @@ _MIN_SECRET_LENGTH = 8
 _MAX_DEPTH = 32
 
 _SECRET_QUERY = re.compile(r"(?i)([?&;](?:token|api_key|apikey|key|access_token)=)[^&#\s\"'<>]*")
-_BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s\"',;]+")
+# A credential, not prose ("requires a Bearer token"): eight or more characters, at least one a digit.
+_BEARER = re.compile(r"(?i)\b(bearer\s+)(?=[^\s\"',;]*\d)[^\s\"',;]{8,}")
 
 _lock = threading.Lock()
 _secrets: frozenset[str] = frozenset()
