@@ -53,7 +53,7 @@ def build_async_client(
 ) -> httpx.AsyncClient:
     if transport is None and settings.backend == "aiohttp":
         try:
-            from httpx_aiohttp import AiohttpTransport
+            from civitai_kit._http.aiohttp_transport import AiohttpTransport
         except ImportError as exc:  # pragma: no cover - depends on the installed extras
             raise ImportError(
                 'http_backend="aiohttp" needs the aiohttp extra: pip install "civitai-kit[aiohttp]"'
