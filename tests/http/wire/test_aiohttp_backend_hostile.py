@@ -4,13 +4,15 @@ exception, never an ``aiohttp``/``asyncio`` exception out of the library, and a 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import httpx
 import pytest
 
 from civitai_kit._http import ApiRequest, AsyncHttpClient, ClientSettings, RetryPolicy
+from civitai_kit._http.aiohttp_transport import _TranslatedStream
 from civitai_kit.core import AsyncCivitaiClient
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import ApiConnectionError, ApiTimeoutError, ErrorCode, Failure
@@ -203,3 +205,62 @@ async def _until(condition: Callable[[], bool]) -> None:
         while not condition():
             await asyncio.sleep(0.01)
 
+
+
+def _guessed(guess: type[httpx.HTTPError], cause: Exception) -> httpx.HTTPError:
+    """What httpx-aiohttp raises: its own mapping of ``cause`` (a reset became a ConnectTimeout)."""
+    exc = guess(str(cause))
+    exc.__cause__ = cause
+    return exc
+
+
+class _FailingStream(httpx.AsyncByteStream):
+    """A body whose reading or closing fails with ``error``: the failures loopback cannot provoke on demand."""
+
+    def __init__(self, error: BaseException, *, on_close: bool) -> None:
+        self.error = error
+        self.on_close = on_close
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b"{"
+        if not self.on_close:
+            raise self.error
+
+    async def aclose(self) -> None:
+        if self.on_close:
+            raise self.error
+
+
+@pytest.mark.parametrize("on_close", [False, True], ids=["reading", "closing"])
+@pytest.mark.parametrize(
+    ("error", "exception"),
+    [
+        (aiohttp.ClientOSError(104, "Connection reset by peer"), httpx.ReadError),
+        (aiohttp.ServerDisconnectedError(), httpx.RemoteProtocolError),
+        (aiohttp.ClientPayloadError("Response payload is not completed"), httpx.RemoteProtocolError),
+        (aiohttp.SocketTimeoutError("Timeout on reading data from socket"), httpx.ReadTimeout),
+        (aiohttp.ConnectionTimeoutError("Connection timeout to host"), httpx.ConnectTimeout),
+        (aiohttp.ServerFingerprintMismatch(b"a", b"b", "host", 443), httpx.ConnectError),
+        (TimeoutError(), httpx.ReadTimeout),
+        (_guessed(httpx.ConnectTimeout, aiohttp.ClientOSError(104, "Connection reset by peer")), httpx.ReadError),
+    ],
+)
+async def test_a_body_failure_is_raised_as_an_httpx_exception(
+    error: Exception, exception: type[httpx.HTTPError], on_close: bool
+) -> None:
+    request = httpx.Request("GET", "http://127.0.0.1/")
+    stream = _TranslatedStream(_FailingStream(error, on_close=on_close), request)
+    with pytest.raises(httpx.HTTPError) as caught:
+        async for _ in stream:
+            pass
+        await stream.aclose()
+    assert type(caught.value) is exception
+    assert caught.value.request is request
+
+
+@pytest.mark.parametrize("error", [asyncio.CancelledError(), ValueError("a bug, not the network")])
+async def test_cancellation_and_bugs_pass_through_the_body_unchanged(error: BaseException) -> None:
+    stream = _TranslatedStream(_FailingStream(error, on_close=False), httpx.Request("GET", "http://127.0.0.1/"))
+    with pytest.raises(type(error)):
+        async for _ in stream:
+            pass
