@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,34 +16,28 @@ def timeout_for(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(_CONNECT_TIMEOUT, seconds))
 
 
+def _limits(settings: ClientSettings) -> httpx.Limits:
+    return httpx.Limits(
+        max_connections=max(settings.max_concurrency * 2, 10),
+        max_keepalive_connections=max(settings.max_concurrency, 10),
+    )
+
+
 def _client_kwargs(settings: ClientSettings) -> dict[str, Any]:
     return {
         "timeout": timeout_for(settings.timeout),
-        "limits": httpx.Limits(
-            max_connections=max(settings.max_concurrency * 2, 10),
-            max_keepalive_connections=max(settings.max_concurrency, 10),
-        ),
+        "limits": _limits(settings),
         "headers": {"User-Agent": settings.user_agent, "Accept": "application/json"},
         "follow_redirects": True,
     }
 
 
-def _cache_path(settings: ClientSettings, suffix: str) -> Path:
-    assert settings.cache_directory is not None
-    directory = Path(settings.cache_directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / f"http-cache-{suffix}.sqlite"
-
-
 def build_sync_client(settings: ClientSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
     if settings.cache_directory is not None:
-        import hishel
-        from hishel.httpx import CacheTransport
+        from civitai_kit._http.cache import AnonymousCache, private_database
 
-        storage = hishel.SqliteStorage(
-            database_path=_cache_path(settings, "sync"), default_ttl=settings.cache_ttl_seconds
-        )
-        transport = CacheTransport(next_transport=transport or httpx.HTTPTransport(), storage=storage)
+        if (database := private_database(settings.cache_directory, "http-cache-sync.sqlite")) is not None:
+            transport = AnonymousCache(transport or httpx.HTTPTransport(limits=_limits(settings)), database, settings)
     return httpx.Client(transport=transport, **_client_kwargs(settings))
 
 
@@ -52,19 +45,21 @@ def build_async_client(
     settings: ClientSettings, transport: httpx.AsyncBaseTransport | None
 ) -> httpx.AsyncClient:
     if transport is None and settings.backend == "aiohttp":
-        try:
-            from httpx_aiohttp import AiohttpTransport
-        except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            raise ImportError(
-                'http_backend="aiohttp" needs the aiohttp extra: pip install "civitai-kit[aiohttp]"'
-            ) from exc
-        transport = AiohttpTransport()
+        transport = _aiohttp_transport(settings)
     if settings.cache_directory is not None:
-        import hishel
-        from hishel.httpx import AsyncCacheTransport
+        from civitai_kit._http.cache import AsyncAnonymousCache, private_database
 
-        storage = hishel.AsyncSqliteStorage(
-            database_path=_cache_path(settings, "async"), default_ttl=settings.cache_ttl_seconds
-        )
-        transport = AsyncCacheTransport(next_transport=transport or httpx.AsyncHTTPTransport(), storage=storage)
+        if (database := private_database(settings.cache_directory, "http-cache-async.sqlite")) is not None:
+            network = transport or httpx.AsyncHTTPTransport(limits=_limits(settings))
+            transport = AsyncAnonymousCache(network, database, settings)
     return httpx.AsyncClient(transport=transport, **_client_kwargs(settings))
+
+
+def _aiohttp_transport(settings: ClientSettings) -> httpx.AsyncBaseTransport:
+    try:
+        from civitai_kit._http.aiohttp_transport import AiohttpTransport
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise ImportError(
+            'http_backend="aiohttp" needs the aiohttp extra: pip install "civitai-kit[aiohttp]"'
+        ) from exc
+    return AiohttpTransport(limits=_limits(settings))
