@@ -9,7 +9,7 @@ from civitai_kit._http import HttpClient
 from civitai_kit.core import lookups
 from civitai_kit.core.client_base import ClientBase
 from civitai_kit.core.models import Creator, Image, Model, ModelVersion, Page, Tag, VersionIdByHash
-from civitai_kit.core.paging import Pager, Plan, single
+from civitai_kit.core.paging import Pager, Plan
 from civitai_kit.core.queries import CreatorFilters, ImageFilters, ModelFilters, QueryBuilder, TagFilters
 from civitai_kit.result import Result
 
@@ -48,7 +48,7 @@ class Terminals(QueryBuilder[T, HttpClient]):
 
     def execute(self, limit: int | None = None, cursor: str | None = None) -> Result[Page[T]]:
         """One page: ``limit`` items (the server's default when ``None``), from ``cursor`` if given."""
-        return run(self._session.http, single(self._page_fetch(limit, cursor)))
+        return run(self._session.http, self._page_plan(limit, cursor))
 
     def first_or_none(self) -> Result[T | None]:
         """The first match, or ``None`` when there is none (empty pages that point further are looked past)."""
