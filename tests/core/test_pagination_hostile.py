@@ -40,7 +40,10 @@ async def make_client(request: pytest.FixtureRequest, fake_civitai: FakeCivitai)
 
     yield make
     for client in opened:
-        await resolve(client.close() if isinstance(client, CivitaiClient) else client.aclose())
+        if isinstance(client, CivitaiClient):
+            client.close()
+        else:
+            await client.aclose()
 
 
 async def resolve(value: Any) -> Any:
