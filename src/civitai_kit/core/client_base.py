@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from civitai_kit._http import ClientSettings
+from civitai_kit.core.paging import WalkLimits
 from civitai_kit.core.queries import Session
 
 if TYPE_CHECKING:
@@ -33,7 +34,11 @@ class ClientBase(Generic[H]):
         self.http: H = make_http(ClientSettings.for_core(options)) if http_client is None else http_client
         self._settings = settings_of(self.http)
         self._session = Session(
-            self.http, authenticated=self._settings.token is not None, strict=options.strict_json_parsing
+            self.http,
+            authenticated=self._settings.token is not None,
+            strict=options.strict_json_parsing,
+            base_url=self._settings.base_url,
+            limits=WalkLimits.of(self._settings),
         )
 
     @property

@@ -28,7 +28,7 @@ from civitai_kit.core.enums import (
     TimePeriod,
 )
 from civitai_kit.core.models import Creator, Image, Model, Page, Tag
-from civitai_kit.core.paging import Fetch, Pager, Plan, first_item
+from civitai_kit.core.paging import Fetch, Pager, Plan, WalkLimits, cursor_refusal, failed, first_item, single
 from civitai_kit.core.parsing import page_of, parser
 from civitai_kit.result import ConfigurationError, Error, ErrorCode
 
@@ -41,11 +41,14 @@ _TRUE = ("true",)
 
 @dataclass(frozen=True, slots=True)
 class Session(Generic[H]):
-    """What a builder needs from its client: the HTTP client, whether a key is configured, strict mode."""
+    """What a builder needs from its client: the HTTP client, whether a key is configured, strict mode, the
+    base URL (the only origin a server's ``nextPage`` is followed on) and when a walk without progress stops."""
 
     http: H
     authenticated: bool
     strict: bool
+    base_url: str
+    limits: WalkLimits
 
 
 class QueryBuilder(Generic[T, H]):
@@ -121,9 +124,14 @@ class QueryBuilder(Generic[T, H]):
                     f"of page*limit <= {ep.PAGE_RESULTS_CAP}; use iterate()/pages() or a cursor instead"
                 )
 
-    def _page_fetch(self, limit: int | None, cursor: str | None) -> Fetch[Page[T]]:
+    def _page_plan(self, limit: int | None, cursor: str | None) -> Plan[Page[T]]:
+        """What ``execute`` performs. A cursor the server handed out may be unusable (control characters, too
+        long): a failure then, like the walks report it, not a crash in the HTTP layer."""
         self._check(limit, cursor)
-        return Fetch(self._list_request(cursor, self._page, limit), self._parse_page())
+        refused = None if cursor is None else cursor_refusal(cursor)
+        if refused is not None:
+            return failed(refused)
+        return single(Fetch(self._list_request(cursor, self._page, limit), self._parse_page()))
 
     def _first(self) -> Plan[T | None]:
         """What ``first_or_none`` performs: one result asked for, then past empty pages that point further."""
@@ -143,11 +151,13 @@ class QueryBuilder(Generic[T, H]):
             self._endpoint,
             self._list_request,
             self._parse_page(),
+            base_url=self._session.base_url,
             limit=limit,
             start_page=self._page,
             page_size=page_size,
             max_items=max_items,
             max_pages=max_pages,
+            limits=self._session.limits,
         )
 
 

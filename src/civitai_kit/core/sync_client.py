@@ -9,7 +9,7 @@ from civitai_kit._http import HttpClient
 from civitai_kit.core import lookups
 from civitai_kit.core.client_base import ClientBase
 from civitai_kit.core.models import Creator, Image, Model, ModelVersion, Page, Tag, VersionIdByHash
-from civitai_kit.core.paging import Pager, Plan, single
+from civitai_kit.core.paging import Pager, Plan
 from civitai_kit.core.queries import CreatorFilters, ImageFilters, ModelFilters, QueryBuilder, TagFilters
 from civitai_kit.result import Result
 
@@ -48,18 +48,22 @@ class Terminals(QueryBuilder[T, HttpClient]):
 
     def execute(self, limit: int | None = None, cursor: str | None = None) -> Result[Page[T]]:
         """One page: ``limit`` items (the server's default when ``None``), from ``cursor`` if given."""
-        return run(self._session.http, single(self._page_fetch(limit, cursor)))
+        return run(self._session.http, self._page_plan(limit, cursor))
 
     def first_or_none(self) -> Result[T | None]:
-        """The first match, or ``None`` when there is none (empty pages that point further are looked past)."""
+        """The first match, or ``None`` when there is none (empty pages that point further are looked past, up to
+        the limits :meth:`pages` describes; past them, a :class:`Failure`)."""
         return run(self._session.http, self._first())
 
     def iterate(self, page_size: int | None = None, max_items: int | None = None) -> Iterator[T]:
-        """Every match, fetching pages as needed. Raises :class:`CivitaiError` if a request fails."""
+        """Every match, fetching pages as needed. Raises :class:`CivitaiError` if a request fails or the walk
+        cannot go on (see :meth:`pages`), after every item already received."""
         return _items(walk(self._session.http, self._pager(page_size, max_items)))
 
     def pages(self, page_size: int | None = None, max_pages: int | None = None) -> Iterator[Page[T]]:
-        """Every page, following cursors / next pages. Raises :class:`CivitaiError` if a request fails."""
+        """Every page, following cursors / next pages. Raises :class:`CivitaiError` if a request fails, after
+        ``Resilience:MaxEmptyPages`` empty pages in a row or ``TotalTimeoutSeconds`` without an item, or when the
+        server's next link cannot be used (``INVALID_URL``; a ``nextPage`` on another host is never requested)."""
         return walk(self._session.http, self._pager(page_size, None, max_pages))
 
 

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from civitai_kit.result import Result
+from civitai_kit.core.paging import cursor_refusal
+from civitai_kit.result import CivitaiError, Result
 from civitai_kit.sdk._runtime import Async, M, Program, Runner, Sync
 
 T = TypeVar("T")
@@ -15,7 +16,8 @@ PageFetch = Callable[[str | None], Program[Result[tuple[Sequence[T], str | None]
 
 @dataclass
 class _Walk(Generic[T]):
-    """Where a walk through the pages is: the next cursor, how many items are left, cursors seen."""
+    """Where a walk through the pages is: the next cursor, how many items are left, cursors seen, and why it
+    cannot go on (raised by :meth:`end` once the last page's items are handed out)."""
 
     max_items: int | None
     cursor: str | None = None
@@ -23,6 +25,7 @@ class _Walk(Generic[T]):
     done: bool = False
     yielded: int = 0
     seen: set[str] = field(default_factory=set)
+    refusal: CivitaiError | None = None
 
     def accept(self, page: Result[tuple[Sequence[T], str | None]]) -> list[T]:
         items, next_cursor = page.unwrap()  # iterators raise: they cannot yield a Result
@@ -41,7 +44,14 @@ class _Walk(Generic[T]):
         if next_cursor:
             self.seen.add(next_cursor)
         self.cursor = next_cursor
+        if not self.done and (refused := cursor_refusal(next_cursor)) is not None:
+            self.done, self.refusal = True, refused.to_exception()
         return batch
+
+    def end(self) -> None:
+        """Raise why the walk stopped early, if it did (a cursor the client cannot send back)."""
+        if self.refusal is not None:
+            raise self.refusal
 
 
 @dataclass(frozen=True)
@@ -56,12 +66,14 @@ class Pager(Generic[M, T]):
         walk: _Walk[T] = _Walk(self.max_items)
         while not walk.done:
             yield from walk.accept(self.runner.drive(self.fetch(walk.cursor)))
+        walk.end()
 
     async def __aiter__(self: Pager[Async, T]) -> AsyncIterator[T]:
         walk: _Walk[T] = _Walk(self.max_items)
         while not walk.done:
             for item in walk.accept(await self.runner.drive(self.fetch(walk.cursor))):
                 yield item
+        walk.end()
 
 
 def pages(
