@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from options_places import ConfigPlaces
 
+from civitai_kit._config.jsonc import parse_jsonc
 from civitai_kit.options import (
     CacheOptions,
     CircuitBreakerOptions,
@@ -480,3 +482,12 @@ def test_no_warning_for_an_existing_directory_or_an_isolated_load(places: Config
         with config_sources(config_dir=places.config_dir):
             CivitaiApiOptions()  # an explicit directory replaces the variable
     assert [w for w in caught if issubclass(w.category, ConfigDirectoryWarning)] == []
+
+
+def test_only_whole_integers_too_long_to_parse_are_widened() -> None:
+    document = parse_jsonc(
+        f'{{"fraction": 0.{HUGE}, "negative": -{HUGE}, "text": "{HUGE}", "exponent": 1e{HUGE}, "small": 12}}'
+    )
+    assert document == {"fraction": 1.0, "negative": -math.inf, "text": HUGE, "exponent": math.inf, "small": 12}
+    with pytest.raises(ValueError, match=r"line 2, column 2"):
+        parse_jsonc(f'{{"a": {HUGE},\n oops}}')  # positions after a widened number are unchanged
