@@ -152,6 +152,15 @@ def _warn_if_config_dir_missing(state: LoadState) -> None:
 # ---------------------------------------------------------------------------------------- base
 
 
+def bind_shaped(model: type[BaseModel], entries: list[Entry], section: str) -> Layer:
+    """:func:`bind`, refusing a section given as a list or a single value. Refused even when a higher source
+    sets the section properly: like a syntax error, a misshapen file is wrong whatever else is configured."""
+    layer = bind(model, entries, section=section)
+    if layer.misshapen:
+        raise configuration_error([Problem(key, origin, SECTION_RULE) for key, origin in layer.misshapen])
+    return layer
+
+
 class LayerSource(PydanticBaseSettingsSource):
     """A source that reads one place into a :class:`Layer` and records it for provenance."""
 
@@ -274,15 +283,6 @@ class SecretsDirSource(LayerSource):
 
 
 # ---------------------------------------------------------------------------------------- JSON files
-
-
-def bind_shaped(model: type[BaseModel], entries: list[Entry], section: str) -> Layer:
-    """:func:`bind`, refusing a section given as a list or a single value. Refused even when a higher source
-    sets the section properly: like a syntax error, a misshapen file is wrong whatever else is configured."""
-    layer = bind(model, entries, section=section)
-    if layer.misshapen:
-        raise configuration_error([Problem(key, origin, SECTION_RULE) for key, origin in layer.misshapen])
-    return layer
 
 
 def section_entries(items: list[tuple[tuple[str, ...], Any]], section: str, origin: str) -> list[Entry]:
