@@ -31,11 +31,13 @@ errors never show them.
 
 from __future__ import annotations
 
-import json
+import math
 import os
+import types
+import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
@@ -48,18 +50,22 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic.config import ExtraValues
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from civitai_kit._config.binder import field_info, leaf_paths, resolve, section_type
+from civitai_kit._config.binder import field_info, is_secret, leaf_paths, resolve, section_type
 from civitai_kit._config.context import APP_NAME, SourcePlan, config_sources, current_plan
 from civitai_kit._config.errors import CrossFieldError, Problem, configuration_error, problems_from
+from civitai_kit._config.jsonc import parse_jsonc
 from civitai_kit._config.keys import DEFAULT_SECTION, dotnet_key, section_path, strip_prefix
 from civitai_kit._config.sources import (
     ARGUMENT,
+    ConfigDirectoryWarning,
     arguments_layer,
     build_sources,
     explicit_mapping,
@@ -68,6 +74,7 @@ from civitai_kit._config.sources import (
 )
 from civitai_kit._config.user_secrets import UserSecrets
 from civitai_kit._redact import register_secret
+from civitai_kit.result import ConfigurationError
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 from civitai_kit.tools.path_patterns import PatternKind, validate_pattern
 
@@ -77,6 +84,7 @@ __all__ = [
     "CacheOptions",
     "CircuitBreakerOptions",
     "CivitaiApiOptions",
+    "ConfigDirectoryWarning",
     "DownloadOptions",
     "HashAlgorithm",
     "ImageDownloadOptions",
@@ -101,8 +109,10 @@ MASK = "**********"
 # ------------------------------------------------------------------------------------------ field rules
 
 
-def _clean_key(value: object) -> SecretStr | None:
-    """Trim a key; refuse one with inner whitespace or control characters, without ever echoing it."""
+def _clean_key(value: object) -> str | None:
+    """Trim a key; refuse one with inner whitespace or control characters, without ever echoing it. The
+    text returned is wrapped by the field's ``SecretStr`` type (in every mode, ``model_validate_strings``
+    included)."""
     if value is None:
         return None
     raw = value.get_secret_value() if isinstance(value, SecretStr) else value
@@ -118,7 +128,7 @@ def _clean_key(value: object) -> SecretStr | None:
     if not raw.isascii():
         raise ValueError("must contain only ASCII characters (it is sent in an HTTP header)")
     register_secret(raw)
-    return SecretStr(raw)
+    return raw
 
 
 def _clean_base_url(value: str) -> str:
@@ -202,17 +212,165 @@ class OptionValue(NamedTuple):
     source: str
 
 
-class _OptionsModel(BaseModel):
-    """Shared behaviour: assignment is validated and reported like a load, provenance is kept per
-    field, and equality compares values only (not where they came from)."""
+_T = TypeVar("_T")
 
-    model_config = ConfigDict(validate_assignment=True, extra="forbid", validate_default=True)
+
+def _scalar_kinds(annotation: Any) -> set[Any]:
+    """``float | None`` -> ``{float, NoneType}``; a plain annotation -> itself."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return set(typing.get_args(annotation))
+    return {annotation}
+
+
+def _fits_float(value: int) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
+class _OptionsModel(BaseModel):
+    """Shared behaviour: every way to build or change options is validated and reported like a load
+    (one :class:`ConfigurationError`, never a pydantic error that quotes the input, a key included),
+    provenance is kept per field, and equality compares values only (not where they came from)."""
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid", validate_default=True, allow_inf_nan=False)
 
     _location: ClassVar[tuple[str, ...]] = ()
     """Where this section sits below the root (``("sdk",)``), for error messages."""
 
     _origins: dict[str, str] = PrivateAttr(default_factory=dict)
     _section: str = PrivateAttr(default=DEFAULT_SECTION)
+
+    def __init__(self, /, **data: Any) -> None:
+        self._checked(lambda: super(_OptionsModel, self).__init__(**data))
+
+    # pydantic calls a custom __init__ when it validates a nested section; marked as the base one, it does not,
+    # so a section inside a load reports its problems through the load (with their true sources).
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def _checked(cls, build: Callable[[], _T]) -> _T:
+        """Run a pydantic validation of an argument; its ValidationError becomes a ConfigurationError."""
+        try:
+            return build()
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+        # raised outside the except block: the ValidationError (which echoes raw input) is not chained
+        raise cls._refusal(errors, DEFAULT_SECTION, lambda _path: ARGUMENT)
+
+    @classmethod
+    def _refusal(
+        cls, errors: list[ErrorDetails], section: str, source_of: Callable[[tuple[str, ...]], str]
+    ) -> ConfigurationError:
+        return configuration_error(
+            problems_from(errors, model=cls, section=section, prefix=cls._location, source_of=source_of)
+        )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_crossed_scalars(cls, value: Any, info: ValidationInfo) -> Any:
+        """pydantic reads ``true`` as 1 and ``1`` as true; in configuration either is a mistake, not a value.
+        Text is left to the field (``"true"``, ``"1"`` from the environment still bind, trimmed like .NET)."""
+        assert info.field_name is not None
+        kinds = _scalar_kinds(cls.model_fields[info.field_name].annotation)
+        if bool in kinds:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                raise ValueError("must be true or false, not a number")
+            return value.strip() if isinstance(value, str) else value
+        if isinstance(value, bool) and kinds & {int, float}:
+            raise ValueError(f"must be {'a whole number' if int in kinds else 'a number'}, not true or false")
+        if float in kinds and isinstance(value, int) and not _fits_float(value):
+            return math.inf if value > 0 else -math.inf  # refused as not finite, like 1e400 in a file
+        return value
+
+    @classmethod
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: ExtraValues | None = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """pydantic's, with errors as :class:`ConfigurationError`."""
+        return cls._checked(
+            lambda: super(_OptionsModel, cls).model_validate(
+                obj,
+                strict=strict,
+                extra=extra,
+                from_attributes=from_attributes,
+                context=context,
+                by_alias=by_alias,
+                by_name=by_name,
+            )
+        )
+
+    @classmethod
+    def model_validate_strings(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: ExtraValues | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """pydantic's, with errors as :class:`ConfigurationError`."""
+        return cls._checked(
+            lambda: super(_OptionsModel, cls).model_validate_strings(
+                obj, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
+            )
+        )
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        extra: ExtraValues | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Like :meth:`model_validate` on the decoded object (snake_case fields; comments allowed), decoded
+        by the bounded decoder configuration files use."""
+        try:
+            document = parse_jsonc(json_data)
+        except ValueError as exc:
+            key = dotnet_key(DEFAULT_SECTION, cls._location)
+            raise configuration_error([Problem(key, "JSON", f"must be valid JSON ({exc})")]) from None
+        return cls.model_validate(
+            document, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
+        )
+
+    @classmethod
+    def model_construct(  # type: ignore[override]  # pydantic's mypy plugin narrows it per model
+        cls, _fields_set: set[str] | None = None, **values: Any
+    ) -> Self:
+        """pydantic's unvalidated build, trusted input only; still, a key is held as ``SecretStr`` and a
+        section given as a mapping becomes that section, so nothing built here shows a key."""
+        for name, value in values.items():
+            info = cls.model_fields.get(name)
+            nested = section_type(info) if info is not None else None
+            if nested is not None and isinstance(value, Mapping):
+                values[name] = nested.model_construct(**value)
+            elif info is not None and is_secret(info) and isinstance(value, str):
+                values[name] = SecretStr(value)
+        return super().model_construct(_fields_set, **values)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; ``update`` values are validated (pydantic's own ``model_copy`` skips validation)."""
+        copy = super().model_copy(deep=deep)
+        for name, value in (update or {}).items():
+            setattr(copy, name, value)
+        return copy
 
     def model_post_init(self, context: Any, /) -> None:
         # Built directly in code: what was passed is an argument. A load re-stamps this afterwards.
@@ -242,14 +400,7 @@ class _OptionsModel(BaseModel):
         # pydantic has already stored the value when a model-level rule fails; a refused value must not stick
         self.__dict__[name] = before
         object.__setattr__(self, "__pydantic_fields_set__", fields_set)
-        problems = problems_from(
-            errors,
-            model=type(self),
-            section=self._section,
-            prefix=self._location,
-            source_of=lambda _path: ASSIGNMENT,
-        )
-        raise configuration_error(problems)
+        raise self._refusal(errors, self._section, lambda _path: ASSIGNMENT)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -403,7 +554,9 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
     """Everything civitai-kit can be configured with. See the module docstring for where values come
     from; ``source_of`` says where each one did."""
 
-    model_config = SettingsConfigDict(validate_assignment=True, extra="forbid", validate_default=True)
+    model_config = SettingsConfigDict(
+        validate_assignment=True, extra="forbid", validate_default=True, allow_inf_nan=False
+    )
 
     base_url: BaseUrl = "https://civitai.com"
     api_version: Annotated[str, AfterValidator(_clean_api_version)] = "v1"
@@ -429,19 +582,13 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         errors: list[ErrorDetails] = []
         with loading(plan, arguments) as load:
             try:
-                super().__init__()
+                BaseSettings.__init__(self)  # not _OptionsModel's: problems here are named with their sources
             except ValidationError as exc:
                 errors = exc.errors(include_url=False)
         if errors:
             # raised outside the except block: the ValidationError (which echoes raw input) is not chained
             origins = load.origins()
-            problems = problems_from(
-                errors,
-                model=type(self),
-                section=plan.section,
-                source_of=lambda path: _origin_of(origins, path),
-            )
-            raise configuration_error(problems)
+            raise self._refusal(errors, plan.section, lambda path: _origin_of(origins, path))
         self._plan = plan
         origins = load.origins()
         self._adopt(plan.section, lambda section, name: origins.get(".".join((*section._location, name)), DEFAULT))
@@ -505,8 +652,8 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> Self:
-        """Like constructing with ``**obj``; errors are :class:`ConfigurationError`, never a pydantic
-        error that echoes the input (and with it, a key)."""
+        """Like constructing with ``**obj`` (every source is read, ``obj`` ranks as arguments); errors are
+        :class:`ConfigurationError`, never a pydantic error that echoes the input (and with it, a key)."""
         if isinstance(obj, Mapping):
             return cls(**obj)
         return super().model_validate(
@@ -520,9 +667,9 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         )
 
     @classmethod
-    def model_validate_json(
+    def model_validate_strings(
         cls,
-        json_data: str | bytes | bytearray,
+        obj: Any,
         *,
         strict: bool | None = None,
         extra: ExtraValues | None = None,
@@ -530,21 +677,8 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> Self:
-        """Like :meth:`model_validate` on the decoded object (a JSON object of snake_case fields)."""
-        try:
-            document = json.loads(json_data)
-        except ValueError as exc:
-            raise configuration_error([Problem(DEFAULT_SECTION, "JSON", f"must be valid JSON ({exc})")]) from None
-        return cls.model_validate(
-            document, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
-        )
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy; ``update`` values are validated (pydantic's own ``model_copy`` skips validation)."""
-        copy = super().model_copy(deep=deep)
-        for name, value in (update or {}).items():
-            setattr(copy, name, value)
-        return copy
+        """Like :meth:`model_validate` (text values are parsed the way environment values are)."""
+        return cls.model_validate(obj, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name)
 
     # -------------------------------------------------------------------------------- provenance
 

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from civitai_kit._config.keys import norm, split_json_key, strip_prefix
+from civitai_kit._config.keys import dotnet_key, norm, split_json_key, strip_prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,7 @@ class Layer:
     values: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     unknown: list[tuple[str, str]] = field(default_factory=list)  # (.NET key, origin)
+    misshapen: list[tuple[str, str]] = field(default_factory=list)  # a section given a list or a value
 
 
 # ------------------------------------------------------------------------------------------ model shape
@@ -114,16 +115,22 @@ def flatten(mapping: Mapping[Any, Any], prefix: tuple[str, ...] = ()) -> Iterato
     """``{"CivitaiApi": {"Sdk:ApiToken": "t"}}`` -> ``(("CivitaiApi", "Sdk", "ApiToken"), "t")``.
 
     Keys containing ``:`` nest like .NET's JSON provider; empty objects contribute nothing; options
-    objects contribute the fields that were set on them.
+    objects contribute the fields that were set on them. The walk keeps its own stack: a document nested
+    as deep as the JSON decoder allows cannot exhaust Python's.
     """
-    for key, value in mapping.items():
-        segments = (*prefix, *split_json_key(str(key)))
-        if isinstance(value, BaseModel):
-            value = explicit_fields(value)
-        if isinstance(value, Mapping):
-            yield from flatten(value, segments)
-        else:
+    stack = [(prefix, iter(mapping.items()))]
+    while stack:
+        path, items = stack[-1]
+        for key, value in items:
+            segments = (*path, *split_json_key(str(key)))
+            if isinstance(value, BaseModel):
+                value = explicit_fields(value)
+            if isinstance(value, Mapping):
+                stack.append((segments, iter(value.items())))
+                break
             yield segments, value
+        else:
+            stack.pop()
 
 
 def explicit_fields(model: BaseModel) -> dict[str, Any]:
@@ -158,6 +165,9 @@ def bind(model: type[BaseModel], entries: Iterable[Entry], *, section: str) -> L
         value = entry.value
         if value is None and not accepts_none(info):
             continue  # null means "not set here" for fields that have a real default
+        if section_type(info) is not None:  # objects were flattened: what is left here is a list or a value
+            layer.misshapen.append((dotnet_key(section, path), entry.origin))
+            continue
         if isinstance(value, str) and is_secret(info):
             value = SecretStr(value)  # never hold a key as plain text, not even in a debug log
         _put(layer, path, value, entry.origin)

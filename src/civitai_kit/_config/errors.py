@@ -22,6 +22,8 @@ from civitai_kit._config.binder import field_info, is_secret
 from civitai_kit._config.keys import dotnet_key
 from civitai_kit.result import ConfigurationError, Error, ErrorCode
 
+SECTION_RULE = "must be a section, so it must be an object of keys, not a list or a single value"
+
 _TYPE_RULES = {
     "int_parsing": "must be a whole number",
     "int_type": "must be a whole number",
@@ -32,14 +34,17 @@ _TYPE_RULES = {
     "bool_type": "must be true or false",
     "string_type": "must be text",
     "path_type": "must be a path",
-    "model_type": "must be a section (an object of keys), not a single value",
-    "model_attributes_type": "must be a section (an object of keys), not a single value",
-    "dict_type": "must be a section (an object of keys), not a single value",
+    "model_type": SECTION_RULE,
+    "model_attributes_type": SECTION_RULE,
+    "dict_type": SECTION_RULE,
     "extra_forbidden": "is not a known option",
     "finite_number": "must be a finite number",
 }
-_BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "int_parsing_size"}
 _SHOWN_TYPES = (bool, int, float)
+_MAX_SHOWN_TEXT = 16
+"""Longer text is never shown: an API key pasted into the wrong setting must not reach the message."""
+_MAX_SHOWN_INT_BITS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +112,10 @@ def _rule(error: ErrorDetails, info: FieldInfo | None) -> str:
     kind = error["type"]
     context = error.get("ctx") or {}
     if kind in _BOUND_ERRORS and info is not None:
-        return f"must be {_range_text(info)}"
+        return f"must be {_range_text(info) or 'in range'}"
+    if kind == "finite_number":  # NaN, Infinity, 1e400, or an integer too long to parse
+        limits = _range_text(info) if info is not None else ""
+        return f"must be a finite number {limits}".rstrip()
     if kind == "value_error" and "error" in context:
         return str(context["error"])
     if kind in _TYPE_RULES:
@@ -128,7 +136,7 @@ def _range_text(info: FieldInfo) -> str:
         return f"between {bounds['ge']} and {bounds['le']}"
     lower = f"at least {bounds['ge']}" if "ge" in bounds else f"greater than {bounds['gt']}" if "gt" in bounds else ""
     upper = f"at most {bounds['le']}" if "le" in bounds else f"less than {bounds['lt']}" if "lt" in bounds else ""
-    return " and ".join(part for part in (lower, upper) if part) or "in range"
+    return " and ".join(part for part in (lower, upper) if part)
 
 
 def _shown_value(error: ErrorDetails, info: FieldInfo | None) -> str | None:
@@ -136,8 +144,10 @@ def _shown_value(error: ErrorDetails, info: FieldInfo | None) -> str | None:
     if info is None or is_secret(info) or not _is_plain_scalar_field(info.annotation):
         return None
     value: Any = error.get("input")
-    if isinstance(value, str) and len(value) <= 40 and value.isprintable():
+    if isinstance(value, str) and len(value) <= _MAX_SHOWN_TEXT and value.isprintable():
         return repr(value)
+    if isinstance(value, int) and value.bit_length() > _MAX_SHOWN_INT_BITS:
+        return None  # thousands of digits help nobody (and past 4300, repr() itself raises)
     if isinstance(value, _SHOWN_TYPES):
         return repr(value)
     return None

@@ -3,11 +3,19 @@ are allowed, so files ported from a .NET project load unchanged."""
 
 from __future__ import annotations
 
-import json
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
+from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit.result import ConfigurationError, Error, ErrorCode
+
+MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024
+"""A configuration file larger than this is refused unread (it can only be a mistake or an attack)."""
+
+_STRING_OR_INTEGER = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\w.+-])(-?)(\d+)(?![\w.])')
+"""A string (skipped whole) or an integer that is not part of a fraction or exponent."""
 
 
 def strip_jsonc(text: str) -> str:
@@ -55,21 +63,51 @@ def _string_end(text: str, start: int) -> int:
     return len(text)
 
 
+def parse_jsonc(data: str | bytes | bytearray) -> Any:
+    """Decode JSON-with-comments with the shared bounded decoder. A document with no value (empty, only
+    whitespace, a BOM or comments) is an empty object; anything unreadable is a ``ValueError`` whose message
+    says where, never what."""
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes | bytearray) else data.removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise JsonDecodeError(f"the document is not UTF-8 (byte {exc.start})") from None
+    stripped = _widen_huge_integers(strip_jsonc(text))
+    if not stripped.strip():
+        return {}
+    return loads(stripped)
+
+
+def _widen_huge_integers(text: str) -> str:
+    """Rewrite each integer too long for Python's int parser as an exponent of the same length (so positions
+    are kept): it decodes as infinity, which every numeric option refuses by name, instead of failing the
+    whole file with a bare ``ValueError``."""
+    limit = sys.get_int_max_str_digits()
+    if not limit or len(text) <= limit:
+        return text
+
+    def widen(match: re.Match[str]) -> str:
+        sign, digits = match.group(1, 2)
+        if digits is None or len(digits) <= limit:
+            return match.group(0)
+        return sign + "1e" + "9" * (len(digits) - 2)
+
+    return _STRING_OR_INTEGER.sub(widen, text)
+
+
 def load_jsonc(path: Path, what: str) -> Any:
     """Parse a JSON-with-comments file; a broken file is a :class:`ConfigurationError` naming it."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_FILE_BYTES + 1)
     except OSError as exc:
         raise _error(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise _error(f"{what} {path} is not UTF-8 text") from None
-    if not text.strip():
-        return {}
+    if len(data) > MAX_CONFIG_FILE_BYTES:
+        raise _error(f"{what} {path} is larger than {MAX_CONFIG_FILE_BYTES} bytes")
     try:
-        return json.loads(strip_jsonc(text))
-    except json.JSONDecodeError as exc:
-        # exc.msg describes the syntax only; never echo the document (it may hold a key)
-        raise _error(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        return parse_jsonc(data)
+    except ValueError as exc:  # JsonDecodeError, or anything else the decoder lets through
+        # the message describes the syntax only; never echo the document (it may hold a key)
+        raise _error(f"{what} {path} is not valid JSON: {exc}") from None
 
 
 def _error(message: str) -> ConfigurationError:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,9 +27,10 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from civitai_kit._config.binder import Entry, Layer, bind, flatten, section_type, within_section
-from civitai_kit._config.context import SourcePlan, current_environ
+from civitai_kit._config.context import CONFIG_DIR_VARIABLE, SourcePlan, current_environ
+from civitai_kit._config.errors import SECTION_RULE, Problem, configuration_error
 from civitai_kit._config.jsonc import load_jsonc
-from civitai_kit._config.keys import section_path, split_env_name, strip_prefix
+from civitai_kit._config.keys import norm, section_path, split_env_name, strip_prefix
 from civitai_kit.result import ConfigurationError, Error, ErrorCode
 
 logger = logging.getLogger("civitai_kit.options")
@@ -102,6 +105,7 @@ def build_sources(settings_cls: type[BaseSettings]) -> tuple[PydanticBaseSetting
     if state.mapping is not None:
         sources.append(_Fixed(settings_cls, state, state.mapping))
     if not state.plan.isolated:
+        _warn_if_config_dir_missing(state)
         sources += [
             EnvironmentSource(settings_cls, state),
             DotEnvSource(settings_cls, state),
@@ -113,7 +117,48 @@ def build_sources(settings_cls: type[BaseSettings]) -> tuple[PydanticBaseSetting
     return tuple(sources)
 
 
+class ConfigDirectoryWarning(UserWarning):
+    """``CIVITAI_CONFIG_DIR`` names a folder that is not there, so no ``appsettings*.json`` or ``.env`` is
+    read (a typo, or a volume that was not mounted); the other sources still apply."""
+
+
+_warned_dirs: set[Path] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_if_config_dir_missing(state: LoadState) -> None:
+    """Warn once per process and folder: a silently empty configuration is the hardest mistake to see."""
+    variable = (state.environ.get(CONFIG_DIR_VARIABLE) or "").strip()
+    directory = state.plan.config_dir
+    if not variable or Path(variable).expanduser().absolute() != directory:
+        return  # the variable is unset, or an explicit choice replaced it
+    try:
+        if directory.is_dir():
+            return
+    except OSError:
+        return  # cannot tell (no permission): reading its files will say what is wrong
+    with _warned_lock:
+        if directory in _warned_dirs:
+            return
+        _warned_dirs.add(directory)
+    message = (
+        f"{CONFIG_DIR_VARIABLE} names {directory}, which is not a directory: no appsettings*.json or .env is "
+        "read from it; the other configuration sources still apply"
+    )
+    logger.warning("%s", message)
+    warnings.warn(message, ConfigDirectoryWarning, stacklevel=2)
+
+
 # ---------------------------------------------------------------------------------------- base
+
+
+def bind_shaped(model: type[BaseModel], entries: list[Entry], section: str) -> Layer:
+    """:func:`bind`, refusing a section given as a list or a single value. Refused even when a higher source
+    sets the section properly: like a syntax error, a misshapen file is wrong whatever else is configured."""
+    layer = bind(model, entries, section=section)
+    if layer.misshapen:
+        raise configuration_error([Problem(key, origin, SECTION_RULE) for key, origin in layer.misshapen])
+    return layer
 
 
 class LayerSource(PydanticBaseSettingsSource):
@@ -131,7 +176,7 @@ class LayerSource(PydanticBaseSettingsSource):
         raise NotImplementedError
 
     def bind(self, entries: list[Entry]) -> Layer:
-        layer = bind(self.settings_cls, entries, section=self.plan.section)
+        layer = bind_shaped(self.settings_cls, entries, self.plan.section)
         for key, origin in layer.unknown:
             logger.warning("Ignoring unknown configuration key %s from %s", key, origin)
         return layer
@@ -240,11 +285,27 @@ class SecretsDirSource(LayerSource):
 # ---------------------------------------------------------------------------------------- JSON files
 
 
+def section_entries(items: list[tuple[tuple[str, ...], Any]], section: str, origin: str) -> list[Entry]:
+    """Entries under ``section``; a list or a value where the section (or a parent of it) belongs is an
+    error, not an empty section (``null`` is: .NET reads it as "not set")."""
+    prefix = section_path(section)
+    for segments, value in items:
+        leads = len(segments) <= len(prefix) and all(map(_same_key, segments, prefix))
+        if leads and value is not None:
+            key = ":".join(prefix[: len(segments)])
+            raise configuration_error([Problem(key, origin, SECTION_RULE)])
+    return within_section(items, prefix, origin)
+
+
+def _same_key(a: str, b: str) -> bool:
+    return norm(a) == norm(b)
+
+
 def json_entries(document: Any, path: Path, what: str, section: str, origin: str) -> list[Entry]:
     """Entries under ``section`` of a JSON configuration document (which must be an object)."""
     if not isinstance(document, Mapping):
         raise _error(f"{what} {path} must contain a JSON object at the top level")
-    return within_section(flatten(document), section_path(section), origin)
+    return section_entries(list(flatten(document)), section, origin)
 
 
 class UserSecretsSource(LayerSource):
@@ -281,10 +342,10 @@ def mapping_layer(
 ) -> Layer:
     """Bind a whole configuration mapping (the section is found inside) or the section itself."""
     items = list(flatten(mapping))
-    entries = within_section(items, section_path(section), origin)
+    entries = section_entries(items, section, origin)
     if not entries:
         entries = [Entry(segments, value, origin) for segments, value in items]
-    layer = bind(model, entries, section=section)
+    layer = bind_shaped(model, entries, section)
     for key, origin in layer.unknown:
         logger.warning("Ignoring unknown configuration key %s from %s", key, origin)
     return layer
@@ -317,7 +378,7 @@ def arguments_layer(model: type[BaseModel], values: Mapping[str, Any], section: 
             entries += [Entry(segments, item, ARGUMENT) for segments, item in flatten({name: value})]
         else:
             entries.append(Entry((name,), value, ARGUMENT))
-    layer = bind(model, entries, section=section)
+    layer = bind_shaped(model, entries, section)
     names = [f"{name!r}" for name in unknown] + [f"'{key}'" for key, _ in layer.unknown]
     if names:
         known = ", ".join(sorted(model.model_fields))
