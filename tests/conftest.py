@@ -27,6 +27,7 @@ def _isolated_civitai_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         ("XDG_STATE_HOME", "state"),
     ):
         monkeypatch.setenv(variable, str(home / folder))
+    (home / "project").mkdir(parents=True)  # a config dir that does not exist is warned about
     monkeypatch.setenv("CIVITAI_CONFIG_DIR", str(home / "project"))
     monkeypatch.setenv("CIVITAI_SECRETS_DIR", str(home / "run-secrets"))
     monkeypatch.setenv("CIVITAI_USER_SECRETS", str(home / "user-secrets.json"))

@@ -81,3 +81,8 @@ def test_json_size_limit_and_bom() -> None:
     assert loads(b"\xef\xbb\xbf{\"a\": 1}") == {"a": 1}
     with pytest.raises(JsonDecodeError, match="over the limit"):
         loads(b"[1, 2, 3]", max_bytes=4)
+
+
+def test_a_number_past_pythons_digit_limit_is_a_json_error() -> None:
+    with pytest.raises(JsonDecodeError, match="unreadable number"):
+        loads(b"9" * 5000)

@@ -33,3 +33,5 @@ def loads(data: bytes | str, *, max_bytes: int | None = None) -> Any:
         raise JsonDecodeError(f"the document is not UTF-8 (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise JsonDecodeError(f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except ValueError as exc:  # an integer past Python's digit limit
+        raise JsonDecodeError(f"the document holds an unreadable number: {str(exc)[:80]}") from None

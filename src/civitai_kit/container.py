@@ -7,13 +7,13 @@ one into an application's own container.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeAlias
 
 from dependency_injector import containers, providers
 
+from civitai_kit._config.jsonc import load_jsonc
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.options import CivitaiApiOptions
@@ -149,12 +149,11 @@ def _from_configuration(values: Mapping[str, Any] | None, section: str) -> Civit
 
 
 def _from_json_file(path: Path, section: str) -> CivitaiApiOptions:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"Configuration file not found: {path}") from None
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"Cannot read configuration file {path}: {exc}") from None
+    if not path.exists():
+        raise ConfigurationError(f"Configuration file not found: {path}")
+    document = load_jsonc(path, "configuration file")  # comments allowed; deep or huge JSON refused by name
+    if document is None:
+        document = {}
     if not isinstance(document, Mapping):
         raise ConfigurationError(f"Configuration file {path} must contain a JSON object")
     return CivitaiApiOptions.from_section(document, section=section)

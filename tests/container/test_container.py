@@ -85,7 +85,7 @@ def test_a_missing_or_broken_json_file_is_a_configuration_error(tmp_path: Path) 
         CivitaiContainer().add_civitai_api(tmp_path / "nope.json").options()
     broken = tmp_path / "broken.json"
     broken.write_text("{")
-    with pytest.raises(ConfigurationError, match="Cannot read"):
+    with pytest.raises(ConfigurationError, match=r"broken\.json"):
         CivitaiContainer().add_civitai_api(broken).options()
 
 
@@ -233,3 +233,17 @@ def test_overriding_the_transport_reaches_every_client(sandbox: Sandbox) -> None
         assert _first_model_name(container.core_client()) == "mocked"
     assert seen == ["https://civitai.com/api/v1/models?limit=1"]
     container.shutdown_resources()
+
+
+def test_a_settings_file_with_comments_loads_and_a_deep_one_is_a_configuration_error(tmp_path: Path) -> None:
+    good = tmp_path / "settings.json"
+    good.write_text('// ours\n{"CivitaiApi": {"TimeoutSeconds": 42}}', encoding="utf-8")
+    container = CivitaiContainer()
+    container.add_civitai_api(str(good))
+    assert container.options().timeout_seconds == 42
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    other = CivitaiContainer()
+    other.add_civitai_api(str(deep))
+    with pytest.raises(ConfigurationError, match=r"deep\.json"):
+        other.options()
