@@ -522,6 +522,43 @@ def test_the_default_limit_also_bounds_memory(gzip_bomb: bytes, raw_server: Call
     assert peak < 100 * 1024 * 1024  # the 64 MiB kept and a 1 MiB inflate step: never the 300 MB
 
 
+def _deflate(data: bytes, wbits: int) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return packer.compress(data) + packer.flush()
+
+
+PAYLOAD = b'{"items": [' + b",".join(b'{"id": %d, "name": "model %d"}' % (i, i) for i in range(50_000)) + b"]}"
+ENCODED = {
+    "gzip": _deflate(PAYLOAD, 31),
+    "x-gzip": _deflate(PAYLOAD, 31),
+    "deflate": _deflate(PAYLOAD, 15),  # zlib-wrapped, as the RFC says
+    "Deflate": _deflate(PAYLOAD, -15),  # raw deflate, as many servers send it
+    "identity": PAYLOAD,
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("coding", sorted(ENCODED))
+async def test_compressed_bodies_are_decoded_in_full(
+    kind: str, coding: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
+) -> None:
+    hostile = raw_server(_answer("200 OK", ENCODED[coding], f"Content-Encoding: {coding}",
+                                 "Content-Type: application/json"))
+    caller = make_caller(kind, _settings(hostile.url, kind))
+    result = await caller.send_json(GET)
+    assert isinstance(result, Success) and len(result.value["items"]) == 50_000
+    assert b"accept-encoding: gzip, deflate" in hostile.requests[0].lower()
+
+
+def test_a_body_read_before_the_driver_is_held_to_the_limit_too() -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"items": ["x" * 2000]}))
+    settings = ClientSettings(base_url="http://127.0.0.1:9", max_response_bytes=1000)
+    with HttpClient(settings, transport=transport) as client:
+        result = client.send(GET)
+    assert isinstance(result, Failure) and result.error.code == ErrorCode.DESERIALIZATION_FAILED
+    assert "MaxResponseBytes" in result.error.message
+
+
 @pytest.mark.parametrize("kind", KINDS)
 async def test_an_endless_error_body_is_cut(
     kind: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
@@ -766,6 +803,7 @@ class _Raising(httpx.BaseTransport, httpx.AsyncBaseTransport):
         (OverflowError("too big"), ErrorCode.HTTP_ERROR),
         (httpx.InvalidURL("bad url"), ErrorCode.INVALID_URL),
         (httpx.ReadTimeout("slow"), ErrorCode.TIMEOUT),
+        (TimeoutError("raw socket timeout"), ErrorCode.TIMEOUT),
         (RuntimeError("h2 state"), ErrorCode.HTTP_ERROR),
     ],
 )

@@ -124,8 +124,8 @@ class AsyncHttpClient:
 
     @staticmethod
     async def _receive(response: httpx.Response, body: BodyBuffer | None) -> Received:
-        if body is None:
-            return Received(response, None)
+        if body is None or body.loaded:
+            return Received(response, None if body is None else body.value())
         try:
             async for chunk in response.aiter_raw():
                 if not body.add(chunk):

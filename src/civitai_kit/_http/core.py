@@ -4,6 +4,10 @@ A call is a generator (``exchange``) that yields *actions* — send this request
 receives their outcomes. It owns everything that matters: URL and header building, auth scoping, the circuit
 breaker, pacing, error mapping, retry decisions and logging. The sync and async clients only perform the
 actions (``time.sleep`` vs ``asyncio.sleep``, ``Client.send`` vs ``AsyncClient.send``).
+
+Against a hostile server every call is bounded: at most ``1 + max_retries`` sends, all within one deadline
+(:meth:`HttpCore.allowance`); a body read into memory never grows past ``max_response_bytes`` once decoded
+(an error body past :data:`ERROR_BODY_LIMIT`); whatever the transport raises becomes a typed ``Failure``.
 """
 
 from __future__ import annotations
@@ -38,8 +42,6 @@ logger = logging.getLogger("civitai_kit")
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
 ERROR_BODY_LIMIT = 64 * 1024
 """The most of an error body read into memory: the status says what happened, the first words say why."""
-
-
 ACCEPT_ENCODING = "gzip, deflate"
 """The codings :class:`BodyBuffer` undoes in bounded steps; never one it would have to inflate blindly."""
 
@@ -63,11 +65,14 @@ class Send:
     def body_for(self, response: httpx.Response) -> BodyBuffer | None:
         """Where the driver reads the raw body before handing the response back: nothing of a successful
         stream (the caller reads it), the first :data:`ERROR_BODY_LIMIT` bytes of an error, else all of it
-        up to ``max_bytes``."""
-        status, coding = response.status_code, response.headers.get("content-encoding", "")
-        if status >= 400:
-            return BodyBuffer(min(ERROR_BODY_LIMIT, self.max_bytes), status, coding, cut=True)
-        return None if self.stream else BodyBuffer(self.max_bytes, status, coding, cut=False)
+        up to ``max_bytes``. A response that came already read (a mock's, a cache's) is taken as it is."""
+        status = response.status_code
+        if status < 400 and self.stream:
+            return None
+        limit = min(ERROR_BODY_LIMIT, self.max_bytes) if status >= 400 else self.max_bytes
+        if response.is_stream_consumed:
+            return BodyBuffer.loaded_from(response.content, limit, status, cut=status >= 400)
+        return BodyBuffer(limit, status, response.headers.get("content-encoding", ""), cut=status >= 400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +113,24 @@ class BodyBuffer:
     there, any other body over it is refused (:class:`ResponseTooLarge`). Inflating happens in steps of
     :data:`_INFLATE_STEP` bytes, so a gzip bomb is stopped before it is inflated beyond the limit."""
 
-    __slots__ = ("_chunks", "_cut", "_inflater", "_limit", "_room", "_status")
+    __slots__ = ("_chunks", "_cut", "_inflater", "_limit", "_room", "_status", "loaded")
 
     def __init__(self, limit: int, status: int, content_encoding: str, *, cut: bool) -> None:
+        self.loaded = False
+        """The whole body is here already (the driver has nothing to read)."""
         self._chunks: list[bytes] = []
         self._limit = self._room = limit
         self._status = status
         self._cut = cut
         self._inflater = _Inflater.for_encoding(content_encoding)
+
+    @classmethod
+    def loaded_from(cls, content: bytes, limit: int, status: int, *, cut: bool) -> BodyBuffer:
+        """A body httpx read (and decoded) before it reached the driver: a mock transport's, a cache's."""
+        body = cls(limit, status, "", cut=cut)
+        body.add(content)
+        body.loaded = True
+        return body
 
     def add(self, raw: bytes) -> bool:
         """Decode and keep ``raw``; ``False`` once nothing more will be kept (stop reading)."""
@@ -211,7 +226,7 @@ class HttpCore:
     def build(self, request: ApiRequest, remaining: float | None = None) -> httpx.Request:
         """The httpx request for ``request``, its timeouts lowered to fit in ``remaining`` seconds. Raises
         what httpx raises for what it cannot send."""
-        return self._request(request, httpx.URL(self.settings.url(request.path)), remaining)
+        return self._request(request, _sendable_url(self.settings.url(request.path)), remaining)
 
     def _request(self, request: ApiRequest, url: httpx.URL, remaining: float | None) -> httpx.Request:
         headers = {
@@ -340,7 +355,7 @@ class HttpCore:
             )
         if isinstance(outcome, DeadlineReached):
             return self._deadline_error(request)
-        if isinstance(outcome, httpx.TimeoutException):
+        if isinstance(outcome, httpx.TimeoutException | TimeoutError):
             return Error(ErrorCode.TIMEOUT, f"The request timed out ({target}).", cause=outcome)
         if isinstance(outcome, httpx.InvalidURL | httpx.UnsupportedProtocol):
             return self._invalid_url(request, outcome)

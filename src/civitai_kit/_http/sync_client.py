@@ -133,8 +133,8 @@ class HttpClient:
 
     @staticmethod
     def _receive(response: httpx.Response, body: BodyBuffer | None, deadline: float) -> Received:
-        if body is None:
-            return Received(response, None)
+        if body is None or body.loaded:
+            return Received(response, None if body is None else body.value())
         with contextlib.closing(response), _Watchdog(response, deadline) as watchdog:
             for chunk in response.iter_raw():
                 if not body.add(chunk):
