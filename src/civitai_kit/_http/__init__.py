@@ -1,7 +1,7 @@
 """The only package that imports httpx. Everything else sends :class:`ApiRequest`s through these clients."""
 
 from civitai_kit._http.async_client import AsyncHttpClient
-from civitai_kit._http.core import redact_url
+from civitai_kit._http.core import InsecureTransportWarning, redact_url
 from civitai_kit._http.errors import error_from_response, parse_retry_after
 from civitai_kit._http.request import ApiRequest, encode_query
 from civitai_kit._http.response import Response, StreamingResponse
@@ -15,6 +15,7 @@ __all__ = [
     "AsyncHttpClient",
     "ClientSettings",
     "HttpClient",
+    "InsecureTransportWarning",
     "Response",
     "RetryPolicy",
     "StreamingResponse",

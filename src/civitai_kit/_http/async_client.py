@@ -1,4 +1,8 @@
-"""The asynchronous client: performs the actions of :class:`HttpCore` with ``httpx.AsyncClient``."""
+"""The asynchronous client: performs the actions of :class:`HttpCore` with ``httpx.AsyncClient``.
+
+The call's deadline bounds each attempt with ``asyncio.timeout``: waiting for a connection slot, sending,
+the response headers and any body read here (the body of a successful stream is the caller's, and exempt).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,17 @@ from typing import Any, TypeVar
 
 import httpx
 
-from civitai_kit._http.core import Discard, Exchange, HttpCore, Outcome, Send, Sleep
+from civitai_kit._http.core import (
+    BodyBuffer,
+    DeadlineReached,
+    Discard,
+    Exchange,
+    HttpCore,
+    Outcome,
+    Received,
+    Send,
+    Sleep,
+)
 from civitai_kit._http.request import ApiRequest
 from civitai_kit._http.response import Response, StreamingResponse
 from civitai_kit._http.settings import ClientSettings
@@ -55,7 +69,7 @@ class AsyncHttpClient:
         if isinstance(result, Failure):
             yield result
             return
-        response = result.value
+        response = result.value.response
         try:
             yield Success(StreamingResponse(response))
         finally:
@@ -71,15 +85,19 @@ class AsyncHttpClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _run(self, exchange: Exchange) -> Result[httpx.Response]:
+    async def _run(self, exchange: Exchange) -> Result[Received]:
+        """Perform the exchange's actions; if one raises (a cancellation), the exchange is closed so that it
+        releases what it holds (the breaker's probe) before the exception propagates."""
         outcome: Outcome = None
         try:
             while True:
                 action = exchange.send(outcome)
                 outcome = await self._perform(action)
         except StopIteration as stop:
-            result: Result[httpx.Response] = stop.value
+            result: Result[Received] = stop.value
             return result
+        finally:
+            exchange.close()
 
     async def _perform(self, action: Send | Sleep | Discard) -> Outcome:
         if isinstance(action, Sleep):
@@ -88,15 +106,30 @@ class AsyncHttpClient:
         if isinstance(action, Discard):
             await action.response.aclose()
             return None
+        return await self._send(action)
+
+    async def _send(self, action: Send) -> Outcome:
+        """Any exception the transport raises is the outcome; the deadline's own is :class:`DeadlineReached`."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._max_concurrency)
-        async with self._slots:
-            try:
+        deadline = asyncio.timeout(action.budget)
+        try:
+            async with deadline, self._slots:
                 response = await self._client.send(
-                    action.request, stream=action.stream, follow_redirects=action.follow_redirects
+                    action.request, stream=True, follow_redirects=action.follow_redirects
                 )
-                if action.stream and response.status_code >= 400:
-                    await response.aread()
-                return response
-            except httpx.HTTPError as exc:
-                return exc
+                return await self._receive(response, action.body_for(response))
+        except Exception as exc:
+            return DeadlineReached() if deadline.expired() else exc
+
+    @staticmethod
+    async def _receive(response: httpx.Response, body: BodyBuffer | None) -> Received:
+        if body is None or body.loaded:
+            return Received(response, None if body is None else body.value())
+        try:
+            async for chunk in response.aiter_raw():
+                if not body.add(chunk):
+                    break
+        finally:
+            await response.aclose()
+        return Received(response, body.value())

@@ -1,6 +1,8 @@
 """A small circuit breaker: after N consecutive failures stop calling for a while, then let one probe through.
 
-Off by default. Thread-safe; the same instance serves sync and async clients (its critical sections never
+The probe must always resolve: with its outcome (:meth:`record_success` / :meth:`record_failure`) or, when it
+ends without one (cancelled, interrupted, raised), with :meth:`release_probe` — else the breaker would stay
+open for good. Off by default. Thread-safe; the same instance serves sync and async clients (its critical sections never
 await).
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -16,6 +19,18 @@ class BreakerState(Enum):
     CLOSED = "closed"
     OPEN = "open"
     HALF_OPEN = "half-open"
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """Whether a call may go ahead (``wait is None``), and whether it is the half-open probe."""
+
+    wait: float | None = None
+    """Seconds until the breaker half-opens, when the call may not go ahead."""
+    probe: bool = False
+
+
+ADMITTED = Admission()
 
 
 class CircuitBreaker:
@@ -46,15 +61,24 @@ class CircuitBreaker:
 
     def allow(self) -> float | None:
         """``None`` when a call may go ahead, else the seconds until the breaker half-opens."""
+        return self.admit().wait
+
+    def admit(self) -> Admission:
+        """Let a call through (the one probe, when half-open) or say how long until one may go."""
         with self._lock:
             state = self._state_locked()
             if state is BreakerState.CLOSED:
-                return None
+                return ADMITTED
             if state is BreakerState.HALF_OPEN and not self._probing:
                 self._probing = True
-                return None
+                return Admission(probe=True)
             assert self._opened_at is not None
-            return max(0.0, self._reset - (self._clock() - self._opened_at))
+            return Admission(wait=max(0.0, self._reset - (self._clock() - self._opened_at)))
+
+    def release_probe(self) -> None:
+        """The probe ended without an outcome: the next call may probe instead."""
+        with self._lock:
+            self._probing = False
 
     def record_success(self) -> None:
         with self._lock:

@@ -4,39 +4,75 @@ A call is a generator (``exchange``) that yields *actions* — send this request
 receives their outcomes. It owns everything that matters: URL and header building, auth scoping, the circuit
 breaker, pacing, error mapping, retry decisions and logging. The sync and async clients only perform the
 actions (``time.sleep`` vs ``asyncio.sleep``, ``Client.send`` vs ``AsyncClient.send``).
+
+Against a hostile server every call is bounded: at most ``1 + max_retries`` sends, all within one deadline
+(:meth:`HttpCore.allowance`); a body read into memory never grows past ``max_response_bytes`` once decoded
+(an error body past :data:`ERROR_BODY_LIMIT`); whatever the transport raises becomes a typed ``Failure``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
-from collections.abc import Callable, Generator
+import threading
+import time
+import warnings
+import zlib
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode
 
 import httpx
 
-from civitai_kit._http.breaker import CircuitBreaker
-from civitai_kit._http.errors import decode_json, error_from_response
+from civitai_kit._http.breaker import ADMITTED, CircuitBreaker
+from civitai_kit._http.errors import error_from_response
 from civitai_kit._http.limiter import RequestPacer
 from civitai_kit._http.request import ApiRequest
 from civitai_kit._http.response import Response, lower_headers
 from civitai_kit._http.settings import ClientSettings
 from civitai_kit._http.transports import timeout_for
+from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit._redact import redact
 from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
 
 T = TypeVar("T")
 logger = logging.getLogger("civitai_kit")
 
-_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
+ERROR_BODY_LIMIT = 64 * 1024
+"""The most of an error body read into memory: the status says what happened, the first words say why."""
+ACCEPT_ENCODING = "gzip, deflate"
+"""The codings :class:`BodyBuffer` undoes in bounded steps; never one it would have to inflate blindly."""
+
+
+class InsecureTransportWarning(UserWarning):
+    """An API key is about to be sent over plain ``http://`` to a host that is not this machine."""
 
 
 @dataclass(frozen=True, slots=True)
 class Send:
+    """Send ``request`` and read what :meth:`body_for` asks for, all within ``budget`` seconds."""
+
     request: httpx.Request
     stream: bool
     follow_redirects: bool
+    budget: float
+    """Seconds left before the call's deadline (the body of a successful stream is exempt)."""
+    max_bytes: int
+    """The largest decoded body read into memory (``MaxResponseBytes``)."""
+
+    def body_for(self, response: httpx.Response) -> BodyBuffer | None:
+        """Where the driver reads the raw body before handing the response back: nothing of a successful
+        stream (the caller reads it), the first :data:`ERROR_BODY_LIMIT` bytes of an error, else all of it
+        up to ``max_bytes``. A response that came already read (a mock's, a cache's) is taken as it is."""
+        status = response.status_code
+        if status < 400 and self.stream:
+            return None
+        limit = min(ERROR_BODY_LIMIT, self.max_bytes) if status >= 400 else self.max_bytes
+        if response.is_stream_consumed:
+            return BodyBuffer.loaded_from(response.content, limit, status, cut=status >= 400)
+        return BodyBuffer(limit, status, response.headers.get("content-encoding", ""), cut=status >= 400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +87,114 @@ class Discard:
     response: httpx.Response
 
 
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What a :class:`Send` got: the response and its body (``None``: a successful stream, still unread)."""
+
+    response: httpx.Response
+    body: bytes | None
+
+
+class DeadlineReached(Exception):
+    """The driver stopped an attempt at the call's deadline."""
+
+
+class ResponseTooLarge(Exception):
+    """A body grew past ``MaxResponseBytes`` once decoded; the driver stopped reading it."""
+
+    def __init__(self, limit: int, status: int) -> None:
+        super().__init__(f"the body is larger than {limit} bytes")
+        self.limit = limit
+        self.status = status
+
+
+class BodyBuffer:
+    """A body read into memory from raw network chunks, decoded and kept up to a limit: an error body is cut
+    there, any other body over it is refused (:class:`ResponseTooLarge`). Inflating happens in steps of
+    :data:`_INFLATE_STEP` bytes, so a gzip bomb is stopped before it is inflated beyond the limit."""
+
+    __slots__ = ("_chunks", "_cut", "_inflater", "_limit", "_room", "_status", "loaded")
+
+    def __init__(self, limit: int, status: int, content_encoding: str, *, cut: bool) -> None:
+        self.loaded = False
+        """The whole body is here already (the driver has nothing to read)."""
+        self._chunks: list[bytes] = []
+        self._limit = self._room = limit
+        self._status = status
+        self._cut = cut
+        self._inflater = _Inflater.for_encoding(content_encoding)
+
+    @classmethod
+    def loaded_from(cls, content: bytes, limit: int, status: int, *, cut: bool) -> BodyBuffer:
+        """A body httpx read (and decoded) before it reached the driver: a mock transport's, a cache's."""
+        body = cls(limit, status, "", cut=cut)
+        body.add(content)
+        body.loaded = True
+        return body
+
+    def add(self, raw: bytes) -> bool:
+        """Decode and keep ``raw``; ``False`` once nothing more will be kept (stop reading)."""
+        pieces = self._inflater.decode(raw) if self._inflater is not None else (raw,)
+        return all(self._keep(piece) for piece in pieces)
+
+    def value(self) -> bytes:
+        if self._inflater is not None and self._room > 0:
+            self._keep(self._inflater.flush())
+        return b"".join(self._chunks)
+
+    def _keep(self, piece: bytes) -> bool:
+        if len(piece) > self._room:
+            if not self._cut:
+                raise ResponseTooLarge(self._limit, self._status)
+            piece = piece[: self._room]
+        self._chunks.append(piece)
+        self._room -= len(piece)
+        return not (self._cut and self._room == 0)
+
+
+_INFLATE_STEP = 1 << 20
+"""Decoded bytes per zlib call. httpx inflates a whole network read at once: 64 KiB of a gzip bomb is 66 MB."""
+
+
+class _Inflater:
+    """``Content-Encoding: gzip`` or ``deflate`` (with or without its zlib header), undone a bounded step at
+    a time. Only these are asked for (``Accept-Encoding``); a body in any other coding is kept as sent."""
+
+    def __init__(self, wbits: int, *, may_be_raw: bool) -> None:
+        self._zlib = zlib.decompressobj(wbits)
+        self._may_be_raw = may_be_raw
+
+    @classmethod
+    def for_encoding(cls, content_encoding: str) -> _Inflater | None:
+        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip().lower() != "identity"]
+        if codings in (["gzip"], ["x-gzip"]):
+            return cls(zlib.MAX_WBITS | 16, may_be_raw=False)
+        if codings == ["deflate"]:
+            return cls(zlib.MAX_WBITS, may_be_raw=True)
+        return None
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            try:
+                piece = self._zlib.decompress(data, _INFLATE_STEP)
+            except zlib.error as exc:
+                if not self._may_be_raw:
+                    raise httpx.DecodingError(f"the compressed body cannot be decoded: {exc}") from None
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # "deflate" sent without its zlib header
+                self._may_be_raw = False
+                continue
+            self._may_be_raw = False
+            data = self._zlib.unconsumed_tail
+            if piece:
+                yield piece
+
+    def flush(self) -> bytes:
+        return self._zlib.flush()
+
+
 Action = Send | Sleep | Discard
-Outcome = httpx.Response | Exception | None
-Exchange = Generator[Action, Outcome, Result[httpx.Response]]
+Outcome = Received | Exception | None
+Exchange = Generator[Action, Outcome, Result[Received]]
 
 
 def redact_url(url: str) -> str:
@@ -76,20 +217,34 @@ class HttpCore:
         self.pacer = (
             RequestPacer(settings.requests_per_second, **pacer_kwargs) if settings.requests_per_second else None
         )
-        base = urlsplit(settings.base_url)
-        self._origin = (base.scheme.lower(), base.netloc.lower())
+        self._clock = clock or time.monotonic
+        base = httpx.URL(settings.base_url)
+        self._origin = (base.scheme, base.host, base.port)
 
     # ------------------------------------------------------------------------------------------ building
 
-    def build(self, request: ApiRequest) -> httpx.Request:
-        url = self.settings.url(request.path)
-        headers = {"User-Agent": self.settings.user_agent, "Accept": "application/json", **dict(request.headers)}
+    def build(self, request: ApiRequest, remaining: float | None = None) -> httpx.Request:
+        """The httpx request for ``request``, its timeouts lowered to fit in ``remaining`` seconds. Raises
+        what httpx raises for what it cannot send."""
+        return self._request(request, _sendable_url(self.settings.url(request.path)), remaining)
+
+    def _request(self, request: ApiRequest, url: httpx.URL, remaining: float | None) -> httpx.Request:
+        headers = {
+            "User-Agent": self.settings.user_agent,
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            **dict(request.headers),
+        }
         if request.auth and self.settings.token is not None and self._same_origin(url):
             headers["Authorization"] = f"Bearer {self.settings.token.get_secret_value()}"
+            _warn_if_plain_http(url)
         if request.idempotency_key is not None:
             headers.setdefault("Idempotency-Key", request.idempotency_key)
         extensions = dict(request.extensions)
-        if request.timeout is not None:
+        read_timeout = request.timeout if request.timeout is not None else self.settings.timeout
+        if remaining is not None and remaining < read_timeout:
+            extensions["timeout"] = timeout_for(remaining).as_dict()
+        elif request.timeout is not None:
             extensions["timeout"] = timeout_for(request.timeout).as_dict()
         return httpx.Request(
             request.method.upper(),
@@ -100,40 +255,52 @@ class HttpCore:
             extensions=extensions,
         )
 
-    def _same_origin(self, url: str) -> bool:
+    def _same_origin(self, url: httpx.URL) -> bool:
         """Scheme, host and port of the base URL: the key never goes to another host, nor over plain http
         to the API host when the base URL is https."""
-        parts = urlsplit(url)
-        return (parts.scheme.lower(), parts.netloc.lower()) == self._origin
+        return (url.scheme, url.host, url.port) == self._origin
+
+    def _prepare(self, request: ApiRequest, remaining: float) -> httpx.Request | Error:
+        """The request to send, or why it cannot be sent (a malformed server-supplied URL, a header value
+        httpx refuses): a typed error, never an exception."""
+        try:
+            url = _sendable_url(self.settings.url(request.path))
+        except Exception as exc:  # InvalidURL, and whatever else a hostile string makes the parser raise
+            return self._invalid_url(request, exc)
+        try:
+            return self._request(request, url, remaining)
+        except Exception as exc:
+            return Error(
+                ErrorCode.INVALID_PARAMETER,
+                f"Cannot build the request {self._target(request)}: {type(exc).__name__}: {exc}",
+                cause=exc,
+            )
 
     # ------------------------------------------------------------------------------------------ the call
 
+    def allowance(self, request: ApiRequest) -> float:
+        """Seconds one call may take, every attempt and wait included: ``total_timeout``, or the call's own
+        read timeout when longer (a held SDK submit waits ``wait`` + 30 s for its answer)."""
+        read_timeout = request.timeout if request.timeout is not None else self.settings.timeout
+        return max(self.settings.total_timeout, read_timeout)
+
     def exchange(self, request: ApiRequest, *, stream: bool = False) -> Exchange:
-        """Run one logical call: attempts, waits and the final result (a raw ``httpx.Response``)."""
+        """Run one logical call: at most ``1 + max_retries`` sends, each of them and every wait between them
+        within the call's deadline (:meth:`allowance`); the result is the last attempt's."""
+        deadline = self._clock() + self.allowance(request)
         attempt = 0
         while True:
-            if self.breaker is not None and (wait := self.breaker.allow()) is not None:
-                return Failure(self._circuit_open(wait))
-            if self.pacer is not None and (pause := self.pacer.reserve()) > 0:
-                yield Sleep(pause)
-            http_request = self.build(request)
-            logger.debug("%s %s", http_request.method, redact_url(str(http_request.url)))
-            outcome = yield Send(http_request, stream, request.follow_redirects)
-            error = self._error_for(request, outcome, stream=stream)
-            self._record(error)
-            if error is None:
-                assert isinstance(outcome, httpx.Response)
-                return Success(outcome)
-            if stream and isinstance(outcome, httpx.Response):
-                yield Discard(outcome)
+            result = yield from self._attempt(request, stream, deadline)
+            if isinstance(result, Success):
+                return result
+            error = result.error
             delay = self.settings.retry.delay(attempt, error) if request.retryable else None
-            if delay is None:
+            if delay is None or self._clock() + delay >= deadline:
                 return Failure(self._explain(error))
             attempt += 1
             logger.debug(
-                "Retrying %s %s in %.2f s (attempt %d of %d) after %s",
-                http_request.method,
-                redact_url(str(http_request.url)),
+                "Retrying %s in %.2f s (attempt %d of %d) after %s",
+                self._target(request),
                 delay,
                 attempt,
                 self.settings.retry.max_retries,
@@ -141,23 +308,86 @@ class HttpCore:
             )
             yield Sleep(delay)
 
-    def _error_for(self, request: ApiRequest, outcome: Outcome, *, stream: bool) -> Error | None:
-        if isinstance(outcome, httpx.Response):
-            body = b"" if stream and outcome.status_code < 400 else outcome.content
-            return error_from_response(outcome.status_code, lower_headers(outcome.headers), body)
-        if isinstance(outcome, httpx.TimeoutException):
+    def _attempt(
+        self, request: ApiRequest, stream: bool, deadline: float
+    ) -> Generator[Action, Outcome, Result[Received]]:
+        """At most one send. Whatever ends it — an answer, a failure, a cancellation, an exception thrown in
+        by the driver — a half-open breaker's probe is resolved, so the breaker can never stay open for good."""
+        admission = self.breaker.admit() if self.breaker is not None else ADMITTED
+        if admission.wait is not None:
+            return Failure(self._circuit_open(admission.wait))
+        resolved = False
+        try:
+            if self.pacer is not None and (pause := self.pacer.reserve()) > 0:
+                yield Sleep(pause)
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                return Failure(self._deadline_error(request))
+            built = self._prepare(request, remaining)
+            if isinstance(built, Error):
+                return Failure(built)
+            logger.debug("%s %s", built.method, redact_url(str(built.url)))
+            outcome = yield Send(built, stream, request.follow_redirects, remaining, self.settings.max_response_bytes)
+            error = self._error_for(request, outcome)
+            self._record(error)
+            resolved = True
+            if error is None:
+                assert isinstance(outcome, Received)
+                return Success(outcome)
+            if isinstance(outcome, Received) and outcome.body is None:
+                yield Discard(outcome.response)
+            return Failure(error)
+        finally:
+            if admission.probe and not resolved and self.breaker is not None:
+                self.breaker.release_probe()
+
+    def _error_for(self, request: ApiRequest, outcome: Outcome) -> Error | None:
+        if isinstance(outcome, Received):
+            response = outcome.response
+            return error_from_response(response.status_code, lower_headers(response.headers), outcome.body or b"")
+        target = self._target(request)
+        if isinstance(outcome, ResponseTooLarge):
             return Error(
-                ErrorCode.TIMEOUT,
-                f"The request timed out ({request.method} {redact_url(self.settings.url(request.path))}).",
-                cause=outcome,
+                ErrorCode.DESERIALIZATION_FAILED,
+                f"The response to {target} is larger than {outcome.limit} bytes once decompressed, the limit "
+                "set by the MaxResponseBytes option (CivitaiApi:MaxResponseBytes); reading was stopped.",
+                http_status=outcome.status,
             )
+        if isinstance(outcome, DeadlineReached):
+            return self._deadline_error(request)
+        if isinstance(outcome, httpx.TimeoutException | TimeoutError):
+            return Error(ErrorCode.TIMEOUT, f"The request timed out ({target}).", cause=outcome)
+        if isinstance(outcome, httpx.InvalidURL | httpx.UnsupportedProtocol):
+            return self._invalid_url(request, outcome)
         if isinstance(outcome, Exception):
             return Error(
                 ErrorCode.HTTP_ERROR,
-                f"HTTP request failed: {type(outcome).__name__}: {redact_url(str(outcome)) or 'no details'}",
+                f"HTTP request failed ({target}): {type(outcome).__name__}: {_printable(str(outcome)) or 'no details'}",
                 cause=outcome,
             )
         return Error(ErrorCode.UNKNOWN, "No response was received.")
+
+    def _target(self, request: ApiRequest) -> str:
+        """``METHOD url?query`` for messages and logs: redacted, control characters escaped."""
+        url = self.settings.url(request.path)
+        if request.params:
+            url += ("&" if "?" in url else "?") + urlencode(request.params)
+        return f"{request.method.upper()} {_printable(redact_url(url))}"
+
+    def _invalid_url(self, request: ApiRequest, exc: Exception) -> Error:
+        return Error(
+            ErrorCode.INVALID_URL,
+            f"Cannot send {self._target(request)}: the URL is not one that can be requested "
+            f"({type(exc).__name__}: {_printable(str(exc))}).",
+            cause=exc,
+        )
+
+    def _deadline_error(self, request: ApiRequest) -> Error:
+        return Error(
+            ErrorCode.TIMEOUT,
+            f"The call {self._target(request)} reached its total deadline of {self.allowance(request):g} s "
+            "(Resilience:TotalTimeoutSeconds) and was stopped.",
+        )
 
     def _record(self, error: Error | None) -> None:
         if self.breaker is None:
@@ -200,11 +430,12 @@ class HttpCore:
     # ------------------------------------------------------------------------------------------ results
 
     @staticmethod
-    def to_response(response: httpx.Response) -> Response:
+    def to_response(received: Received) -> Response:
+        response = received.response
         return Response(
             status=response.status_code,
             headers=lower_headers(response.headers),
-            content=response.content,
+            content=received.body or b"",
             url=redact_url(str(response.url)),
         )
 
@@ -218,8 +449,8 @@ class HttpCore:
                 http_status=response.status,
             )
         try:
-            payload = decode_json(response.content)
-        except ValueError as exc:
+            payload = loads(response.content)
+        except JsonDecodeError as exc:
             return Failure.of(
                 ErrorCode.DESERIALIZATION_FAILED,
                 f"The response is not valid JSON (HTTP {response.status}, {len(response.content)} bytes): {exc}",
@@ -241,3 +472,52 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     lines = text.splitlines()
     return " ".join(lines[:3]) if lines else type(exc).__name__
+
+
+def _sendable_url(text: str) -> httpx.URL:
+    """``text`` parsed, refused unless an http(s) URL with a host and a port a socket accepts (httpx lets
+    ``:70000`` through to ``connect()``, which raises whatever its backend raises)."""
+    url = httpx.URL(text)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise httpx.InvalidURL("only http:// and https:// URLs with a host can be requested")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise httpx.InvalidURL(f"port {url.port} is out of range")
+    return url
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped (a NUL in a hostile URL must not reach a terminal)."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+_checked_hosts: set[str] = set()
+_checked_lock = threading.Lock()
+
+
+def _warn_if_plain_http(url: httpx.URL) -> None:
+    """Once per process and host: a key about to cross the network unencrypted is worth a warning."""
+    host = url.host
+    if url.scheme != "http" or host in _checked_hosts:
+        return
+    with _checked_lock:
+        if host in _checked_hosts:
+            return
+        _checked_hosts.add(host)
+    if _is_loopback(host):
+        return
+    message = (
+        f"The API key is being sent over plain http:// to {host}: anyone on the network path can read it. "
+        "Use an https:// base URL."
+    )
+    logger.warning(message)
+    warnings.warn(message, InsecureTransportWarning, stacklevel=2)
+
+
+def _is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and ``localhost``: the machine itself, where plain http exposes nothing."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -9,12 +9,15 @@ sometimes an error body with HTTP 200. Everything here is pure: it sees status, 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from civitai_kit._json import JsonDecodeError, loads
+from civitai_kit._redact import redact_value
 from civitai_kit.result import Error, ErrorCode
 
 _STATUS_CODES: dict[int, ErrorCode] = {
@@ -97,6 +100,8 @@ _CLOUDFLARE_TYPES: tuple[tuple[tuple[str, ...], str], ...] = (
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _MAX_TEXT = 500
 _MAX_ERROR_BODY = 4096
+MAX_RETRY_AFTER = timedelta(days=1)
+"""The longest wait a ``Retry-After`` can ask for; a longer one is read as this (and then not waited for)."""
 
 
 def status_code(status: int) -> ErrorCode:
@@ -109,32 +114,40 @@ def is_json_content_type(content_type: str) -> bool:
 
 
 def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> timedelta | None:
-    """``Retry-After`` as seconds or an HTTP-date (also ``retry-after-ms``); ``None`` when absent or garbled."""
-    if (millis := headers.get("retry-after-ms")) is not None:
-        try:
-            return timedelta(milliseconds=max(0.0, float(millis)))
-        except ValueError:
-            pass
+    """``Retry-After`` as seconds or an HTTP-date (also ``retry-after-ms``); ``None`` when absent or unreadable.
+
+    The one place this header is read, so it never raises: a value out of any sane range (``1e15``, ``inf``,
+    a date in year 9999) is clamped to between 0 and :data:`MAX_RETRY_AFTER`; NaN and garbage are ``None``.
+    """
+    if (millis := _seconds(headers.get("retry-after-ms"))) is not None:
+        return _bounded(millis / 1000)
     value = headers.get("retry-after")
     if value is None:
         return None
-    value = value.strip()
+    if (seconds := _seconds(value)) is not None:
+        return _bounded(seconds)
     try:
-        return timedelta(seconds=max(0.0, float(value)))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        when = parsedate_to_datetime(value.strip())
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return _bounded((when - (now or datetime.now(UTC))).total_seconds())
+    except (TypeError, ValueError, IndexError, OverflowError):  # every way the stdlib date parser fails
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(timedelta(0), when - (now or datetime.now(UTC)))
 
 
-def decode_json(body: bytes) -> Any:
-    """``json.loads`` that tolerates a UTF-8 BOM; raises ``ValueError`` on anything else."""
-    return json.loads(body.decode("utf-8-sig"))
+def _seconds(value: str | None) -> float | None:
+    """A number of seconds, or ``None`` for anything that is not a number (NaN included)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return None if math.isnan(seconds) else seconds
+
+
+def _bounded(seconds: float) -> timedelta:
+    return timedelta(seconds=min(max(seconds, 0.0), MAX_RETRY_AFTER.total_seconds()))
 
 
 def looks_like_error_body(payload: Any) -> bool:
@@ -158,22 +171,29 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
     text = body[:_MAX_ERROR_BODY].decode("utf-8", errors="replace") if ok else body.decode("utf-8", errors="replace")
     if _is_html(content_type, text):
         return _html_error(status, headers, text, content_type)
+    looks_like_json = text.lstrip()[:1] in ("{", "[")
     payload: Any = None
     # Error bodies are a few hundred bytes: a large 2xx body is data, and is not decoded twice just to look.
     worth_decoding = not ok or len(body) <= _MAX_ERROR_BODY
-    if body and worth_decoding and (is_json_content_type(content_type) or text.lstrip()[:1] in ("{", "[")):
-        try:
-            payload = decode_json(body)
-        except ValueError:
-            payload = None
+    if body and worth_decoding and (is_json_content_type(content_type) or looks_like_json):
+        payload = _decoded(body)
     if ok:
         if looks_like_error_body(payload):
-            return _error_from_payload(status, headers, payload, code=_payload_code(payload))
+            return _error_from_payload(status, headers, redact_value(payload), code=_payload_code(payload))
         return None
     if payload is not None:
-        return _error_from_payload(status, headers, payload, code=status_code(status))
-    message = _shorten(text.strip()) or _DEFAULT_MESSAGES.get(status, f"HTTP error {status}.")
-    return _error(status_code(status), message, status, headers)
+        return _error_from_payload(status, headers, redact_value(payload), code=status_code(status))
+    # JSON that cannot be read (nested too deep, cut short) has no words for a person: the status speaks.
+    message = "" if looks_like_json else _shorten(text.strip())
+    return _error(status_code(status), message or _default_message(status), status, headers)
+
+
+def _decoded(body: bytes) -> Any:
+    """The JSON in ``body``, or ``None`` when there is none this library will read."""
+    try:
+        return loads(body)
+    except JsonDecodeError:
+        return None
 
 
 def _error_from_payload(
@@ -193,7 +213,7 @@ def _error_from_payload(
     else:
         message = _shorten(str(payload))
     if not message:
-        message = _DEFAULT_MESSAGES.get(status, f"HTTP error {status}.")
+        message = _default_message(status)
     return _error(code, message, status, headers, details=details or None, trace_id=trace_id)
 
 
@@ -283,7 +303,7 @@ def _html_error(status: int, headers: Mapping[str, str], text: str, content_type
         message = f"Received an HTML page ({title or content_type or 'text/html'}) where JSON was expected."
     else:
         code = status_code(status)
-        base = _DEFAULT_MESSAGES.get(status, f"HTTP error {status}.")
+        base = _default_message(status)
         message = f"{base} The server answered with an HTML page" + (f": {title}" if title else ".")
     return _error(code, message, status, headers)
 
@@ -305,6 +325,10 @@ def _error(
         retry_after=parse_retry_after(headers),
         trace_id=trace_id or headers.get("x-request-id") or headers.get("cf-ray"),
     )
+
+
+def _default_message(status: int) -> str:
+    return _DEFAULT_MESSAGES.get(status, f"HTTP error {status}.")
 
 
 def _shorten(text: str) -> str:

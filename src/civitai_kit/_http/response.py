@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from civitai_kit._http.errors import decode_json
+from civitai_kit._json import loads
+from civitai_kit._redact import redact
 from civitai_kit.result import ApiConnectionError, ApiTimeoutError, Error, ErrorCode
 
 
@@ -21,7 +22,8 @@ class Response:
     url: str
 
     def json(self) -> Any:
-        return decode_json(self.content)
+        """The body as JSON; raises :class:`~civitai_kit._json.JsonDecodeError` (a ``ValueError``) when it is not."""
+        return loads(self.content)
 
 
 class StreamingResponse:
@@ -31,14 +33,16 @@ class StreamingResponse:
         self._response = response
         self.status: int = response.status_code
         self.headers: Mapping[str, str] = lower_headers(response.headers)
-        self.url: str = str(response.url)
+        self.url: str = redact(str(response.url))
+        """Redacted: a signed storage URL carries its token in the query."""
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """Body chunks as they arrive (``chunk_size=None`` skips re-chunking, the fastest way). A transport
-        failure mid-body raises :class:`ApiConnectionError` (or :class:`ApiTimeoutError`), never an httpx type."""
+        failure mid-body raises :class:`ApiConnectionError` (or :class:`ApiTimeoutError`), never a transport's
+        own exception type."""
         try:
             yield from self._response.iter_bytes(chunk_size)
-        except httpx.HTTPError as exc:
+        except Exception as exc:
             raise _interrupted(exc, self.url) from exc
 
     async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
@@ -46,14 +50,14 @@ class StreamingResponse:
         try:
             async for chunk in self._response.aiter_bytes(chunk_size):
                 yield chunk
-        except httpx.HTTPError as exc:
+        except Exception as exc:
             raise _interrupted(exc, self.url) from exc
 
     def __repr__(self) -> str:
         return f"StreamingResponse(status={self.status}, url={self.url!r})"
 
 
-def _interrupted(exc: httpx.HTTPError, url: str) -> ApiConnectionError:
+def _interrupted(exc: Exception, url: str) -> ApiConnectionError:
     code = ErrorCode.TIMEOUT if isinstance(exc, httpx.TimeoutException) else ErrorCode.HTTP_ERROR
     error = Error(code, f"The connection broke while reading the body of {url}: {type(exc).__name__}", cause=exc)
     return ApiTimeoutError(error) if code is ErrorCode.TIMEOUT else ApiConnectionError(error)

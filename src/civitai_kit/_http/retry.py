@@ -13,6 +13,8 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # 429s that waiting will not cure: Civitai caps page-based paging at page*limit <= 1000, and the download
 # limiter's message asks the user to come back much later.
 _PERMANENT_429_PHRASES = ("too many pages", "use cursors", "unusual amount of downloading")
+_MAX_DOUBLINGS = 64
+"""``2.0 ** attempt`` overflows past 1023 doublings; 64 already exceeds any ``max_delay``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ class RetryPolicy:
         if error.retry_after is not None:
             wait = error.retry_after.total_seconds()
             return wait if wait <= self.max_retry_after else None
-        backoff = min(self.max_delay, self.base_delay * (2.0**attempt))
+        backoff = min(self.max_delay, self.base_delay * (2.0 ** min(attempt, _MAX_DOUBLINGS)))
         return backoff * (0.75 + 0.25 * self.jitter())  # keep 75-100 %: spreads clients, never near zero
 
 
