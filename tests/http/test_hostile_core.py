@@ -603,21 +603,7 @@ SCRIPTS: dict[str, Callable[[socket.socket, bytes], None]] = {
 }
 
 
-_AIOHTTP_RETRIED = {("aiohttp", "reset"), ("aiohttp", "no answer")}
-AIOHTTP_OWN_RETRY = pytest.mark.xfail(
-    reason="aiohttp's session retries a broken idempotent request once by itself (the transport's to disable)",
-    strict=False,
-)
-
-
-@pytest.mark.parametrize(
-    ("kind", "script"),
-    [
-        pytest.param(kind, name, marks=AIOHTTP_OWN_RETRY if (kind, name) in _AIOHTTP_RETRIED else ())
-        for kind in KINDS
-        for name in sorted(SCRIPTS)
-    ],
-)
+@pytest.mark.parametrize(("kind", "script"), [(kind, name) for kind in KINDS for name in sorted(SCRIPTS)])
 async def test_at_most_one_plus_max_retries_sends(
     kind: str, script: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
 ) -> None:

@@ -143,14 +143,17 @@ async def test_a_refused_connection_is_a_connect_error_not_a_timeout(refused_url
 
 
 @pytest.mark.parametrize(
-    ("url", "exception"),
-    [("http:///no-host", httpx.UnsupportedProtocol), ("http://a..b/empty-label", httpx.ConnectError)],
+    ("url", "code", "exception"),
+    [
+        ("http:///no-host", ErrorCode.INVALID_URL, httpx.InvalidURL),  # refused by the core before sending
+        ("http://a..b/empty-label", ErrorCode.HTTP_ERROR, httpx.ConnectError),
+    ],
 )
 async def test_a_url_aiohttp_cannot_use_is_a_typed_failure(
-    url: str, exception: type[httpx.HTTPError], refused_url: str
+    url: str, code: ErrorCode, exception: type[Exception], refused_url: str
 ) -> None:
     failure = await send(refused_url, ApiRequest("GET", url))
-    assert failure.error.code == ErrorCode.HTTP_ERROR
+    assert failure.error.code == code
     assert type(failure.error.cause) is exception
 
 
