@@ -33,9 +33,10 @@ from civitai_kit.result import (
 )
 
 if TYPE_CHECKING:
+    from civitai_kit._http import InsecureTransportWarning
     from civitai_kit.container import CivitaiContainer, add_civitai_api
     from civitai_kit.core import AsyncCivitaiClient, CivitaiClient, FileHashes, Image, Model, ModelVersion, Page
-    from civitai_kit.options import CivitaiApiOptions, UserSecrets
+    from civitai_kit.options import CivitaiApiOptions, ConfigDirectoryWarning, UserSecrets
     from civitai_kit.sdk import AirBuilder, AirIdentifier, AsyncSdkClient, SdkClient
     from civitai_kit.tools import (
         AsyncDownloadService,
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "CivitaiApiOptions": "civitai_kit.options",
     "UserSecrets": "civitai_kit.options",
+    "ConfigDirectoryWarning": "civitai_kit.options",
+    "InsecureTransportWarning": "civitai_kit._http",
     "CivitaiContainer": "civitai_kit.container",
     "add_civitai_api": "civitai_kit.container",
     "CivitaiClient": "civitai_kit.core",
@@ -90,6 +93,7 @@ __all__ = [
     "CivitaiClient",
     "CivitaiContainer",
     "CivitaiError",
+    "ConfigDirectoryWarning",
     "ConfigurationError",
     "ConflictError",
     "DownloadError",
@@ -101,6 +105,7 @@ __all__ = [
     "FileHashingService",
     "HashAlgorithm",
     "Image",
+    "InsecureTransportWarning",
     "LibraryScanner",
     "Model",
     "ModelVersion",
