@@ -174,9 +174,14 @@ def _require_regular(fd: int, path: Path) -> None:
 
 
 def remove_quietly(path: Path) -> None:
-    """Unlink ``path`` (a symlink is removed itself, never its target); a missing file is fine."""
-    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+    """Unlink ``path`` if possible (a symlink is removed itself, never its target). Clean-up must not fail
+    a download: a missing file is fine, and a folder or a read-only directory is left alone."""
+    try:
         path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        logger.debug("Cannot remove %s: %s", path, exc)
 
 
 # ---------------------------------------------------------------------------------------------- sidecars
