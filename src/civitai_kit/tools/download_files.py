@@ -110,9 +110,7 @@ def occupant(path: Path) -> str | None:
     ``None``."""
     try:
         mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return None
-    except NotADirectoryError:
+    except OSError:  # missing, or unreachable (a loop or a file on the way): nothing usable is there
         return None
     if stat.S_ISLNK(mode):
         return "link"

@@ -239,22 +239,34 @@ def resolve_within(base: str | os.PathLike[str], relative: str | os.PathLike[str
     root = Path(base).expanduser().resolve()
     target = root.joinpath(*parts)
     # Resolve the existing part of the path so a symlink cannot lead outside ``base``.
-    if not target.resolve().is_relative_to(root):
+    try:
+        inside = target.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop on the way
+        inside = False
+    if not inside:
         raise _escaping_link(rel, root, target)
     return target
 
 
 def _escaping_link(rel: str, root: Path, target: Path) -> ValueError:
-    """Name the first symlink on the way that leads outside ``root``."""
+    """Name the first symlink on the way that leads outside ``root`` (or in a loop)."""
     current = root
     for part in target.relative_to(root).parts:
         current = current / part
-        resolved = Path(os.path.realpath(current))
-        if current.is_symlink() and not resolved.is_relative_to(root):
-            return EscapingLinkError(
-                f"path {rel!r} escapes the base directory {str(root)!r}: {str(current)!r} is a symbolic link "
-                f"to {str(resolved)!r}, outside it; refusing to follow it",
-                current,
-                final=current == target,
-            )
+        if not current.is_symlink():
+            continue
+        try:
+            resolved = current.resolve()
+        except (OSError, RuntimeError):
+            where = "a symbolic link loop"
+        else:
+            if resolved.is_relative_to(root):
+                continue
+            where = f"a symbolic link to {str(resolved)!r}, outside it"
+        return EscapingLinkError(
+            f"path {rel!r} escapes the base directory {str(root)!r}: {str(current)!r} is {where}; "
+            "refusing to follow it",
+            current,
+            final=current == target,
+        )
     return ValueError(f"path {rel!r} escapes the base directory {str(root)!r}")
