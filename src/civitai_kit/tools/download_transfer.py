@@ -581,7 +581,6 @@ class Transfer:
         if not self._drain():
             assert self._problem is not None
             return Failure(self._problem)
-        self._keep_validator()
         if self._cancelled:
             return Failure.of(ErrorCode.CANCELLED, f"Download of {self._url} was cancelled; its partial file is kept.")
         try:
