@@ -72,7 +72,7 @@ def test_plan_url_names_a_bad_algorithm_argument(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"^algorithm: 'md5' is not .*SHA256"):
         plan_url("https://example.test/f", tmp_path / "f", options, expected_hash=SHA, algorithm="md5")
     planned = plan_url("https://example.test/f", tmp_path / "f", options, expected_hash=SHA, algorithm="sha256")
-    assert planned.value.expected == ExpectedHash(HashAlgorithm.SHA256, SHA)  # type: ignore[union-attr]
+    assert planned.value.expected == ExpectedHash(HashAlgorithm.SHA256, SHA)
 
 
 def test_model_file_tokens_with_and_without_version() -> None:

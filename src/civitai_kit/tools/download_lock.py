@@ -3,7 +3,8 @@
 Two downloads of the same file must not write the same ``.part`` file. The lock is an OS file lock on
 ``<target>.lock`` (``flock`` on POSIX, ``msvcrt.locking`` on Windows), so a crashed holder never leaves
 a stale lock behind: the OS drops it with the process. Waiting is the caller's business (``time.sleep``
-or ``asyncio.sleep``), which is why acquiring never blocks.
+or ``asyncio.sleep``), which is why acquiring never blocks. A symlink planted at ``<target>.lock`` is
+removed, never followed (see :mod:`~civitai_kit.tools.download_files`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+
+from civitai_kit.tools.download_files import open_lock_file
 
 __all__ = ["TargetLock", "lock_path_for"]
 
@@ -61,12 +64,13 @@ class TargetLock:
     def try_acquire(self) -> bool:
         """Take the lock if nobody holds it; ``False`` means another download of the target is running.
 
-        Raises ``OSError`` if the lock file cannot be created (e.g. the directory is not writable).
+        Raises ``OSError`` if the lock file cannot be created (e.g. the directory is not writable, or
+        something other than a regular file is in its place).
         """
         if self._fd is not None:
             raise RuntimeError(f"lock {self.path} is already held by this object")
         for _ in range(8):
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = open_lock_file(self.path)
             if not _try_lock(fd):
                 os.close(fd)
                 return False
@@ -79,19 +83,21 @@ class TargetLock:
             os.close(fd)
         return False
 
-    def release(self) -> None:
+    def release(self, *, remove: bool = True) -> None:
+        """Unlock; ``remove=False`` leaves the lock file (when its folder can no longer be trusted)."""
         fd, self._fd = self._fd, None
         if fd is None:
             return
-        with contextlib.suppress(OSError):  # on Windows an open file cannot be removed: it stays, unlocked
-            self.path.unlink()
+        if remove:
+            with contextlib.suppress(OSError):  # on Windows an open file cannot be removed: it stays, unlocked
+                self.path.unlink()
         _unlock(fd)
         os.close(fd)
 
 
 def _same_file(fd: int, path: Path) -> bool:
     try:
-        on_disk = path.stat()
+        on_disk = os.lstat(path)  # a symlink swapped in is another file, never the one we hold
     except FileNotFoundError:
         return False
     held = os.fstat(fd)

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.tools.download_errors import redact_text, secrets_in_url
 from civitai_kit.tools.download_types import DownloadPlan, ExpectedHash
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
-from civitai_kit.tools.path_patterns import render_pattern, resolve_within, sanitize_filename
+from civitai_kit.tools.path_patterns import EscapingLinkError, render_pattern, resolve_within, sanitize_filename
 
 if TYPE_CHECKING:
     from civitai_kit.core.models import FileHashes, Image, ModelFile, ModelVersion
@@ -176,7 +177,8 @@ def _check_url(url: str | None, missing: ErrorCode, what: str) -> Result[str]:
         return Failure.of(missing, f"{what} URL is missing or empty.")
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return Failure.of(ErrorCode.INVALID_URL, f"URL must be an absolute HTTP or HTTPS URI: {url!r}")
+        shown = redact_text(url, secrets_in_url(url))
+        return Failure.of(ErrorCode.INVALID_URL, f"URL must be an absolute HTTP or HTTPS URI: {shown!r}")
     return Success(url.strip())
 
 
@@ -184,9 +186,13 @@ def _check_url(url: str | None, missing: ErrorCode, what: str) -> Result[str]:
 
 
 def _plan(url: str, base: Path, relative: os.PathLike[str] | str, **fields: Any) -> Result[DownloadPlan]:
-    """The plan for ``url`` to ``base / relative``, unless that would leave ``base``."""
+    """The plan for ``url`` to ``base / relative``, unless that would leave ``base``. A symlink on the way
+    that leads outside is refused as the folder (or file) that cannot be created there."""
     try:
         destination = resolve_within(base, relative)
+    except EscapingLinkError as exc:
+        code = ErrorCode.FILE_WRITE_FAILED if exc.final else ErrorCode.DIRECTORY_CREATION_FAILED
+        return Failure.of(code, str(exc), details={"path": str(exc.link)})
     except ValueError as exc:
         return Failure.of(ErrorCode.INVALID_PARAMETER, str(exc))
     return Success(DownloadPlan(url=url, destination=destination, base_directory=base, **fields))

@@ -8,7 +8,6 @@ the hasher on one worker thread while the next one fills. At most ``queue`` buff
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -136,10 +135,10 @@ def _store(file: BinaryIO, hasher: MultiHasher, buffer: bytearray, length: int, 
 
 
 def _write_all(file: BinaryIO, data: memoryview) -> None:
-    """``write`` on an unbuffered file may take only part of the data: loop until all of it is taken."""
-    fd = file.fileno()
+    """``write`` on an unbuffered file may take only part of the data: loop until all of it is taken.
+    (Through the file object, not its descriptor, so a test can stand in a disk that fills up.)"""
     while data:
-        written = os.write(fd, data)
+        written = file.write(data)
         if not written:
             raise OSError(f"the disk accepted no bytes ({len(data)} still to write)")
         data = data[written:]

@@ -6,14 +6,29 @@ the overwrite policy, resuming a ``.part`` file with ``Range`` (restarting clean
 ``Content-Range`` that does not fit), refusing bodies that are not the file, hashing while streaming,
 verification, and the atomic move to the final path. The services only perform the actions and push
 the body's pieces into :meth:`Transfer.add` / :meth:`Transfer.flush`.
+
+Policies:
+
+* folders and working files never follow a symlink out of the base directory
+  (:mod:`~civitai_kit.tools.download_files`);
+* a resume carries ``If-Range`` and is checked against the first response's validators
+  (:mod:`~civitai_kit.tools.download_validators`);
+* an interrupted or cancelled download keeps its ``.part`` (and ``.part.meta``) so the next call resumes;
+* a failed *write* (a full disk, a read-only or failing device) removes the ``.part``: it may not hold
+  what was sent, and on a full disk it holds the very space the user must free;
+* a hash mismatch removes the ``.part``; nothing is ever left at the final path but a verified whole file;
+* every error's message, details and cause are free of keys from the URL
+  (:mod:`~civitai_kit.tools.download_errors`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, replace
@@ -23,6 +38,14 @@ from typing import TYPE_CHECKING, BinaryIO
 from civitai_kit._http import ApiRequest, redact_url
 from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
 from civitai_kit.tools.content_disposition import filename_from_content_disposition
+from civitai_kit.tools.download_errors import io_error, redact_error, secrets_in_url
+from civitai_kit.tools.download_files import (
+    ensure_directory,
+    is_inside,
+    occupant,
+    open_part_file,
+    remove_quietly,
+)
 from civitai_kit.tools.download_lock import TargetLock
 from civitai_kit.tools.download_refusals import (
     MAX_ERROR_BODY,
@@ -33,6 +56,12 @@ from civitai_kit.tools.download_refusals import (
 )
 from civitai_kit.tools.download_sink import BUFFER_SIZE, PartSink
 from civitai_kit.tools.download_types import DownloadedFile, DownloadPlan, DownloadProgress, ProgressCallback
+from civitai_kit.tools.download_validators import (
+    ResumeValidator,
+    load_validator,
+    meta_path_for,
+    save_validator,
+)
 from civitai_kit.tools.formats import FileFormat, detect_format, fix_extension
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 from civitai_kit.tools.hashing import MultiHasher, hash_file
@@ -45,6 +74,7 @@ __all__ = [
     "Done",
     "Fetch",
     "Interrupted",
+    "Steps",
     "Transfer",
     "Wait",
     "advance",
@@ -151,6 +181,9 @@ class Transfer:
     ) -> None:
         self.plan = plan
         self.part = plan.destination.with_name(plan.destination.name + ".part")
+        self._meta = meta_path_for(self.part)
+        self._root = Path(os.path.realpath(plan.base_directory))
+        self._secrets = secrets_in_url(plan.url)
         self._lock = TargetLock(plan.destination)
         self._on_progress = on_progress
         self._max_resumes = max_resumes
@@ -165,6 +198,10 @@ class Transfer:
         self._resumed_from_earlier_run = False
         self._restart_wanted = False
         self._problem: Error | None = None
+        self._write_broke = False
+        self._cancelled = False
+        self._validator: ResumeValidator | None = None
+        self._saved_validator: ResumeValidator | None = None
         self._error_body: bytearray | None = None
         self._error_response: tuple[int, Mapping[str, str]] = (0, {})
         self._url = redact_url(plan.url)
@@ -179,21 +216,40 @@ class Transfer:
     # -- the decision sequence ----------------------------------------------------------------------------
 
     def steps(self) -> Steps:
-        destination = self.plan.destination
-        created = _missing_directories(destination.parent)
+        created: list[Path] = []
         try:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
+            result = yield from self._steps_in_place(created)
+        finally:
+            if occupant(self.plan.destination) is None:  # a refusal or failure leaves no empty folders behind
+                _remove_empty(created)
+        if isinstance(result, Failure):
+            return Failure(redact_error(result.error, self._secrets))
+        return result
+
+    def _steps_in_place(self, created: list[Path]) -> Steps:
+        failure = self._make_directories(created)
+        if failure is not None:
+            return failure
+        return (yield from self._locked_steps(self.plan.destination))
+
+    def _make_directories(self, created: list[Path]) -> Failure | None:
+        """Create the target's folders, never following a symlink out of the base directory."""
+        base, directory = self.plan.base_directory, self.plan.destination.parent
+        try:
+            created.extend(_missing_directories(base))
+            base.mkdir(parents=True, exist_ok=True)
+            self._root = Path(os.path.realpath(base))
+            created[:0] = ensure_directory(self._root, directory)
+        except ValueError:
             return Failure.of(
                 ErrorCode.DIRECTORY_CREATION_FAILED,
-                f"Failed to create directory '{destination.parent}': {exc.strerror or exc}",
-                cause=exc,
+                f"'{directory}' is no longer inside the download directory '{self._root}' (a symbolic link "
+                "changed since the download was planned); refusing to follow it",
             )
-        try:
-            return (yield from self._locked_steps(destination))
-        finally:
-            if not destination.exists():  # a refusal or failure leaves no empty folders behind
-                _remove_empty(created)
+        except OSError as exc:
+            what = f"Failed to create directory '{directory}'"
+            return Failure(io_error(ErrorCode.DIRECTORY_CREATION_FAILED, what, exc))
+        return None
 
     def _locked_steps(self, destination: Path) -> Steps:
         try:
@@ -211,10 +267,23 @@ class Transfer:
             return (yield from self._transfer())
         finally:
             self._close()
-            with contextlib.suppress(OSError):
-                if self.part.stat().st_size == 0:
-                    self.part.unlink()
-            self._lock.release()
+            in_place = is_inside(self._root, self.part.parent)  # never clean up through a swapped-in link
+            if in_place:
+                self._tidy_part()
+            self._lock.release(remove=in_place)
+
+    def _tidy_part(self) -> None:
+        """Remove what is not worth resuming: an empty part file, a part whose write failed, an orphan
+        sidecar."""
+        if self._write_broke:
+            self._discard_part()
+            return
+        with contextlib.suppress(OSError):
+            info = os.lstat(self.part)
+            if stat.S_ISREG(info.st_mode) and info.st_size == 0:
+                remove_quietly(self.part)
+        if occupant(self.part) is None:
+            remove_quietly(self._meta)
 
     def _transfer(self) -> Steps:
         restarts = stalled = 0
@@ -235,7 +304,7 @@ class Transfer:
                 if restarts == MAX_RESTARTS:
                     return Failure(self._interrupted_error(outcome))
                 restarts += 1
-                self._restart("the server cannot continue the partial file (416 or a foreign Content-Range)")
+                self._restart("the server cannot continue the partial file (416, foreign Content-Range, changed file)")
                 continue
             if isinstance(outcome, Interrupted) or self._incomplete():
                 stalled = 0 if self._offset > before else stalled + 1
@@ -256,16 +325,19 @@ class Transfer:
     def accept(self, status: int, headers: Mapping[str, str]) -> bool:
         """Check a response's status and headers; ``False`` means: do not read its body."""
         self._restart_wanted = False
+        current = ResumeValidator.from_headers(headers)
         if status == 206:
             content_range = parse_content_range(headers.get("content-range"))
-            if content_range is None or content_range.start != self._offset:
+            if content_range is None or content_range.start != self._offset or self._changed(current):
                 self._restart_wanted = True
                 return False
+            self._validator = self._validator or current
             self._total = content_range.total
             self._resumed = self._resumed or self._offset > 0
         elif status == 200:
             if self._offset:
-                self._restart("the server ignored the Range request")
+                self._restart("the server sent the whole file (it changed, or the server ignores Range)")
+            self._validator = current
             self._total = _content_length(headers)
         else:
             self._problem = Error(
@@ -282,6 +354,17 @@ class Transfer:
                 self._final_name = _server_name(name)
         self._report_due = True
         return True
+
+    def _changed(self, current: ResumeValidator | None) -> bool:
+        """A 206 for another version of the file than the one the part holds (the server ignored If-Range)."""
+        if self._validator is None or not self._validator.contradicts(current):
+            return False
+        logger.debug("%s changed since the partial download (was %s, now %s)", self._url, self._validator, current)
+        return True
+
+    def cancel(self) -> None:
+        """The caller gave up (from any thread): a step still running never moves the file into place."""
+        self._cancelled = True
 
     def add(self, chunk: bytes) -> bool:
         """Buffer the next piece of the body; ``True`` when :meth:`flush` is due."""
@@ -308,6 +391,7 @@ class Transfer:
                 self._start_error_body(200, {"content-type": "application/octet-stream"})
                 return not self.add(self._sink.take())
             self._detect_name(head[:PEEK_SIZE])
+        self._keep_validator()
         if not self._sink.flush(self._hasher):
             return self._write_failed()
         self._offset += size
@@ -319,9 +403,22 @@ class Transfer:
 
     def _write_failed(self) -> bool:
         if self._problem is None and self._sink.error is not None:
-            error = self._sink.error
-            self._problem = _io_error(ErrorCode.FILE_WRITE_FAILED, f"Failed to write '{self.part}'", error)
+            self._write_broke = True
+            what = f"Failed to write '{self.part}' (the partial file is removed)"
+            self._problem = io_error(ErrorCode.FILE_WRITE_FAILED, what, self._sink.error)
         return False
+
+    def _keep_validator(self) -> None:
+        """Keep the validator of the bytes about to be written next to the part file, for a later run."""
+        if self._validator == self._saved_validator:
+            return
+        self._saved_validator = self._validator
+        try:
+            save_validator(self.part, self._validator)
+        except OSError as exc:
+            logger.debug("Cannot keep the resume validator of %s: %s", self.part, exc)
+            with contextlib.suppress(OSError):
+                save_validator(self.part, None)  # a stale one would be worse than none
 
     def report(self, *, force: bool = False) -> None:
         """Call ``on_progress`` if a report is due (first, last, and at most every 0.1 s in between)."""
@@ -348,6 +445,8 @@ class Transfer:
         headers = [("Accept", "*/*"), ("Accept-Encoding", "identity")]
         if self._offset:
             headers.append(("Range", f"bytes={self._offset}-"))
+            if self._validator is not None and self._validator.if_range is not None:
+                headers.append(("If-Range", self._validator.if_range))
         return ApiRequest("GET", self.plan.url, headers=tuple(headers), timeout=READ_TIMEOUT)
 
     def _start_error_body(self, status: int, headers: Mapping[str, str]) -> None:
@@ -362,32 +461,40 @@ class Transfer:
             self._final_name = sanitize_filename(fix_extension(self.final_path.name, detected))
 
     def _check_existing(self, destination: Path) -> Result[DownloadedFile] | None:
-        """The overwrite policy: ``None`` to go ahead, else the result without downloading."""
-        if self.plan.overwrite:
-            return None
+        """The overwrite policy: ``None`` to go ahead, else the result without downloading. A folder in
+        the way is never replaced, and a symlink leading outside is neither read nor replaced."""
+        if occupant(destination) == "dir":
+            return _in_the_way(destination)
         found = self._existing(destination)
         if found is None:
             return None
-        destination = found
-        if destination.is_dir():
-            return Failure.of(ErrorCode.IO_ERROR, f"'{destination}' is a directory, not a file.")
+        if occupant(found) == "link" and not is_inside(self._root, found):
+            return Failure.of(
+                ErrorCode.FILE_WRITE_FAILED,
+                f"'{found}' is a symbolic link leading outside the download directory '{self._root}'; "
+                "refusing to read or replace it.",
+            )
+        if self.plan.overwrite:
+            return None
+        if found.is_dir():
+            return _in_the_way(found)
         expected = self.plan.expected
         if expected is None:
             return Failure.of(
                 ErrorCode.IO_ERROR,
-                f"File already exists and overwrite is off: {destination} (pass overwrite=True to replace it).",
+                f"File already exists and overwrite is off: {found} (pass overwrite=True to replace it).",
             )
-        return self._same_as_expected(destination)
+        return self._same_as_expected(found)
 
     def _existing(self, destination: Path) -> Path | None:
         """The target, or an earlier download of it saved under the extension its bytes called for (an
         image whose URL says ``.jpeg`` but which is a PNG ends up as ``.png``)."""
-        if destination.exists():
+        if occupant(destination) is not None:
             return destination
         if self.plan.fix_extension:
             for media in _MEDIA_FORMATS:
                 candidate = destination.with_suffix(f".{media.extension}")
-                if candidate.exists():
+                if occupant(candidate) is not None:
                     return candidate
         return None
 
@@ -418,27 +525,38 @@ class Transfer:
         )
 
     def _open_part(self) -> Failure | None:
-        """Continue a ``.part`` file an earlier, interrupted run left, reading it into the hasher."""
-        if not self.part.exists():
-            return None  # created on the first write, so a refusal never leaves an empty part behind
+        """Continue a ``.part`` file an earlier, interrupted run left, reading it into the hasher. A symlink
+        there is removed, never followed; anything else that is not a regular file is refused."""
+        kind = occupant(self.part)
+        if kind == "link":
+            logger.warning("Removing the symbolic link at %s: a partial download is never followed", self.part)
+            remove_quietly(self.part)
+        if kind != "file":
+            remove_quietly(self._meta)
+            if kind in (None, "link"):
+                return None  # created on the first write, so a refusal never leaves an empty part behind
+            return _in_the_way(self.part)
         try:
-            self._file = self.part.open("ab", buffering=0)
-            with self.part.open("rb") as previous:
-                head = previous.read(BUFFER_SIZE)
-                self._detect_name(head)
-                self._head_checked = True
-                while head:
-                    self._hasher.update(head)
-                    head = previous.read(BUFFER_SIZE)
+            self._file = open_part_file(self.part, fresh=False)
+            self._read_part(self._file)
         except OSError as exc:
             return self._io_failure(f"Cannot open '{self.part}'", exc)
         self._offset = self._hasher.size
         self._resumed = self._resumed_from_earlier_run = self._offset > 0
+        self._validator = self._saved_validator = load_validator(self.part)
         return None
+
+    def _read_part(self, file: BinaryIO) -> None:
+        head = file.read(BUFFER_SIZE)
+        self._detect_name(head)
+        self._head_checked = True
+        while head:
+            self._hasher.update(head)
+            head = file.read(BUFFER_SIZE)
 
     def _part_file(self) -> BinaryIO:
         if self._file is None:
-            self._file = self.part.open("ab", buffering=0)
+            self._file = open_part_file(self.part, fresh=True)
         return self._file
 
     def _restart(self, why: str) -> None:
@@ -450,6 +568,7 @@ class Transfer:
         self._hasher = MultiHasher(self.plan.algorithms)
         self._offset = 0
         self._total = None
+        self._validator = None
         self._resumed = self._resumed_from_earlier_run = False
         self._head_checked = False
         self._restart_wanted = False
@@ -462,6 +581,8 @@ class Transfer:
         if not self._drain():
             assert self._problem is not None
             return Failure(self._problem)
+        if self._cancelled:
+            return Failure.of(ErrorCode.CANCELLED, f"Download of {self._url} was cancelled; its partial file is kept.")
         try:
             # No fsync: like curl and huggingface_hub, durability is left to the OS. A file torn by a power
             # cut is still caught: the next download hashes what is at the final path before trusting it.
@@ -502,9 +623,12 @@ class Transfer:
             resumed=self._resumed,
             verified_with=expected.algorithm if expected is not None else None,
         )
+        refused = self._check_final(final)
+        if refused is not None:
+            return refused
         try:
             if self.plan.overwrite:
-                self.part.replace(final)
+                self.part.replace(final)  # a rename replaces a symlink at ``final``, never writes through it
             elif not _link_no_clobber(self.part, final):
                 # Someone else put a file there meanwhile (or the response renamed us onto one).
                 self._discard_part()
@@ -516,12 +640,26 @@ class Transfer:
                 )
         except OSError as exc:
             return self._io_failure(f"Failed to move the download to '{final}'", exc)
+        remove_quietly(self._meta)
         return Success(downloaded)
+
+    def _check_final(self, final: Path) -> Failure | None:
+        """The last look before the move: still inside the base directory, and no folder in the way."""
+        if not is_inside(self._root, final.parent):
+            return Failure.of(
+                ErrorCode.FILE_WRITE_FAILED,
+                f"'{final.parent}' now leads outside the download directory '{self._root}' (a symbolic link "
+                "was put in its place); the download was not moved there.",
+            )
+        if occupant(final) == "dir":
+            self._discard_part()
+            return _in_the_way(final)
+        return None
 
     def _discard_part(self) -> None:
         self._close()
-        with contextlib.suppress(OSError):
-            self.part.unlink()
+        remove_quietly(self.part)
+        remove_quietly(self._meta)
 
     def _close(self) -> None:
         self._sink.close()
@@ -559,22 +697,33 @@ class Transfer:
         )
 
     def _io_failure(self, what: str, exc: OSError) -> Failure:
-        return Failure(_io_error(ErrorCode.IO_ERROR, what, exc))
+        return Failure(io_error(ErrorCode.IO_ERROR, what, exc))
 
 
-def _io_error(code: ErrorCode, what: str, exc: OSError) -> Error:
-    return Error(code, f"{what}: {exc.strerror or exc}", cause=exc)
+def _in_the_way(path: Path) -> Failure:
+    return Failure.of(
+        ErrorCode.IO_ERROR,
+        f"'{path}' is a directory (or another non-file), not a file; nothing was downloaded over it "
+        "(move it away or choose another path).",
+        details={"path": str(path)},
+    )
 
 
 def _link_no_clobber(source: Path, target: Path) -> bool:
-    """Move ``source`` to ``target`` unless ``target`` exists; atomic where hard links work."""
+    """Move ``source`` to ``target`` unless something (a symlink included) is there; atomic where hard
+    links work."""
     try:
-        os.link(source, target)
+        if os.link in os.supports_follow_symlinks:
+            os.link(source, target, follow_symlinks=False)
+        else:  # pragma: no cover - platforms without linkat
+            os.link(source, target)
     except FileExistsError:
         return False
-    except OSError:
+    except OSError as exc:
+        if exc.errno == errno.EEXIST:
+            return False
         # No hard links here (FAT, some network shares): check, then rename (tiny race window).
-        if target.exists():
+        if os.path.lexists(target):
             return False
         source.replace(target)
         return True
@@ -587,9 +736,9 @@ _MEDIA_FORMATS = tuple(f for f in FileFormat if f.is_image or f.is_video)
 
 def _server_name(name: str) -> str:
     """A file name the server suggested, made safe, and never one of our own working files' names
-    (``<name>.lock`` is removed when the lock is released; ``<name>.part`` is cleaned up)."""
+    (``<name>.lock`` is removed when the lock is released; ``<name>.part`` and ``.part.meta`` are cleaned up)."""
     safe = sanitize_filename(name)
-    return f"{safe}_" if safe.lower().endswith((".lock", ".part")) else safe
+    return f"{safe}_" if safe.lower().endswith((".lock", ".part", ".meta")) else safe
 
 
 def _missing_directories(directory: Path) -> list[Path]:

@@ -10,25 +10,34 @@ what went wrong (Civitai's refusal with its own code and message, a hash mismatc
 The decisions live in :mod:`~civitai_kit.tools.download_plan` and :mod:`~civitai_kit.tools.download_transfer`;
 the two services here only move bytes (``httpx`` streams through ``_http``, ``time.sleep`` vs
 ``asyncio.sleep``, file work on a worker thread for async).
+
+An async download cancelled (or abandoned by an event loop that shuts down) while a blocking step runs
+lets that step finish on its thread, then cleans up behind it on the same thread: the ``.part`` file is
+kept for a resume, the lock released; the file is never moved into place after the cancellation. In
+``download_many`` an item that raises becomes that item's ``Failure``; the others keep their results.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.tools.download_errors import unexpected_failure
 from civitai_kit.tools.download_plan import plan_image, plan_model_file, plan_url
 from civitai_kit.tools.download_transfer import (
     Done,
     Fetch,
     FetchOutcome,
     Interrupted,
+    Steps,
     Transfer,
     Wait,
     advance,
@@ -66,6 +75,8 @@ model version id (its primary file)."""
 
 _Call: TypeAlias = "tuple[str, tuple[Any, ...], dict[str, Any]]"
 """A ``download_many`` item as (method name, positional arguments, keyword arguments)."""
+
+logger = logging.getLogger("civitai_kit")
 
 
 def pick_file(version: ModelVersion, file_id: int | None = None) -> Result[ModelFile]:
@@ -115,6 +126,14 @@ class _DownloadCore:
 
     def transfer(self, plan: DownloadPlan, on_progress: ProgressCallback | None) -> Transfer:
         return Transfer(plan, on_progress=on_progress, max_resumes=self.max_resumes, cache=self.hash_cache)
+
+    @staticmethod
+    def describe(call: _Call) -> str:
+        """What a ``download_many`` item is, for its ``Failure`` if it raises."""
+        name, args, _ = call
+        first = args[0] if args else None
+        url = getattr(first, "download_url", None) or getattr(first, "url", None)
+        return str(url) if url else f"{name}({first!r})"
 
     def concurrency(self, max_concurrency: int | None) -> int:
         value = self.options.downloads.max_concurrency if max_concurrency is None else max_concurrency
@@ -305,7 +324,14 @@ class DownloadService(_DownloadMethods[Result[DownloadedFile], list[Result[Downl
 
     def _execute_many(self, calls: list[_Call], limit: int) -> list[Result[DownloadedFile]]:
         with ThreadPoolExecutor(limit, "civitai-download") as pool:
-            return list(pool.map(lambda call: getattr(self, call[0])(*call[1], **call[2]), calls))
+            return list(pool.map(self._one_of_many, calls))
+
+    def _one_of_many(self, call: _Call) -> Result[DownloadedFile]:
+        try:
+            result: Result[DownloadedFile] = getattr(self, call[0])(*call[1], **call[2])
+        except Exception as exc:  # one item's trouble must not take the batch's other results with it
+            return unexpected_failure(exc, _DownloadCore.describe(call))
+        return result
 
     def _run(self, plan: DownloadPlan, on_progress: ProgressCallback | None) -> Result[DownloadedFile]:
         transfer = self._core.transfer(plan, on_progress)
@@ -321,6 +347,8 @@ class DownloadService(_DownloadMethods[Result[DownloadedFile], list[Result[Downl
                     self._sleep(action.seconds)
                 else:
                     outcome = self._fetch(transfer, action)
+        except (OSError, UnicodeError) as exc:  # a file-system oddity the transfer did not foresee
+            return unexpected_failure(exc, plan.url)
         finally:
             steps.close()
 
@@ -407,31 +435,47 @@ class AsyncDownloadService(
     async def _execute_many(self, calls: list[_Call], limit: int) -> list[Result[DownloadedFile]]:
         slots = asyncio.Semaphore(limit)
 
-        async def bounded(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Result[DownloadedFile]:
+        async def bounded(call: _Call) -> Result[DownloadedFile]:
             async with slots:
-                result: Result[DownloadedFile] = await getattr(self, name)(*args, **kwargs)
+                try:
+                    result: Result[DownloadedFile] = await getattr(self, call[0])(*call[1], **call[2])
+                except Exception as exc:  # one item's trouble must not take the batch's other results with it
+                    return unexpected_failure(exc, _DownloadCore.describe(call))
                 return result
 
-        return list(await asyncio.gather(*(bounded(*call) for call in calls)))
+        return list(await asyncio.gather(*(bounded(call) for call in calls)))
 
     async def _run(self, plan: DownloadPlan, on_progress: ProgressCallback | None) -> Result[DownloadedFile]:
         transfer = self._core.transfer(plan, on_progress)
         steps = transfer.steps()
-        outcome: FetchOutcome = None
+        worker = _StepWorker()
         try:
-            while True:
-                action = await _in_thread(advance, steps, outcome)
-                if isinstance(action, Done):
-                    return action.result
-                outcome = None
-                if isinstance(action, Wait):
-                    await self._sleep(action.seconds)
-                else:
-                    outcome = await self._fetch(transfer, action)
-        finally:
-            steps.close()
+            result = await self._drive(transfer, steps, worker)
+        except (OSError, UnicodeError) as exc:  # a file-system oddity the transfer did not foresee
+            worker.finish(steps.close)
+            return unexpected_failure(exc, plan.url)
+        except BaseException as exc:  # cancelled, or abandoned by an event loop that is going away
+            transfer.cancel()
+            closing = worker.finish(steps.close)
+            if not isinstance(exc, GeneratorExit):
+                await _cleaned_up(closing)
+            raise
+        worker.finish(steps.close)  # the transfer is done: this only lets the thread end
+        return result
 
-    async def _fetch(self, transfer: Transfer, action: Fetch) -> FetchOutcome:
+    async def _drive(self, transfer: Transfer, steps: Steps, worker: _StepWorker) -> Result[DownloadedFile]:
+        outcome: FetchOutcome = None
+        while True:
+            action = await worker.run(advance, steps, outcome)
+            if isinstance(action, Done):
+                return action.result
+            outcome = None
+            if isinstance(action, Wait):
+                await self._sleep(action.seconds)
+            else:
+                outcome = await self._fetch(transfer, action, worker)
+
+    async def _fetch(self, transfer: Transfer, action: Fetch, worker: _StepWorker) -> FetchOutcome:
         async with self._http.stream(action.request) as result:
             if isinstance(result, Failure):
                 return result
@@ -445,22 +489,50 @@ class AsyncDownloadService(
                 except StopAsyncIteration:
                     break
                 except Exception as exc:  # the transport failed mid-body: keep what arrived, resume
-                    await _in_thread(transfer.flush)
+                    await worker.run(transfer.flush)
                     return Interrupted(exc)
-                if transfer.add(chunk) and not await _in_thread(transfer.flush):
+                if transfer.add(chunk) and not await worker.run(transfer.flush):
                     break
                 transfer.report()
-        await _in_thread(transfer.flush)
+        await worker.run(transfer.flush)
         transfer.report(force=True)
         return None
 
 
-async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run blocking file work on a thread; if cancelled meanwhile, let it finish before re-raising, so
-    the transfer's state (and its generator) is never touched by two threads at once."""
-    task = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+class _StepWorker:
+    """Runs one async download's blocking steps (advancing the transfer, writing, hashing, moving) one
+    at a time, in order, on a thread of its own.
+
+    Why a thread per download rather than ``asyncio.to_thread``: the transfer (and its generator) must
+    never be entered by two threads at once. When the caller is cancelled, or its loop shuts down (which
+    cancels every task, ``to_thread``'s helper tasks included, and then closes the default executor), a
+    step may still be running; the clean-up is queued behind it here instead of racing it, and runs even
+    if nobody waits for it any more.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="civitai-download-step")
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` on the worker thread; a cancellation stops the wait, never the step itself."""
+        context = contextvars.copy_context()
+        return await asyncio.wrap_future(self._pool.submit(context.run, fn, *args))
+
+    def finish(self, fn: Callable[[], object]) -> Future[None]:
+        """Queue the last step ``fn`` behind any step still running; the thread ends once it has run."""
+        done = self._pool.submit(_quietly, fn)
+        self._pool.shutdown(wait=False)
+        return done
+
+
+def _quietly(fn: Callable[[], object]) -> None:
+    """Run a clean-up step whose failure must not replace the exception being propagated."""
     try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await asyncio.wait([task])
-        raise
+        fn()
+    except Exception:
+        logger.exception("Cleaning up an abandoned download failed")
+
+
+async def _cleaned_up(closing: Future[None]) -> None:
+    """Wait for a cancelled download's clean-up (a second cancellation stops the wait, not the clean-up)."""
+    await asyncio.shield(asyncio.wrap_future(closing))

@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping, Sequence
@@ -117,8 +118,9 @@ def sidecar_path(model_path: Path) -> Path:
 def find_model_files(
     directory: str | os.PathLike[str], *, recursive: bool = True, extensions: Iterable[str] = MODEL_EXTENSIONS
 ) -> list[Path]:
-    """Model files under ``directory`` (sorted; symlinked directories are not followed, partial downloads
-    and hidden directories are skipped). Raises ``ValueError`` if ``directory`` is not a directory."""
+    """Model files under ``directory`` (sorted; symlinked directories are not followed, partial downloads,
+    hidden directories and special files such as named pipes are skipped; a broken symlink is kept, so its
+    record says why it could not be hashed). Raises ``ValueError`` if ``directory`` is not a directory."""
     root = Path(directory).expanduser()
     if not root.is_dir():
         raise ValueError(f"directory: {str(root)!r} is not a directory")
@@ -126,8 +128,21 @@ def find_model_files(
     found: list[Path] = []
     for current, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
-        found.extend(Path(current) / name for name in files if Path(name).suffix.lower() in wanted)
+        candidates = (Path(current) / name for name in files if Path(name).suffix.lower() in wanted)
+        found.extend(path for path in candidates if _special_file(path) is None)
     return sorted(found)
+
+
+def _special_file(path: Path) -> str | None:
+    """What ``path`` is when it is neither a regular file nor a broken link: reading a named pipe or a
+    device would block or never end, so they are never hashed."""
+    try:
+        mode = path.stat().st_mode  # through symlinks: a link to a model file is a model file
+    except (OSError, RuntimeError):
+        return None  # missing, a broken link or a loop: hashing reports why
+    if stat.S_ISREG(mode):
+        return None
+    return "a directory" if stat.S_ISDIR(mode) else "not a regular file (a named pipe, socket or device)"
 
 
 # ---------------------------------------------------------------------------------------------- the plan
@@ -458,6 +473,10 @@ class _ScannerMethods(Generic[R]):
         for path in paths:
             if stop is not None and stop.is_set():
                 results.append(Failure.of(ErrorCode.CANCELLED, f"Hashing {path} was cancelled"))
+                continue
+            special = _special_file(path)
+            if special is not None:
+                results.append(Failure.of(ErrorCode.IO_ERROR, f"Cannot hash {path}: it is {special}"))
                 continue
             results.append(self.hashing.compute(path, CIVITAI_ALGORITHMS))
         return results

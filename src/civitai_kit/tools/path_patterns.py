@@ -23,10 +23,12 @@ from typing import Literal
 
 __all__ = [
     "IMAGE_TOKENS",
+    "MAX_COMPONENT_BYTES",
     "MODEL_FILE_TOKENS",
     "MODEL_TOKENS",
     "MODEL_VERSION_TOKENS",
     "UNKNOWN",
+    "EscapingLinkError",
     "PatternKind",
     "render_pattern",
     "resolve_within",
@@ -59,6 +61,7 @@ _RESERVED_NAMES = frozenset(
 )
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _SEPARATORS = re.compile(r"[/\\]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -172,12 +175,14 @@ def _token_text(value: object | None) -> str:
 def sanitize_filename(name: str, *, max_bytes: int = MAX_COMPONENT_BYTES) -> str:
     """One path component that is valid and means the same on Windows, macOS and Linux.
 
-    NFC-normalised; Windows-invalid characters, control characters and separators become ``_``;
+    NFC-normalised; lone surrogates (undecodable bytes smuggled in by ``surrogateescape``, or broken JSON
+    escapes), which no file system can store as UTF-8, Windows-invalid characters, control characters and
+    separators become ``_``;
     leading/trailing spaces and trailing dots are dropped; reserved device names (``CON``, ``NUL``,
     ``COM1``, ``LPT¹`` ...) get a ``_`` after their stem; ``.``/``..``/empty become ``_``; long names
     are cut to ``max_bytes`` of UTF-8 keeping a short extension.
     """
-    text = unicodedata.normalize("NFC", name)
+    text = unicodedata.normalize("NFC", _SURROGATES.sub("_", name))
     text = "".join("_" if ch in _WINDOWS_INVALID or _is_control(ch) else ch for ch in text)
     text = text.strip().rstrip(". ")
     if not text or set(text) == {"."}:
@@ -208,11 +213,22 @@ def _truncate(text: str, max_bytes: int) -> str:
 # ------------------------------------------------------------------------------------------------ containment
 
 
+class EscapingLinkError(ValueError):
+    """A symlink on the way from the base directory to a path leads outside the base directory."""
+
+    def __init__(self, message: str, link: Path, *, final: bool) -> None:
+        super().__init__(message)
+        self.link = link
+        """The first symlink that leads outside."""
+        self.final = final
+        """Whether it is the path itself (else one of its folders)."""
+
+
 def resolve_within(base: str | os.PathLike[str], relative: str | os.PathLike[str]) -> Path:
     """``base / relative`` as an absolute path, guaranteed to stay inside ``base``.
 
-    Raises ``ValueError`` if ``relative`` is absolute, has a drive or UNC prefix, contains ``..``, or
-    resolves (through a symlinked directory) to somewhere outside ``base``.
+    Raises ``ValueError`` if ``relative`` is absolute, has a drive or UNC prefix, contains ``..``, and
+    :class:`EscapingLinkError` if it resolves (through a symlink) to somewhere outside ``base``.
     """
     rel = os.fspath(relative)
     if not rel or _DRIVE.match(rel) or rel.startswith(("/", "\\")) or Path(rel).is_absolute():
@@ -222,7 +238,35 @@ def resolve_within(base: str | os.PathLike[str], relative: str | os.PathLike[str
         raise ValueError(f"relative path {rel!r} must not contain '..'")
     root = Path(base).expanduser().resolve()
     target = root.joinpath(*parts)
-    # Resolve the existing part of the path so a symlinked directory cannot lead outside ``base``.
-    if not target.resolve().is_relative_to(root):
-        raise ValueError(f"path {rel!r} escapes the base directory {str(root)!r}")
+    # Resolve the existing part of the path so a symlink cannot lead outside ``base``.
+    try:
+        inside = target.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop on the way
+        inside = False
+    if not inside:
+        raise _escaping_link(rel, root, target)
     return target
+
+
+def _escaping_link(rel: str, root: Path, target: Path) -> ValueError:
+    """Name the first symlink on the way that leads outside ``root`` (or in a loop)."""
+    current = root
+    for part in target.relative_to(root).parts:
+        current = current / part
+        if not current.is_symlink():
+            continue
+        try:
+            resolved = current.resolve()
+        except (OSError, RuntimeError):
+            where = "a symbolic link loop"
+        else:
+            if resolved.is_relative_to(root):
+                continue
+            where = f"a symbolic link to {str(resolved)!r}, outside it"
+        return EscapingLinkError(
+            f"path {rel!r} escapes the base directory {str(root)!r}: {str(current)!r} is {where}; "
+            "refusing to follow it",
+            current,
+            final=current == target,
+        )
+    return ValueError(f"path {rel!r} escapes the base directory {str(root)!r}")
