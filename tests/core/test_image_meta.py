@@ -96,3 +96,9 @@ def test_images_endpoint_level_prefers_browsing_level(raw: dict[str, object], le
                                                        label: str | None) -> None:  # fmt: skip
     image = Image.model_validate({"id": 1, **raw})
     assert image.nsfw_level == level and image.nsfw_label == label
+
+
+def test_a_hashes_string_nested_too_deeply_reads_as_no_hashes() -> None:
+    from civitai_kit.core.meta import ImageMeta
+
+    assert ImageMeta({"hashes": "[" * 5000}).hashes == {}

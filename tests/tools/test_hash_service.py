@@ -255,3 +255,14 @@ async def test_async_hashing_runs_off_the_event_loop_and_stops_when_cancelled(tm
     release.set()
     await asyncio.sleep(0.2)
     assert len(chunks) <= 2  # the worker stopped at the next chunk instead of reading 64 chunks
+
+
+def test_a_safetensors_header_nested_too_deeply_has_no_embedded_hash(tmp_path: Path) -> None:
+    import struct
+
+    from civitai_kit.tools.hashing import read_embedded_hash
+
+    header = b"[" * 5000 + b"]" * 5000
+    path = tmp_path / "deep.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header)
+    assert read_embedded_hash(path) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, TypeVar
@@ -10,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BeforeValidator, GetCoreSchemaHandler, ValidationError
 from pydantic_core import core_schema
 
+from civitai_kit._json import loads
 from civitai_kit.core.base import CivitaiModel
 
 __all__ = ["CivitaiResource", "ImageMeta", "ImageResource", "MetaField"]
@@ -146,7 +146,7 @@ class ImageMeta(Mapping[str, Any]):
         raw = self._data.get("hashes")
         if isinstance(raw, str):
             try:
-                raw = json.loads(raw)
+                raw = loads(raw)
             except ValueError:
                 return {}
         if not isinstance(raw, dict):

@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from civitai_kit._json import loads
+
 __all__ = [
     "PartFileWrapper",
     "UnsafePathError",
@@ -215,8 +217,8 @@ def read_json_sidecar(path: Path) -> dict[str, Any] | None:
     finally:
         os.close(fd)
     try:
-        payload = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        payload = loads(data)
+    except ValueError:
         return None
     return payload if isinstance(payload, dict) else None
 

@@ -9,12 +9,12 @@ bodies *as the model file*, so a 2xx whose content is JSON, HTML or text is refu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
 from civitai_kit._http import error_from_response
+from civitai_kit._json import loads
 from civitai_kit.result import Error, ErrorCode
 
 __all__ = [
@@ -105,7 +105,7 @@ def looks_like_error_document(head: bytes, expected: ExpectedContent) -> bool:
     if not text.startswith(b"{"):
         return False
     try:
-        payload = json.loads(head.decode("utf-8-sig"))
+        payload = loads(head)
     except ValueError:
         return False
     return isinstance(payload, dict) and ("error" in payload or "message" in payload)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import threading
 import zlib
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
+from civitai_kit._json import loads
 from civitai_kit.result import ErrorCode, Failure, Result, Success
 from civitai_kit.tools.formats import safetensors_header_size
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
@@ -469,8 +469,8 @@ def read_embedded_hash(path: str | os.PathLike[str]) -> str | None:
     if len(raw) < header_size:
         return None
     try:
-        header = json.loads(raw.rstrip(b"\x00 \t\r\n"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        header = loads(raw.rstrip(b"\x00 \t\r\n"))
+    except ValueError:
         return None
     metadata = header.get("__metadata__") if isinstance(header, dict) else None
     if not isinstance(metadata, dict):
