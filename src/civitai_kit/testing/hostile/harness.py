@@ -18,7 +18,16 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from civitai_kit.testing.hostile.probe import Api, ClientMode, LogCapture, Operation, Outcome, log_leaks, probe
+from civitai_kit.testing.hostile.probe import (
+    Api,
+    ClientMode,
+    LogCapture,
+    Operation,
+    Outcome,
+    OutcomeKind,
+    log_leaks,
+    probe,
+)
 from civitai_kit.testing.hostile.server import HostileServer
 from civitai_kit.testing.hostile.storm import _merge
 
@@ -117,7 +126,7 @@ class Harness:
         if self.server.errors:
             found.append(f"KIT BUG (not the library): a misbehaviour crashed: {self.server.errors[0]}")
         if not outcome.typed:
-            found.append(f"outcome is {outcome.describe()}")
+            found.append(f"outcome is {outcome.summary()}")
         allowed = self.allowed_attempts() if allowed_attempts is None else allowed_attempts
         most = self.server.max_attempts_per_request()
         if most > allowed:
@@ -145,7 +154,9 @@ class Harness:
         found = self.problems(outcome, records=records, allowed_attempts=allowed_attempts)
         if found:
             played = sorted({name for _, name in self.server.played})
+            detail = outcome.describe() if outcome.kind is OutcomeKind.UNTYPED else ""
             raise AssertionError(
-                f"{len(found)} broken promise(s) [{outcome.label}; server played {played}; "
-                f"{len(self.server.requests)} request(s)]:\n  - " + "\n  - ".join(found)
+                " | ".join(found)
+                + f"\n[{outcome.label}; server played {played}; {len(self.server.requests)} request(s)]\n"
+                + detail
             )

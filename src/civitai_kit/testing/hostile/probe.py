@@ -113,6 +113,23 @@ class Outcome:
         """Success, Failure or a CivitaiError: the only outcomes the library promises."""
         return self.kind in (OutcomeKind.SUCCESS, OutcomeKind.FAILURE, OutcomeKind.RAISED)
 
+    def summary(self) -> str:
+        """One line: the label, the exception or error text and where an untyped exception came from."""
+        if self.kind is OutcomeKind.UNTYPED and self.exception is not None:
+            frames = traceback.extract_tb(self.exception.__traceback__)
+            where = next(
+                (
+                    f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}"
+                    for f in reversed(frames)
+                    if "civitai_kit" in f.filename and "/testing/" not in f.filename
+                ),
+                frames[-1].filename.rsplit("/", 1)[-1] if frames else "?",
+            )
+            return f"{self.label} ({str(self.exception)[:160]!r}) raised via {where}"
+        if self.error is not None:
+            return f"{self.label}: {str(self.error)[:160]}"
+        return f"{self.label} after {self.seconds:.1f}s"
+
     def describe(self) -> str:
         """One paragraph for an assertion message (the exception's traceback for untyped outcomes)."""
         text = f"{self.label} after {self.seconds:.2f}s"
@@ -191,10 +208,21 @@ class LogCapture(logging.Handler):
             logging.getLogger(name).setLevel(level)
 
 
-def log_leaks(records: Iterable[logging.LogRecord], secret: str) -> list[str]:
-    """Log records (formatted message, exception text, stack) that contain ``secret``."""
+LOGGERS_CHECKED = ("civitai_kit", "httpx")
+"""Loggers whose records are searched for secrets: the library's own and httpx's request lines.
+(httpcore's and aiohttp's DEBUG traces dump raw response headers, which no client library can scrub.)"""
+
+
+def log_leaks(
+    records: Iterable[logging.LogRecord], secret: str, loggers: Iterable[str] | None = LOGGERS_CHECKED
+) -> list[str]:
+    """Log records (formatted message, exception text, stack) that contain ``secret``, from ``loggers``
+    and their children (every logger if None)."""
+    roots = None if loggers is None else tuple(loggers)
     found = []
     for record in records:
+        if roots is not None and not any(record.name == r or record.name.startswith(r + ".") for r in roots):
+            continue
         parts = [_safe(record.getMessage)]
         if record.exc_info and record.exc_info[1] is not None:
             parts.append("".join(traceback.format_exception(record.exc_info[1])))
