@@ -140,11 +140,12 @@ class Outcome:
         return text
 
     def visible_texts(self) -> list[tuple[str, str]]:
-        """(where, text) for everything of this outcome a user may print or log: ``str``/``repr`` of the
-        result and error, the details, the message, and ``unwrap()``'s exception with its whole
-        cause/context chain (formatted as a traceback)."""
+        """(where, text) for everything of this outcome a user may print or log: ``str``/``repr`` of a
+        Failure and its error, the details, the message, ``unwrap()``'s exception with its whole
+        cause/context chain (formatted as a traceback), and any raised exception with its chain. A Success's
+        value is the server's own data and is not searched."""
         texts: list[tuple[str, str]] = []
-        if self.result is not None:
+        if isinstance(self.result, Failure):  # a Success holds the server's data, not the library's words
             texts.append(("repr(result)", _safe(repr, self.result)))
             texts.append(("str(result)", _safe(str, self.result)))
         if self.error is not None:
@@ -165,8 +166,6 @@ class Outcome:
                 texts += _chain_texts("unwrap()", raised)
         if self.exception is not None:
             texts += _chain_texts("raised", self.exception)
-        if self.kind is OutcomeKind.SUCCESS:
-            texts.append(("repr(value)", _safe(repr, self.value)[:100_000]))
         return texts
 
     def leaks(self, secret: str) -> list[str]:
