@@ -68,7 +68,9 @@ def in_sequence(*operations: Operation) -> Operation:
                 value = await first
                 for operation in operations[1:]:
                     _require_result(value)
-                    value = await operation(client)
+                    value = operation(client)  # the last may be an async iterator: returned as is, to drain
+                    if inspect.isawaitable(value):
+                        value = await value
                 return value
 
             return run_async()
