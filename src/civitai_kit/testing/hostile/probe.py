@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -276,11 +276,16 @@ def classify_exception(exc: BaseException, seconds: float) -> Outcome:
     return Outcome(OutcomeKind.UNTYPED, seconds, exception=exc)
 
 
+def _iterable(value: Any) -> bool:
+    """An iterator or a collection-like iterable (an SDK pager), but not a Result, text, mapping or model."""
+    if isinstance(value, Success | Failure | str | bytes | Mapping) or hasattr(value, "model_dump"):
+        return False
+    return isinstance(value, Iterable)
+
+
 def drive_sync(value: Any, max_items: int) -> Any:
-    """Drain an iterator into a ``Success(list)``; pass a Result (or anything else) through."""
-    if isinstance(value, Success | Failure):
-        return value
-    if isinstance(value, Iterator):
+    """Drain an iterator (or iterable pager) into a ``Success(list)``; pass a Result (or anything else) through."""
+    if _iterable(value):
         items = []
         for item in value:
             items.append(item)
@@ -290,11 +295,11 @@ def drive_sync(value: Any, max_items: int) -> Any:
     return value
 
 
-async def drive_async(value: Any, max_items: int) -> Any:
-    """Await an awaitable and drain a (sync or async) iterator into a ``Success(list)``."""
+async def drive_async(value: Any, max_items: int, *, is_async: bool = True) -> Any:
+    """Await an awaitable and drain an async iterable (when ``is_async``) or a sync one into a ``Success(list)``."""
     if inspect.isawaitable(value):
         value = await value
-    if isinstance(value, AsyncIterator):
+    if is_async and hasattr(value, "__aiter__"):
         items = []
         async for item in value:
             items.append(item)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import inspect
 import json
 import logging
 import random
@@ -372,6 +373,7 @@ async def _drive(
         else (storm_sdk_operations() if hasattr(client, "workflows") else storm_core_operations())
     )
     picker = random.Random(f"{seed}:operations")
+    is_async = inspect.iscoroutinefunction(getattr(client, "aclose", None))
     results: list[tuple[int, Outcome]] = []
     try:
         for number in range(calls):
@@ -379,7 +381,7 @@ async def _drive(
             plan[number] = operation
             started = time.monotonic()
             try:
-                returned = await drive_async(operation.invoke(client, number), 1000)
+                returned = await drive_async(operation.invoke(client, number), 1000, is_async=is_async)
             except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt | SystemExit):
                     raise
