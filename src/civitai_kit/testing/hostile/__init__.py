@@ -18,6 +18,7 @@ from civitai_kit.testing.hostile.harness import TEST_KEY, Harness
 from civitai_kit.testing.hostile.misbehaviours import BrokenLink, ChangingFile, Misbehaviour, Phase
 from civitai_kit.testing.hostile.operations import (
     UNIVERSAL_BODY,
+    WORKFLOW_BODY,
     NotAResultError,
     Operation,
     core_operations,
@@ -50,6 +51,7 @@ from civitai_kit.testing.hostile.storm import (
 __all__ = [
     "TEST_KEY",
     "UNIVERSAL_BODY",
+    "WORKFLOW_BODY",
     "BrokenLink",
     "ChangingFile",
     "ClientMode",

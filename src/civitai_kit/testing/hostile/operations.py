@@ -21,8 +21,11 @@ UNIVERSAL_BODY: Mapping[str, Any] = {
     "items": [{"id": 1, "name": "hostile"}],
     "metadata": {},
 }
-"""A JSON body every standard operation accepts: a model (``get_by_id``), a page (``execute``,
-``iterate``...) and a workflow (``workflows.get``/``submit``) at once."""
+"""A JSON body every REST operation accepts: a model (``get_by_id``) and a page (``execute``,
+``iterate``...) at once."""
+
+WORKFLOW_BODY: Mapping[str, Any] = {"id": "wf-hostile", "status": "succeeded", "steps": []}
+"""A JSON body the SDK's workflow operations (``workflows.get``/``submit``) accept."""
 
 
 def core_operations() -> dict[str, Operation]:
