@@ -3,7 +3,7 @@ async aiohttp) and a `Harness` that runs a call on a mode, bounded, and checks t
 
 Every test runs its call through the harness: on a thread joined with a hard timeout (a hang fails the test
 instead of the run), with the library's own deadline options where they matter, and with log capture
-(`caplog` at DEBUG for everything, the `httpx` logger at INFO) so the key can be looked for in the logs.
+(`caplog`: the `civitai_kit` logger at DEBUG, `httpx` at INFO) so the key can be looked for in the logs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from civitai_kit.testing.hostile import ClientMode, Harness, HostileServer
+from civitai_kit.testing.hostile import ClientMode, Harness, HostileServer, log_leaks
 
 
 @pytest.fixture
@@ -28,8 +28,10 @@ def mode(request: pytest.FixtureRequest) -> ClientMode:
 
 
 @pytest.fixture
-def hostile(server: HostileServer, caplog: pytest.LogCaptureFixture) -> Harness:
-    caplog.set_level(logging.DEBUG)
+def hostile(server: HostileServer, caplog: pytest.LogCaptureFixture) -> Iterator[Harness]:
     caplog.set_level(logging.INFO, logger="httpx")
     caplog.set_level(logging.DEBUG, logger="civitai_kit")
-    return Harness(server)
+    harness = Harness(server)
+    yield harness
+    leaks = log_leaks(caplog.records, harness.api_key)
+    assert not leaks, f"the API key is in {len(leaks)} captured log record(s), e.g. {leaks[0]}"

@@ -468,9 +468,8 @@ def test_classification_and_leak_search() -> None:
 
 def test_storm_draws_are_seeded_and_tags_are_read() -> None:
     mix = StormMix()
-    normal = Misbehaviour.json({}, name="ok")
-    first = [mix.draw(random.Random(f"7:{n}:0"), normal).name for n in range(200)]
-    again = [mix.draw(random.Random(f"7:{n}:0"), normal).name for n in range(200)]
+    first = [mix.draw(random.Random(f"7:{n}:0"), {}).name for n in range(200)]
+    again = [mix.draw(random.Random(f"7:{n}:0"), {}).name for n in range(200)]
     assert first == again and len(set(first)) > 8 and first.count("ok") > 60
     request = HostileRequest(0, 0, 0, "GET", "/api/v1/models?query=storm-42-&limit=1", "HTTP/1.1", ())
     assert storm_tag(request) == 42

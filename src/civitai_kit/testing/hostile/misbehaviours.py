@@ -412,7 +412,7 @@ class Misbehaviour:
                 exchange.send(wire[: cut_at[phase]])
                 end(exchange, PARTIAL_PAUSE if cut_at[phase] else 0.0)
 
-        kind = "close" if graceful else "reset"
+        kind = "close" if graceful and phase is not Phase.ON_REUSE else "reset"
         return Misbehaviour(f"{kind}-{phase.value}", play)
 
     @staticmethod

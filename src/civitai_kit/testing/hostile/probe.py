@@ -174,15 +174,10 @@ class Outcome:
 
 
 class LogCapture(logging.Handler):
-    """Collects log records while active (``with LogCapture() as logs:``): ``civitai_kit`` at DEBUG,
-    ``httpx`` at INFO, ``httpcore`` and ``aiohttp`` at DEBUG, from every thread. Levels are restored after."""
+    """Collects log records while active (``with LogCapture() as logs:``): ``civitai_kit`` at DEBUG and
+    ``httpx`` at INFO (its request lines), from every thread. Levels are restored after."""
 
-    WATCHED: ClassVar[Mapping[str, int]] = {
-        "civitai_kit": logging.DEBUG,
-        "httpx": logging.INFO,
-        "httpcore": logging.DEBUG,
-        "aiohttp": logging.DEBUG,
-    }
+    WATCHED: ClassVar[Mapping[str, int]] = {"civitai_kit": logging.DEBUG, "httpx": logging.INFO}
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)

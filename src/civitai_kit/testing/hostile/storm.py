@@ -74,8 +74,10 @@ class StormMix:
     max_stall: float = 0.05
     phases: tuple[Phase, ...] = tuple(Phase)
 
-    def draw(self, rng: random.Random, normal: Misbehaviour) -> Misbehaviour:
-        """One behaviour for one request, ``normal`` being the well-formed answer."""
+    def draw(self, rng: random.Random, answer: Any) -> Misbehaviour:
+        """One behaviour for one request; ``answer`` is the JSON a well-behaved server would send (also the
+        body of the answers that are cut short)."""
+        normal = Misbehaviour.json(answer, name="ok")
         kinds = ("ok", "status_500", "status_502", "status_503", "status_429", "reset", "truncate", "stall")
         weights = [getattr(self, kind) for kind in kinds]
         kind = rng.choices(kinds, weights)[0]
@@ -86,7 +88,7 @@ class StormMix:
             retry_after = round(rng.uniform(0, self.max_retry_after), 3) if code in (429, 503) else None
             return Misbehaviour.status(code, retry_after=retry_after)
         if kind == "reset":
-            return Misbehaviour.reset(rng.choice(self.phases), graceful=rng.random() < 0.3)
+            return Misbehaviour.reset(rng.choice(self.phases), graceful=rng.random() < 0.3, body=answer)
         if kind == "truncate":
             return Misbehaviour.short_body(declared=rng.randint(50, 5000), sent=rng.randint(0, 40))
         return Misbehaviour.stall(round(rng.uniform(0, self.max_stall), 3), normal)
@@ -341,8 +343,7 @@ class _StormState:
             attempt = self.attempts[tag]
             self.attempts[tag] += 1
         rng = random.Random(f"{self.seed}:{tag}:{attempt}")
-        normal = Misbehaviour.json(operation.answer(request), name="ok")
-        behaviour = self.mix.draw(rng, normal)
+        behaviour = self.mix.draw(rng, operation.answer(request))
         with self.lock:
             self.behaviours[_family(behaviour.name)] += 1
         return behaviour
