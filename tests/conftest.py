@@ -1,13 +1,12 @@
 """Suite-wide isolation: no test reads the developer's Civitai configuration or writes into their home.
 
 Every CIVITAI* variable is removed, the configuration places (config dir, secrets dir, user secrets) point into
-the test's ``tmp_path``, and the XDG directories that ``platformdirs`` uses for caches and data do too.
+a fresh folder per test, and the XDG directories that ``platformdirs`` uses for caches and data do too.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -15,11 +14,11 @@ _CONTROL_PREFIXES = ("CIVITAI", "DOTNET_ENVIRONMENT", "PYDANTIC_SETTINGS_DEBUG")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_civitai_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_civitai_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.upper().startswith(_CONTROL_PREFIXES):
             monkeypatch.delenv(name)
-    home = tmp_path / ".isolated-home"
+    home = tmp_path_factory.mktemp("isolated-home")  # beside the test's tmp_path, which stays empty
     for variable, folder in (
         ("XDG_CONFIG_HOME", "config"),
         ("XDG_CACHE_HOME", "cache"),
