@@ -86,3 +86,16 @@ def test_json_size_limit_and_bom() -> None:
 def test_a_number_past_pythons_digit_limit_is_a_json_error() -> None:
     with pytest.raises(JsonDecodeError, match="unreadable number"):
         loads(b"9" * 5000)
+
+
+def test_a_key_in_a_chained_exception_replaces_the_whole_cause() -> None:
+    register_secret(KEY)
+    try:
+        try:
+            raise RuntimeError(f"request headers: {{'Authorization': 'Bearer {KEY}'}}")
+        except RuntimeError as inner:
+            raise ConnectionError("protocol error") from inner
+    except ConnectionError as outer:
+        error = Error(ErrorCode.HTTP_ERROR, "failed", cause=outer)
+    assert type(error.cause).__name__ == "RedactedException"
+    assert error.cause is not None and error.cause.__cause__ is None

@@ -118,13 +118,24 @@ class Error:
 
 
 def _scrubbed(cause: BaseException) -> BaseException:
-    """``cause`` itself when its text shows no secret, else a stand-in carrying the redacted text (the
-    original's traceback and chain would print the key)."""
-    text = str(cause)
-    clean = redact(text)
-    if clean == text:
+    """``cause`` itself when neither it nor the exceptions chained to it show a secret, else a stand-in
+    carrying the redacted text (the original's traceback and chain would print the key)."""
+    if not any(_shows_secret(link) for link in _chain(cause)):
         return cause
-    return RedactedException(f"{type(cause).__name__}: {clean}")
+    return RedactedException(f"{type(cause).__name__}: {redact(str(cause))}")
+
+
+def _chain(exc: BaseException, limit: int = 8) -> list[BaseException]:
+    links: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(links) < limit and current not in links:
+        links.append(current)
+        current = current.__cause__ or current.__context__
+    return links
+
+
+def _shows_secret(exc: BaseException) -> bool:
+    return any(redact(text) != text for text in (str(exc), repr(exc)))
 
 
 class RedactedException(Exception):

@@ -456,7 +456,7 @@ def test_run_guarded_reports_a_hang_instead_of_hanging() -> None:
 def test_classification_and_leak_search() -> None:
     from civitai_kit.result import ErrorCode, Failure, Success
 
-    failure = Failure.of(ErrorCode.UNAUTHORIZED, "bad key s3cr3t", details={"url": "?token=s3cr3t"})
+    failure = Failure.of(ErrorCode.UNAUTHORIZED, "bad key s3cr3t", details={"echo": "s3cr3t"})  # unregistered: kept
     outcome = classify(failure, 0.1)
     assert outcome.label == "Failure:UNAUTHORIZED"
     assert {"str(error)", "error.details", "unwrap() chain[0] str"} <= set(outcome.leaks("s3cr3t"))

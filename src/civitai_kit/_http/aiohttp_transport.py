@@ -45,13 +45,14 @@ def httpx_errors(request: httpx.Request | None = None) -> Iterator[None]:
         target = next((target for kinds, target in _TRANSLATIONS if isinstance(original, kinds)), None)
         if target is None:
             raise
-        raise target(_describe(original), request=request) from original
+        # The aiohttp exception is not chained: its repr carries the request's headers, Authorization included.
+        raise target(_describe(original), request=request) from None
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return exc.message or type(exc).__name__  # without the URL aiohttp appends, which the caller knows
-    return str(exc) or type(exc).__name__
+    # A ClientResponseError's message, without the URL aiohttp appends (the caller knows it).
+    text = exc.message if isinstance(exc, aiohttp.ClientResponseError) else str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class AiohttpTransport(_HttpxAiohttpTransport):
