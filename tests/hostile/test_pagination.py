@@ -52,15 +52,6 @@ def test_endless_empty_pages_end_under_a_configured_limit(hostile: Harness, mode
     assert hostile.server.attempts() <= 4, f"{hostile.server.attempts()} requests with MaxEmptyPages=3"
 
 
-@pytest.mark.parametrize("operation", ["iterate", "pages"])
-def test_endless_full_pages_end_at_the_total_deadline(hostile: Harness, mode: ClientMode, operation: str) -> None:
-    hostile.server.always("*", Misbehaviour.endless_pages(1))
-    options = {"resilience": {"total_timeout_seconds": DEADLINE}}
-    outcome = hostile.run(mode, CORE[operation], options=options, max_items=UNBOUNDED, hard_timeout=DEADLINE + 6)
-    hostile.check(outcome)
-    assert outcome.kind is OutcomeKind.RAISED, f"an endless walk did not end with a CivitaiError: {outcome.summary()}"
-
-
 def test_bounded_walks_over_endless_full_pages_stop_where_asked(hostile: Harness, mode: ClientMode) -> None:
     hostile.server.always("*", Misbehaviour.endless_pages(1))
     outcome = hostile.run(mode, lambda client: client.models.iterate(max_items=5), hard_timeout=ENDLESS_BOUND)
