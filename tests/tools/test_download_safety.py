@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
+from download_support import Twin
 
 from civitai_kit.core.models import ModelFile, ModelVersion
 from civitai_kit.options import CivitaiApiOptions
@@ -20,31 +21,9 @@ from civitai_kit.testing.downloads import FakeDownloads, FakeFile, install_downl
 from civitai_kit.tools.download_files import part_file_hook
 from civitai_kit.tools.download_plan import plan_model_file
 from civitai_kit.tools.download_types import DownloadedFile
-from civitai_kit.tools.downloads import AsyncDownloadService, DownloadService
 from civitai_kit.tools.path_patterns import MAX_COMPONENT_BYTES, sanitize_filename
 
 IO_CODES = {ErrorCode.IO_ERROR, ErrorCode.FILE_WRITE_FAILED, ErrorCode.DIRECTORY_CREATION_FAILED}
-
-
-class Twin:
-    """The sync service (on a thread) or the async one, behind one awaitable call."""
-
-    def __init__(self, kind: str, options: CivitaiApiOptions, **kwargs: Any) -> None:
-        self.kind = kind
-        self.sync = DownloadService(options, **kwargs) if kind == "sync" else None
-        self.aio = AsyncDownloadService(options, **kwargs) if kind == "async" else None
-
-    async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        if self.sync is not None:
-            return await asyncio.to_thread(getattr(self.sync, method), *args, **kwargs)
-        assert self.aio is not None
-        return await getattr(self.aio, method)(*args, **kwargs)
-
-    async def close(self) -> None:
-        if self.sync is not None:
-            self.sync.close()
-        if self.aio is not None:
-            await self.aio.aclose()
 
 
 @pytest.fixture

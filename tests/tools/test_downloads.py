@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from download_support import Twin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,27 +32,6 @@ from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 KEY = "sk-download-test-0123456789"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + os.urandom(2000)
-
-
-class Twin:
-    """The sync or the async service behind one awaitable face."""
-
-    def __init__(self, kind: str, options: CivitaiApiOptions, **kwargs: Any) -> None:
-        self.kind = kind
-        self.sync = DownloadService(options, **kwargs) if kind == "sync" else None
-        self.aio = AsyncDownloadService(options, **kwargs) if kind == "async" else None
-
-    async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        if self.sync is not None:
-            return await asyncio.to_thread(getattr(self.sync, method), *args, **kwargs)
-        assert self.aio is not None
-        return await getattr(self.aio, method)(*args, **kwargs)
-
-    async def close(self) -> None:
-        if self.sync is not None:
-            self.sync.close()
-        if self.aio is not None:
-            await self.aio.aclose()
 
 
 @pytest.fixture
