@@ -4,23 +4,21 @@ head glued to the new file's tail. Real loopback HTTP (a purpose-built route on 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from download_support import Twin
 
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault, hostile_fs
 from civitai_kit.tools.download_types import DownloadedFile
 from civitai_kit.tools.download_validators import ResumeValidator
-from civitai_kit.tools.downloads import AsyncDownloadService, DownloadService
 
 SIZE = 200_000
 CUT = 50_000
@@ -71,24 +69,6 @@ def options(fake_civitai: FakeCivitai) -> CivitaiApiOptions:
     return CivitaiApiOptions.isolated(base_url=fake_civitai.url, resilience={"max_retries": 0})
 
 
-class Twin:
-    def __init__(self, kind: str, options: CivitaiApiOptions, **kwargs: Any) -> None:
-        self.sync = DownloadService(options, **kwargs) if kind == "sync" else None
-        self.aio = AsyncDownloadService(options, **kwargs) if kind == "async" else None
-
-    async def download(self, url: str, destination: Path) -> Result[DownloadedFile]:
-        if self.sync is not None:
-            return await asyncio.to_thread(self.sync.download_url, url, destination)
-        assert self.aio is not None
-        return await self.aio.download_url(url, destination)
-
-    async def close(self) -> None:
-        if self.sync is not None:
-            self.sync.close()
-        if self.aio is not None:
-            await self.aio.aclose()
-
-
 @pytest.fixture(params=["sync", "async"])
 async def twin(request: pytest.FixtureRequest, options: CivitaiApiOptions) -> AsyncIterator[Twin]:
     service = Twin(request.param, options)
@@ -118,7 +98,7 @@ async def test_a_server_honouring_if_range_sends_the_new_file_whole(
     twin: Twin, fake_civitai: FakeCivitai, tmp_path: Path, validators: str
 ) -> None:
     route = ChangingFile(validators=validators)
-    done = whole(await twin.download(serve(fake_civitai, route), tmp_path / "f.bin"), NEW)
+    done = whole(await twin.call("download_url", serve(fake_civitai, route), tmp_path / "f.bin"), NEW)
     assert not done.resumed
     first = route.headers(0)
     assert route.sent("if-range")[1] == first.get("ETag", first.get("Last-Modified"))
@@ -130,7 +110,7 @@ async def test_a_server_ignoring_if_range_is_caught_by_its_validators(
     twin: Twin, fake_civitai: FakeCivitai, tmp_path: Path, validators: str
 ) -> None:
     route = ChangingFile(validators=validators, honour_if_range=False)
-    done = whole(await twin.download(serve(fake_civitai, route), tmp_path / "g.bin"), NEW)
+    done = whole(await twin.call("download_url", serve(fake_civitai, route), tmp_path / "g.bin"), NEW)
     assert not done.resumed
     assert route.sent("range")[1] is not None and route.sent("range")[2] is None  # 206 refused, restarted
     if validators == "weak":
@@ -139,7 +119,7 @@ async def test_a_server_ignoring_if_range_is_caught_by_its_validators(
 
 async def test_an_unchanged_file_still_resumes(twin: Twin, fake_civitai: FakeCivitai, tmp_path: Path) -> None:
     route = ChangingFile(validators="etag+date", change_after=99)
-    done = whole(await twin.download(serve(fake_civitai, route), tmp_path / "u.bin"), OLD)
+    done = whole(await twin.call("download_url", serve(fake_civitai, route), tmp_path / "u.bin"), OLD)
     assert done.resumed and len(route.requests) == 2
     assert route.sent("if-range")[1] == '"v0-abc"'
     assert not Path(f"{done.path}.part.meta").exists()
@@ -149,7 +129,7 @@ async def test_a_server_without_validators_resumes_as_before(
     twin: Twin, fake_civitai: FakeCivitai, tmp_path: Path
 ) -> None:
     route = ChangingFile(validators="", change_after=99)
-    done = whole(await twin.download(serve(fake_civitai, route), tmp_path / "n.bin"), OLD)
+    done = whole(await twin.call("download_url", serve(fake_civitai, route), tmp_path / "n.bin"), OLD)
     assert done.resumed and route.sent("if-range") == [None, None]
 
 
@@ -164,13 +144,13 @@ async def test_a_part_left_by_an_earlier_run_is_checked_against_its_kept_validat
     url = serve(fake_civitai, route, cuts=(CUT, 0))  # the resume brings nothing: max_resumes=0 gives up
     destination = tmp_path / "later.bin"
     first = Twin("async", options, max_resumes=0)
-    gave_up = await first.download(url, destination)
+    gave_up = await first.call("download_url", url, destination)
     await first.close()
     assert isinstance(gave_up, Failure) and "is kept" in gave_up.error.message
     meta = Path(f"{destination}.part.meta")
     assert json.loads(meta.read_text())["etag"] == '"v0-abc"'
     second = Twin("sync", options)  # a new run; the file changed on the server meanwhile
-    done = whole(await second.download(url, destination), NEW)
+    done = whole(await second.call("download_url", url, destination), NEW)
     await second.close()
     assert route.sent("if-range")[2] == '"v0-abc"'
     assert not done.resumed and not meta.exists() and not Path(f"{destination}.part").exists()
@@ -196,7 +176,7 @@ async def test_a_symlinked_or_corrupt_sidecar_is_never_trusted_nor_followed(
     before = hostile_fs.snapshot(outside)
     route = ChangingFile(validators="etag", change_after=99)
     fake_civitai.add_route("GET", "/blob/s.bin", route)
-    done = whole(await twin.download(f"{fake_civitai.url}/blob/s.bin", destination), OLD)
+    done = whole(await twin.call("download_url", f"{fake_civitai.url}/blob/s.bin", destination), OLD)
     assert done.resumed and route.sent("if-range")[0] is None  # the planted validator was not used
     assert hostile_fs.snapshot(outside) == before
     assert not meta.is_symlink()
@@ -215,3 +195,12 @@ def test_validators_compare_like_rfc_9110() -> None:
     assert ResumeValidator.from_headers({}) is None
     assert ResumeValidator.from_json(strong.to_json()) == strong
     assert ResumeValidator.from_json({"format": 2, "etag": "x"}) is None
+
+
+def test_a_validator_that_cannot_be_sent_back_is_no_validator() -> None:
+    """A lying server's (or a doctored sidecar's) control characters never reach an If-Range header."""
+    assert ResumeValidator.from_headers({"etag": '"a"\r\nX-Injected: 1'}) is None
+    dated = ResumeValidator.from_headers({"etag": '"caf\u00e9"', "last-modified": "Tue, 01 Apr 2025 10:00:00 GMT"})
+    assert dated == ResumeValidator(None, "Tue, 01 Apr 2025 10:00:00 GMT")
+    assert ResumeValidator.from_json({"format": 1, "etag": "a\x00b", "last_modified": None}) is None
+    assert ResumeValidator.from_json({"format": 1, "etag": "x" * 2000, "last_modified": 5}) is None

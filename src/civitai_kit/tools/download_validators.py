@@ -33,8 +33,8 @@ class ResumeValidator:
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> ResumeValidator | None:
         """The validators in a response's (lower-case) headers; ``None`` when it has neither."""
-        etag = (headers.get("etag") or "").strip() or None
-        last_modified = (headers.get("last-modified") or "").strip() or None
+        etag = _sendable(headers.get("etag"))
+        last_modified = _sendable(headers.get("last-modified"))
         if etag is None and last_modified is None:
             return None
         return cls(etag, last_modified)
@@ -61,12 +61,23 @@ class ResumeValidator:
 
     @classmethod
     def from_json(cls, payload: Mapping[str, Any]) -> ResumeValidator | None:
-        etag, last_modified = payload.get("etag"), payload.get("last_modified")
-        if payload.get("format") != _FORMAT or not isinstance(etag, str | None):
+        if payload.get("format") != _FORMAT:
             return None
-        if not isinstance(last_modified, str | None) or (etag is None and last_modified is None):
+        etag, last_modified = _sendable(payload.get("etag")), _sendable(payload.get("last_modified"))
+        if etag is None and last_modified is None:
             return None
         return cls(etag, last_modified)
+
+
+def _sendable(value: object) -> str | None:
+    """A validator that can go back in an ``If-Range`` header: printable ASCII, at most 1 KiB. Anything else
+    (a lying server's control characters, a doctored sidecar) is no validator at all, never a broken request."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > 1024 or not (value.isascii() and value.isprintable()):
+        return None
+    return value
 
 
 def _opaque(etag: str | None) -> str | None:
