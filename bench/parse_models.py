@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from civitai_kit.core import Model, Page
-from civitai_kit.core.parsing import page_of, parse
+from civitai_kit.core.calls import page_of, parse
 from civitai_kit.testing.rest_data import load_templates
 
 

@@ -1,8 +1,13 @@
-"""How deep a call goes: the library functions and files one ``get_by_id`` and one async two-page ``iterate()``
-pass through, against the sandbox on loopback (the server runs in other threads and is not counted).
+"""How deep a call goes, for one ``get_by_id`` and one async two-page ``iterate()`` against the sandbox on
+loopback (the server runs in other threads and is not counted). Two measures:
+
+* the **path**: the library frames on the stack when the request enters the httpx transport and when the
+  body enters pydantic — what a debugger shows stopped there (httpx's own ``Client.get`` is 7 frames in 2
+  files by this measure);
+* **touched**: every library function called at all, small helpers included.
 
     python scripts/call_path.py            # counts
-    python scripts/call_path.py --frames   # and every function, in first-call order
+    python scripts/call_path.py --frames   # and the path's functions, outermost first
 """
 
 from __future__ import annotations
@@ -21,25 +26,50 @@ PACKAGE = Path(__import__("civitai_kit").__file__).parent
 SKIPPED = PACKAGE / "testing"
 
 
+STOPS = {"handle_request", "handle_async_request", "model_validate", "validate_python"}
+"""Where the path is read off the stack: the transport's entry and pydantic's (and building the httpx
+request, when the operations that decide it are on the stack)."""
+HTTPX_MODELS = "httpx/_models.py"
+
+
+def _ours(code: CodeType) -> bool:
+    path = Path(code.co_filename)
+    return path.is_relative_to(PACKAGE) and not path.is_relative_to(SKIPPED)
+
+
 class Recorder:
-    """Every library function entered on this thread (generator resumptions count once, as their function)."""
+    """Library functions entered on this thread (generator resumptions count once, as their function)."""
 
     def __init__(self) -> None:
-        self.functions: dict[CodeType, None] = {}
+        self.touched: dict[CodeType, None] = {}
+        self.path: dict[CodeType, None] = {}
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> None:
         if event != "call":
             return
         code = frame.f_code
-        path = Path(code.co_filename)
-        if path.is_relative_to(PACKAGE) and not path.is_relative_to(SKIPPED):
-            self.functions.setdefault(code)
+        if _ours(code):
+            self.touched.setdefault(code)
+        elif code.co_name in STOPS or (code.co_name == "__init__" and code.co_filename.endswith(HTTPX_MODELS)):
+            stack: list[CodeType] = []
+            caller: FrameType | None = frame
+            while caller is not None:
+                if _ours(caller.f_code):
+                    stack.append(caller.f_code)
+                caller = caller.f_back
+            for function in reversed(stack):
+                self.path.setdefault(function)
 
     def report(self, title: str, show: bool) -> None:
-        files = {code.co_filename for code in self.functions}
-        print(f"{title}: {len(self.functions)} library functions in {len(files)} files")
+        def files(codes: dict[CodeType, None]) -> int:
+            return len({code.co_filename for code in codes})
+
+        print(
+            f"{title}: path {len(self.path)} functions in {files(self.path)} files; "
+            f"touched {len(self.touched)} functions in {files(self.touched)} files"
+        )
         if show:
-            for code in self.functions:
+            for code in self.path:
                 where = Path(code.co_filename).relative_to(PACKAGE)
                 print(f"    {where}:{code.co_firstlineno} {code.co_qualname}")
 
@@ -63,12 +93,15 @@ def main() -> None:
             model_id = client.models.execute(limit=1).unwrap().items[0].id
             traced("get_by_id", show, lambda: client.models.get_by_id(model_id).unwrap())
 
-        async def two_pages() -> None:
-            async with AsyncCivitaiClient(options) as aclient:
+        with asyncio.Runner() as loop:
+            aclient = AsyncCivitaiClient(options)
+
+            async def two_pages() -> None:
                 items = [item async for item in aclient.models.iterate(page_size=2, max_items=4)]
                 assert len(items) == 4, len(items)
 
-        traced("async iterate() over two pages", show, lambda: asyncio.run(two_pages()))
+            traced("async iterate() over two pages", show, lambda: loop.run(two_pages()))
+            loop.run(aclient.aclose())
 
 
 if __name__ == "__main__":

@@ -11,9 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civitai_kit._http import Response
-from civitai_kit._http.core import HttpCore
 from civitai_kit.core import Image, Model, ModelVersion, Page
-from civitai_kit.core.parsing import parser
+from civitai_kit.core.calls import parsed
 from civitai_kit.result import ErrorCode, Failure, ResponseParseError, Success
 
 SMALL = [f for f in fixture_files() if f.parent.name in TARGETS and f.stat().st_size < 40_000]
@@ -111,7 +110,7 @@ def _meta(meta: Any) -> None:
 def test_mutated_payloads_parse_or_fail_cleanly(case: tuple[Any, Any], strict: bool) -> None:
     target, payload = case
     body = json.dumps(payload).encode()
-    result = HttpCore.parse_json(Response(200, {}, body, "http://fake"), parser(target, strict=strict))
+    result = parsed(Response(200, {}, body, "http://fake"), target, strict=strict)
     if isinstance(result, Failure):
         assert result.error.code is ErrorCode.DESERIALIZATION_FAILED
         assert isinstance(result.error.to_exception(), ResponseParseError)
@@ -124,7 +123,7 @@ def test_mutated_payloads_parse_or_fail_cleanly(case: tuple[Any, Any], strict: b
 @given(junk=json_values)
 def test_arbitrary_json_for_every_target(junk: Any) -> None:
     for target in TARGETS.values():
-        result = HttpCore.parse_json(Response(200, {}, json.dumps(junk).encode(), "http://fake"), parser(target))
+        result = parsed(Response(200, {}, json.dumps(junk).encode(), "http://fake"), target, strict=False)
         assert isinstance(result, Success | Failure)
         if isinstance(result, Success):
             _touch(result.value)

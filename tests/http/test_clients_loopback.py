@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -408,5 +409,7 @@ def test_the_key_goes_only_to_the_base_urls_origin(url: str, gets_key: bool) -> 
     from civitai_kit._http.core import HttpCore
 
     core = HttpCore(ClientSettings(base_url="https://civitai.com", token=SecretStr(KEY)))
-    headers = core.build(ApiRequest("GET", url)).headers
+    built = core.build(ApiRequest("GET", url))
+    assert isinstance(built, httpx.Request)
+    headers = built.headers
     assert ("authorization" in headers) is gets_key

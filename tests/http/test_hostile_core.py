@@ -814,7 +814,7 @@ def _build(base_url: str, path: str = "/api/v1/models", **request: Any) -> list[
     core = HttpCore(ClientSettings(base_url=base_url, token=SecretStr(KEY)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        core.build(ApiRequest("GET", path, **request))
+        assert isinstance(core.build(ApiRequest("GET", path, **request)), httpx.Request)
     return [w for w in caught if issubclass(w.category, InsecureTransportWarning)]
 
 

@@ -1,7 +1,15 @@
 """The only package that imports httpx. Everything else sends :class:`ApiRequest`s through these clients."""
 
 from civitai_kit._http.async_client import AsyncHttpClient
-from civitai_kit._http.core import InsecureTransportWarning, redact_url
+from civitai_kit._http.core import (
+    PARSE_ERRORS,
+    HttpCore,
+    InsecureTransportWarning,
+    decode_json,
+    parse_json,
+    redact_url,
+    shape_failure,
+)
 from civitai_kit._http.errors import error_from_response, parse_retry_after
 from civitai_kit._http.request import ApiRequest, encode_query
 from civitai_kit._http.response import Response, StreamingResponse
@@ -10,18 +18,23 @@ from civitai_kit._http.settings import USER_AGENT, ClientSettings
 from civitai_kit._http.sync_client import HttpClient
 
 __all__ = [
+    "PARSE_ERRORS",
     "USER_AGENT",
     "ApiRequest",
     "AsyncHttpClient",
     "ClientSettings",
     "HttpClient",
+    "HttpCore",
     "InsecureTransportWarning",
     "Response",
     "RetryPolicy",
     "StreamingResponse",
+    "decode_json",
     "encode_query",
     "error_from_response",
     "is_retryable",
+    "parse_json",
     "parse_retry_after",
     "redact_url",
+    "shape_failure",
 ]

@@ -1,4 +1,5 @@
-"""The asynchronous client: performs the actions of :class:`HttpCore` with ``httpx.AsyncClient``.
+"""The asynchronous session: an ``httpx.AsyncClient``, the :class:`HttpCore` and an :class:`AsyncDriver`
+whose network it is (:meth:`AsyncHttpClient.transmit` performs a :class:`Send`).
 
 The call's deadline bounds each attempt with ``asyncio.timeout``: waiting for a connection slot, sending,
 the response headers and any body read here (the body of a successful stream is the caller's, and exempt).
@@ -13,28 +14,20 @@ from typing import Any, TypeVar
 
 import httpx
 
-from civitai_kit._http.core import (
-    BodyBuffer,
-    DeadlineReached,
-    Discard,
-    Exchange,
-    HttpCore,
-    Outcome,
-    Received,
-    Send,
-    Sleep,
-)
+from civitai_kit._http.core import BodyBuffer, DeadlineReached, HttpCore, Outcome, Received, Send, parse_json
 from civitai_kit._http.request import ApiRequest
 from civitai_kit._http.response import Response, StreamingResponse
 from civitai_kit._http.settings import ClientSettings
 from civitai_kit._http.transports import build_async_client
+from civitai_kit._runtime import AsyncDriver
 from civitai_kit.result import Failure, Result, Success
 
 T = TypeVar("T")
 
 
 class AsyncHttpClient:
-    """The async twin of :class:`HttpClient`: same requests, same results, awaited."""
+    """The async twin of :class:`HttpClient`: same requests, same results, awaited. ``driver`` runs the
+    library's operations over it."""
 
     def __init__(
         self,
@@ -48,24 +41,24 @@ class AsyncHttpClient:
         self.core = HttpCore(settings, clock=clock)
         self._owns_client = http_client is None
         self._client = http_client or build_async_client(settings, transport)
-        self._sleep = sleep or asyncio.sleep
         self._max_concurrency = settings.max_concurrency
         self._slots: asyncio.Semaphore | None = None
+        self.driver = AsyncDriver(self, sleep=sleep, clock=clock)
 
     @property
     def settings(self) -> ClientSettings:
         return self.core.settings
 
     async def send(self, request: ApiRequest) -> Result[Response]:
-        result = await self._run(self.core.exchange(request))
-        return result.map(self.core.to_response)
+        return await self.driver.run(self.core.call(request))
 
     async def send_json(self, request: ApiRequest, parse: Callable[[Any], T]) -> Result[T]:
-        return (await self.send(request)).bind(lambda response: self.core.parse_json(response, parse))
+        sent = await self.send(request)
+        return sent if isinstance(sent, Failure) else parse_json(sent.value, parse)
 
     @asynccontextmanager
     async def stream(self, request: ApiRequest) -> AsyncIterator[Result[StreamingResponse]]:
-        result = await self._run(self.core.exchange(request, stream=True))
+        result = await self.driver.run(self.core.exchange(request, stream=True))
         if isinstance(result, Failure):
             yield result
             return
@@ -85,31 +78,9 @@ class AsyncHttpClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _run(self, exchange: Exchange) -> Result[Received]:
-        """Perform the exchange's actions; if one raises (a cancellation), the exchange is closed so that it
-        releases what it holds (the breaker's probe) before the exception propagates."""
-        outcome: Outcome = None
-        try:
-            while True:
-                action = exchange.send(outcome)
-                outcome = await self._perform(action)
-        except StopIteration as stop:
-            result: Result[Received] = stop.value
-            return result
-        finally:
-            exchange.close()
-
-    async def _perform(self, action: Send | Sleep | Discard) -> Outcome:
-        if isinstance(action, Sleep):
-            await self._sleep(action.seconds)
-            return None
-        if isinstance(action, Discard):
-            await action.response.aclose()
-            return None
-        return await self._send(action)
-
-    async def _send(self, action: Send) -> Outcome:
-        """Any exception the transport raises is the outcome; the deadline's own is :class:`DeadlineReached`."""
+    async def transmit(self, action: Send) -> Outcome:
+        """Perform ``action``: any exception the transport raises is the outcome; the deadline's own is
+        :class:`DeadlineReached`."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._max_concurrency)
         deadline = asyncio.timeout(action.budget)

@@ -1,9 +1,11 @@
 """The one HTTP core shared by the sync and async clients.
 
-A call is a generator (``exchange``) that yields *actions* — send this request, sleep this long — and
-receives their outcomes. It owns everything that matters: URL and header building, auth scoping, the circuit
-breaker, pacing, error mapping, retry decisions and logging. The sync and async clients only perform the
-actions (``time.sleep`` vs ``asyncio.sleep``, ``Client.send`` vs ``AsyncClient.send``).
+A call is an operation of the runtime (:mod:`civitai_kit._runtime`): :meth:`HttpCore.exchange` yields
+:class:`Send` and ``Sleep`` actions and receives their outcomes. It owns everything that matters: URL and
+header building, auth scoping, the circuit breaker, pacing, error mapping, retry decisions and logging. The
+network half of each action — ``httpx.Client.send`` or ``httpx.AsyncClient.send`` and reading the body — is
+performed by the session that owns the httpx client (:class:`~civitai_kit._http.sync_client.HttpClient`,
+:class:`~civitai_kit._http.async_client.AsyncHttpClient`).
 
 Against a hostile server every call is bounded: at most ``1 + max_retries`` sends, all within one deadline
 (:meth:`HttpCore.allowance`); a body read into memory never grows past ``max_response_bytes`` once decoded
@@ -18,9 +20,9 @@ import threading
 import time
 import warnings
 import zlib
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -34,12 +36,17 @@ from civitai_kit._http.settings import ClientSettings
 from civitai_kit._http.transports import timeout_for
 from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit._redact import redact
+from civitai_kit._runtime import Action, Operation, Sleep
 from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+
+if TYPE_CHECKING:
+    from civitai_kit._runtime import AsyncDriver, Driver
 
 T = TypeVar("T")
 logger = logging.getLogger("civitai_kit")
 
-_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
+PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
+"""What a parser raises for JSON of the wrong shape (pydantic's ``ValidationError`` is a ``ValueError``)."""
 ERROR_BODY_LIMIT = 64 * 1024
 """The most of an error body read into memory: the status says what happened, the first words say why."""
 ACCEPT_ENCODING = "gzip, deflate"
@@ -51,8 +58,9 @@ class InsecureTransportWarning(UserWarning):
 
 
 @dataclass(frozen=True, slots=True)
-class Send:
-    """Send ``request`` and read what :meth:`body_for` asks for, all within ``budget`` seconds."""
+class Send(Action):
+    """Send ``request`` and read what :meth:`body_for` asks for, all within ``budget`` seconds; performed by
+    the driver's network (the session owning the httpx client), which answers with an :data:`Outcome`."""
 
     request: httpx.Request
     stream: bool
@@ -74,17 +82,27 @@ class Send:
             return BodyBuffer.loaded_from(response.content, limit, status, cut=status >= 400)
         return BodyBuffer(limit, status, response.headers.get("content-encoding", ""), cut=status >= 400)
 
+    def perform(self, driver: Driver) -> Outcome:
+        outcome: Outcome = driver.network.transmit(self)
+        return outcome
+
+    async def perform_async(self, driver: AsyncDriver) -> Outcome:
+        outcome: Outcome = await driver.network.transmit(self)
+        return outcome
+
 
 @dataclass(frozen=True, slots=True)
-class Sleep:
-    seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class Discard:
-    """Close a streamed response that will not be handed to the caller (an error that is retried)."""
+class Close(Action):
+    """Close a streamed response: one that will not be handed to the caller (an error that is retried), or
+    one whose caller is done with it."""
 
     response: httpx.Response
+
+    def perform(self, driver: Driver) -> None:
+        self.response.close()
+
+    async def perform_async(self, driver: AsyncDriver) -> None:
+        await self.response.aclose()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,9 +210,8 @@ class _Inflater:
         return self._zlib.flush()
 
 
-Action = Send | Sleep | Discard
 Outcome = Received | Exception | None
-Exchange = Generator[Action, Outcome, Result[Received]]
+Exchange = Operation[Result[Received]]
 
 
 def redact_url(url: str) -> str:
@@ -223,12 +240,37 @@ class HttpCore:
 
     # ------------------------------------------------------------------------------------------ building
 
-    def build(self, request: ApiRequest, remaining: float | None = None) -> httpx.Request:
-        """The httpx request for ``request``, its timeouts lowered to fit in ``remaining`` seconds. Raises
-        what httpx raises for what it cannot send."""
-        return self._request(request, _sendable_url(self.settings.url(request.path)), remaining)
+    def build(self, request: ApiRequest, remaining: float | None = None) -> httpx.Request | Error:
+        """The httpx request for ``request``, its timeouts lowered to fit in ``remaining`` seconds, or why it
+        cannot be sent (a malformed server-supplied URL, a header value httpx refuses): a typed error, never
+        an exception."""
+        try:
+            url = _sendable_url(self.settings.url(request.path))
+        except Exception as exc:  # InvalidURL, and whatever else a hostile string makes the parser raise
+            return self._invalid_url(request, exc)
+        extensions = dict(request.extensions)
+        read_timeout = request.timeout if request.timeout is not None else self.settings.timeout
+        if remaining is not None and remaining < read_timeout:
+            extensions["timeout"] = timeout_for(remaining).as_dict()
+        elif request.timeout is not None:
+            extensions["timeout"] = timeout_for(request.timeout).as_dict()
+        try:
+            return httpx.Request(
+                request.method.upper(),
+                url,
+                params=request.params or None,
+                json=request.json,
+                headers=self._headers(request, url),
+                extensions=extensions,
+            )
+        except Exception as exc:
+            return Error(
+                ErrorCode.INVALID_PARAMETER,
+                f"Cannot build the request {self._target(request)}: {type(exc).__name__}: {exc}",
+                cause=exc,
+            )
 
-    def _request(self, request: ApiRequest, url: httpx.URL, remaining: float | None) -> httpx.Request:
+    def _headers(self, request: ApiRequest, url: httpx.URL) -> dict[str, str]:
         headers = {
             "User-Agent": self.settings.user_agent,
             "Accept": "application/json",
@@ -240,41 +282,12 @@ class HttpCore:
             _warn_if_plain_http(url)
         if request.idempotency_key is not None:
             headers.setdefault("Idempotency-Key", request.idempotency_key)
-        extensions = dict(request.extensions)
-        read_timeout = request.timeout if request.timeout is not None else self.settings.timeout
-        if remaining is not None and remaining < read_timeout:
-            extensions["timeout"] = timeout_for(remaining).as_dict()
-        elif request.timeout is not None:
-            extensions["timeout"] = timeout_for(request.timeout).as_dict()
-        return httpx.Request(
-            request.method.upper(),
-            url,
-            params=request.params or None,
-            json=request.json,
-            headers=headers,
-            extensions=extensions,
-        )
+        return headers
 
     def _same_origin(self, url: httpx.URL) -> bool:
         """Scheme, host and port of the base URL: the key never goes to another host, nor over plain http
         to the API host when the base URL is https."""
         return (url.scheme, url.host, url.port) == self._origin
-
-    def _prepare(self, request: ApiRequest, remaining: float) -> httpx.Request | Error:
-        """The request to send, or why it cannot be sent (a malformed server-supplied URL, a header value
-        httpx refuses): a typed error, never an exception."""
-        try:
-            url = _sendable_url(self.settings.url(request.path))
-        except Exception as exc:  # InvalidURL, and whatever else a hostile string makes the parser raise
-            return self._invalid_url(request, exc)
-        try:
-            return self._request(request, url, remaining)
-        except Exception as exc:
-            return Error(
-                ErrorCode.INVALID_PARAMETER,
-                f"Cannot build the request {self._target(request)}: {type(exc).__name__}: {exc}",
-                cause=exc,
-            )
 
     # ------------------------------------------------------------------------------------------ the call
 
@@ -286,14 +299,41 @@ class HttpCore:
 
     def exchange(self, request: ApiRequest, *, stream: bool = False) -> Exchange:
         """Run one logical call: at most ``1 + max_retries`` sends, each of them and every wait between them
-        within the call's deadline (:meth:`allowance`); the result is the last attempt's."""
+        within the call's deadline (:meth:`allowance`); the result is the last attempt's.
+
+        Whatever ends an attempt — an answer, a failure, a cancellation, an exception thrown in by the
+        driver — a half-open breaker's probe is resolved, so the breaker can never stay open for good."""
         deadline = self._clock() + self.allowance(request)
         attempt = 0
         while True:
-            result = yield from self._attempt(request, stream, deadline)
-            if isinstance(result, Success):
-                return result
-            error = result.error
+            admission = self.breaker.admit() if self.breaker is not None else ADMITTED
+            if admission.wait is not None:
+                return Failure(self._circuit_open(admission.wait))
+            resolved = False
+            try:
+                if self.pacer is not None and (pause := self.pacer.reserve()) > 0:
+                    yield Sleep(pause)
+                remaining = deadline - self._clock()
+                built = self.build(request, remaining) if remaining > 0 else self._deadline_error(request)
+                if isinstance(built, Error):
+                    error = built
+                else:
+                    if logger.isEnabledFor(logging.DEBUG):
+                        logger.debug("%s %s", built.method, redact_url(str(built.url)))
+                    max_bytes = self.settings.max_response_bytes
+                    outcome = yield Send(built, stream, request.follow_redirects, remaining, max_bytes)
+                    failed = self._error_for(request, outcome)
+                    self._record(failed)
+                    resolved = True
+                    if failed is None:
+                        assert isinstance(outcome, Received)
+                        return Success(outcome)
+                    error = failed
+                    if isinstance(outcome, Received) and outcome.body is None:
+                        yield Close(outcome.response)
+            finally:
+                if admission.probe and not resolved and self.breaker is not None:
+                    self.breaker.release_probe()
             delay = self.settings.retry.delay(attempt, error) if request.retryable else None
             if delay is None or self._clock() + delay >= deadline:
                 return Failure(self._explain(error))
@@ -307,39 +347,6 @@ class HttpCore:
                 error.code.name,
             )
             yield Sleep(delay)
-
-    def _attempt(
-        self, request: ApiRequest, stream: bool, deadline: float
-    ) -> Generator[Action, Outcome, Result[Received]]:
-        """At most one send. Whatever ends it — an answer, a failure, a cancellation, an exception thrown in
-        by the driver — a half-open breaker's probe is resolved, so the breaker can never stay open for good."""
-        admission = self.breaker.admit() if self.breaker is not None else ADMITTED
-        if admission.wait is not None:
-            return Failure(self._circuit_open(admission.wait))
-        resolved = False
-        try:
-            if self.pacer is not None and (pause := self.pacer.reserve()) > 0:
-                yield Sleep(pause)
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                return Failure(self._deadline_error(request))
-            built = self._prepare(request, remaining)
-            if isinstance(built, Error):
-                return Failure(built)
-            logger.debug("%s %s", built.method, redact_url(str(built.url)))
-            outcome = yield Send(built, stream, request.follow_redirects, remaining, self.settings.max_response_bytes)
-            error = self._error_for(request, outcome)
-            self._record(error)
-            resolved = True
-            if error is None:
-                assert isinstance(outcome, Received)
-                return Success(outcome)
-            if isinstance(outcome, Received) and outcome.body is None:
-                yield Discard(outcome.response)
-            return Failure(error)
-        finally:
-            if admission.probe and not resolved and self.breaker is not None:
-                self.breaker.release_probe()
 
     def _error_for(self, request: ApiRequest, outcome: Outcome) -> Error | None:
         if isinstance(outcome, Received):
@@ -429,6 +436,13 @@ class HttpCore:
 
     # ------------------------------------------------------------------------------------------ results
 
+    def call(self, request: ApiRequest) -> Operation[Result[Response]]:
+        """One call whose whole body is read into memory."""
+        received = yield from self.exchange(request)
+        if isinstance(received, Failure):
+            return received
+        return Success(self.to_response(received.value))
+
     @staticmethod
     def to_response(received: Received) -> Response:
         response = received.response
@@ -439,33 +453,46 @@ class HttpCore:
             url=redact_url(str(response.url)),
         )
 
-    @staticmethod
-    def parse_json(response: Response, parse: Callable[[Any], T]) -> Result[T]:
-        """Decode and parse a body; any failure becomes a ``DESERIALIZATION_FAILED``/``EMPTY_RESPONSE``."""
-        if not response.content.strip():
-            return Failure.of(
-                ErrorCode.EMPTY_RESPONSE,
-                f"The server returned an empty body where JSON was expected (HTTP {response.status}).",
-                http_status=response.status,
-            )
-        try:
-            payload = loads(response.content)
-        except JsonDecodeError as exc:
-            return Failure.of(
-                ErrorCode.DESERIALIZATION_FAILED,
-                f"The response is not valid JSON (HTTP {response.status}, {len(response.content)} bytes): {exc}",
-                http_status=response.status,
-                cause=exc,
-            )
-        try:
-            return Success(parse(payload))
-        except _PARSE_ERRORS as exc:
-            return Failure.of(
-                ErrorCode.DESERIALIZATION_FAILED,
-                f"The response does not have the expected shape: {_first_line(exc)}",
-                http_status=response.status,
-                cause=exc,
-            )
+
+def decode_json(response: Response) -> Result[Any]:
+    """The body as decoded JSON; an empty body is ``EMPTY_RESPONSE``, anything else not JSON
+    ``DESERIALIZATION_FAILED``."""
+    if not response.content.strip():
+        return Failure.of(
+            ErrorCode.EMPTY_RESPONSE,
+            f"The server returned an empty body where JSON was expected (HTTP {response.status}).",
+            http_status=response.status,
+        )
+    try:
+        return Success(loads(response.content))
+    except JsonDecodeError as exc:
+        return Failure.of(
+            ErrorCode.DESERIALIZATION_FAILED,
+            f"The response is not valid JSON (HTTP {response.status}, {len(response.content)} bytes): {exc}",
+            http_status=response.status,
+            cause=exc,
+        )
+
+
+def parse_json(response: Response, parse: Callable[[Any], T]) -> Result[T]:
+    """Decode and parse a body; any failure becomes a ``DESERIALIZATION_FAILED``/``EMPTY_RESPONSE``."""
+    payload = decode_json(response)
+    if isinstance(payload, Failure):
+        return payload
+    try:
+        return Success(parse(payload.value))
+    except PARSE_ERRORS as exc:
+        return shape_failure(response, exc)
+
+
+def shape_failure(response: Response, exc: BaseException) -> Failure:
+    """``DESERIALIZATION_FAILED`` for JSON that does not have the shape the caller expects."""
+    return Failure.of(
+        ErrorCode.DESERIALIZATION_FAILED,
+        f"The response does not have the expected shape: {_first_line(exc)}",
+        http_status=response.status,
+        cause=exc,
+    )
 
 
 def _first_line(exc: BaseException) -> str:

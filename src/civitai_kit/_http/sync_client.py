@@ -1,4 +1,5 @@
-"""The synchronous client: performs the actions of :class:`HttpCore` with ``httpx.Client`` and ``time.sleep``.
+"""The synchronous session: an ``httpx.Client``, the :class:`HttpCore` and a blocking :class:`Driver` whose
+network it is (:meth:`HttpClient.transmit` performs a :class:`Send`).
 
 The call's deadline is held during a body read by lowering the read timeout to the time left when the body
 starts, checking the deadline between chunks and, once a single blocked read could overrun the deadline by
@@ -22,21 +23,12 @@ from typing import Any, TypeVar
 
 import httpx
 
-from civitai_kit._http.core import (
-    BodyBuffer,
-    DeadlineReached,
-    Discard,
-    Exchange,
-    HttpCore,
-    Outcome,
-    Received,
-    Send,
-    Sleep,
-)
+from civitai_kit._http.core import BodyBuffer, DeadlineReached, HttpCore, Outcome, Received, Send, parse_json
 from civitai_kit._http.request import ApiRequest
 from civitai_kit._http.response import Response, StreamingResponse
 from civitai_kit._http.settings import ClientSettings
 from civitai_kit._http.transports import build_sync_client
+from civitai_kit._runtime import Driver
 from civitai_kit.result import Failure, Result, Success
 
 T = TypeVar("T")
@@ -45,7 +37,8 @@ DEADLINE_SLACK = 0.25
 
 
 class HttpClient:
-    """Sends :class:`ApiRequest`s and returns :class:`Result`s; never raises for network or server trouble."""
+    """A configured HTTP session that clients share: sends :class:`ApiRequest`s and returns :class:`Result`s,
+    never raising for network or server trouble. ``driver`` runs the library's operations over it."""
 
     def __init__(
         self,
@@ -59,23 +52,23 @@ class HttpClient:
         self.core = HttpCore(settings, clock=clock)
         self._owns_client = http_client is None
         self._client = http_client or build_sync_client(settings, transport)
-        self._sleep = sleep or time.sleep
         self._slots = threading.BoundedSemaphore(settings.max_concurrency)
+        self.driver = Driver(self, sleep=sleep, clock=clock)
 
     @property
     def settings(self) -> ClientSettings:
         return self.core.settings
 
     def send(self, request: ApiRequest) -> Result[Response]:
-        result = self._run(self.core.exchange(request))
-        return result.map(self.core.to_response)
+        return self.driver.run(self.core.call(request))
 
     def send_json(self, request: ApiRequest, parse: Callable[[Any], T]) -> Result[T]:
-        return self.send(request).bind(lambda response: self.core.parse_json(response, parse))
+        sent = self.send(request)
+        return sent if isinstance(sent, Failure) else parse_json(sent.value, parse)
 
     @contextmanager
     def stream(self, request: ApiRequest) -> Iterator[Result[StreamingResponse]]:
-        result = self._run(self.core.exchange(request, stream=True))
+        result = self.driver.run(self.core.exchange(request, stream=True))
         if isinstance(result, Failure):
             yield result
             return
@@ -95,31 +88,9 @@ class HttpClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _run(self, exchange: Exchange) -> Result[Received]:
-        """Perform the exchange's actions; if one raises (Ctrl-C), the exchange is closed so that it
-        releases what it holds (the breaker's probe) before the exception propagates."""
-        outcome: Outcome = None
-        try:
-            while True:
-                action = exchange.send(outcome)
-                outcome = self._perform(action)
-        except StopIteration as stop:
-            result: Result[Received] = stop.value
-            return result
-        finally:
-            exchange.close()
-
-    def _perform(self, action: Send | Sleep | Discard) -> Outcome:
-        if isinstance(action, Sleep):
-            self._sleep(action.seconds)
-            return None
-        if isinstance(action, Discard):
-            action.response.close()
-            return None
-        return self._send(action)
-
-    def _send(self, action: Send) -> Outcome:
-        """Any exception the transport raises is the outcome; one raised past the deadline is the deadline."""
+    def transmit(self, action: Send) -> Outcome:
+        """Perform ``action``: any exception the transport raises is the outcome; one raised past the
+        deadline is the deadline."""
         deadline = time.monotonic() + action.budget
         if not self._slots.acquire(timeout=action.budget):
             return DeadlineReached()

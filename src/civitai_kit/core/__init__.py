@@ -7,6 +7,7 @@ from civitai_kit.core.async_client import (
     AsyncModelQuery,
     AsyncTagQuery,
 )
+from civitai_kit.core.calls import StrictParsingError, parse
 from civitai_kit.core.enums import (
     Availability,
     BaseModelType,
@@ -49,7 +50,6 @@ from civitai_kit.core.models import (
     VersionIdByHash,
     VersionModel,
 )
-from civitai_kit.core.parsing import StrictParsingError, parse
 from civitai_kit.core.sync_client import CivitaiClient, CreatorQuery, ImageQuery, ModelQuery, TagQuery
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from civitai_kit._http import ClientSettings
+from civitai_kit._http import ClientSettings, HttpCore
 from civitai_kit.core.paging import WalkLimits
 from civitai_kit.core.queries import Session
 
@@ -23,7 +23,7 @@ class ClientBase(Generic[H]):
         options: CivitaiApiOptions | None,
         http_client: H | None,
         make_http: Callable[[ClientSettings], H],
-        settings_of: Callable[[H], ClientSettings],
+        core_of: Callable[[H], HttpCore],
     ) -> None:
         if options is None:
             from civitai_kit.options import CivitaiApiOptions
@@ -32,9 +32,10 @@ class ClientBase(Generic[H]):
         self.options = options
         self._owns_http = http_client is None
         self.http: H = make_http(ClientSettings.for_core(options)) if http_client is None else http_client
-        self._settings = settings_of(self.http)
+        self._settings = core_of(self.http).settings
         self._session = Session(
             self.http,
+            core_of(self.http),
             authenticated=self._settings.token is not None,
             strict=options.strict_json_parsing,
             base_url=self._settings.base_url,

@@ -1,55 +1,52 @@
-"""Direct lookups as plans (requests built and arguments checked at call time), shared by both clients."""
+"""Direct lookups as operations (requests built and arguments checked at call time), shared by both clients."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from civitai_kit._http import HttpCore
+from civitai_kit._runtime import Operation
 from civitai_kit.core import endpoints as ep
+from civitai_kit.core.calls import fetch, fetch_all
 from civitai_kit.core.models import Model, ModelVersion, VersionIdByHash
-from civitai_kit.core.paging import Fetch, Plan, chunked, single
-from civitai_kit.core.parsing import parser
+from civitai_kit.result import Failure, Result, Success
 
 
-def model_by_id(model_id: int, *, strict: bool) -> Plan[Model]:
-    return single(Fetch(ep.model_by_id(model_id), parser(Model, strict=strict)))
+def model_by_id(http: HttpCore, model_id: int, *, strict: bool) -> Operation[Result[Model]]:
+    return fetch(http, ep.model_by_id(model_id), Model, strict=strict)
 
 
-def version_by_id(version_id: int, *, strict: bool) -> Plan[ModelVersion]:
-    return single(Fetch(ep.version_by_id(version_id), parser(ModelVersion, strict=strict)))
+def version_by_id(http: HttpCore, version_id: int, *, strict: bool) -> Operation[Result[ModelVersion]]:
+    return fetch(http, ep.version_by_id(version_id), ModelVersion, strict=strict)
 
 
-def version_by_hash(hash: str, *, strict: bool) -> Plan[ModelVersion]:
-    return single(Fetch(ep.version_by_hash(hash), parser(ModelVersion, strict=strict)))
+def version_by_hash(http: HttpCore, hash: str, *, strict: bool) -> Operation[Result[ModelVersion]]:
+    return fetch(http, ep.version_by_hash(hash), ModelVersion, strict=strict)
 
 
-def versions_by_hashes(hashes: Iterable[str], *, strict: bool) -> Plan[tuple[ModelVersion, ...]]:
-    """``POST /model-versions/by-hash``, 100 hashes per request; unmatched hashes are simply absent."""
-    parse = parser(tuple[ModelVersion, ...], strict=strict)
+def versions_by_hashes(
+    http: HttpCore, hashes: Iterable[str], *, strict: bool
+) -> Operation[Result[tuple[ModelVersion, ...]]]:
+    """``POST /model-versions/by-hash``, 100 hashes per request; unmatched hashes are simply absent, and each
+    version comes once (two files of one version can match hashes sent in different requests)."""
     wanted = ep.sha256_hashes(hashes)
-    return _distinct(
-        chunked(
-            [Fetch(ep.versions_by_hashes(chunk), parse) for chunk in ep.chunks(wanted, ep.HASHES_PER_VERSION_LOOKUP)]
-        )
-    )
+    requests = [ep.versions_by_hashes(chunk) for chunk in ep.chunks(wanted, ep.HASHES_PER_VERSION_LOOKUP)]
+    return _distinct((yield from fetch_all(http, requests, tuple[ModelVersion, ...], strict=strict)))
 
 
-def _distinct(plan: Plan[tuple[ModelVersion, ...]]) -> Plan[tuple[ModelVersion, ...]]:
-    """Each version once: two files of one version can match hashes sent in different chunks."""
-    found = yield from plan
-    return found.map(_first_of_each_id)
-
-
-def _first_of_each_id(versions: tuple[ModelVersion, ...]) -> tuple[ModelVersion, ...]:
+def _distinct(found: Result[tuple[ModelVersion, ...]]) -> Result[tuple[ModelVersion, ...]]:
+    if isinstance(found, Failure):
+        return found
     first: dict[int, ModelVersion] = {}
-    for version in versions:
+    for version in found.value:
         first.setdefault(version.id, version)
-    return tuple(first.values())
+    return Success(tuple(first.values()))
 
 
-def version_ids_by_hashes(hashes: Iterable[str], *, strict: bool) -> Plan[tuple[VersionIdByHash, ...]]:
+def version_ids_by_hashes(
+    http: HttpCore, hashes: Iterable[str], *, strict: bool
+) -> Operation[Result[tuple[VersionIdByHash, ...]]]:
     """``POST /model-versions/by-hash/ids``, 10 000 hashes per request."""
-    parse = parser(tuple[VersionIdByHash, ...], strict=strict)
     wanted = ep.sha256_hashes(hashes)
-    return chunked(
-        [Fetch(ep.version_ids_by_hashes(chunk), parse) for chunk in ep.chunks(wanted, ep.HASHES_PER_ID_LOOKUP)]
-    )
+    requests = [ep.version_ids_by_hashes(chunk) for chunk in ep.chunks(wanted, ep.HASHES_PER_ID_LOOKUP)]
+    return (yield from fetch_all(http, requests, tuple[VersionIdByHash, ...], strict=strict))

@@ -1,7 +1,7 @@
 """Typed, immutable views of what Civitai's REST API returns — built to survive every era of its payloads.
 
 Rules (``spec/rest-api.md`` §9): every field is optional except ids; unknown keys are kept in
-``model_extra`` (``StrictJsonParsing`` turns them into errors, see :mod:`civitai_kit.core.parsing`); dates
+``model_extra`` (``StrictJsonParsing`` turns them into errors, see :mod:`civitai_kit.core.calls`); dates
 are parsed leniently; enum-ish fields are open (:mod:`civitai_kit.core.enums`); and the fields whose shape
 changed over the years are normalised:
 

@@ -17,13 +17,15 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from civitai_kit._http import ApiRequest, ClientSettings
+from civitai_kit._http import ApiRequest, ClientSettings, HttpCore
 from civitai_kit._redact import redact
+from civitai_kit._runtime import Emit, Operation
+from civitai_kit.core.calls import fetch
 from civitai_kit.core.endpoints import MAX_INT32, PAGE_RESULTS_CAP, Endpoint
 from civitai_kit.core.models import Page
 from civitai_kit.result import CivitaiError, Error, ErrorCode, Failure, Result, Success
@@ -56,46 +58,24 @@ class WalkLimits:
         return cls(settings.max_empty_pages, settings.total_timeout)
 
 
-@dataclass(frozen=True, slots=True)
-class Fetch(Generic[T]):
-    """One request and how to parse its answer."""
-
-    request: ApiRequest
-    parse: Callable[[Any], T]
-
-
-Plan = Generator[Fetch[Any], Result[Any], Result[T]]
-"""A multi-request operation (e.g. a chunked bulk lookup): yields fetches, receives their results."""
-
-
-def single(fetch: Fetch[T]) -> Plan[T]:
-    result: Result[T] = yield fetch
-    return result
+def walk(http: HttpCore, pager: Pager[T], *, strict: bool, items: bool) -> Operation[None]:
+    """Emits the pages of a walk (``items``: their items, one by one); a failed request raises its
+    :class:`CivitaiError`, as do the refusals of :meth:`Pager.next_request`."""
+    while (request := pager.next_request()) is not None:
+        page = pager.accept((yield from fetch(http, request, pager.page_type, strict=strict)).unwrap())
+        if not items:
+            yield Emit(page)
+            continue
+        for item in page.items:
+            yield Emit(item)
 
 
-def chunked(fetches: list[Fetch[tuple[T, ...]]]) -> Plan[tuple[T, ...]]:
-    """Run fetches in order and concatenate their tuples; the first failure ends the plan."""
-    collected: list[T] = []
-    for fetch in fetches:
-        result: Result[tuple[T, ...]] = yield fetch
-        if isinstance(result, Failure):
-            return result
-        collected.extend(result.value)
-    return Success(tuple(collected))
-
-
-def failed(error: Error) -> Plan[Any]:
-    """A plan that fails before sending anything."""
-    yield from ()
-    return Failure(error)
-
-
-def first_item(pager: Pager[T]) -> Plan[T | None]:
+def first_item(http: HttpCore, pager: Pager[T], *, strict: bool) -> Operation[Result[T | None]]:
     """The first item of a walk. A page can be empty yet point further (Civitai filters search results after
     paging them), so ``None`` means the walk ended, not that the first page was empty."""
     try:
-        while (fetch := pager.next_fetch()) is not None:
-            result: Result[Page[T]] = yield fetch
+        while (request := pager.next_request()) is not None:
+            result = yield from fetch(http, request, pager.page_type, strict=strict)
             if isinstance(result, Failure):
                 return result
             page = pager.accept(result.value)
@@ -188,7 +168,7 @@ class Pager(Generic[T]):
         self,
         endpoint: Endpoint,
         request_for: Callable[[str | None, int | None, int | None], ApiRequest],
-        parse: Callable[[Any], Page[T]],
+        page_type: type[Page[T]],
         *,
         base_url: str,
         limit: int | None,
@@ -200,7 +180,7 @@ class Pager(Generic[T]):
     ) -> None:
         self._endpoint = endpoint
         self._request_for = request_for
-        self._parse = parse
+        self.page_type = page_type
         self._base_origin = _origin(urlsplit(base_url))
         self._limit = limit
         self._page_size = page_size
@@ -221,7 +201,7 @@ class Pager(Generic[T]):
         if max_items == 0 or max_pages == 0:
             self._next = None
 
-    def next_fetch(self) -> Fetch[Page[T]] | None:
+    def next_request(self) -> ApiRequest | None:
         """The next request to make, or ``None`` when the walk is over.
 
         Raises :class:`CivitaiError` when the walk cannot or must not go on (Civitai's page cap, too many
@@ -232,7 +212,7 @@ class Pager(Generic[T]):
         if self._next is None:
             return None
         self._asked_at = self._clock()
-        return Fetch(self._next, self._parse)
+        return self._next
 
     def accept(self, page: Page[T]) -> Page[T]:
         """Record a page and decide what follows; returns it trimmed to ``max_items``."""

@@ -7,12 +7,14 @@ building lives here once; the clients add only the terminal methods that perform
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, Self, TypeVar
 
-from civitai_kit._http import ApiRequest, encode_query
+from civitai_kit._http import ApiRequest, HttpCore, encode_query
+from civitai_kit._runtime import Operation
 from civitai_kit.core import endpoints as ep
+from civitai_kit.core.calls import failed, fetch, page_of
 from civitai_kit.core.endpoints import Endpoint
 from civitai_kit.core.enums import (
     BrowsingLevel,
@@ -28,9 +30,8 @@ from civitai_kit.core.enums import (
     TimePeriod,
 )
 from civitai_kit.core.models import Creator, Image, Model, Page, Tag
-from civitai_kit.core.paging import Fetch, Pager, Plan, WalkLimits, cursor_refusal, failed, first_item, single
-from civitai_kit.core.parsing import page_of, parser
-from civitai_kit.result import ConfigurationError, Error, ErrorCode
+from civitai_kit.core.paging import Pager, WalkLimits, cursor_refusal, first_item, walk
+from civitai_kit.result import ConfigurationError, Error, ErrorCode, Result
 
 T = TypeVar("T")
 H = TypeVar("H")
@@ -41,10 +42,12 @@ _TRUE = ("true",)
 
 @dataclass(frozen=True, slots=True)
 class Session(Generic[H]):
-    """What a builder needs from its client: the HTTP client, whether a key is configured, strict mode, the
-    base URL (the only origin a server's ``nextPage`` is followed on) and when a walk without progress stops."""
+    """What a builder needs from its client: the HTTP session (whose driver runs the operations), the HTTP
+    core (which builds them), whether a key is configured, strict mode, the base URL (the only origin a
+    server's ``nextPage`` is followed on) and when a walk without progress stops."""
 
     http: H
+    core: HttpCore
     authenticated: bool
     strict: bool
     base_url: str
@@ -103,8 +106,8 @@ class QueryBuilder(Generic[T, H]):
     def _list_request(self, cursor: str | None, page: int | None, limit: int | None) -> ApiRequest:
         return ApiRequest("GET", self._endpoint.path, params=self._params(limit, cursor, page))
 
-    def _parse_page(self) -> Callable[[Any], Page[T]]:
-        return parser(page_of(self._endpoint.item_type), strict=self._session.strict)
+    def _page_type(self) -> type[Page[T]]:
+        return page_of(self._endpoint.item_type)
 
     def _check(self, limit: int | None, cursor: str | None) -> None:
         """Refuse, before sending, what Civitai would refuse."""
@@ -124,18 +127,23 @@ class QueryBuilder(Generic[T, H]):
                     f"of page*limit <= {ep.PAGE_RESULTS_CAP}; use iterate()/pages() or a cursor instead"
                 )
 
-    def _page_plan(self, limit: int | None, cursor: str | None) -> Plan[Page[T]]:
+    def _page_operation(self, limit: int | None, cursor: str | None) -> Operation[Result[Page[T]]]:
         """What ``execute`` performs. A cursor the server handed out may be unusable (control characters, too
         long): a failure then, like the walks report it, not a crash in the HTTP layer."""
         self._check(limit, cursor)
         refused = None if cursor is None else cursor_refusal(cursor)
         if refused is not None:
             return failed(refused)
-        return single(Fetch(self._list_request(cursor, self._page, limit), self._parse_page()))
+        request = self._list_request(cursor, self._page, limit)
+        return fetch(self._session.core, request, self._page_type(), strict=self._session.strict)
 
-    def _first(self) -> Plan[T | None]:
+    def _first(self) -> Operation[Result[T | None]]:
         """What ``first_or_none`` performs: one result asked for, then past empty pages that point further."""
-        return first_item(self._pager(None, 1))
+        return first_item(self._session.core, self._pager(None, 1), strict=self._session.strict)
+
+    def _walk(self, pager: Pager[T], *, items: bool) -> Operation[None]:
+        """What ``iterate`` (``items``) and ``pages`` perform."""
+        return walk(self._session.core, pager, strict=self._session.strict, items=items)
 
     def _pager(self, page_size: int | None, max_items: int | None, max_pages: int | None = None) -> Pager[T]:
         self._endpoint.check_limit(page_size, "page_size")
@@ -150,7 +158,7 @@ class QueryBuilder(Generic[T, H]):
         return Pager(
             self._endpoint,
             self._list_request,
-            self._parse_page(),
+            self._page_type(),
             base_url=self._session.base_url,
             limit=limit,
             start_page=self._page,

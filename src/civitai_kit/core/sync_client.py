@@ -9,7 +9,6 @@ from civitai_kit._http import HttpClient
 from civitai_kit.core import lookups
 from civitai_kit.core.client_base import ClientBase
 from civitai_kit.core.models import Creator, Image, Model, ModelVersion, Page, Tag, VersionIdByHash
-from civitai_kit.core.paging import Pager, Plan
 from civitai_kit.core.queries import CreatorFilters, ImageFilters, ModelFilters, QueryBuilder, TagFilters
 from civitai_kit.result import Result
 
@@ -19,28 +18,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def run(http: HttpClient, plan: Plan[T]) -> Result[T]:
-    """Perform a plan's fetches one after another."""
-    try:
-        fetch = next(plan)
-        while True:
-            fetch = plan.send(http.send_json(fetch.request, fetch.parse))
-    except StopIteration as stop:
-        result: Result[T] = stop.value
-        return result
-
-
-def walk(http: HttpClient, pager: Pager[T]) -> Iterator[Page[T]]:
-    """Pages of an auto-paginated walk; a failed request raises its :class:`CivitaiError`."""
-    while (fetch := pager.next_fetch()) is not None:
-        yield pager.accept(http.send_json(fetch.request, fetch.parse).unwrap())
-
-
-def _items(pages: Iterator[Page[T]]) -> Iterator[T]:
-    for page in pages:
-        yield from page.items
-
-
 class Terminals(QueryBuilder[T, HttpClient]):
     """``execute`` / ``first_or_none`` / ``iterate`` / ``pages`` for every sync builder."""
 
@@ -48,23 +25,23 @@ class Terminals(QueryBuilder[T, HttpClient]):
 
     def execute(self, limit: int | None = None, cursor: str | None = None) -> Result[Page[T]]:
         """One page: ``limit`` items (the server's default when ``None``), from ``cursor`` if given."""
-        return run(self._session.http, self._page_plan(limit, cursor))
+        return self._session.http.driver.run(self._page_operation(limit, cursor))
 
     def first_or_none(self) -> Result[T | None]:
         """The first match, or ``None`` when there is none (empty pages that point further are looked past, up to
         the limits :meth:`pages` describes; past them, a :class:`Failure`)."""
-        return run(self._session.http, self._first())
+        return self._session.http.driver.run(self._first())
 
     def iterate(self, page_size: int | None = None, max_items: int | None = None) -> Iterator[T]:
         """Every match, fetching pages as needed. Raises :class:`CivitaiError` if a request fails or the walk
         cannot go on (see :meth:`pages`), after every item already received."""
-        return _items(walk(self._session.http, self._pager(page_size, max_items)))
+        return self._session.http.driver.iterate(self._walk(self._pager(page_size, max_items), items=True))
 
     def pages(self, page_size: int | None = None, max_pages: int | None = None) -> Iterator[Page[T]]:
         """Every page, following cursors / next pages. Raises :class:`CivitaiError` if a request fails, after
         ``Resilience:MaxEmptyPages`` empty pages in a row or ``TotalTimeoutSeconds`` without an item, or when the
         server's next link cannot be used (``INVALID_URL``; a ``nextPage`` on another host is never requested)."""
-        return walk(self._session.http, self._pager(page_size, None, max_pages))
+        return self._session.http.driver.iterate(self._walk(self._pager(page_size, None, max_pages), items=False))
 
 
 class ModelQuery(ModelFilters[HttpClient], Terminals[Model]):
@@ -74,23 +51,33 @@ class ModelQuery(ModelFilters[HttpClient], Terminals[Model]):
 
     def get_by_id(self, model_id: int) -> Result[Model]:
         """``GET /api/v1/models/{id}``."""
-        return run(self._session.http, lookups.model_by_id(model_id, strict=self._session.strict))
+        return self._session.http.driver.run(
+            lookups.model_by_id(self._session.core, model_id, strict=self._session.strict)
+        )
 
     def get_by_version_id(self, version_id: int) -> Result[ModelVersion]:
         """``GET /api/v1/model-versions/{id}``."""
-        return run(self._session.http, lookups.version_by_id(version_id, strict=self._session.strict))
+        return self._session.http.driver.run(
+            lookups.version_by_id(self._session.core, version_id, strict=self._session.strict)
+        )
 
     def get_by_version_hash(self, hash: str) -> Result[ModelVersion]:
         """``GET /api/v1/model-versions/by-hash/{hash}``: any hash type Civitai stores."""
-        return run(self._session.http, lookups.version_by_hash(hash, strict=self._session.strict))
+        return self._session.http.driver.run(
+            lookups.version_by_hash(self._session.core, hash, strict=self._session.strict)
+        )
 
     def get_by_version_hashes(self, hashes: Iterable[str]) -> Result[tuple[ModelVersion, ...]]:
         """Versions for many SHA256 hashes (``POST``, 100 per request); unmatched hashes are left out."""
-        return run(self._session.http, lookups.versions_by_hashes(hashes, strict=self._session.strict))
+        return self._session.http.driver.run(
+            lookups.versions_by_hashes(self._session.core, hashes, strict=self._session.strict)
+        )
 
     def get_version_ids_by_hashes(self, hashes: Iterable[str]) -> Result[tuple[VersionIdByHash, ...]]:
         """Version ids for many SHA256 hashes (``POST``, 10 000 per request)."""
-        return run(self._session.http, lookups.version_ids_by_hashes(hashes, strict=self._session.strict))
+        return self._session.http.driver.run(
+            lookups.version_ids_by_hashes(self._session.core, hashes, strict=self._session.strict)
+        )
 
 
 class ImageQuery(ImageFilters[HttpClient], Terminals[Image]):
@@ -119,7 +106,7 @@ class CivitaiClient(ClientBase[HttpClient]):
     """
 
     def __init__(self, options: CivitaiApiOptions | None = None, *, http_client: HttpClient | None = None) -> None:
-        super().__init__(options, http_client, HttpClient, lambda http: http.settings)
+        super().__init__(options, http_client, HttpClient, lambda http: http.core)
 
     @property
     def models(self) -> ModelQuery:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeAlias, TypeVar, overload
 
 from civitai_kit._http import ApiRequest, AsyncHttpClient, HttpClient, Response, StreamingResponse
-from civitai_kit._http.core import HttpCore
+from civitai_kit._http.core import parse_json
 from civitai_kit.result import CivitaiError, Error, ErrorCode, Failure, Result, Success
 
 T = TypeVar("T")
@@ -61,7 +61,7 @@ class Call(Generic[T]):
     @staticmethod
     def json(request: ApiRequest, parse: Callable[[Any], T], hold: float = 0.0) -> Call[T]:
         """A call answered with JSON, parsed by ``parse`` (shape errors become DESERIALIZATION_FAILED)."""
-        return Call(request, lambda response: HttpCore.parse_json(response, parse), hold)
+        return Call(request, lambda response: parse_json(response, parse), hold)
 
     @staticmethod
     def empty(request: ApiRequest) -> Call[None]:

@@ -1,21 +1,66 @@
-"""From decoded JSON to typed models, once for sync and async, with ``StrictJsonParsing`` as an option.
+"""A REST call as an operation of the runtime: sent by ``_http``, parsed here into core's models.
 
-Lenient parsing (the default) keeps unknown keys in ``model_extra``. Strict parsing runs the same models and
-then walks the result for extras, so there is one set of models and zero cost when strict mode is off. A
-strict failure raises ``ValueError`` naming every unknown field by its JSON path; ``_http`` turns that into
-``Failure(DESERIALIZATION_FAILED)`` (:class:`~civitai_kit.result.ResponseParseError`).
+The parse happens in the operation, after ``_http`` hands the response up: nothing is handed down to be
+called back. Lenient parsing (the default) keeps unknown keys in ``model_extra``. Strict parsing
+(``StrictJsonParsing``) runs the same models and then walks the result for extras, so there is one set of
+models and no cost when strict mode is off; a strict failure names every unknown field by its JSON path and
+becomes ``Failure(DESERIALIZATION_FAILED)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar, cast, get_args
 
 from pydantic import BaseModel, TypeAdapter
 
+from civitai_kit._http import PARSE_ERRORS, ApiRequest, HttpCore, Response, decode_json, shape_failure
+from civitai_kit._runtime import Operation
 from civitai_kit.core.models import Page
+from civitai_kit.result import Error, Failure, Result, Success
 
 T = TypeVar("T")
+
+
+def fetch(http: HttpCore, request: ApiRequest, target: type[T], *, strict: bool) -> Operation[Result[T]]:
+    """``request`` sent, its JSON body parsed as ``target``."""
+    received = yield from http.exchange(request)
+    if isinstance(received, Failure):
+        return received
+    return parsed(http.to_response(received.value), target, strict=strict)
+
+
+def parsed(response: Response, target: type[T], *, strict: bool) -> Result[T]:
+    """A response's JSON body as ``target``; a body that is not JSON, or not of that shape, is a Failure."""
+    payload = decode_json(response)
+    if isinstance(payload, Failure):
+        return payload
+    try:
+        return Success(parse(target, payload.value, strict=strict))
+    except PARSE_ERRORS as exc:
+        return shape_failure(response, exc)
+
+
+def fetch_all(
+    http: HttpCore, requests: Iterable[ApiRequest], target: type[tuple[T, ...]], *, strict: bool
+) -> Operation[Result[tuple[T, ...]]]:
+    """Requests sent one after another, their tuples concatenated; the first failure ends it."""
+    collected: list[T] = []
+    for request in requests:
+        result = yield from fetch(http, request, target, strict=strict)
+        if isinstance(result, Failure):
+            return result
+        collected.extend(result.value)
+    return Success(tuple(collected))
+
+
+def failed(error: Error) -> Operation[Any]:
+    """An operation that fails before sending anything."""
+    yield from ()
+    return Failure(error)
+
+
+# ---------------------------------------------------------------------------------------------- parsing
 
 _MAX_LISTED = 10
 
@@ -59,15 +104,6 @@ def parse(target: type[T], payload: Any, *, strict: bool = False) -> T:
     if strict and has_unknown_fields(value):
         raise StrictParsingError(list(unknown_fields(value)))
     return cast(T, value)
-
-
-def parser(target: type[T], *, strict: bool = False) -> Callable[[Any], T]:
-    """``parse`` bound to a target, in the shape ``HttpClient.send_json`` wants."""
-
-    def run(payload: Any) -> T:
-        return parse(target, payload, strict=strict)
-
-    return run
 
 
 def has_unknown_fields(value: Any) -> bool:

@@ -1,0 +1,342 @@
+"""The one sync/async runtime: an action vocabulary and exactly two drivers.
+
+Every operation of the library that waits for anything (an HTTP call with its retries, a paginated walk, an
+SDK poll, a download, identifying a folder of files) is written once, as a generator that yields *actions*
+and receives their outcomes::
+
+    def fetch(...) -> Operation[Result[Model]]:
+        outcome = yield SomeSend(request)     # the driver sends it and answers with the response
+        yield Sleep(0.5)                      # the driver waits
+        return Success(model)
+
+:class:`Driver` performs the actions by blocking, :class:`AsyncDriver` by awaiting. The actions themselves
+say how they are performed both ways (:meth:`Action.perform` / :meth:`Action.perform_async`); the loops
+that feed outcomes back live only here. An iteration (auto-pagination) is an operation that also yields
+:class:`Emit`: the value goes to the caller's ``for`` / ``async for``, and the walk resumes when the next
+one is asked for.
+
+An operation whose own steps do blocking work (writing and hashing a download) is run by the async driver
+with ``offload=True``: each step then runs on a worker thread of its own, so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeAlias, TypeVar, overload
+
+T = TypeVar("T")
+P = ParamSpec("P")
+S = TypeVar("S")
+logger = logging.getLogger("civitai_kit")
+
+
+class Action:
+    """One thing an operation asks its driver to do; the outcome is sent back into the operation."""
+
+    __slots__ = ()
+
+    def perform(self, driver: Driver) -> Any:
+        raise NotImplementedError
+
+    async def perform_async(self, driver: AsyncDriver) -> Any:
+        raise NotImplementedError
+
+
+Operation: TypeAlias = Generator[Action, Any, T]
+"""A generator over the vocabulary, run by either driver; its return value is the driver's result."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep(Action):
+    """Wait ``seconds`` (with the driver's clock: tests pass one that does not really wait)."""
+
+    seconds: float
+
+    def perform(self, driver: Driver) -> None:
+        driver.sleep(self.seconds)
+
+    async def perform_async(self, driver: AsyncDriver) -> None:
+        await driver.sleep(self.seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Now(Action):
+    """The driver's monotonic clock, in seconds."""
+
+    def perform(self, driver: Driver) -> float:
+        return driver.clock()
+
+    async def perform_async(self, driver: AsyncDriver) -> float:
+        return driver.clock()
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking(Action):
+    """Run ``function()`` — file work, hashing — where it cannot block an event loop: directly when
+    driven synchronously, on a worker thread when driven asynchronously."""
+
+    function: Callable[[], Any]
+
+    def perform(self, driver: Driver) -> Any:
+        return self.function()
+
+    async def perform_async(self, driver: AsyncDriver) -> Any:
+        return await asyncio.to_thread(self.function)
+
+
+@dataclass(frozen=True, slots=True)
+class Emit(Action):
+    """Hand ``value`` to the caller of :meth:`Driver.iterate`; the operation resumes when the next is asked for."""
+
+    value: Any
+
+
+# ---------------------------------------------------------------------------------------------- drivers
+
+
+class Driver:
+    """Runs operations by blocking. ``network`` is whatever the I/O actions of this driver's client send
+    through (the sync HTTP session); ``sleep`` and ``clock`` are seams for tests."""
+
+    def __init__(
+        self,
+        network: Any = None,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.network = network
+        self.sleep = sleep or time.sleep
+        self.clock = clock or time.monotonic
+
+    def run(self, operation: Operation[T], *, offload: bool = False) -> T:
+        """Perform ``operation`` to its end and return its result (``offload`` means nothing here: the
+        caller's thread is the one that may block)."""
+        done, value = self._advance(operation)
+        if not done:
+            operation.close()
+            raise TypeError("an operation run for one result emitted values; iterate it instead")
+        result: T = value
+        return result
+
+    def iterate(self, operation: Operation[None]) -> Iterator[Any]:
+        """The values ``operation`` emits, as a blocking iterator."""
+        try:
+            while True:
+                done, value = self._advance(operation)
+                if done:
+                    return
+                yield value
+        finally:
+            operation.close()
+
+    def _advance(self, operation: Operation[Any]) -> tuple[bool, Any]:
+        """Perform actions until the operation emits a value or ends: ``(ended, value)``. If performing
+        raises (Ctrl-C), the operation is closed first, so it releases what it holds."""
+        outcome: Any = None
+        try:
+            while True:
+                action = operation.send(outcome)
+                if isinstance(action, Emit):
+                    return False, action.value
+                outcome = action.perform(self)
+        except StopIteration as stop:
+            return True, stop.value
+        except BaseException:
+            operation.close()
+            raise
+
+
+class AsyncDriver:
+    """Runs operations by awaiting: the twin of :class:`Driver`."""
+
+    def __init__(
+        self,
+        network: Any = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.network = network
+        self.sleep = sleep or asyncio.sleep
+        self.clock = clock or time.monotonic
+
+    async def run(self, operation: Operation[T], *, offload: bool = False) -> T:
+        """Perform ``operation`` to its end and return its result. ``offload``: the operation's own steps
+        do blocking work, so each runs on a worker thread (see :class:`_Offload`)."""
+        steps = _Offload() if offload else None
+        try:
+            done, value = await self._advance(operation, steps)
+        except BaseException as exc:
+            if steps is None:
+                raise
+            closing = steps.finish(operation.close)
+            if not isinstance(exc, GeneratorExit):  # an event loop going away cannot wait any more
+                await asyncio.shield(asyncio.wrap_future(closing))
+            raise
+        if steps is not None:
+            steps.finish(operation.close)
+        if not done:
+            raise TypeError("an operation run for one result emitted values; iterate it instead")
+        result: T = value
+        return result
+
+    async def iterate(self, operation: Operation[None]) -> AsyncIterator[Any]:
+        """The values ``operation`` emits, as an async iterator."""
+        try:
+            while True:
+                done, value = await self._advance(operation)
+                if done:
+                    return
+                yield value
+        finally:
+            operation.close()
+
+    async def _advance(self, operation: Operation[Any], steps: _Offload | None = None) -> tuple[bool, Any]:
+        outcome: Any = None
+        try:
+            while True:
+                if steps is None:
+                    action = operation.send(outcome)
+                else:
+                    action = await steps.run(operation.send, outcome)
+                if isinstance(action, Emit):
+                    return False, action.value
+                outcome = await action.perform_async(self)
+        except StopIteration as stop:
+            return True, stop.value
+        except BaseException:
+            if steps is None:
+                operation.close()
+            raise
+
+
+class _Offload:
+    """Runs one operation's steps one at a time, in order, on a thread of its own.
+
+    Why not ``asyncio.to_thread``: a generator must never be entered by two threads at once. When the caller
+    is cancelled, or its loop shuts down (which cancels every task, ``to_thread``'s helpers included, and then
+    closes the default executor), a step may still be running; closing the operation is queued behind it here
+    instead of racing it, and runs even if nobody waits for it any more.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="civitai-kit-step")
+
+    async def run(self, step: Callable[[Any], Action], outcome: Any) -> Action:
+        """``step(outcome)`` on the worker thread; a cancellation stops the wait, never the step."""
+        context = contextvars.copy_context()
+        future = self._pool.submit(context.run, _next_action, step, outcome)
+        ended, value = await asyncio.wrap_future(future)
+        if ended:
+            raise StopIteration(value)
+        action: Action = value
+        return action
+
+    def finish(self, close: Callable[[], object]) -> Future[None]:
+        """Queue the operation's close behind any step still running; the thread ends once it has run."""
+        done = self._pool.submit(_quietly, close)
+        self._pool.shutdown(wait=False)
+        return done
+
+
+def _next_action(step: Callable[[Any], Action], outcome: Any) -> tuple[bool, Any]:
+    """``StopIteration`` cannot cross a future (it would end the awaiting coroutine): it travels as a value."""
+    try:
+        return False, step(outcome)
+    except StopIteration as stop:
+        return True, stop.value
+
+
+def _quietly(close: Callable[[], object]) -> None:
+    """Close an abandoned operation; a failure there must not replace the exception being propagated."""
+    try:
+        close()
+    except Exception:
+        logger.exception("Cleaning up an abandoned operation failed")
+
+
+# ---------------------------------------------------------------------------------------------- binding
+
+
+class Mode:
+    """How a client runs its operations (a type marker)."""
+
+
+class Sync(Mode):
+    """Operations return their result."""
+
+
+class Async(Mode):
+    """Operations return a coroutine to await."""
+
+
+M = TypeVar("M", bound=Mode)
+
+
+class Bound(Generic[M]):
+    """Something whose :class:`OperationMethod` methods run through a driver (``None``: a detached builder)."""
+
+    _driver: Driver | AsyncDriver | None
+
+
+class OperationMethod(Generic[S, P, T]):
+    """Makes a method from an operation function ``fn(obj, ...)``: called on a ``Bound[Sync]`` object it
+    returns the result, on a ``Bound[Async]`` one a coroutine of it. The method's signature is the
+    function's without its first parameter."""
+
+    def __init__(self, function: Callable[Concatenate[S, P], Operation[T]]) -> None:
+        self._function = function
+        self.__doc__ = function.__doc__
+        self.__name__ = function.__name__
+        self.__signature__ = inspect.signature(function)
+        """As an unbound method's: ``(self, ...)``."""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.__name__ = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, obj: Bound[Sync], owner: type[Any]) -> Callable[P, T]: ...
+
+    @overload
+    def __get__(self, obj: Bound[Async], owner: type[Any]) -> Callable[P, Coroutine[Any, Any, T]]: ...
+
+    def __get__(self, obj: Any, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        function, name = self._function, self.__name__
+
+        def run(*args: P.args, **kwargs: P.kwargs) -> Any:
+            driver = obj._driver
+            if driver is None:
+                raise TypeError(
+                    f"{type(obj).__name__}.{name}() needs a client: create this builder from a client "
+                    "(e.g. sdk.workflows.text_to_image()) or pass its build() to the client"
+                )
+            return driver.run(function(obj, *args, **kwargs))
+
+        run.__doc__ = function.__doc__
+        run.__name__ = name
+        signature = self.__signature__
+        run.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
+        return run
+
+
+def detached(function: Callable[P, Operation[T]]) -> Callable[Concatenate[Any, P], Operation[T]]:
+    """An operation function that does not need the object it is called on, for :class:`OperationMethod`."""
+
+    def bound(_owner: Any, /, *args: P.args, **kwargs: P.kwargs) -> Operation[T]:
+        return function(*args, **kwargs)
+
+    bound.__doc__, bound.__name__ = function.__doc__, function.__name__
+    return bound
