@@ -206,7 +206,9 @@ class AsyncDriver:
                 if steps is None:
                     action = operation.send(outcome)
                 else:
-                    action = await steps.run(operation.send, outcome)
+                    ended, action = await steps.run(operation.send, outcome)
+                    if ended:
+                        return True, action
                 if isinstance(action, Emit):
                     return False, action.value
                 outcome = await action.perform_async(self)
@@ -230,15 +232,14 @@ class _Offload:
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="civitai-kit-step")
 
-    async def run(self, step: Callable[[Any], Action], outcome: Any) -> Action:
-        """``step(outcome)`` on the worker thread; a cancellation stops the wait, never the step."""
+    async def run(self, step: Callable[[Any], Action], outcome: Any) -> tuple[bool, Any]:
+        """``step(outcome)`` on the worker thread: ``(ended, the next action or the result)``. A
+        cancellation stops the wait, never the step."""
         context = contextvars.copy_context()
-        future = self._pool.submit(context.run, _next_action, step, outcome)
-        ended, value = await asyncio.wrap_future(future)
-        if ended:
-            raise StopIteration(value)
-        action: Action = value
-        return action
+        ended_and_value: tuple[bool, Any] = await asyncio.wrap_future(
+            self._pool.submit(context.run, _next_action, step, outcome)
+        )
+        return ended_and_value
 
     def finish(self, close: Callable[[], object]) -> Future[None]:
         """Queue the operation's close behind any step still running; the thread ends once it has run."""
@@ -302,6 +303,10 @@ class OperationMethod(Generic[S, P, T]):
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.__name__ = name
 
+    def __call__(self, obj: Bound[Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        """Called on the class (``Workflows.get(workflows, ...)``), like any method."""
+        return self._bind(obj)(*args, **kwargs)
+
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> Self: ...
 
@@ -312,8 +317,9 @@ class OperationMethod(Generic[S, P, T]):
     def __get__(self, obj: Bound[Async], owner: type[Any]) -> Callable[P, Coroutine[Any, Any, T]]: ...
 
     def __get__(self, obj: Any, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
+        return self if obj is None else self._bind(obj)
+
+    def _bind(self, obj: Bound[Any]) -> Callable[P, Any]:
         function, name = self._function, self.__name__
 
         def run(*args: P.args, **kwargs: P.kwargs) -> Any:

@@ -3,6 +3,7 @@
 from civitai_kit._http.async_client import AsyncHttpClient
 from civitai_kit._http.core import (
     PARSE_ERRORS,
+    Close,
     HttpCore,
     InsecureTransportWarning,
     decode_json,
@@ -12,7 +13,7 @@ from civitai_kit._http.core import (
 )
 from civitai_kit._http.errors import error_from_response, parse_retry_after
 from civitai_kit._http.request import ApiRequest, encode_query
-from civitai_kit._http.response import Response, StreamingResponse
+from civitai_kit._http.response import Read, Response, StreamingResponse
 from civitai_kit._http.retry import RetryPolicy, is_retryable
 from civitai_kit._http.settings import USER_AGENT, ClientSettings
 from civitai_kit._http.sync_client import HttpClient
@@ -23,9 +24,11 @@ __all__ = [
     "ApiRequest",
     "AsyncHttpClient",
     "ClientSettings",
+    "Close",
     "HttpClient",
     "HttpCore",
     "InsecureTransportWarning",
+    "Read",
     "Response",
     "RetryPolicy",
     "StreamingResponse",

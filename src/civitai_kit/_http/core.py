@@ -22,7 +22,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -31,7 +31,7 @@ from civitai_kit._http.breaker import ADMITTED, CircuitBreaker
 from civitai_kit._http.errors import error_from_response
 from civitai_kit._http.limiter import RequestPacer
 from civitai_kit._http.request import ApiRequest
-from civitai_kit._http.response import Response, lower_headers
+from civitai_kit._http.response import Response, StreamingResponse, lower_headers
 from civitai_kit._http.settings import ClientSettings
 from civitai_kit._http.transports import timeout_for
 from civitai_kit._json import JsonDecodeError, loads
@@ -91,12 +91,18 @@ class Send(Action):
         return outcome
 
 
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Close(Action):
-    """Close a streamed response: one that will not be handed to the caller (an error that is retried), or
-    one whose caller is done with it."""
+    """Close a streamed response (``httpx.Response`` or :class:`StreamingResponse`): one that will not be
+    handed to the caller (an error that is retried), or one whose reader is done with it."""
 
-    response: httpx.Response
+    response: Closeable
 
     def perform(self, driver: Driver) -> None:
         self.response.close()
@@ -442,6 +448,14 @@ class HttpCore:
         if isinstance(received, Failure):
             return received
         return Success(self.to_response(received.value))
+
+    def open(self, request: ApiRequest) -> Operation[Result[StreamingResponse]]:
+        """A call whose body is left unread on success, to be read with :class:`Read` and closed with
+        :class:`Close` by the operation that opened it (an error answer is read, closed and returned)."""
+        received = yield from self.exchange(request, stream=True)
+        if isinstance(received, Failure):
+            return received
+        return Success(StreamingResponse(received.value.response))
 
     @staticmethod
     def to_response(received: Received) -> Response:

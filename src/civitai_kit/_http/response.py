@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from civitai_kit._json import loads
 from civitai_kit._redact import redact
+from civitai_kit._runtime import Action
 from civitai_kit.result import ApiConnectionError, ApiTimeoutError, Error, ErrorCode
+
+if TYPE_CHECKING:
+    from civitai_kit._runtime import AsyncDriver, Driver
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +31,12 @@ class Response:
 
 
 class StreamingResponse:
-    """A response whose body is read in chunks (downloads). Closed by the context that produced it."""
+    """A response whose body is read in chunks (downloads): by iterating it, or chunk by chunk with the
+    :class:`Read` action of an operation. Closed by the context or operation that opened it."""
 
     def __init__(self, response: httpx.Response) -> None:
         self._response = response
+        self._chunks: Iterator[bytes] | AsyncIterator[bytes] | None = None
         self.status: int = response.status_code
         self.headers: Mapping[str, str] = lower_headers(response.headers)
         self.url: str = redact(str(response.url))
@@ -53,8 +59,48 @@ class StreamingResponse:
         except Exception as exc:
             raise _interrupted(exc, self.url) from exc
 
+    def next_chunk(self) -> bytes:
+        """The next piece of the body; ``b""`` at its end. Raises like :meth:`iter_bytes`."""
+        if self._chunks is None:
+            self._chunks = self.iter_bytes()
+        assert isinstance(self._chunks, Iterator)
+        return next(self._chunks, b"")
+
+    async def anext_chunk(self) -> bytes:
+        """The async twin of :meth:`next_chunk`."""
+        if self._chunks is None:
+            self._chunks = self.aiter_bytes()
+        assert isinstance(self._chunks, AsyncIterator)
+        return await anext(self._chunks, b"")
+
+    def close(self) -> None:
+        self._response.close()
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
     def __repr__(self) -> str:
         return f"StreamingResponse(status={self.status}, url={self.url!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Read(Action):
+    """Read the next piece of a streamed body: the outcome is the bytes (``b""`` at the end), or the
+    :class:`ApiConnectionError` / :class:`ApiTimeoutError` that broke the connection."""
+
+    stream: StreamingResponse
+
+    def perform(self, driver: Driver) -> bytes | ApiConnectionError:
+        try:
+            return self.stream.next_chunk()
+        except ApiConnectionError as broken:
+            return broken
+
+    async def perform_async(self, driver: AsyncDriver) -> bytes | ApiConnectionError:
+        try:
+            return await self.stream.anext_chunk()
+        except ApiConnectionError as broken:
+            return broken
 
 
 def _interrupted(exc: Exception, url: str) -> ApiConnectionError:

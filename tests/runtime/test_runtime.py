@@ -1,0 +1,228 @@
+"""The one runtime: both drivers run the same operations, iterate what they emit, close what they abandon,
+offload blocking steps, and read streamed bodies chunk by chunk over real loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from civitai_kit._http import ApiRequest, AsyncHttpClient, ClientSettings, Close, HttpClient, Read
+from civitai_kit._runtime import (
+    Action,
+    AsyncDriver,
+    Blocking,
+    Bound,
+    Driver,
+    Emit,
+    Now,
+    Operation,
+    OperationMethod,
+    Sleep,
+    Sync,
+)
+from civitai_kit.result import ApiConnectionError, Failure, Result, Success
+from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def waits_and_reads_the_clock() -> Operation[tuple[float, float, str]]:
+    before = yield Now()
+    yield Sleep(2.5)
+    after = yield Now()
+    thread = yield Blocking(lambda: threading.current_thread().name)
+    return before, after, thread
+
+
+def counts_to(n: int) -> Operation[None]:
+    for value in range(n):
+        yield Sleep(0)
+        yield Emit(value)
+
+
+def both(operation: Any) -> tuple[Any, Any]:
+    clock = Clock()
+    sync = Driver(sleep=clock.sleep, clock=clock).run(operation())
+    clock = Clock()
+    aio = asyncio.run(AsyncDriver(sleep=clock.async_sleep, clock=clock).run(operation()))
+    return sync, aio
+
+
+def test_both_drivers_perform_the_same_vocabulary() -> None:
+    sync, aio = both(waits_and_reads_the_clock)
+    assert sync[:2] == aio[:2] == (100.0, 102.5)
+    assert sync[2] == threading.current_thread().name  # blocking work runs where the caller blocks
+    assert aio[2] != threading.current_thread().name  # and off the event loop when awaited
+
+
+def test_iterate_hands_out_what_an_operation_emits() -> None:
+    assert list(Driver(sleep=lambda _: None).iterate(counts_to(3))) == [0, 1, 2]
+
+    async def collect() -> list[int]:
+        return [value async for value in AsyncDriver().iterate(counts_to(3))]
+
+    assert asyncio.run(collect()) == [0, 1, 2]
+
+
+def test_run_refuses_an_operation_that_emits() -> None:
+    with pytest.raises(TypeError, match="iterate"):
+        Driver(sleep=lambda _: None).run(counts_to(1))
+
+
+class Boom(Action):
+    __slots__ = ()
+
+    def perform(self, driver: Driver) -> Any:
+        raise KeyboardInterrupt
+
+    async def perform_async(self, driver: AsyncDriver) -> Any:
+        raise asyncio.CancelledError
+
+
+def holds_a_resource(released: list[str]) -> Operation[None]:
+    try:
+        yield Boom()
+    finally:
+        released.append("released")
+
+
+def test_an_operation_is_closed_when_performing_raises() -> None:
+    released: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        Driver().run(holds_a_resource(released))
+
+    async def cancelled() -> None:
+        with pytest.raises(asyncio.CancelledError):
+            await AsyncDriver().run(holds_a_resource(released))
+
+    asyncio.run(cancelled())
+    assert released == ["released", "released"]
+
+
+def steps_on(threads: list[str]) -> Operation[int]:
+    threads.append(threading.current_thread().name)
+    yield Sleep(0)
+    threads.append(threading.current_thread().name)
+    return 7
+
+
+def test_offloaded_steps_run_on_one_worker_thread_in_order() -> None:
+    threads: list[str] = []
+    assert asyncio.run(AsyncDriver().run(steps_on(threads), offload=True)) == 7
+    assert len(set(threads)) == 1 and threads[0] != threading.current_thread().name
+
+
+def test_an_offloaded_operation_is_closed_on_its_worker_when_cancelled() -> None:
+    closed_on: list[str] = []
+    started = threading.Event()
+
+    def long_wait() -> Operation[None]:
+        try:
+            started.set()
+            yield Sleep(3600)
+        finally:
+            closed_on.append(threading.current_thread().name)
+
+    async def main() -> None:
+        task = asyncio.create_task(AsyncDriver().run(long_wait(), offload=True))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert closed_on and closed_on[0].startswith("civitai-kit-step")
+
+
+class Greeter(Bound[Sync]):
+    def __init__(self, driver: Driver | None) -> None:
+        self._driver = driver
+
+    def _greet(self, name: str, *, punctuation: str = "!") -> Operation[str]:
+        """Say hello."""
+        yield Sleep(0)
+        return f"hello {name}{punctuation}"
+
+    greet = OperationMethod(_greet)
+
+
+def test_an_operation_method_runs_through_its_objects_driver_and_has_a_real_signature() -> None:
+    greeter = Greeter(Driver(sleep=lambda _: None))
+    assert greeter.greet("you") == "hello you!"
+    assert str(inspect.signature(greeter.greet)) == "(name: 'str', *, punctuation: 'str' = '!') -> 'Operation[str]'"
+    assert str(inspect.signature(Greeter.greet)).startswith("(self, name")
+    assert greeter.greet.__doc__ == "Say hello."
+    with pytest.raises(TypeError, match="needs a client"):
+        Greeter(None).greet("nobody")
+
+
+# ---------------------------------------------------------------------------------------------- streams
+
+BODY = bytes(range(256)) * 4096
+OCTETS = {"Content-Type": "application/octet-stream"}
+
+
+def read_all(http: Any, request: ApiRequest) -> Generator[Action, Any, Result[bytes]]:
+    opened = yield from http.core.open(request)
+    if isinstance(opened, Failure):
+        return opened
+    pieces: list[bytes] = []
+    try:
+        while chunk := (yield Read(opened.value)):
+            if isinstance(chunk, ApiConnectionError):
+                return Failure(chunk.error)
+            pieces.append(chunk)
+    finally:
+        yield Close(opened.value)
+    return Success(b"".join(pieces))
+
+
+@pytest.fixture
+def streaming_server(fake_civitai: FakeCivitai) -> FakeCivitai:
+    fake_civitai.add_route("GET", "/blob", lambda request: FakeResponse(200, OCTETS, BODY))
+    return fake_civitai
+
+
+def test_a_streamed_body_is_read_chunk_by_chunk_by_both_drivers(streaming_server: FakeCivitai) -> None:
+    settings = ClientSettings(base_url=streaming_server.url)
+    with HttpClient(settings) as sync:
+        assert sync.driver.run(read_all(sync, ApiRequest("GET", "/blob"))) == Success(BODY)
+
+    async def main() -> Result[bytes]:
+        async with AsyncHttpClient(settings) as aio:
+            return await aio.driver.run(read_all(aio, ApiRequest("GET", "/blob")))
+
+    assert asyncio.run(main()) == Success(BODY)
+
+
+def test_a_body_cut_mid_stream_is_an_outcome_not_an_exception(fake_civitai: FakeCivitai) -> None:
+    def handler(request: FakeRequest) -> FakeResponse:
+        return FakeResponse(200, OCTETS, BODY)
+
+    fake_civitai.add_route("GET", "/cut", handler)
+    fake_civitai.faults.add(Fault.truncate(1000), path="/cut")
+    settings = ClientSettings(base_url=fake_civitai.url)
+    with HttpClient(settings) as sync:
+        result = sync.driver.run(read_all(sync, ApiRequest("GET", "/cut")))
+    assert isinstance(result, Failure)
