@@ -303,7 +303,7 @@ class OperationMethod(Generic[S, P, T]):
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.__name__ = name
 
-    def __call__(self, obj: Bound[Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
+    def __call__(self, obj: S, /, *args: P.args, **kwargs: P.kwargs) -> Any:
         """Called on the class (``Workflows.get(workflows, ...)``), like any method."""
         return self._bind(obj)(*args, **kwargs)
 
@@ -319,7 +319,7 @@ class OperationMethod(Generic[S, P, T]):
     def __get__(self, obj: Any, owner: type[Any]) -> Any:
         return self if obj is None else self._bind(obj)
 
-    def _bind(self, obj: Bound[Any]) -> Callable[P, Any]:
+    def _bind(self, obj: Any) -> Callable[P, Any]:
         function, name = self._function, self.__name__
 
         def run(*args: P.args, **kwargs: P.kwargs) -> Any:
