@@ -1,4 +1,4 @@
-"""The asynchronous client: performs the actions of :class:`HttpCore` with ``httpx.AsyncClient``.
+"""The asynchronous client: performs the actions of ``HttpCore`` with ``httpx.AsyncClient``.
 
 The call's deadline bounds each attempt with ``asyncio.timeout``: waiting for a connection slot, sending,
 the response headers and any body read here (the body of a successful stream is the caller's, and exempt).
@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 
 class AsyncHttpClient:
-    """The async twin of :class:`HttpClient`: same requests, same results, awaited."""
+    """The async twin of ``HttpClient``: same requests, same results, awaited."""
 
     def __init__(
         self,
@@ -109,7 +109,7 @@ class AsyncHttpClient:
         return await self._send(action)
 
     async def _send(self, action: Send) -> Outcome:
-        """Any exception the transport raises is the outcome; the deadline's own is :class:`DeadlineReached`."""
+        """Any exception the transport raises is the outcome; the deadline's own is ``DeadlineReached``."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._max_concurrency)
         deadline = asyncio.timeout(action.budget)

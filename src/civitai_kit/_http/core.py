@@ -6,8 +6,8 @@ breaker, pacing, error mapping, retry decisions and logging. The sync and async 
 actions (``time.sleep`` vs ``asyncio.sleep``, ``Client.send`` vs ``AsyncClient.send``).
 
 Against a hostile server every call is bounded: at most ``1 + max_retries`` sends, all within one deadline
-(:meth:`HttpCore.allowance`); a body read into memory never grows past ``max_response_bytes`` once decoded
-(an error body past :data:`ERROR_BODY_LIMIT`); whatever the transport raises becomes a typed ``Failure``.
+(``HttpCore.allowance``); a body read into memory never grows past ``max_response_bytes`` once decoded
+(an error body past ``ERROR_BODY_LIMIT``); whatever the transport raises becomes a typed ``Failure``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ _PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError
 ERROR_BODY_LIMIT = 64 * 1024
 """The most of an error body read into memory: the status says what happened, the first words say why."""
 ACCEPT_ENCODING = "gzip, deflate"
-"""The codings :class:`BodyBuffer` undoes in bounded steps; never one it would have to inflate blindly."""
+"""The codings ``BodyBuffer`` undoes in bounded steps; never one it would have to inflate blindly."""
 
 
 class InsecureTransportWarning(UserWarning):
@@ -52,7 +52,7 @@ class InsecureTransportWarning(UserWarning):
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Send ``request`` and read what :meth:`body_for` asks for, all within ``budget`` seconds."""
+    """Send ``request`` and read what ``body_for`` asks for, all within ``budget`` seconds."""
 
     request: httpx.Request
     stream: bool
@@ -64,7 +64,7 @@ class Send:
 
     def body_for(self, response: httpx.Response) -> BodyBuffer | None:
         """Where the driver reads the raw body before handing the response back: nothing of a successful
-        stream (the caller reads it), the first :data:`ERROR_BODY_LIMIT` bytes of an error, else all of it
+        stream (the caller reads it), the first ``ERROR_BODY_LIMIT`` bytes of an error, else all of it
         up to ``max_bytes``. A response that came already read (a mock's, a cache's) is taken as it is."""
         status = response.status_code
         if status < 400 and self.stream:
@@ -89,7 +89,7 @@ class Discard:
 
 @dataclass(frozen=True, slots=True)
 class Received:
-    """What a :class:`Send` got: the response and its body (``None``: a successful stream, still unread)."""
+    """What a ``Send`` got: the response and its body (``None``: a successful stream, still unread)."""
 
     response: httpx.Response
     body: bytes | None
@@ -110,8 +110,8 @@ class ResponseTooLarge(Exception):
 
 class BodyBuffer:
     """A body read into memory from raw network chunks, decoded and kept up to a limit: an error body is cut
-    there, any other body over it is refused (:class:`ResponseTooLarge`). Inflating happens in steps of
-    :data:`_INFLATE_STEP` bytes, so a gzip bomb is stopped before it is inflated beyond the limit."""
+    there, any other body over it is refused (``ResponseTooLarge``). Inflating happens in steps of
+    ``_INFLATE_STEP`` bytes, so a gzip bomb is stopped before it is inflated beyond the limit."""
 
     __slots__ = ("_chunks", "_cut", "_inflater", "_limit", "_room", "_status", "loaded")
 
@@ -203,7 +203,7 @@ def redact_url(url: str) -> str:
 
 
 class HttpCore:
-    """State and decisions shared by :class:`HttpClient` and :class:`AsyncHttpClient`."""
+    """State and decisions shared by ``HttpClient`` and ``AsyncHttpClient``."""
 
     def __init__(self, settings: ClientSettings, *, clock: Callable[[], float] | None = None) -> None:
         self.settings = settings
@@ -286,7 +286,7 @@ class HttpCore:
 
     def exchange(self, request: ApiRequest, *, stream: bool = False) -> Exchange:
         """Run one logical call: at most ``1 + max_retries`` sends, each of them and every wait between them
-        within the call's deadline (:meth:`allowance`); the result is the last attempt's."""
+        within the call's deadline (``allowance``); the result is the last attempt's."""
         deadline = self._clock() + self.allowance(request)
         attempt = 0
         while True:

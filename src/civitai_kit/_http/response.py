@@ -1,4 +1,4 @@
-"""What a successful call hands back: a fully read :class:`Response`, or a :class:`StreamingResponse`."""
+"""What a successful call hands back: a fully read ``Response``, or a ``StreamingResponse``."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class Response:
     url: str
 
     def json(self) -> Any:
-        """The body as JSON; raises :class:`~civitai_kit._json.JsonDecodeError` (a ``ValueError``) when it is not."""
+        """The body as JSON; raises ``JsonDecodeError`` (a ``ValueError``) when it is not."""
         return loads(self.content)
 
 
@@ -38,7 +38,7 @@ class StreamingResponse:
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """Body chunks as they arrive (``chunk_size=None`` skips re-chunking, the fastest way). A transport
-        failure mid-body raises :class:`ApiConnectionError` (or :class:`ApiTimeoutError`), never a transport's
+        failure mid-body raises [`ApiConnectionError`][] (or [`ApiTimeoutError`][]), never a transport's
         own exception type."""
         try:
             yield from self._response.iter_bytes(chunk_size)
@@ -46,7 +46,7 @@ class StreamingResponse:
             raise _interrupted(exc, self.url) from exc
 
     async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
-        """The async twin of :meth:`iter_bytes`."""
+        """The async twin of ``iter_bytes``."""
         try:
             async for chunk in self._response.aiter_bytes(chunk_size):
                 yield chunk

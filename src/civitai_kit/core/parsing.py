@@ -3,7 +3,7 @@
 Lenient parsing (the default) keeps unknown keys in ``model_extra``. Strict parsing runs the same models and
 then walks the result for extras, so there is one set of models and zero cost when strict mode is off. A
 strict failure raises ``ValueError`` naming every unknown field by its JSON path; ``_http`` turns that into
-``Failure(DESERIALIZATION_FAILED)`` (:class:`~civitai_kit.result.ResponseParseError`).
+``Failure(DESERIALIZATION_FAILED)`` ([`ResponseParseError`][civitai_kit.result.ResponseParseError]).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def parser(target: type[T], *, strict: bool = False) -> Callable[[Any], T]:
 
 
 def has_unknown_fields(value: Any) -> bool:
-    """Whether any model in ``value`` kept unknown keys (the fast check; paths come from :func:`unknown_fields`)."""
+    """Whether any model in ``value`` kept unknown keys (the fast check; paths come from [`unknown_fields`][])."""
     if isinstance(value, BaseModel):
         if value.__pydantic_extra__:
             return True

@@ -1,12 +1,12 @@
 """How one SDK operation is written once and run both synchronously and asynchronously.
 
 An operation is a *program*: a generator that yields actions (``Call`` this request, ``Pause``, read the
-clock with ``Now``, ``Download`` to a file) and receives their outcomes. :class:`SyncRunner` performs the
-actions with an :class:`HttpClient` and ``time.sleep``; :class:`AsyncRunner` with an
-:class:`AsyncHttpClient` and ``asyncio.sleep``. Everything else — request building, parsing, polling
+clock with ``Now``, ``Download`` to a file) and receives their outcomes. ``SyncRunner`` performs the
+actions with an ``HttpClient`` and ``time.sleep``; ``AsyncRunner`` with an
+``AsyncHttpClient`` and ``asyncio.sleep``. Everything else — request building, parsing, polling
 schedules, error handling — lives in the programs and is shared.
 
-:class:`Operation` turns a program function into a method whose return type follows the object's mode:
+``Operation`` turns a program function into a method whose return type follows the object's mode:
 ``Result[T]`` on ``Workflows[Sync]``, a coroutine of ``Result[T]`` on ``Workflows[Async]``.
 """
 
@@ -74,7 +74,7 @@ class Call(Generic[T]):
 
     def prepared(self, timeout: float) -> ApiRequest:
         """The request to send by a client whose read timeout is ``timeout``: stretched to the hold plus
-        :data:`HOLD_SLACK_SECONDS` when shorter, so a ``wait`` is not cut off (and a submit not lost)."""
+        ``HOLD_SLACK_SECONDS`` when shorter, so a ``wait`` is not cut off (and a submit not lost)."""
         needed = self.hold + HOLD_SLACK_SECONDS
         if self.hold <= 0 or self.request.timeout is not None or timeout >= needed:
             return self.request
@@ -250,7 +250,7 @@ class PartFile:
 
     @contextmanager
     def receiving(self) -> Iterator[None]:
-        """Around the body's chunks: a cut connection or a full disk becomes the failure :meth:`finish`
+        """Around the body's chunks: a cut connection or a full disk becomes the failure ``finish``
         returns; a cancellation or Ctrl-C removes the temporary file and propagates. Never a partial file."""
         try:
             yield
@@ -288,7 +288,7 @@ class PartFile:
 
 
 class Bound(Generic[M]):
-    """Something whose :class:`Operation` methods run through a runner."""
+    """Something whose ``Operation`` methods run through a runner."""
 
     _runner: Runner[M] | None
 
@@ -333,7 +333,7 @@ class Operation(Generic[S, P, T]):
 
 
 def detached(program: Callable[P, Program[T]]) -> Callable[Concatenate[Any, P], Program[T]]:
-    """A program that does not need the object it is called on, as an :class:`Operation` function."""
+    """A program that does not need the object it is called on, as an ``Operation`` function."""
 
     def bound(_owner: Any, /, *args: P.args, **kwargs: P.kwargs) -> Program[T]:
         return program(*args, **kwargs)

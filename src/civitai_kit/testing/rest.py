@@ -213,7 +213,7 @@ def _drop_empty(record: JSON) -> JSON:
 
 
 class _RestApi:
-    """The route handlers, over one :class:`RestData`."""
+    """The route handlers, over one [`RestData`][]."""
 
     def __init__(self, data: RestData) -> None:
         self.data = data
@@ -674,7 +674,7 @@ def _hash_list(request: FakeRequest, maximum: int) -> list[str] | FakeResponse:
 
 
 def install_rest_routes(server: FakeCivitai, data: RestData | None = None) -> RestData:
-    """Serve the public REST API from ``data`` (default :meth:`RestData.sample`) on ``server``; returns it."""
+    """Serve the public REST API from ``data`` (default [`RestData.sample`][]) on ``server``; returns it."""
     data = data if data is not None else RestData.sample()
     api = _RestApi(data)
     routes: Iterable[tuple[str, str, Callable[[FakeRequest], FakeResponse]]] = (

@@ -59,7 +59,7 @@ class Harness:
         self.hard_timeout = hard_timeout
         self._overrides = dict(options or {})
         self.records: list[logging.LogRecord] = []
-        """Log records captured during the last :meth:`run`."""
+        """Log records captured during the last [`run`][]."""
         self.last_options: CivitaiApiOptions | None = None
 
     def option_values(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -150,7 +150,7 @@ class Harness:
         records: Iterable[logging.LogRecord] = (),
         allowed_attempts: int | None = None,
     ) -> None:
-        """Raise ``AssertionError`` listing every broken promise (see :meth:`problems`)."""
+        """Raise ``AssertionError`` listing every broken promise (see [`problems`][])."""
         found = self.problems(outcome, records=records, allowed_attempts=allowed_attempts)
         if found:
             played = sorted({name for _, name in self.server.played})
