@@ -1,6 +1,6 @@
 """Turning what Civitai answers into an [`Error`][].
 
-Civitai's error bodies come in many shapes (``spec/rest-api.md`` §0): ``{"error": str | object}``,
+Civitai's error bodies differ by endpoint and by year: ``{"error": str | object}``,
 ``{"message", "error"}``, ``{"error", "code"}``, ``{"error", "message", "deadline"}``, RFC 7807 problem+json
 from the orchestrator, zod issue arrays, HTML (Next.js 404, Cloudflare), plain text, nothing at all — and
 sometimes an error body with HTTP 200. Everything here is pure: it sees status, headers and bytes only.

@@ -1,9 +1,9 @@
 """Typed, immutable views of what Civitai's REST API returns — built to survive every era of its payloads.
 
-Rules (``spec/rest-api.md`` §9): every field is optional except ids; unknown keys are kept in
-``model_extra`` (``StrictJsonParsing`` turns them into errors, see [`civitai_kit.core.parsing`][]); dates
-are parsed leniently; enum-ish fields are open ([`civitai_kit.core.enums`][]); and the fields whose shape
-changed over the years are normalised:
+Rules (fields come, go and change type between endpoints and years): every field is optional except ids; unknown
+keys are kept in ``model_extra`` (``StrictJsonParsing`` turns them into errors, see
+[`civitai_kit.core.parsing`][]); dates are parsed leniently; enum-ish fields are open
+([`civitai_kit.core.enums`][]); and the fields whose shape changed over the years are normalised:
 
 * ``allow_commercial_use`` is always a tuple of [`CommercialUse`][] (wire: ``"Sell"``, ``["Image"]``,
   ``"{Image,RentCivit}"``, ``[]``, ``null``);

@@ -1,10 +1,10 @@
 """Auto-pagination as a state machine, written once: the sync and async clients only perform its fetches.
 
-Rules (``spec/rest-api.md`` §0, §9): prefer ``nextCursor``; otherwise take the cursor or page number out of
-``nextPage`` (rebuilding the request on our own base URL, which survives proxies and path prefixes); keep
-going through empty pages that still point further; stop when nothing points further, when a cursor or a
-verbatim ``nextPage`` repeats (a server loop), or when ``max_items``/``max_pages`` is reached; never ask for a
-page number whose ``page * limit`` would pass Civitai's 1000-result cap (that 429 is permanent).
+Rules (Civitai's pagination metadata changed shape twice since 2023): prefer ``nextCursor``; otherwise take the
+cursor or page number out of ``nextPage`` (rebuilding the request on our own base URL, which survives proxies and
+path prefixes); keep going through empty pages that still point further; stop when nothing points further, when a
+cursor or a verbatim ``nextPage`` repeats (a server loop), or when ``max_items``/``max_pages`` is reached; never
+ask for a page number whose ``page * limit`` would pass Civitai's 1000-result cap (that 429 is permanent).
 
 A hostile or broken server cannot hold a walk: it ends with a [`CivitaiError`][] (after every item
 received has been handed out) when ``max_empty_pages`` empty pages in a row still point further, when no item

@@ -1,4 +1,4 @@
-"""Orchestration enums with their real wire values (``spec/orchestration-api.md`` §2.5, §3.4).
+"""Orchestration enums with the values the server really sends and accepts.
 
 v2 spells values camelCase (``eulerA``); the legacy v1 jobs API spells the same enums PascalCase (``EulerA``).
 One Python enum serves both: the v1 builder translates with [`v1_scheduler`][] / [`v1_transformer`][].

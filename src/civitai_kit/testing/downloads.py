@@ -5,7 +5,7 @@
         file = downloads.add(b"...", name="model.safetensors", version_id=1)
         # GET {server.url}/api/download/models/1 -> 307 -> http://localhost:PORT/storage/... (another host)
 
-``/api/download/models/{versionId}`` answers like the real handler (``spec/rest-api.md`` §8): JSON refusals
+``/api/download/models/{versionId}`` answers like the real handler: JSON refusals
 for non-browser clients (401 login required / downloads disabled, 403 early access with its deadline /
 no access, 404, 410 archived, 429 download limit), plain text for browser user agents, else a **307** to
 a signed storage URL on a *different host name* of the same loopback server, so a client that forwards its
