@@ -6,10 +6,10 @@
         outcome = harness.run(ClientMode.SYNC_HTTPX, lambda client: client.models.get_by_id(1))
         harness.check(outcome)          # AssertionError listing every broken promise
 
-The promises (``DESIGN.md`` §4, §5): the outcome is ``Success``, ``Failure`` or a ``CivitaiError`` raised by an
-iterator — never another exception, never a hang; no request is attempted more than ``1 + MaxRetries``
-times; the API key shows nowhere a user can see it (results, errors, their details, ``unwrap()``'s
-exception and its cause chain, log records) and is never sent to another host.
+The promises (``docs/guarantees.md``): the outcome is ``Success``, ``Failure`` or a ``CivitaiError`` raised by
+an iterator — never another exception, never a hang; no request is attempted more than ``1 + MaxRetries`` times;
+the API key shows nowhere a user can see it (results, errors, their details, ``unwrap()``'s exception and its
+cause chain, log records) and is never sent to another host.
 """
 
 from __future__ import annotations
