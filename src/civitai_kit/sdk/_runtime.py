@@ -13,12 +13,14 @@ schedules, error handling — lives in the programs and is shared.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeAlias, TypeVar, overload
 
@@ -294,12 +296,31 @@ class Bound(Generic[M]):
 
 
 class Operation(Generic[S, P, T]):
-    """A method made from a program function ``fn(obj, ...)``; see the module docstring."""
+    """A method made from a program function ``fn(obj, ...)``; see the module docstring.
+
+    Its signature is the program's: on the class with ``obj`` first (like a function), bound without it
+    (like a method), so ``inspect.signature`` and ``help()`` show the real parameters.
+    """
 
     def __init__(self, program: Callable[Concatenate[S, P], Program[T]]) -> None:
         self._program = program
+        self.__wrapped__ = program
         self.__doc__ = program.__doc__
         self.__name__ = program.__name__
+
+    @cached_property
+    def __signature__(self) -> inspect.Signature:
+        """The program's parameters; no return type, since it follows the mode (a result or a coroutine)."""
+        return inspect.signature(self._program).replace(return_annotation=inspect.Signature.empty)
+
+    @cached_property
+    def _bound_signature(self) -> inspect.Signature:
+        return self.__signature__.replace(parameters=list(self.__signature__.parameters.values())[1:])
+
+    def __call__(self, obj: Bound[Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        """``Workflows.get(workflows, ...)``, like a method called on its class."""
+        method: Callable[P, Any] = self.__get__(obj, type(obj))
+        return method(*args, **kwargs)
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.__name__ = name
@@ -329,6 +350,7 @@ class Operation(Generic[S, P, T]):
 
         run.__doc__ = program.__doc__
         run.__name__ = name
+        run.__signature__ = self._bound_signature  # type: ignore[attr-defined]
         return run
 
 
@@ -339,4 +361,7 @@ def detached(program: Callable[P, Program[T]]) -> Callable[Concatenate[Any, P], 
         return program(*args, **kwargs)
 
     bound.__doc__, bound.__name__ = program.__doc__, program.__name__
+    signature = inspect.signature(program)
+    owner = inspect.Parameter("_owner", inspect.Parameter.POSITIONAL_ONLY)
+    bound.__signature__ = signature.replace(parameters=[owner, *signature.parameters.values()])  # type: ignore[attr-defined]
     return bound
