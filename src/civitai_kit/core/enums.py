@@ -3,7 +3,7 @@
 Civitai adds values all the time (``DoRA``, ``Wildcards``, ``LLM``… appeared after clients shipped closed
 enums and broke on them), so every enum here derives from [`OpenEnum`][]: a value the library does not
 know yet becomes a *pseudo-member* of the same class instead of an error. It still compares equal to its
-text, hashes like it, serialises as it, and says ``is_known == False``::
+text, hashes like it, serialises as it, and says ``is_known == False``:
 
     >>> ModelType("LORA") is ModelType.LORA
     True

@@ -1,7 +1,7 @@
 """Scripted misbehaviours: what the hostile server does with one request.
 
 Each is built by a named constructor and is just a ``name`` plus a ``play(exchange)`` function that writes
-raw bytes (or nothing) to the socket::
+raw bytes (or nothing) to the socket:
 
     Misbehaviour.retry_after("1e15", status=429)
     Misbehaviour.reset(Phase.MID_HEADERS)
