@@ -1,7 +1,7 @@
 """The one JSON decoder for everything civitai-kit reads: API bodies, error bodies, configuration files.
 
 ``json.loads`` alone lets hostile input escape as ``RecursionError`` (a few thousand ``[`` suffice) or as a
-``UnicodeDecodeError``; here every way a document can be unreadable is one :class:`JsonDecodeError`, a
+``UnicodeDecodeError``; here every way a document can be unreadable is one ``JsonDecodeError``, a
 ``ValueError`` whose message says what was wrong without quoting the document.
 """
 
@@ -18,7 +18,7 @@ class JsonDecodeError(ValueError):
 
 
 def loads(data: bytes | str, *, max_bytes: int | None = None) -> Any:
-    """Decode ``data`` (UTF-8, an optional BOM tolerated); raise :class:`JsonDecodeError` for anything else.
+    """Decode ``data`` (UTF-8, an optional BOM tolerated); raise ``JsonDecodeError`` for anything else.
 
     ``max_bytes`` refuses a larger document before decoding it.
     """

@@ -1,8 +1,8 @@
 """Keys never leave: one registry of the secrets this process was configured with, and the scrubbers.
 
-Every key that passes option validation is registered here. :func:`redact` removes registered keys, plus
+Every key that passes option validation is registered here. ``redact`` removes registered keys, plus
 anything that looks like a credential (``?token=``/``?key=`` query values, ``Bearer`` tokens), from text;
-:class:`~civitai_kit.result.Error` scrubs its fields with it, and a filter on the ``civitai_kit`` and
+[`Error`][civitai_kit.result.Error] scrubs its fields with it, and a filter on the ``civitai_kit`` and
 ``httpx`` loggers scrubs every log record — so a key that a server echoes back, or a user puts in a download
 URL, reaches no message, ``repr``, traceback or log line.
 """
@@ -64,7 +64,7 @@ def redact_value(value: Any, _depth: int = 0) -> Any:
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites a record's message with :func:`redact` (formatting it first, so arguments are covered)."""
+    """Rewrites a record's message with ``redact`` (formatting it first, so arguments are covered)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

@@ -9,10 +9,10 @@ and receives their outcomes::
         yield Sleep(0.5)                      # the driver waits
         return Success(model)
 
-:class:`Driver` performs the actions by blocking, :class:`AsyncDriver` by awaiting. The actions themselves
-say how they are performed both ways (:meth:`Action.perform` / :meth:`Action.perform_async`); the loops
+``Driver`` performs the actions by blocking, ``AsyncDriver`` by awaiting. The actions themselves
+say how they are performed both ways (``perform`` / ``perform_async``); the loops
 that feed outcomes back live only here. An iteration (auto-pagination) is an operation that also yields
-:class:`Emit`: the value goes to the caller's ``for`` / ``async for``, and the walk resumes when the next
+``Emit``: the value goes to the caller's ``for`` / ``async for``, and the walk resumes when the next
 one is asked for.
 
 An operation whose own steps do blocking work (writing and hashing a download) is run by the async driver
@@ -93,7 +93,7 @@ class Blocking(Action):
 
 @dataclass(frozen=True, slots=True)
 class Emit(Action):
-    """Hand ``value`` to the caller of :meth:`Driver.iterate`; the operation resumes when the next is asked for."""
+    """Hand ``value`` to the caller of ``iterate``; the operation resumes when the next is asked for."""
 
     value: Any
 
@@ -155,7 +155,7 @@ class Driver:
 
 
 class AsyncDriver:
-    """Runs operations by awaiting: the twin of :class:`Driver`."""
+    """Runs operations by awaiting: the twin of ``Driver``."""
 
     def __init__(
         self,
@@ -170,7 +170,7 @@ class AsyncDriver:
 
     async def run(self, operation: Operation[T], *, offload: bool = False) -> T:
         """Perform ``operation`` to its end and return its result. ``offload``: the operation's own steps
-        do blocking work, so each runs on a worker thread (see :class:`_Offload`)."""
+        do blocking work, so each runs on a worker thread (see ``_Offload``)."""
         steps = _Offload() if offload else None
         try:
             done, value = await self._advance(operation, steps)
@@ -283,7 +283,7 @@ M = TypeVar("M", bound=Mode)
 
 
 class Bound(Generic[M]):
-    """Something whose :class:`OperationMethod` methods run through a driver (``None``: a detached builder)."""
+    """Something whose ``OperationMethod`` methods run through a driver (``None``: a detached builder)."""
 
     _driver: Driver | AsyncDriver | None
 
@@ -339,7 +339,7 @@ class OperationMethod(Generic[S, P, T]):
 
 
 def detached(function: Callable[P, Operation[T]]) -> Callable[Concatenate[Any, P], Operation[T]]:
-    """An operation function that does not need the object it is called on, for :class:`OperationMethod`."""
+    """An operation function that does not need the object it is called on, for ``OperationMethod``."""
 
     def bound(_owner: Any, /, *args: P.args, **kwargs: P.kwargs) -> Operation[T]:
         return function(*args, **kwargs)

@@ -1,7 +1,7 @@
-"""Dependency injection: one validated :class:`CivitaiApiOptions` bound into providers for every client.
+"""Dependency injection: one validated [`CivitaiApiOptions`][] bound into providers for every client.
 
 The .NET original registers itself with ``services.AddCivitaiApi(...)``; here the same call configures a
-``CivitaiContainer`` (``container.add_civitai_api(...)``), and the module-level :func:`add_civitai_api` mounts
+``CivitaiContainer`` (``container.add_civitai_api(...)``), and the module-level [`add_civitai_api`][] mounts
 one into an application's own container.
 """
 
@@ -75,7 +75,7 @@ def _configure(
 
 
 class CivitaiContainer(containers.DeclarativeContainer):
-    """Providers for everything civitai-kit offers, all fed from one :class:`CivitaiApiOptions`.
+    """Providers for everything civitai-kit offers, all fed from one [`CivitaiApiOptions`][].
 
     Override ``transport`` / ``async_transport`` (an ``httpx`` transport) to point every client somewhere
     else in tests. ``shutdown_resources()`` closes every HTTP client, sync and async.
@@ -172,7 +172,7 @@ def add_civitai_api(
     section: str = DEFAULT_SECTION,
     name: str = "civitai",
 ) -> providers.Container[CivitaiContainer]:
-    """Mount a :class:`CivitaiContainer` into an application container as ``app_container.<name>``.
+    """Mount a [`CivitaiContainer`][] into an application container as ``app_container.<name>``.
 
     Works on a ``DynamicContainer`` instance or on a ``DeclarativeContainer`` *class* before it is
     instantiated (wiring maps providers against the class; adding one to an instance breaks ``wire()``).

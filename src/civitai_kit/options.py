@@ -4,14 +4,14 @@ Values are merged from these places, highest priority first (the .NET options pa
 Python places for secrets):
 
 1. keyword arguments, and assignments made by a configuration callback;
-2. a configuration mapping given to :meth:`CivitaiApiOptions.from_section`;
+2. a configuration mapping given to [`CivitaiApiOptions.from_section`][];
 3. environment variables: ``CIVITAIAPI__APIKEY``, ``CivitaiApi__Sdk__ApiToken``, ``CIVITAIAPI__API_KEY``
    (``__`` or ``:`` nest, any case, underscores ignored), then the flat ``CIVITAI_API_KEY``,
    ``CIVITAI_API_TOKEN`` and ``CIVITAI_TOKEN``;
 4. ``.env`` in the config directory (never overrides a real environment variable);
 5. a secrets directory, one file per key (``$CIVITAI_SECRETS_DIR``, default ``/run/secrets``);
 6. user secrets, a per-user JSON file (``civitai secrets set CivitaiApi:ApiKey ...``; see
-   :class:`UserSecrets`);
+   [`UserSecrets`][civitai_kit.options.UserSecrets]);
 7. ``appsettings.{Environment}.json`` then ``appsettings.json`` in the config directory, section
    ``CivitaiApi``;
 8. defaults.
@@ -21,10 +21,10 @@ Keys bind the way .NET binds them: ``ApiKey``, ``apikey`` and ``API_KEY`` are th
 (``appsettings.example.json`` uses it for the platform-dependent directories).
 
 The config directory is ``$CIVITAI_CONFIG_DIR`` (default: the working directory) and the environment is
-``$CIVITAI_ENVIRONMENT`` or ``$DOTNET_ENVIRONMENT`` (default ``Production``). :func:`config_sources`
-changes them for a block of code; :meth:`CivitaiApiOptions.isolated` reads nothing but its arguments.
+``$CIVITAI_ENVIRONMENT`` or ``$DOTNET_ENVIRONMENT`` (default ``Production``). ``config_sources``
+changes them for a block of code; [`CivitaiApiOptions.isolated`][] reads nothing but its arguments.
 
-A bad value fails at load (or assignment) with one :class:`~civitai_kit.result.ConfigurationError` naming
+A bad value fails at load (or assignment) with one [`ConfigurationError`][civitai_kit.result.ConfigurationError] naming
 the key, where it came from and the rule. Keys are ``SecretStr``: ``repr``, ``str``, dumps, logs and
 errors never show them.
 """
@@ -205,7 +205,7 @@ def _cache_dir() -> Path:
 
 
 class OptionValue(NamedTuple):
-    """One option as :meth:`CivitaiApiOptions.describe` reports it (keys masked)."""
+    """One option as [`CivitaiApiOptions.describe`][] reports it (keys masked)."""
 
     key: str
     value: str
@@ -232,7 +232,7 @@ def _fits_float(value: int) -> bool:
 
 class _OptionsModel(BaseModel):
     """Shared behaviour: every way to build or change options is validated and reported like a load
-    (one :class:`ConfigurationError`, never a pydantic error that quotes the input, a key included),
+    (one [`ConfigurationError`][], never a pydantic error that quotes the input, a key included),
     provenance is kept per field, and equality compares values only (not where they came from)."""
 
     model_config = ConfigDict(validate_assignment=True, extra="forbid", validate_default=True, allow_inf_nan=False)
@@ -297,7 +297,7 @@ class _OptionsModel(BaseModel):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> Self:
-        """pydantic's, with errors as :class:`ConfigurationError`."""
+        """pydantic's, with errors as [`ConfigurationError`][]."""
         return cls._checked(
             lambda: super(_OptionsModel, cls).model_validate(
                 obj,
@@ -321,7 +321,7 @@ class _OptionsModel(BaseModel):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> Self:
-        """pydantic's, with errors as :class:`ConfigurationError`."""
+        """pydantic's, with errors as [`ConfigurationError`][]."""
         return cls._checked(
             lambda: super(_OptionsModel, cls).model_validate_strings(
                 obj, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
@@ -339,7 +339,7 @@ class _OptionsModel(BaseModel):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> Self:
-        """Like :meth:`model_validate` on the decoded object (snake_case fields; comments allowed), decoded
+        """Like ``model_validate`` on the decoded object (snake_case fields; comments allowed), decoded
         by the bounded decoder configuration files use."""
         try:
             document = parse_jsonc(json_data)
@@ -500,7 +500,7 @@ class SdkOptions(_OptionsModel):
 
     base_url: BaseUrl = "https://orchestration.civitai.com"
     api_token: Key = None
-    """Falls back to ``ApiKey`` when unset (see :meth:`CivitaiApiOptions.sdk_token`)."""
+    """Falls back to ``ApiKey`` when unset (see [`CivitaiApiOptions.sdk_token`][])."""
     timeout_seconds: int = Field(default=600, ge=1, le=1800)
     """Long, because generation calls may wait server-side for minutes."""
 
@@ -653,7 +653,7 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         by_name: bool | None = None,
     ) -> Self:
         """Like constructing with ``**obj`` (every source is read, ``obj`` ranks as arguments); errors are
-        :class:`ConfigurationError`, never a pydantic error that echoes the input (and with it, a key)."""
+        [`ConfigurationError`][], never a pydantic error that echoes the input (and with it, a key)."""
         if isinstance(obj, Mapping):
             return cls(**obj)
         return super().model_validate(
@@ -677,7 +677,7 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> Self:
-        """Like :meth:`model_validate` (text values are parsed the way environment values are)."""
+        """Like [`model_validate`][] (text values are parsed the way environment values are)."""
         return cls.model_validate(obj, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name)
 
     # -------------------------------------------------------------------------------- provenance
@@ -696,7 +696,7 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         return self.sdk.api_token if self.sdk.api_token is not None else self.api_key
 
     def sdk_token_source(self) -> str:
-        """Where :meth:`sdk_token` came from (``"not configured"`` when there is none)."""
+        """Where [`sdk_token`][] came from (``"not configured"`` when there is none)."""
         if self.sdk.api_token is not None:
             return self.source_of("sdk.api_token")
         if self.api_key is not None:

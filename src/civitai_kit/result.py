@@ -2,7 +2,7 @@
 
 Every network or file operation returns ``Result[T]`` (``Success[T] | Failure``) instead of raising, so
 callers decide where failure handling lives. ``unwrap()`` turns a failure into a typed exception from the
-tree rooted at :class:`CivitaiError`, for code that prefers exceptions.
+tree rooted at [`CivitaiError`][], for code that prefers exceptions.
 """
 
 from __future__ import annotations
@@ -304,7 +304,7 @@ class Success(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """A failed outcome carrying an :class:`Error`. ``value`` and ``unwrap()`` raise its exception."""
+    """A failed outcome carrying an [`Error`][]. ``value`` and ``unwrap()`` raise its exception."""
 
     error: Error
     __match_args__ = ("error",)

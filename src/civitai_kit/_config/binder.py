@@ -1,8 +1,8 @@
 """Bind .NET-style configuration keys onto the options' snake_case fields.
 
-Every source flattens what it read into :class:`Entry` values (a key path and a value), and :func:`bind`
+Every source flattens what it read into ``Entry`` values (a key path and a value), and ``bind``
 maps those paths onto field names the way .NET's ``ConfigurationBinder`` does (case-insensitively, and
-here also ignoring underscores). The result is a :class:`Layer`: a nested dict keyed by field names, so
+here also ignoring underscores). The result is a ``Layer``: a nested dict keyed by field names, so
 pydantic-settings can deep-merge layers, plus where each value came from.
 """
 

@@ -1,7 +1,7 @@
 """Where one load of the options looks for configuration.
 
 The defaults come from control variables (``CIVITAI_CONFIG_DIR``, ``CIVITAI_ENVIRONMENT`` ...) and the
-platform; :func:`config_sources` overrides them for a block of code (a test, a container's startup).
+platform; ``config_sources`` overrides them for a block of code (a test, a container's startup).
 A context variable carries the choice because pydantic-settings builds sources in a classmethod.
 """
 
@@ -117,7 +117,7 @@ def config_sources(
 
 
 def current_environ() -> Mapping[str, str]:
-    """The environment variables options read: ``os.environ`` unless :func:`config_sources` replaced it."""
+    """The environment variables options read: ``os.environ`` unless ``config_sources`` replaced it."""
     request = _REQUEST.get() or _Request()
     return os.environ if request.environ is None else request.environ
 

@@ -1,4 +1,4 @@
-"""Turn pydantic validation errors into one :class:`ConfigurationError` a person can act on.
+"""Turn pydantic validation errors into one [`ConfigurationError`][] a person can act on.
 
 Each problem names the key the way it is written in configuration (``CivitaiApi:TimeoutSeconds``), the
 place the value came from, and the rule. Raw input is shown only for numbers, flags and choices, never

@@ -95,7 +95,7 @@ def _widen_huge_integers(text: str) -> str:
 
 
 def load_jsonc(path: Path, what: str) -> Any:
-    """Parse a JSON-with-comments file; a broken file is a :class:`ConfigurationError` naming it."""
+    """Parse a JSON-with-comments file; a broken file is a [`ConfigurationError`][] naming it."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_CONFIG_FILE_BYTES + 1)

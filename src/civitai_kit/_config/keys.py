@@ -40,7 +40,7 @@ def section_path(section: str) -> tuple[str, ...]:
 
 
 def strip_prefix(segments: Sequence[str], prefix: Sequence[str]) -> tuple[str, ...] | None:
-    """``segments`` without ``prefix`` when they start with it (compared with :func:`norm`), else None."""
+    """``segments`` without ``prefix`` when they start with it (compared with ``norm``), else None."""
     if len(segments) <= len(prefix):
         return None
     if any(norm(a) != norm(b) for a, b in zip(segments, prefix, strict=False)):

@@ -3,7 +3,7 @@
 arguments -> configuration mapping (``from_section``) -> environment -> ``.env`` -> secrets directory ->
 user secrets -> ``appsettings.{Environment}.json`` -> ``appsettings.json`` (then field defaults).
 
-Each source binds .NET-style keys onto field names (:mod:`civitai_kit._config.binder`) and records the
+Each source binds .NET-style keys onto field names (``civitai_kit._config.binder``) and records the
 origin of every value, so ``options.source_of(...)`` can say where a value came from.
 """
 
@@ -153,7 +153,7 @@ def _warn_if_config_dir_missing(state: LoadState) -> None:
 
 
 def bind_shaped(model: type[BaseModel], entries: list[Entry], section: str) -> Layer:
-    """:func:`bind`, refusing a section given as a list or a single value. Refused even when a higher source
+    """``bind``, refusing a section given as a list or a single value. Refused even when a higher source
     sets the section properly: like a syntax error, a misshapen file is wrong whatever else is configured."""
     layer = bind(model, entries, section=section)
     if layer.misshapen:
@@ -162,7 +162,7 @@ def bind_shaped(model: type[BaseModel], entries: list[Entry], section: str) -> L
 
 
 class LayerSource(PydanticBaseSettingsSource):
-    """A source that reads one place into a :class:`Layer` and records it for provenance."""
+    """A source that reads one place into a ``Layer`` and records it for provenance."""
 
     def __init__(self, settings_cls: type[BaseSettings], state: LoadState) -> None:
         super().__init__(settings_cls)

@@ -1,4 +1,4 @@
-"""The only package that imports httpx. Everything else sends :class:`ApiRequest`s through these clients."""
+"""The only package that imports httpx. Everything else sends ``ApiRequest``s through these clients."""
 
 from civitai_kit._http.async_client import AsyncHttpClient
 from civitai_kit._http.core import (

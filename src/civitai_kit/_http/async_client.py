@@ -1,5 +1,5 @@
-"""The asynchronous session: an ``httpx.AsyncClient``, the :class:`HttpCore` and an :class:`AsyncDriver`
-whose network it is (:meth:`AsyncHttpClient.transmit` performs a :class:`Send`).
+"""The asynchronous session: an ``httpx.AsyncClient``, the ``HttpCore`` and an ``AsyncDriver``
+whose network it is (``transmit`` performs a ``Send``).
 
 The call's deadline bounds each attempt with ``asyncio.timeout``: waiting for a connection slot, sending,
 the response headers and any body read here (the body of a successful stream is the caller's, and exempt).
@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 
 class AsyncHttpClient:
-    """The async twin of :class:`HttpClient`: same requests, same results, awaited. ``driver`` runs the
+    """The async twin of ``HttpClient``: same requests, same results, awaited. ``driver`` runs the
     library's operations over it."""
 
     def __init__(
@@ -80,7 +80,7 @@ class AsyncHttpClient:
 
     async def transmit(self, action: Send) -> Outcome:
         """Perform ``action``: any exception the transport raises is the outcome; the deadline's own is
-        :class:`DeadlineReached`."""
+        ``DeadlineReached``."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._max_concurrency)
         deadline = asyncio.timeout(action.budget)

@@ -1,7 +1,7 @@
 """A small circuit breaker: after N consecutive failures stop calling for a while, then let one probe through.
 
-The probe must always resolve: with its outcome (:meth:`record_success` / :meth:`record_failure`) or, when it
-ends without one (cancelled, interrupted, raised), with :meth:`release_probe` — else the breaker would stay
+The probe must always resolve: with its outcome (``record_success`` / ``record_failure``) or, when it
+ends without one (cancelled, interrupted, raised), with ``release_probe`` — else the breaker would stay
 open for good. Off by default. Thread-safe; the same instance serves sync and async clients (its critical sections never
 await).
 """

@@ -98,7 +98,7 @@ class _SqliteStorage(hishel.SqliteStorage):
 
 
 class _AsyncSqliteStorage(hishel.AsyncSqliteStorage):
-    """The async twin of :class:`_SqliteStorage`."""
+    """The async twin of ``_SqliteStorage``."""
 
     _unusable = False
 
@@ -178,7 +178,7 @@ class AnonymousCache(httpx.BaseTransport):
 
 
 class AsyncAnonymousCache(httpx.AsyncBaseTransport):
-    """The async twin of :class:`AnonymousCache`."""
+    """The async twin of ``AnonymousCache``."""
 
     def __init__(self, network: httpx.AsyncBaseTransport, database: Path, settings: ClientSettings) -> None:
         self._network = network

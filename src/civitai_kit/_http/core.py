@@ -1,15 +1,15 @@
 """The one HTTP core shared by the sync and async clients.
 
-A call is an operation of the runtime (:mod:`civitai_kit._runtime`): :meth:`HttpCore.exchange` yields
-:class:`Send` and ``Sleep`` actions and receives their outcomes. It owns everything that matters: URL and
+A call is an operation of the runtime (``civitai_kit._runtime``): ``exchange`` yields
+``Send`` and ``Sleep`` actions and receives their outcomes. It owns everything that matters: URL and
 header building, auth scoping, the circuit breaker, pacing, error mapping, retry decisions and logging. The
 network half of each action — ``httpx.Client.send`` or ``httpx.AsyncClient.send`` and reading the body — is
-performed by the session that owns the httpx client (:class:`~civitai_kit._http.sync_client.HttpClient`,
-:class:`~civitai_kit._http.async_client.AsyncHttpClient`).
+performed by the session that owns the httpx client (``HttpClient``,
+``AsyncHttpClient``).
 
 Against a hostile server every call is bounded: at most ``1 + max_retries`` sends, all within one deadline
-(:meth:`HttpCore.allowance`); a body read into memory never grows past ``max_response_bytes`` once decoded
-(an error body past :data:`ERROR_BODY_LIMIT`); whatever the transport raises becomes a typed ``Failure``.
+(``HttpCore.allowance``); a body read into memory never grows past ``max_response_bytes`` once decoded
+(an error body past ``ERROR_BODY_LIMIT``); whatever the transport raises becomes a typed ``Failure``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
 ERROR_BODY_LIMIT = 64 * 1024
 """The most of an error body read into memory: the status says what happened, the first words say why."""
 ACCEPT_ENCODING = "gzip, deflate"
-"""The codings :class:`BodyBuffer` undoes in bounded steps; never one it would have to inflate blindly."""
+"""The codings ``BodyBuffer`` undoes in bounded steps; never one it would have to inflate blindly."""
 
 
 class InsecureTransportWarning(UserWarning):
@@ -59,8 +59,8 @@ class InsecureTransportWarning(UserWarning):
 
 @dataclass(frozen=True, slots=True)
 class Send(Action):
-    """Send ``request`` and read what :meth:`body_for` asks for, all within ``budget`` seconds; performed by
-    the driver's network (the session owning the httpx client), which answers with an :data:`Outcome`."""
+    """Send ``request`` and read what ``body_for`` asks for, all within ``budget`` seconds; performed by
+    the driver's network (the session owning the httpx client), which answers with an ``Outcome``."""
 
     request: httpx.Request
     stream: bool
@@ -72,7 +72,7 @@ class Send(Action):
 
     def body_for(self, response: httpx.Response) -> BodyBuffer | None:
         """Where the driver reads the raw body before handing the response back: nothing of a successful
-        stream (the caller reads it), the first :data:`ERROR_BODY_LIMIT` bytes of an error, else all of it
+        stream (the caller reads it), the first ``ERROR_BODY_LIMIT`` bytes of an error, else all of it
         up to ``max_bytes``. A response that came already read (a mock's, a cache's) is taken as it is."""
         status = response.status_code
         if status < 400 and self.stream:
@@ -99,7 +99,7 @@ class Closeable(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Close(Action):
-    """Close a streamed response (``httpx.Response`` or :class:`StreamingResponse`): one that will not be
+    """Close a streamed response (``httpx.Response`` or ``StreamingResponse``): one that will not be
     handed to the caller (an error that is retried), or one whose reader is done with it."""
 
     response: Closeable
@@ -113,7 +113,7 @@ class Close(Action):
 
 @dataclass(frozen=True, slots=True)
 class Received:
-    """What a :class:`Send` got: the response and its body (``None``: a successful stream, still unread)."""
+    """What a ``Send`` got: the response and its body (``None``: a successful stream, still unread)."""
 
     response: httpx.Response
     body: bytes | None
@@ -134,8 +134,8 @@ class ResponseTooLarge(Exception):
 
 class BodyBuffer:
     """A body read into memory from raw network chunks, decoded and kept up to a limit: an error body is cut
-    there, any other body over it is refused (:class:`ResponseTooLarge`). Inflating happens in steps of
-    :data:`_INFLATE_STEP` bytes, so a gzip bomb is stopped before it is inflated beyond the limit."""
+    there, any other body over it is refused (``ResponseTooLarge``). Inflating happens in steps of
+    ``_INFLATE_STEP`` bytes, so a gzip bomb is stopped before it is inflated beyond the limit."""
 
     __slots__ = ("_chunks", "_cut", "_inflater", "_limit", "_room", "_status", "loaded")
 
@@ -226,7 +226,7 @@ def redact_url(url: str) -> str:
 
 
 class HttpCore:
-    """State and decisions shared by :class:`HttpClient` and :class:`AsyncHttpClient`."""
+    """State and decisions shared by ``HttpClient`` and ``AsyncHttpClient``."""
 
     def __init__(self, settings: ClientSettings, *, clock: Callable[[], float] | None = None) -> None:
         self.settings = settings
@@ -305,7 +305,7 @@ class HttpCore:
 
     def exchange(self, request: ApiRequest, *, stream: bool = False) -> Exchange:
         """Run one logical call: at most ``1 + max_retries`` sends, each of them and every wait between them
-        within the call's deadline (:meth:`allowance`); the result is the last attempt's.
+        within the call's deadline (``allowance``); the result is the last attempt's.
 
         Whatever ends an attempt — an answer, a failure, a cancellation, an exception thrown in by the
         driver — a half-open breaker's probe is resolved, so the breaker can never stay open for good."""
@@ -450,8 +450,8 @@ class HttpCore:
         return Success(self.to_response(received.value))
 
     def open(self, request: ApiRequest) -> Operation[Result[StreamingResponse]]:
-        """A call whose body is left unread on success, to be read with :class:`Read` and closed with
-        :class:`Close` by the operation that opened it (an error answer is read, closed and returned)."""
+        """A call whose body is left unread on success, to be read with ``Read`` and closed with
+        ``Close`` by the operation that opened it (an error answer is read, closed and returned)."""
         received = yield from self.exchange(request, stream=True)
         if isinstance(received, Failure):
             return received

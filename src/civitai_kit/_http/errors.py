@@ -1,6 +1,6 @@
-"""Turning what Civitai answers into an :class:`Error`.
+"""Turning what Civitai answers into an [`Error`][].
 
-Civitai's error bodies come in many shapes (``spec/rest-api.md`` §0): ``{"error": str | object}``,
+Civitai's error bodies differ by endpoint and by year: ``{"error": str | object}``,
 ``{"message", "error"}``, ``{"error", "code"}``, ``{"error", "message", "deadline"}``, RFC 7807 problem+json
 from the orchestrator, zod issue arrays, HTML (Next.js 404, Cloudflare), plain text, nothing at all — and
 sometimes an error body with HTTP 200. Everything here is pure: it sees status, headers and bytes only.
@@ -117,7 +117,7 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -
     """``Retry-After`` as seconds or an HTTP-date (also ``retry-after-ms``); ``None`` when absent or unreadable.
 
     The one place this header is read, so it never raises: a value out of any sane range (``1e15``, ``inf``,
-    a date in year 9999) is clamped to between 0 and :data:`MAX_RETRY_AFTER`; NaN and garbage are ``None``.
+    a date in year 9999) is clamped to between 0 and ``MAX_RETRY_AFTER``; NaN and garbage are ``None``.
     """
     if (millis := _seconds(headers.get("retry-after-ms"))) is not None:
         return _bounded(millis / 1000)
@@ -161,7 +161,7 @@ def looks_like_error_body(payload: Any) -> bool:
 
 
 def error_from_response(status: int, headers: Mapping[str, str], body: bytes) -> Error | None:
-    """The :class:`Error` a response stands for, or ``None`` when it is a success.
+    """The [`Error`][] a response stands for, or ``None`` when it is a success.
 
     ``headers`` must have lower-case keys. A 2xx (or a 3xx when redirects are not followed) is a success
     unless its body is an error body or an HTML page: every API here answers JSON or bytes, never HTML.

@@ -1,4 +1,4 @@
-"""What a successful call hands back: a fully read :class:`Response`, or a :class:`StreamingResponse`."""
+"""What a successful call hands back: a fully read ``Response``, or a ``StreamingResponse``."""
 
 from __future__ import annotations
 
@@ -26,13 +26,13 @@ class Response:
     url: str
 
     def json(self) -> Any:
-        """The body as JSON; raises :class:`~civitai_kit._json.JsonDecodeError` (a ``ValueError``) when it is not."""
+        """The body as JSON; raises ``JsonDecodeError`` (a ``ValueError``) when it is not."""
         return loads(self.content)
 
 
 class StreamingResponse:
     """A response whose body is read in chunks (downloads): by iterating it, or chunk by chunk with the
-    :class:`Read` action of an operation. Closed by the context or operation that opened it."""
+    ``Read`` action of an operation. Closed by the context or operation that opened it."""
 
     def __init__(self, response: httpx.Response) -> None:
         self._response = response
@@ -44,7 +44,7 @@ class StreamingResponse:
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """Body chunks as they arrive (``chunk_size=None`` skips re-chunking, the fastest way). A transport
-        failure mid-body raises :class:`ApiConnectionError` (or :class:`ApiTimeoutError`), never a transport's
+        failure mid-body raises [`ApiConnectionError`][] (or [`ApiTimeoutError`][]), never a transport's
         own exception type."""
         try:
             yield from self._response.iter_bytes(chunk_size)
@@ -52,7 +52,7 @@ class StreamingResponse:
             raise _interrupted(exc, self.url) from exc
 
     async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
-        """The async twin of :meth:`iter_bytes`."""
+        """The async twin of ``iter_bytes``."""
         try:
             async for chunk in self._response.aiter_bytes(chunk_size):
                 yield chunk
@@ -60,14 +60,14 @@ class StreamingResponse:
             raise _interrupted(exc, self.url) from exc
 
     def next_chunk(self) -> bytes:
-        """The next piece of the body; ``b""`` at its end. Raises like :meth:`iter_bytes`."""
+        """The next piece of the body; ``b""`` at its end. Raises like ``iter_bytes``."""
         if self._chunks is None:
             self._chunks = self.iter_bytes()
         assert isinstance(self._chunks, Iterator)
         return next(self._chunks, b"")
 
     async def anext_chunk(self) -> bytes:
-        """The async twin of :meth:`next_chunk`."""
+        """The async twin of ``next_chunk``."""
         if self._chunks is None:
             self._chunks = self.aiter_bytes()
         assert isinstance(self._chunks, AsyncIterator)
@@ -86,7 +86,7 @@ class StreamingResponse:
 @dataclass(frozen=True, slots=True)
 class Read(Action):
     """Read the next piece of a streamed body: the outcome is the bytes (``b""`` at the end), or the
-    :class:`ApiConnectionError` / :class:`ApiTimeoutError` that broke the connection."""
+    ``ApiConnectionError`` / ``ApiTimeoutError`` that broke the connection."""
 
     stream: StreamingResponse
 

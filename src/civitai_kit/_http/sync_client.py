@@ -1,10 +1,10 @@
-"""The synchronous session: an ``httpx.Client``, the :class:`HttpCore` and a blocking :class:`Driver` whose
-network it is (:meth:`HttpClient.transmit` performs a :class:`Send`).
+"""The synchronous session: an ``httpx.Client``, the ``HttpCore`` and a blocking ``Driver`` whose
+network it is (``transmit`` performs a ``Send``).
 
 The call's deadline is held during a body read by lowering the read timeout to the time left when the body
 starts, checking the deadline between chunks and, once a single blocked read could overrun the deadline by
-more than :data:`DEADLINE_SLACK`, by a timer that shuts the connection's socket at the deadline. Worst case
-past the deadline: :data:`DEADLINE_SLACK` on a plain httpx transport; one read timeout on a transport that
+more than ``DEADLINE_SLACK``, by a timer that shuts the connection's socket at the deadline. Worst case
+past the deadline: ``DEADLINE_SLACK`` on a plain httpx transport; one read timeout on a transport that
 exposes no socket (a mock, the HTTP cache). Waiting for the response headers is bounded by the read timeout,
 lowered to the time left at the send; that bound is per read, so headers dripped byte by byte are cut only
 by httpcore's 100 KiB header limit (no socket is exposed before the headers are complete).
@@ -37,7 +37,7 @@ DEADLINE_SLACK = 0.25
 
 
 class HttpClient:
-    """A configured HTTP session that clients share: sends :class:`ApiRequest`s and returns :class:`Result`s,
+    """A configured HTTP session that clients share: sends ``ApiRequest``s and returns ``Result``s,
     never raising for network or server trouble. ``driver`` runs the library's operations over it."""
 
     def __init__(
@@ -118,7 +118,7 @@ class HttpClient:
 class _Watchdog:
     """Holds a body read to the deadline: lowers the read timeout to the time left, tells the reader when
     the deadline has passed, and arms a timer that shuts the socket at the deadline once a blocked read could
-    overrun it by more than :data:`DEADLINE_SLACK`."""
+    overrun it by more than ``DEADLINE_SLACK``."""
 
     def __init__(self, response: httpx.Response, deadline: float) -> None:
         self._response = response

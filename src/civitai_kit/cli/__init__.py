@@ -1,6 +1,6 @@
 """The ``civitai`` command: a thin shell over the library (flags → options → library call → output).
 
-Typer and rich come with the ``cli`` extra; :func:`main` says so instead of failing with an import error.
+Typer and rich come with the ``cli`` extra; [`main`][] says so instead of failing with an import error.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def compute_with_progress(output: Output, path: Path, algorithms: list[HashAlgor
 
 
 def hash_with_progress(output: Output, path: Path, algorithms: list[HashAlgorithm]) -> FileHashes:
-    """Like :func:`compute_with_progress`; a failure ends the command with its one-line reason."""
+    """Like ``compute_with_progress``; a failure ends the command with its one-line reason."""
     hashes: FileHashes = output.unwrap(compute_with_progress(output, path, algorithms))
     return hashes
 

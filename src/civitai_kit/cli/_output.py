@@ -131,7 +131,7 @@ class Output:
 
     def info(self, message: str) -> None:
         """A human note on stderr (hidden by ``--quiet``); rich markup allowed, so pass names and paths
-        through :func:`rich.markup.escape`."""
+        through ``rich.markup.escape``."""
         if not self.quiet:
             self.err.print(message)
 

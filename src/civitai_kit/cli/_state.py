@@ -1,6 +1,6 @@
 """What the global flags decide for one invocation: output mode and the options' argument layer.
 
-``--base-url``/``--api-key``/... become keyword arguments of :class:`CivitaiApiOptions`, so they rank as
+``--base-url``/``--api-key``/... become keyword arguments of [`CivitaiApiOptions`][], so they rank as
 *arguments* above every configuration source, exactly as they would in code.
 """
 
@@ -79,7 +79,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on
 
 
 def state_of(ctx: typer.Context, json_output: bool = False) -> CliState:
-    """The invocation's :class:`CliState` (set by the root callback); ``json_output`` turns JSON on."""
+    """The invocation's ``CliState`` (set by the root callback); ``json_output`` turns JSON on."""
     state = ctx.find_root().obj
     if not isinstance(state, CliState):  # pragma: no cover - the root callback always sets it
         raise RuntimeError("civitai: command invoked without the root callback")

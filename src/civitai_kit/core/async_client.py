@@ -29,16 +29,16 @@ class AsyncTerminals(QueryBuilder[T, AsyncHttpClient]):
 
     async def first_or_none(self) -> Result[T | None]:
         """The first match, or ``None`` when there is none (empty pages that point further are looked past, up to
-        the limits :meth:`pages` describes; past them, a :class:`Failure`)."""
+        the limits [`pages`][] describes; past them, a [`Failure`][])."""
         return await self._session.http.driver.run(self._first())
 
     def iterate(self, page_size: int | None = None, max_items: int | None = None) -> AsyncIterator[T]:
-        """Every match (``async for``), fetching pages as needed. Raises :class:`CivitaiError` if a request fails
-        or the walk cannot go on (see :meth:`pages`), after every item already received."""
+        """Every match (``async for``), fetching pages as needed. Raises [`CivitaiError`][] if a request fails
+        or the walk cannot go on (see [`pages`][]), after every item already received."""
         return self._session.http.driver.iterate(self._walk(self._pager(page_size, max_items), items=True))
 
     def pages(self, page_size: int | None = None, max_pages: int | None = None) -> AsyncIterator[Page[T]]:
-        """Every page (``async for``). Raises :class:`CivitaiError` if a request fails, after
+        """Every page (``async for``). Raises [`CivitaiError`][] if a request fails, after
         ``Resilience:MaxEmptyPages`` empty pages in a row or ``TotalTimeoutSeconds`` without an item, or when the
         server's next link cannot be used (``INVALID_URL``; a ``nextPage`` on another host is never requested)."""
         return self._session.http.driver.iterate(self._walk(self._pager(page_size, None, max_pages), items=False))

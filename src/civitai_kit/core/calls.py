@@ -107,7 +107,7 @@ def parse(target: type[T], payload: Any, *, strict: bool = False) -> T:
 
 
 def has_unknown_fields(value: Any) -> bool:
-    """Whether any model in ``value`` kept unknown keys (the fast check; paths come from :func:`unknown_fields`)."""
+    """Whether any model in ``value`` kept unknown keys (the fast check; paths come from [`unknown_fields`][])."""
     if isinstance(value, BaseModel):
         if value.__pydantic_extra__:
             return True

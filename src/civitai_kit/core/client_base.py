@@ -1,4 +1,4 @@
-"""Construction shared by :class:`CivitaiClient` and :class:`AsyncCivitaiClient`: options → HTTP client."""
+"""Construction shared by [`CivitaiClient`][] and [`AsyncCivitaiClient`][]: options → HTTP client."""
 
 from __future__ import annotations
 

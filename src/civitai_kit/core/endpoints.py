@@ -1,6 +1,7 @@
 """What each REST endpoint accepts, and the requests for the direct lookups — pure, shared by both clients.
 
-Ranges and rules come from ``spec/rest-api.md`` §1-§7; every check here runs before anything is sent.
+The ranges and rules are the server's own (its request validation), checked here before anything is sent,
+so a bad argument fails at once with a clear message instead of a round trip and a zod error body.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Civitai's enumerations, as the API spells them, and *open*.
 
 Civitai adds values all the time (``DoRA``, ``Wildcards``, ``LLM``… appeared after clients shipped closed
-enums and broke on them), so every enum here derives from :class:`OpenEnum`: a value the library does not
+enums and broke on them), so every enum here derives from [`OpenEnum`][]: a value the library does not
 know yet becomes a *pseudo-member* of the same class instead of an error. It still compares equal to its
-text, hashes like it, serialises as it, and says ``is_known == False``::
+text, hashes like it, serialises as it, and says ``is_known == False``:
 
     >>> ModelType("LORA") is ModelType.LORA
     True
@@ -144,7 +144,7 @@ class NsfwLevel(OpenEnum):
     """The coarse NSFW label: ``nsfw`` filter on ``/images`` and ``nsfwLevel`` of an ``/images`` item.
 
     As a filter it is cumulative ("up to"): ``MATURE`` means PG, PG-13 and R. As a label it is lossy: both X
-    and XXX read ``X``. :class:`BrowsingLevel` is the exact form.
+    and XXX read ``X``. [`BrowsingLevel`][] is the exact form.
     """
 
     NONE = "None"
@@ -155,7 +155,7 @@ class NsfwLevel(OpenEnum):
 
     @property
     def browsing_level(self) -> int | None:
-        """The single :class:`BrowsingLevel` bit this label stands for (``X`` → X; XXX is lost)."""
+        """The single [`BrowsingLevel`][] bit this label stands for (``X`` → X; XXX is lost)."""
         return _LABEL_LEVELS.get(self._value_)
 
     @classmethod

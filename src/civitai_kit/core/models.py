@@ -1,18 +1,18 @@
 """Typed, immutable views of what Civitai's REST API returns — built to survive every era of its payloads.
 
-Rules (``spec/rest-api.md`` §9): every field is optional except ids; unknown keys are kept in
-``model_extra`` (``StrictJsonParsing`` turns them into errors, see :mod:`civitai_kit.core.calls`); dates
-are parsed leniently; enum-ish fields are open (:mod:`civitai_kit.core.enums`); and the fields whose shape
-changed over the years are normalised:
+Rules (fields come, go and change type between endpoints and years): every field is optional except ids; unknown
+keys are kept in ``model_extra`` (``StrictJsonParsing`` turns them into errors, see
+``civitai_kit.core.calls``); dates are parsed leniently; enum-ish fields are open
+([`civitai_kit.core.enums`][]); and the fields whose shape changed over the years are normalised:
 
-* ``allow_commercial_use`` is always a tuple of :class:`CommercialUse` (wire: ``"Sell"``, ``["Image"]``,
+* ``allow_commercial_use`` is always a tuple of [`CommercialUse`][] (wire: ``"Sell"``, ``["Image"]``,
   ``"{Image,RentCivit}"``, ``[]``, ``null``);
 * ``tags`` of a model are strings (the 2023 wiki sent ``[{"name": …}]``);
 * ``files[].primary`` is a bool (absent means ``False``);
-* image NSFW is numeric: ``nsfw_level`` is a :class:`BrowsingLevel` value (1 PG … 32 Blocked) on every
+* image NSFW is numeric: ``nsfw_level`` is a [`BrowsingLevel`][] value (1 PG … 32 Blocked) on every
   image. Version images send it as an int (2024+) or only a label / bool (2023); ``/images`` items send the
   exact level as ``browsingLevel`` and a lossy label as ``nsfwLevel`` (kept as ``nsfw_label``);
-* ``meta`` is an :class:`ImageMeta` (open mapping with typed accessors), unwrapped from ``{"id", "meta"}``;
+* ``meta`` is an [`ImageMeta`][] (open mapping with typed accessors), unwrapped from ``{"id", "meta"}``;
 * pagination metadata: ``next_cursor`` is always a string (2023 sent a number).
 
 Collections are tuples and models are frozen, so a parsed page can be shared between threads.
@@ -190,7 +190,7 @@ class FileHashes(CivitaiModel):
     sha512: HashValue | None = Field(None, alias="SHA512")
 
     def get(self, algorithm: HashAlgorithm | str) -> str | None:
-        """The hash for ``algorithm`` (a :class:`HashAlgorithm` or its name, any case), or ``None``."""
+        """The hash for ``algorithm`` (a [`HashAlgorithm`][] or its name, any case), or ``None``."""
         return getattr(self, _HASH_FIELDS[HashAlgorithm(algorithm)])  # type: ignore[no-any-return]
 
     def items(self) -> Iterator[tuple[HashAlgorithm, str]]:
@@ -298,7 +298,7 @@ class ModelImage(_ImageBase):
     nsfw_level: Annotated[int | None, BeforeValidator(_browsing_level)] = Field(
         None, validation_alias=AliasChoices("nsfwLevel", "nsfw"), serialization_alias="nsfwLevel"
     )
-    """Numeric :class:`BrowsingLevel`; derived from the 2023 ``nsfw`` label/bool when ``nsfwLevel`` is absent."""
+    """Numeric [`BrowsingLevel`][]; derived from the 2023 ``nsfw`` label/bool when ``nsfwLevel`` is absent."""
     minor: bool | None = None
     poi: bool | None = None
     has_meta: bool | None = None
@@ -338,7 +338,7 @@ class Image(_ImageBase):
 
     id: int
     browsing_level: int | None = None
-    """The exact numeric level (a single :class:`BrowsingLevel` bit)."""
+    """The exact numeric level (a single [`BrowsingLevel`][] bit)."""
     nsfw_label: Annotated[NsfwLevel | None, BeforeValidator(_nsfw_label)] = Field(None, alias="nsfwLevel")
     """The lossy label Civitai sends as ``nsfwLevel`` on ``/images`` (X and XXX both read ``X``)."""
     created_at: LenientDatetime = None
@@ -351,7 +351,7 @@ class Image(_ImageBase):
 
     @property
     def nsfw_level(self) -> int | None:
-        """Numeric :class:`BrowsingLevel`: ``browsingLevel``, else the label's level, else the ``nsfw`` bool."""
+        """Numeric [`BrowsingLevel`][]: ``browsingLevel``, else the label's level, else the ``nsfw`` bool."""
         if self.browsing_level is not None:
             return self.browsing_level
         if self.nsfw_label is not None:
@@ -414,18 +414,18 @@ class ModelVersion(CivitaiModel, _Described):
 
     id: int
     model_id: int | None = None
-    """Only on ``/model-versions`` bodies (and 2023 payloads); see :attr:`model`."""
+    """Only on ``/model-versions`` bodies (and 2023 payloads); see ``model``."""
     index: int | None = None
     name: str | None = None
     description: str | None = None
-    """HTML as Civitai stores it; see :attr:`description_markdown` / :attr:`description_text`."""
+    """HTML as Civitai stores it; see ``description_markdown`` / ``description_text``."""
     base_model: str | None = None
     """Open text: ``SD 1.5``, ``SDXL 1.0``, ``Pony``, ``Flux.1 D``… (the list changes constantly)."""
     base_model_type: BaseModelType | None = None
     status: str | None = None
     availability: Availability | None = None
     nsfw_level: int | None = None
-    """Bitmask of :class:`BrowsingLevel`."""
+    """Bitmask of [`BrowsingLevel`][]."""
     created_at: LenientDatetime = None
     updated_at: LenientDatetime = None
     published_at: LenientDatetime = None
@@ -437,7 +437,7 @@ class ModelVersion(CivitaiModel, _Described):
     files: Annotated[tuple[ModelFile, ...], BeforeValidator(_list_if_none)] = ()
     images: Annotated[tuple[ModelImage, ...], BeforeValidator(_list_if_none)] = ()
     air: OptionalText = None
-    """The AI Resource Identifier Civitai sends (``urn:air:sdxl:lora:civitai:123@456``); see :attr:`air_identifier`."""
+    """The AI Resource Identifier Civitai sends (``urn:air:sdxl:lora:civitai:123@456``); see [`air_identifier`][]."""
     model: VersionModel | None = None
     upload_type: UploadType | None = None
     usage_control: UsageControl | None = None
@@ -467,7 +467,7 @@ class ModelVersion(CivitaiModel, _Described):
 
     @property
     def air_identifier(self) -> AirIdentifier | None:
-        """:attr:`air` parsed, or ``None`` when absent or not a valid AIR."""
+        """[`air`][] parsed, or ``None`` when absent or not a valid AIR."""
         if not self.air:
             return None
         from civitai_kit.sdk.air import AirIdentifier
@@ -521,10 +521,10 @@ class Model(CivitaiModel, _Described):
     name: str | None = None
     type: ModelType | None = None
     description: str | None = None
-    """HTML as Civitai stores it; see :attr:`description_markdown` / :attr:`description_text`."""
+    """HTML as Civitai stores it; see ``description_markdown`` / ``description_text``."""
     nsfw: bool | None = None
     nsfw_level: int | None = None
-    """Bitmask of :class:`BrowsingLevel` over the model's content."""
+    """Bitmask of [`BrowsingLevel`][] over the model's content."""
     tags: Annotated[tuple[str, ...], BeforeValidator(_tag_names)] = ()
     creator: Creator | None = None
     """Absent for models owned by Civitai itself."""

@@ -1,12 +1,12 @@
 """Auto-pagination as a state machine, written once: the sync and async clients only perform its fetches.
 
-Rules (``spec/rest-api.md`` §0, §9): prefer ``nextCursor``; otherwise take the cursor or page number out of
-``nextPage`` (rebuilding the request on our own base URL, which survives proxies and path prefixes); keep
-going through empty pages that still point further; stop when nothing points further, when a cursor or a
-verbatim ``nextPage`` repeats (a server loop), or when ``max_items``/``max_pages`` is reached; never ask for a
-page number whose ``page * limit`` would pass Civitai's 1000-result cap (that 429 is permanent).
+Rules (Civitai's pagination metadata changed shape twice since 2023): prefer ``nextCursor``; otherwise take the
+cursor or page number out of ``nextPage`` (rebuilding the request on our own base URL, which survives proxies and
+path prefixes); keep going through empty pages that still point further; stop when nothing points further, when a
+cursor or a verbatim ``nextPage`` repeats (a server loop), or when ``max_items``/``max_pages`` is reached; never
+ask for a page number whose ``page * limit`` would pass Civitai's 1000-result cap (that 429 is permanent).
 
-A hostile or broken server cannot hold a walk: it ends with a :class:`CivitaiError` (after every item
+A hostile or broken server cannot hold a walk: it ends with a [`CivitaiError`][] (after every item
 received has been handed out) when ``max_empty_pages`` empty pages in a row still point further, when no item
 arrives for ``total_timeout`` seconds of fetching, or when a link cannot be used as is (control characters,
 too long for a URL, not a URL, another host: a ``nextPage`` is only followed verbatim on the base URL's origin).
@@ -60,7 +60,7 @@ class WalkLimits:
 
 def walk(http: HttpCore, pager: Pager[T], *, strict: bool, items: bool) -> Operation[None]:
     """Emits the pages of a walk (``items``: their items, one by one); a failed request raises its
-    :class:`CivitaiError`, as do the refusals of :meth:`Pager.next_request`."""
+    [`CivitaiError`][], as do the refusals of ``Pager.next_request``."""
     while (request := pager.next_request()) is not None:
         page = pager.accept((yield from fetch(http, request, pager.page_type, strict=strict)).unwrap())
         if not items:
@@ -95,7 +95,7 @@ class UnusableLink(ValueError):
 
 
 def check_text(text: object) -> str:
-    """``text`` if it can go into a request line, else :class:`UnusableLink`."""
+    """``text`` if it can go into a request line, else [`UnusableLink`][]."""
     if not isinstance(text, str):
         raise UnusableLink(f"is a {type(text).__name__}, not text")
     if not text.strip():
@@ -204,7 +204,7 @@ class Pager(Generic[T]):
     def next_request(self) -> ApiRequest | None:
         """The next request to make, or ``None`` when the walk is over.
 
-        Raises :class:`CivitaiError` when the walk cannot or must not go on (Civitai's page cap, too many
+        Raises [`CivitaiError`][] when the walk cannot or must not go on (Civitai's page cap, too many
         empty pages, no item for too long, an unusable link) — only after every item already received has
         been handed out."""
         if self._refusal is not None:

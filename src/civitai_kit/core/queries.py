@@ -342,7 +342,7 @@ class ImageFilters(QueryBuilder[Image, H]):
         return self._with("nsfw", _enum(NsfwLevel, level, "level"))
 
     def where_browsing_level(self, level: BrowsingLevel | int) -> Self:
-        """Exactly these levels, as a :class:`BrowsingLevel` bitmask (wins over ``where_nsfw_level``)."""
+        """Exactly these levels, as a [`BrowsingLevel`][] bitmask (wins over ``where_nsfw_level``)."""
         if isinstance(level, bool) or not isinstance(level, int):
             raise TypeError(f"level must be a BrowsingLevel or int, got {type(level).__name__}")
         if not 1 <= int(level) <= 63:

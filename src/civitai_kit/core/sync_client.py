@@ -29,16 +29,16 @@ class Terminals(QueryBuilder[T, HttpClient]):
 
     def first_or_none(self) -> Result[T | None]:
         """The first match, or ``None`` when there is none (empty pages that point further are looked past, up to
-        the limits :meth:`pages` describes; past them, a :class:`Failure`)."""
+        the limits [`pages`][] describes; past them, a [`Failure`][])."""
         return self._session.http.driver.run(self._first())
 
     def iterate(self, page_size: int | None = None, max_items: int | None = None) -> Iterator[T]:
-        """Every match, fetching pages as needed. Raises :class:`CivitaiError` if a request fails or the walk
-        cannot go on (see :meth:`pages`), after every item already received."""
+        """Every match, fetching pages as needed. Raises [`CivitaiError`][] if a request fails or the walk
+        cannot go on (see [`pages`][]), after every item already received."""
         return self._session.http.driver.iterate(self._walk(self._pager(page_size, max_items), items=True))
 
     def pages(self, page_size: int | None = None, max_pages: int | None = None) -> Iterator[Page[T]]:
-        """Every page, following cursors / next pages. Raises :class:`CivitaiError` if a request fails, after
+        """Every page, following cursors / next pages. Raises [`CivitaiError`][] if a request fails, after
         ``Resilience:MaxEmptyPages`` empty pages in a row or ``TotalTimeoutSeconds`` without an item, or when the
         server's next link cannot be used (``INVALID_URL``; a ``nextPage`` on another host is never requested)."""
         return self._session.http.driver.iterate(self._walk(self._pager(page_size, None, max_pages), items=False))
@@ -101,8 +101,8 @@ class CreatorQuery(CreatorFilters[HttpClient], Terminals[Creator]):
 class CivitaiClient(ClientBase[HttpClient]):
     """The public REST API, synchronously. ``with CivitaiClient() as client: client.models...``
 
-    ``options`` defaults to :class:`CivitaiApiOptions` loaded from every configuration source. Pass
-    ``http_client`` to share one (it is then not closed by :meth:`close`).
+    ``options`` defaults to [`CivitaiApiOptions`][] loaded from every configuration source. Pass
+    ``http_client`` to share one (it is then not closed by ``close()``).
     """
 
     def __init__(self, options: CivitaiApiOptions | None = None, *, http_client: HttpClient | None = None) -> None:

@@ -66,7 +66,7 @@ def dimension(name: str, value: object, low: int, high: int) -> int:
 
 
 def air(name: str, value: object) -> str:
-    """An AIR as canonical text; accepts an :class:`AirIdentifier` or its text."""
+    """An AIR as canonical text; accepts an [`AirIdentifier`][] or its text."""
     if isinstance(value, AirIdentifier):
         return str(value)
     if not isinstance(value, str):

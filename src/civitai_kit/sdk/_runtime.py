@@ -1,24 +1,26 @@
 """How one SDK operation is written once and run both synchronously and asynchronously.
 
 An operation is a *program*: a generator that yields actions (``Call`` this request, ``Pause``, read the
-clock with ``Now``, ``Download`` to a file) and receives their outcomes. :class:`SyncRunner` performs the
-actions with an :class:`HttpClient` and ``time.sleep``; :class:`AsyncRunner` with an
-:class:`AsyncHttpClient` and ``asyncio.sleep``. Everything else — request building, parsing, polling
+clock with ``Now``, ``Download`` to a file) and receives their outcomes. ``SyncRunner`` performs the
+actions with an ``HttpClient`` and ``time.sleep``; ``AsyncRunner`` with an
+``AsyncHttpClient`` and ``asyncio.sleep``. Everything else — request building, parsing, polling
 schedules, error handling — lives in the programs and is shared.
 
-:class:`Operation` turns a program function into a method whose return type follows the object's mode:
+``Operation`` turns a program function into a method whose return type follows the object's mode:
 ``Result[T]`` on ``Workflows[Sync]``, a coroutine of ``Result[T]`` on ``Workflows[Async]``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeAlias, TypeVar, overload
 
@@ -74,7 +76,7 @@ class Call(Generic[T]):
 
     def prepared(self, timeout: float) -> ApiRequest:
         """The request to send by a client whose read timeout is ``timeout``: stretched to the hold plus
-        :data:`HOLD_SLACK_SECONDS` when shorter, so a ``wait`` is not cut off (and a submit not lost)."""
+        ``HOLD_SLACK_SECONDS`` when shorter, so a ``wait`` is not cut off (and a submit not lost)."""
         needed = self.hold + HOLD_SLACK_SECONDS
         if self.hold <= 0 or self.request.timeout is not None or timeout >= needed:
             return self.request
@@ -250,7 +252,7 @@ class PartFile:
 
     @contextmanager
     def receiving(self) -> Iterator[None]:
-        """Around the body's chunks: a cut connection or a full disk becomes the failure :meth:`finish`
+        """Around the body's chunks: a cut connection or a full disk becomes the failure ``finish``
         returns; a cancellation or Ctrl-C removes the temporary file and propagates. Never a partial file."""
         try:
             yield
@@ -288,18 +290,37 @@ class PartFile:
 
 
 class Bound(Generic[M]):
-    """Something whose :class:`Operation` methods run through a runner."""
+    """Something whose ``Operation`` methods run through a runner."""
 
     _runner: Runner[M] | None
 
 
 class Operation(Generic[S, P, T]):
-    """A method made from a program function ``fn(obj, ...)``; see the module docstring."""
+    """A method made from a program function ``fn(obj, ...)``; see the module docstring.
+
+    Its signature is the program's: on the class with ``obj`` first (like a function), bound without it
+    (like a method), so ``inspect.signature`` and ``help()`` show the real parameters.
+    """
 
     def __init__(self, program: Callable[Concatenate[S, P], Program[T]]) -> None:
         self._program = program
+        self.__wrapped__ = program
         self.__doc__ = program.__doc__
         self.__name__ = program.__name__
+
+    @cached_property
+    def __signature__(self) -> inspect.Signature:
+        """The program's parameters; no return type, since it follows the mode (a result or a coroutine)."""
+        return inspect.signature(self._program).replace(return_annotation=inspect.Signature.empty)
+
+    @cached_property
+    def _bound_signature(self) -> inspect.Signature:
+        return self.__signature__.replace(parameters=list(self.__signature__.parameters.values())[1:])
+
+    def __call__(self, obj: Bound[Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        """``Workflows.get(workflows, ...)``, like a method called on its class."""
+        method: Callable[P, Any] = self.__get__(obj, type(obj))
+        return method(*args, **kwargs)
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.__name__ = name
@@ -329,14 +350,18 @@ class Operation(Generic[S, P, T]):
 
         run.__doc__ = program.__doc__
         run.__name__ = name
+        run.__signature__ = self._bound_signature  # type: ignore[attr-defined]
         return run
 
 
 def detached(program: Callable[P, Program[T]]) -> Callable[Concatenate[Any, P], Program[T]]:
-    """A program that does not need the object it is called on, as an :class:`Operation` function."""
+    """A program that does not need the object it is called on, as an ``Operation`` function."""
 
     def bound(_owner: Any, /, *args: P.args, **kwargs: P.kwargs) -> Program[T]:
         return program(*args, **kwargs)
 
     bound.__doc__, bound.__name__ = program.__doc__, program.__name__
+    signature = inspect.signature(program)
+    owner = inspect.Parameter("_owner", inspect.Parameter.POSITIONAL_ONLY)
+    bound.__signature__ = signature.replace(parameters=[owner, *signature.parameters.values()])  # type: ignore[attr-defined]
     return bound

@@ -37,7 +37,7 @@ _CIVITAI = "civitai"
 class AirIdentifier:
     """One parsed AIR. Immutable and hashable; ``str(air)`` is the canonical text.
 
-    Build one with :meth:`parse`, :meth:`try_parse`, :meth:`civitai` or :class:`AirBuilder`; the
+    Build one with [`parse`][], [`try_parse`][], [`civitai`][] or [`AirBuilder`][]; the
     constructor validates and normalises every part, so two equal identifiers always print the same text.
     """
 
@@ -90,7 +90,7 @@ class AirIdentifier:
 
     @classmethod
     def try_parse(cls, value: object) -> AirIdentifier | None:
-        """Like :meth:`parse`, but ``None`` for anything that is not a valid AIR (including non-strings)."""
+        """Like [`parse`][], but ``None`` for anything that is not a valid AIR (including non-strings)."""
         if isinstance(value, AirIdentifier):
             return value
         if not isinstance(value, str):
@@ -223,7 +223,7 @@ def _positive_int(name: str, value: object) -> int:
 
 @dataclass(frozen=True, slots=True)
 class AirBuilder:
-    """Immutable step-by-step construction of an :class:`AirIdentifier`; each ``with_*`` returns a new builder.
+    """Immutable step-by-step construction of an [`AirIdentifier`][]; each ``with_*`` returns a new builder.
 
     The source starts as ``civitai``. ``build()`` raises ``ValueError`` naming the first missing part.
     """

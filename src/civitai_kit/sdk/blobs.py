@@ -63,7 +63,7 @@ def refresh(blob_id: str) -> Program[Result[Blob]]:
 def download(blob: Blob | str, destination: str | Path, *, overwrite: bool = False) -> Program[Result[Path]]:
     """Stream a blob to ``destination`` (a file, or an existing directory to put ``<blob id>`` in).
 
-    A :class:`Blob` with an unexpired URL is fetched from that URL; otherwise through
+    A [`Blob`][] with an unexpired URL is fetched from that URL; otherwise through
     ``/v2/consumer/blobs/{id}``, whose redirect is followed (the key is never sent to another host).
     The file appears only when complete.
     """

@@ -31,7 +31,7 @@ TEXT_TO_IMAGE_SIDE = (64, 4084)
 
 
 class StepSource(Protocol):
-    """Anything that can produce a step: a step builder, or a :class:`StepTemplate` (via ``step()``)."""
+    """Anything that can produce a step: a step builder, or a [`StepTemplate`][] (via ``step()``)."""
 
     def step(self) -> StepTemplate: ...
 
@@ -224,7 +224,7 @@ class TextToImageBuilder(_StepBuilderBase[M]):
         self, preprocessor: ImageTransformer | str, image: str, **options: Unpack[ControlNetOptions]
     ) -> Self:
         """A ControlNet: preprocessor, control image (URL, data URL or AIR); ``weight``, ``start_step``,
-        ``end_step``, ``mask`` as in :class:`ControlNetOptions`."""
+        ``end_step``, ``mask`` as in [`ControlNetOptions`][]."""
         net = control_net(preprocessor, image, **options)
         return replace(self, control_nets=(*self.control_nets, net))
 

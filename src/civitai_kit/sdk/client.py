@@ -82,8 +82,8 @@ class _SdkBase(Generic[M]):
 class SdkClient(_SdkBase[Sync]):
     """The synchronous Generator API client.
 
-    ``options``: a :class:`CivitaiApiOptions` (all configuration sources are read when omitted).
-    ``http_client``: an existing :class:`HttpClient` (e.g. from the container or a test) used instead.
+    ``options``: a [`CivitaiApiOptions`][] (all configuration sources are read when omitted).
+    ``http_client``: an existing ``HttpClient`` (e.g. from the container or a test) used instead.
     ``sleep``/``clock``: what ``wait_for`` polls with (inject them to test without waiting).
     """
 
@@ -110,7 +110,7 @@ class SdkClient(_SdkBase[Sync]):
 
 
 class AsyncSdkClient(_SdkBase[Async]):
-    """The asynchronous twin of :class:`SdkClient`: the same services, awaited."""
+    """The asynchronous twin of [`SdkClient`][]: the same services, awaited."""
 
     def __init__(
         self,

@@ -67,7 +67,7 @@ class Coverage(Bound[M], Generic[M]):
     def get(self: Coverage[Async], models: Iterable[Airs]) -> Coroutine[Any, Any, Result[CoverageMap]]: ...
 
     def get(self, models: Airs | Iterable[Airs]) -> Any:
-        """Availability of one model (its entry) or of several (a dict keyed by :class:`AirIdentifier`)."""
+        """Availability of one model (its entry) or of several (a dict keyed by [`AirIdentifier`][])."""
         if isinstance(models, AirIdentifier | str):
             return self._runner.drive(coverage_one(models))
         return self._runner.drive(coverage_many(models))

@@ -1,7 +1,7 @@
-"""Orchestration enums with their real wire values (``spec/orchestration-api.md`` §2.5, §3.4).
+"""Orchestration enums with the values the server really sends and accepts.
 
 v2 spells values camelCase (``eulerA``); the legacy v1 jobs API spells the same enums PascalCase (``EulerA``).
-One Python enum serves both: the v1 builder translates with :func:`v1_scheduler` / :func:`v1_transformer`.
+One Python enum serves both: the v1 builder translates with [`v1_scheduler`][] / [`v1_transformer`][].
 Response fields stay plain strings (compare them with these members, which are ``str``), so a value added by
 the server never breaks parsing.
 """

@@ -254,7 +254,7 @@ class ImageGenBuilder(_StepBuilderBase[M]):
     def with_control_net(
         self, preprocessor: ImageTransformer | str, image: str, **options: Unpack[ControlNetOptions]
     ) -> Self:
-        """A ControlNet (comfy engines); options as in :class:`ControlNetOptions`."""
+        """A ControlNet (comfy engines); options as in [`ControlNetOptions`][]."""
         return self._put(
             "control_net",
             "controlNets",

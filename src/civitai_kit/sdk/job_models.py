@@ -1,4 +1,4 @@
-"""v1 (legacy jobs API) response models, parsed leniently (``spec/orchestration-api.md`` §2.3–2.4).
+"""v1 (legacy jobs API) response models, parsed leniently.
 
 Real responses differ from the v1 OpenAPI document: ``GET /jobs/{id}`` answers one ``JobStatus`` (not a
 collection), ``result`` is an object or a list, job ids are GUIDs or 64-hex blob keys, and enum values may

@@ -1,10 +1,10 @@
 """The legacy v1 jobs API, shaped like CivitaiSharp's ``Jobs`` but speaking the real wire format.
 
-Fixed against CivitaiSharp (``spec/orchestration-api.md`` §4.2): ``$type`` is always sent; schedulers,
-preprocessors and network types use the v1 PascalCase values; ``clipSkip`` lives in ``params``; priority is
-``{"value"}``/``{"min","max"}``; width and height are always sent; taint is ``PUT /jobs/{id}`` or
-``PUT /jobs?token=`` with a body; ``/jobs/query`` returns ``{cursor, jobs}``; ``wait``/``detailed`` are
-sent only where the endpoint takes them; job ids are strings (GUIDs or 64-hex keys).
+Where CivitaiSharp sends what the server rejects or misreads, this follows the server: ``$type`` is always sent;
+schedulers, preprocessors and network types use the v1 PascalCase values; ``clipSkip`` lives in ``params``;
+priority is ``{"value"}``/``{"min","max"}``; width and height are always sent; taint is ``PUT /jobs/{id}`` or
+``PUT /jobs?token=`` with a body; ``/jobs/query`` returns ``{cursor, jobs}``; ``wait``/``detailed`` are sent only
+where the endpoint takes them; job ids are strings (GUIDs or 64-hex keys).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""v2 response models: workflows, steps, jobs, blobs, resources (``spec/orchestration-api.md`` §3.3).
+"""v2 response models: workflows, steps, jobs, blobs, resources.
 
 Lenient on purpose: every field but an id may be missing, unknown fields are kept (``model_extra``), and
-enum-like fields are plain strings that compare equal to the members in :mod:`civitai_kit.sdk.enums`.
+enum-like fields are plain strings that compare equal to the members in [`civitai_kit.sdk.enums`][].
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ PageFetch = Callable[[str | None], Program[Result[tuple[Sequence[T], str | None]
 @dataclass
 class _Walk(Generic[T]):
     """Where a walk through the pages is: the next cursor, how many items are left, cursors seen, and why it
-    cannot go on (raised by :meth:`end` once the last page's items are handed out)."""
+    cannot go on (raised by ``end`` once the last page's items are handed out)."""
 
     max_items: int | None
     cursor: str | None = None
@@ -79,7 +79,7 @@ class Pager(Generic[M, T]):
 def pages(
     fetch: Callable[..., Program[Result[Any]]], read: Callable[[Any], tuple[Sequence[T], str | None]]
 ) -> PageFetch[T]:
-    """Adapt ``fetch(cursor=…)`` returning a page model into a :data:`PageFetch` via ``read(page)``."""
+    """Adapt ``fetch(cursor=…)`` returning a page model into a [`PageFetch`][] via ``read(page)``."""
 
     def fetch_page(cursor: str | None) -> Program[Result[tuple[Sequence[T], str | None]]]:
         result = yield from fetch(cursor=cursor)

@@ -24,7 +24,7 @@ def _submit(
     whatif: bool = False,
     hide_mature_content: bool = False,
 ) -> Program[Result[Workflow]]:
-    """Submit a workflow (a builder, a :class:`WorkflowTemplate` or a raw ``WorkflowTemplate`` dict).
+    """Submit a workflow (a builder, a [`WorkflowTemplate`][] or a raw ``WorkflowTemplate`` dict).
 
     ``wait``: seconds the server may hold the request until the workflow finishes (0–100); ``whatif``:
     return the cost estimate without running. Retried on 429/5xx only when it carries an ``externalId``.
@@ -40,7 +40,7 @@ def _submit_and_wait(
     *,
     timeout: float = 600.0,
 ) -> Program[Result[Workflow]]:
-    """Submit, then poll until the workflow is terminal (see :meth:`Workflows.wait_for`)."""
+    """Submit, then poll until the workflow is terminal (see [`Workflows.wait_for`][])."""
     timeout = check.number("timeout", timeout, 0)  # now: after the (paid) submission would be too late
     submitted = _submit(owner, template)
 
@@ -54,7 +54,7 @@ def _submit_and_wait(
 
 
 class Workflows(Bound[M], Generic[M]):
-    """The v2 workflows API; create one through :class:`SdkClient` / :class:`AsyncSdkClient`."""
+    """The v2 workflows API; create one through [`SdkClient`][] / [`AsyncSdkClient`][]."""
 
     _runner: Runner[M]
 
@@ -100,7 +100,7 @@ class Workflows(Bound[M], Generic[M]):
         """Every matching workflow, following the ``next`` cursor: ``for wf in …`` / ``async for wf in …``.
 
         Filters: ``tags``, ``query`` (metadata text), ``ascending``, ``hide_mature_content``, ``from_date``,
-        ``to_date``, ``exclude_failed``. A failed page raises its :class:`CivitaiError`.
+        ``to_date``, ``exclude_failed``. A failed page raises its [`CivitaiError`][].
         """
         if "tags" in filters:
             filters["tags"] = check.strings("tags", filters["tags"])  # read on every page; "demo" is no list

@@ -5,14 +5,14 @@
         file = downloads.add(b"...", name="model.safetensors", version_id=1)
         # GET {server.url}/api/download/models/1 -> 307 -> http://localhost:PORT/storage/... (another host)
 
-``/api/download/models/{versionId}`` answers like the real handler (``spec/rest-api.md`` §8): JSON refusals
+``/api/download/models/{versionId}`` answers like the real handler: JSON refusals
 for non-browser clients (401 login required / downloads disabled, 403 early access with its deadline /
 no access, 404, 410 archived, 429 download limit), plain text for browser user agents, else a **307** to
 a signed storage URL on a *different host name* of the same loopback server, so a client that forwards its
-``Authorization`` header to storage is caught (:attr:`FakeDownloads.storage_saw_authorization`). The
+``Authorization`` header to storage is caught ([`FakeDownloads.storage_saw_authorization`][]). The
 storage route serves real bytes with ``Range`` (206/416), ``Content-Length`` and a raw UTF-8
 ``Content-Disposition``, checks the signature, and can cut the connection after N bytes on demand
-(:meth:`FakeDownloads.drop`).
+([`FakeDownloads.drop`][]).
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ class FakeDownloads:
         file_id: int | None = None,
         **settings: object,
     ) -> FakeFile:
-        """Serve ``data`` as file ``name`` of model version ``version_id`` (see :class:`FakeFile` for settings)."""
+        """Serve ``data`` as file ``name`` of model version ``version_id`` (see [`FakeFile`][] for settings)."""
         file = FakeFile(
             data=data,
             name=name,

@@ -13,15 +13,15 @@
 
 Each helper sets one state up in a directory and returns the path it made: symlinks where working files
 (``<target>.part``, ``<target>.lock``) or folders go, dangling links and loops, a folder in place of the
-target, a FIFO named like a model file; :func:`read_only_directory` and :func:`full_disk` are context
-managers that undo themselves. :data:`SURROGATE_NAMES`, :data:`RESERVED_NAMES` and :data:`OVERLONG_NAMES`
-are ready-made hostile file names (:data:`HOSTILE_NAMES` is all of them).
+target, a FIFO named like a model file; [`read_only_directory`][] and [`full_disk`][] are context
+managers that undo themselves. [`SURROGATE_NAMES`][], [`RESERVED_NAMES`][] and [`OVERLONG_NAMES`][]
+are ready-made hostile file names ([`HOSTILE_NAMES`][] is all of them).
 
-Running as root changes what the OS refuses: root writes into ``0o555`` folders. :func:`read_only_directory`
+Running as root changes what the OS refuses: root writes into ``0o555`` folders. [`read_only_directory`][]
 then also sets the immutable attribute (``chattr +i``) when it can, and says through
-:attr:`ReadOnly.enforced` whether writes really fail; :func:`full_disk` mounts a small ``tmpfs`` when it
+[`ReadOnly.enforced`][] whether writes really fail; [`full_disk`][] mounts a small ``tmpfs`` when it
 can (root, Linux) and otherwise makes every download ``.part`` file under the folder raise ``ENOSPC`` once
-``size`` bytes are written (through :func:`civitai_kit.tools.download_files.part_file_hook`).
+``size`` bytes are written (through [`civitai_kit.tools.download_files.part_file_hook`][]).
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ class ReadOnly:
 @contextlib.contextmanager
 def read_only_directory(path: PathLike) -> Iterator[ReadOnly]:
     """Make the folder ``path`` read-only (mode ``0o555``; as root also ``chattr +i`` when available) and
-    restore it on exit. Check :attr:`ReadOnly.enforced` before relying on writes failing."""
+    restore it on exit. Check [`ReadOnly.enforced`][] before relying on writes failing."""
     path = Path(path)
     mode = stat.S_IMODE(path.stat().st_mode)
     path.chmod(0o555)

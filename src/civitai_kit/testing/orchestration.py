@@ -91,7 +91,7 @@ def problem_response(status: int, title: str, detail: str, **extra: Any) -> Fake
 
 
 def guarded(fake: FakeOrchestrator, tokens: Collection[str] | None, handler: Handler) -> Handler:
-    """Require a Bearer token, hold the state lock, and turn :class:`ApiProblem` into its response."""
+    """Require a Bearer token, hold the state lock, and turn [`ApiProblem`][] into its response."""
 
     def handle(request: FakeRequest) -> FakeResponse:
         header = request.headers.get("authorization", "")
@@ -311,7 +311,7 @@ def install_orchestration_routes(
 ) -> FakeOrchestrator:
     """Serve the orchestration API (v2 workflows, blobs, resources and the v1 jobs API) from ``server``.
 
-    Returns the :class:`FakeOrchestrator` holding the state, for tests to inspect or drive.
+    Returns the [`FakeOrchestrator`][] holding the state, for tests to inspect or drive.
     """
     from civitai_kit.testing.orchestration_v1 import install_v1_routes
 

@@ -2,7 +2,8 @@
 
 The lifecycle is driven by requests, never by wall time: each status read of an unfinished workflow (or
 job) moves it one stage on (``polls_per_stage`` reads per stage), ``wait`` fast-forwards it, and tests can
-call :meth:`FakeOrchestrator.advance` / :meth:`finish` directly. Dates come from an injectable clock.
+call [`FakeOrchestrator.advance`][] / [`finish`][FakeOrchestrator.finish] directly. Dates come from an
+injectable clock.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
         data = install_rest_routes(server)          # RestData.sample(): 240 models, ~2 500 images
         # GET {server.url}/api/v1/models?types=LORA&limit=5 ...
 
-Behaviour follows ``spec/rest-api.md``: the filters each endpoint honours, opaque string cursors
+Behaviour copies civitai.com's: the filters each endpoint honours, opaque string cursors
 (``"12|1712265847499"``; a plain offset with ``query``), ``nextPage`` URLs built from the request, totals only
 on ``/tags`` and ``/creators``, and the real error bodies — zod error objects (400), ``Cannot use page param
 with query search`` (400), ``Invalid cursor`` (400, a different shape per endpoint), ``Unauthorized`` for
@@ -213,7 +213,7 @@ def _drop_empty(record: JSON) -> JSON:
 
 
 class _RestApi:
-    """The route handlers, over one :class:`RestData`."""
+    """The route handlers, over one [`RestData`][]."""
 
     def __init__(self, data: RestData) -> None:
         self.data = data
@@ -674,7 +674,7 @@ def _hash_list(request: FakeRequest, maximum: int) -> list[str] | FakeResponse:
 
 
 def install_rest_routes(server: FakeCivitai, data: RestData | None = None) -> RestData:
-    """Serve the public REST API from ``data`` (default :meth:`RestData.sample`) on ``server``; returns it."""
+    """Serve the public REST API from ``data`` (default [`RestData.sample`][]) on ``server``; returns it."""
     data = data if data is not None else RestData.sample()
     api = _RestApi(data)
     routes: Iterable[tuple[str, str, Callable[[FakeRequest], FakeResponse]]] = (

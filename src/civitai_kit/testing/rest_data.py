@@ -4,7 +4,7 @@
 ``testing/data/SOURCES.md``) and grows them into a catalogue big enough to page through, keeping every
 template's era-specific shape. Tests that need exact contents build their own with
 ``RestData.from_models([...])``. The data is plain JSON (dicts in wire format); the routes in
-:mod:`civitai_kit.testing.rest` shape it per endpoint.
+[`civitai_kit.testing.rest`][] shape it per endpoint.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class RestData:
         return int(hashlib.sha256(username.lower().encode()).hexdigest()[:7], 16)
 
     def fake_files(self) -> list[FakeModelFile]:
-        """Generated files whose hashes match :func:`file_content` (for the fake download endpoint)."""
+        """Generated files whose hashes match [`file_content`][] (for the fake download endpoint)."""
         return list(self.generated_files)
 
 

@@ -1,4 +1,4 @@
-"""The sandbox: one :class:`FakeCivitai` answering as the whole of Civitai, with realistic data.
+"""The sandbox: one [`FakeCivitai`][] answering as the whole of Civitai, with realistic data.
 
     with start_sandbox() as sandbox:               # every area's routes on 127.0.0.1:<free port>
         options = CivitaiApiOptions(**sandbox.option_values())

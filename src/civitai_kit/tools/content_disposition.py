@@ -3,7 +3,7 @@
 Civitai's signed storage URLs answer ``attachment; filename="<name>"`` with the raw name, which may be
 UTF-8 bytes that the HTTP stack decoded as latin-1 (mojibake such as ``ã\\x83\\x9f``), may contain ``%XX``
 sequences, and is never RFC 5987-encoded; other hosts send ``filename*=UTF-8''...``. The result is not
-sanitised here: callers pass it through :func:`civitai_kit.tools.path_patterns.sanitize_filename`.
+sanitised here: callers pass it through [`civitai_kit.tools.path_patterns.sanitize_filename`][].
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Errors a download hands back, made safe to show: no key from the URL, and never a raw exception.
 
 A download URL may carry a key (``?token=...``), and lower layers put the URL into messages and into the
-exceptions they chain (``cause``). Every :class:`Error` leaving the download tools goes through
-:func:`redact_error`, which rewrites the message, the details and the cause so that neither ``str`` nor
-``repr`` of the result can show the key. :func:`unexpected_failure` turns an exception that escaped one
+exceptions they chain (``cause``). Every [`Error`][] leaving the download tools goes through
+[`redact_error`][], which rewrites the message, the details and the cause so that neither ``str`` nor
+``repr`` of the result can show the key. [`unexpected_failure`][] turns an exception that escaped one
 download into that download's ``Failure``.
 """
 

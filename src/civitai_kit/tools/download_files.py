@@ -13,8 +13,8 @@ download must never write outside its base directory because of it, so:
 What remains is the race between checking a folder and using it, which only ``*at()`` calls on directory
 descriptors close; Windows has none, so the check is made at the start and again before the final move.
 
-:func:`part_file_hook` lets tests wrap the ``.part`` file a download writes to (e.g. a full disk, see
-:func:`civitai_kit.testing.hostile_fs.full_disk`).
+[`part_file_hook`][] lets tests wrap the ``.part`` file a download writes to (e.g. a full disk, see
+[`civitai_kit.testing.hostile_fs.full_disk`][]).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def is_inside(root: Path, path: Path) -> bool:
 def ensure_directory(root: Path, directory: Path) -> list[Path]:
     """Create ``directory`` (below the resolved ``root``) level by level; the folders created, deepest first.
 
-    Raises :class:`UnsafePathError` naming the level that is a symlink leading outside ``root``, or that
+    Raises [`UnsafePathError`][] naming the level that is a symlink leading outside ``root``, or that
     is not a folder; other ``OSError`` as ``mkdir`` raises them. ``root`` itself must exist.
     """
     relative = directory.relative_to(root)  # ValueError: the caller's plan was not below root
@@ -126,7 +126,7 @@ def occupant(path: Path) -> str | None:
 
 def open_part_file(path: Path, *, fresh: bool) -> BinaryIO:
     """``path`` opened for reading and appending: created exclusively when ``fresh``, else an existing
-    regular file. Never follows a symlink (``OSError`` ``ELOOP``); the :func:`part_file_hook` wrappers
+    regular file. Never follows a symlink (``OSError`` ``ELOOP``); the [`part_file_hook`][] wrappers
     apply."""
     flags = os.O_RDWR | os.O_APPEND | O_NOFOLLOW | _O_COMMON
     if fresh:

@@ -4,7 +4,7 @@ Two downloads of the same file must not write the same ``.part`` file. The lock 
 ``<target>.lock`` (``flock`` on POSIX, ``msvcrt.locking`` on Windows), so a crashed holder never leaves
 a stale lock behind: the OS drops it with the process. Waiting is the caller's business (``time.sleep``
 or ``asyncio.sleep``), which is why acquiring never blocks. A symlink planted at ``<target>.lock`` is
-removed, never followed (see :mod:`~civitai_kit.tools.download_files`).
+removed, never followed (see [`download_files`][civitai_kit.tools.download_files]).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Deciding a download before it starts: URL, final path, expected hash, overwrite policy.
 
 Pure functions shared by the sync and async services. Token values come from the API models here
-(``{ModelName}``, ``{NsfwLevel}`` ...) and go through :mod:`civitai_kit.tools.path_patterns`, so a
+(``{ModelName}``, ``{NsfwLevel}`` ...) and go through [`civitai_kit.tools.path_patterns`][], so a
 hostile name from the server can never place a file outside the base directory.
 """
 

@@ -1,9 +1,9 @@
 """Why a download did not produce a file: Civitai's refusals and bodies that are not the file.
 
-The download endpoint answers refusals with small JSON bodies (``spec/rest-api.md`` §8): 401 "requires you
+The download endpoint answers refusals with small JSON bodies (to a non-browser User-Agent): 401 "requires you
 to be logged in" / "has disabled downloads", 403 "Early Access" (with a ``deadline``) / no access,
-410 archived, 429 "unusual amount of downloading". ``_http`` already turns those into an :class:`Error`
-carrying Civitai's message; here each gets its own :class:`ErrorCode`. Naive clients have saved such
+410 archived, 429 "unusual amount of downloading". ``_http`` already turns those into an [`Error`][]
+carrying Civitai's message; here each gets its own [`ErrorCode`][]. Naive clients have saved such
 bodies *as the model file*, so a 2xx whose content is JSON, HTML or text is refused too.
 """
 

@@ -43,7 +43,7 @@ class PartSink:
         return self._filled + sum(map(len, self._overflow))
 
     def add(self, piece: bytes) -> bool:
-        """Keep ``piece``; ``True`` when a buffer is full and :meth:`flush` is due."""
+        """Keep ``piece``; ``True`` when a buffer is full and [`flush`][] is due."""
         end = self._filled + len(piece)
         if end <= len(self._buffer) and not self._overflow:
             self._buffer[self._filled : end] = piece
@@ -74,7 +74,7 @@ class PartSink:
 
     def flush(self, hasher: MultiHasher) -> bool:
         """Hand what is buffered to the writer thread, which writes it and then hashes it with ``hasher``.
-        ``False`` when a write has failed (see :attr:`error`). May wait for a buffer to come back."""
+        ``False`` when a write has failed (see [`error`][]). May wait for a buffer to come back."""
         if self.error is not None:
             return False
         if not self.buffered:

@@ -1,24 +1,24 @@
 """One download, decided once for both the sync and the async service.
 
-:meth:`Transfer.steps` is a generator that yields *actions* — wait this long, fetch this request — and
+[`Transfer.steps`][] is a generator that yields *actions* — wait this long, fetch this request — and
 receives their outcomes, like ``_http``'s exchange. Everything that matters lives here: the target lock,
 the overwrite policy, resuming a ``.part`` file with ``Range`` (restarting cleanly on 200, 416 or a
 ``Content-Range`` that does not fit), refusing bodies that are not the file, hashing while streaming,
 verification, and the atomic move to the final path. The services only perform the actions and push
-the body's pieces into :meth:`Transfer.add` / :meth:`Transfer.flush`.
+the body's pieces into [`Transfer.add`][] / [`Transfer.flush`][].
 
 Policies:
 
 * folders and working files never follow a symlink out of the base directory
-  (:mod:`~civitai_kit.tools.download_files`);
+  ([`download_files`][civitai_kit.tools.download_files]);
 * a resume carries ``If-Range`` and is checked against the first response's validators
-  (:mod:`~civitai_kit.tools.download_validators`);
+  ([`download_validators`][civitai_kit.tools.download_validators]);
 * an interrupted or cancelled download keeps its ``.part`` (and ``.part.meta``) so the next call resumes;
 * a failed *write* (a full disk, a read-only or failing device) removes the ``.part``: it may not hold
   what was sent, and on a full disk it holds the very space the user must free;
 * a hash mismatch removes the ``.part``; nothing is ever left at the final path but a verified whole file;
 * every error's message, details and cause are free of keys from the URL
-  (:mod:`~civitai_kit.tools.download_errors`).
+  ([`download_errors`][civitai_kit.tools.download_errors]).
 """
 
 from __future__ import annotations
@@ -167,8 +167,8 @@ def _content_length(headers: Mapping[str, str]) -> int | None:
 
 
 class Transfer:
-    """The state of one download; drive it with :meth:`steps`, :meth:`accept`, :meth:`add`, :meth:`flush`
-    and :meth:`report`."""
+    """The state of one download; drive it with [`steps`][], [`accept`][], [`add`][], [`flush`][]
+    and [`report`][]."""
 
     def __init__(
         self,
@@ -367,7 +367,7 @@ class Transfer:
         self._cancelled = True
 
     def add(self, chunk: bytes) -> bool:
-        """Buffer the next piece of the body; ``True`` when :meth:`flush` is due."""
+        """Buffer the next piece of the body; ``True`` when [`flush`][] is due."""
         self._session_bytes += len(chunk)
         if self._error_body is not None:
             self._error_body += chunk[: MAX_ERROR_BODY - len(self._error_body)]

@@ -1,5 +1,5 @@
-"""The values downloads take and give: what to fetch (:class:`DownloadPlan`), how it is going
-(:class:`DownloadProgress`) and what landed on disk (:class:`DownloadedFile`)."""
+"""The values downloads take and give: what to fetch ([`DownloadPlan`][]), how it is going
+([`DownloadProgress`][]) and what landed on disk ([`DownloadedFile`][])."""
 
 from __future__ import annotations
 

@@ -5,11 +5,12 @@
     if result.is_success:
         print(result.value.path, result.value.verified)
 
-Every call returns a :class:`Result`: a :class:`DownloadedFile` at its final path, or a ``Failure`` naming
+Every call returns a [`Result`][]: a [`DownloadedFile`][] at its final path, or a ``Failure`` naming
 what went wrong (Civitai's refusal with its own code and message, a hash mismatch with both values, ...).
-The decisions live in :mod:`~civitai_kit.tools.download_plan` and :mod:`~civitai_kit.tools.download_transfer`;
-the two services here only move bytes (``httpx`` streams through ``_http``, ``time.sleep`` vs
-``asyncio.sleep``, file work on a worker thread for async).
+The decisions live in [`download_plan`][civitai_kit.tools.download_plan] and
+[`download_transfer`][civitai_kit.tools.download_transfer]; the two services here only move bytes
+(``httpx`` streams through ``_http``, ``time.sleep`` vs ``asyncio.sleep``, file work on a worker thread for
+async).
 
 An async download cancelled (or abandoned by an event loop that shuts down) while a blocking step runs
 lets that step finish on its thread, then cleans up behind it on the same thread: the ``.part`` file is
@@ -69,7 +70,7 @@ __all__ = [
 
 PathLike: TypeAlias = "str | os.PathLike[str]"
 DownloadItem: TypeAlias = "ModelFile | tuple[ModelFile, ModelVersion | None] | Image | int"
-"""What :meth:`DownloadService.download_many` accepts: a file, a (file, version) pair, an image, or a
+"""What ``DownloadService.download_many`` accepts: a file, a (file, version) pair, an image, or a
 model version id (its primary file)."""
 
 
@@ -277,7 +278,7 @@ class _DownloadMethods(Generic[R, M]):
 class DownloadService(_DownloadMethods[Result[DownloadedFile], list[Result[DownloadedFile]]]):
     """Synchronous downloads. Thread-safe; ``download_many`` runs up to ``max_concurrency`` at once.
 
-    ``client`` (a :class:`~civitai_kit.core.CivitaiClient`) is used for ``download_version`` and its HTTP
+    ``client`` (a [`CivitaiClient`][civitai_kit.core.CivitaiClient]) is used for ``download_version`` and its HTTP
     connection pool is shared; without one, a client is made from ``options`` when first needed.
     """
 
@@ -382,7 +383,7 @@ class DownloadService(_DownloadMethods[Result[DownloadedFile], list[Result[Downl
 class AsyncDownloadService(
     _DownloadMethods[Coroutine[Any, Any, Result[DownloadedFile]], Coroutine[Any, Any, list[Result[DownloadedFile]]]]
 ):
-    """The async twin of :class:`DownloadService`: the same methods, awaited. File work runs on worker
+    """The async twin of [`DownloadService`][]: the same methods, awaited. File work runs on worker
     threads, so hashing a large chunk never blocks the event loop."""
 
     def __init__(

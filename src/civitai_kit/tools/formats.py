@@ -2,7 +2,7 @@
 
 Civitai image URLs and download names often carry the wrong extension (a PNG served as ``.jpeg``, a
 video as ``.png``), and model files are sometimes mislabelled too. The first bytes of a file tell the
-truth; :func:`detect_format` reads them without disturbing the caller's stream position.
+truth; [`detect_format`][] reads them without disturbing the caller's stream position.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class FileFormat(Enum):
 
     @property
     def extension(self) -> str:
-        """Canonical extension without the dot (``""`` for :attr:`UNKNOWN`)."""
+        """Canonical extension without the dot (``""`` for [`UNKNOWN`][])."""
         return self.value[0]
 
     @property
@@ -191,7 +191,7 @@ def detect_format(source: bytes | bytearray | memoryview | str | os.PathLike[str
     """Detect the format of a file from its first bytes.
 
     ``source`` is the leading bytes of a file, a path, or a binary stream (its position is restored).
-    Unreadable paths and closed or unreadable streams give :attr:`FileFormat.UNKNOWN`.
+    Unreadable paths and closed or unreadable streams give [`FileFormat.UNKNOWN`][].
     """
     if isinstance(source, bytes | bytearray | memoryview):
         return _sniff(bytes(source[:PEEK_SIZE]), None)
@@ -225,7 +225,7 @@ def fix_extension(name: str | Path, detected: FileFormat) -> str | Path:
 
     A name whose extension already fits is returned unchanged (``.jpeg`` stays for JPEG); a wrong
     media/model extension is replaced; anything else after a dot (``v1.5``) is kept and the
-    extension appended. :attr:`FileFormat.UNKNOWN` changes nothing.
+    extension appended. [`FileFormat.UNKNOWN`][] changes nothing.
     """
     path = PurePath(name)
     if not path.name:

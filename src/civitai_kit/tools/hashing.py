@@ -1,7 +1,7 @@
 """Civitai-exact file hashing: every hash type Civitai stores, in one read pass.
 
 Civitai identifies a model file by SHA256, AutoV1, AutoV2, AutoV3, CRC32 and BLAKE3 (uppercase hex). Reading a
-multi-GB checkpoint once per hash is what makes other tools slow, so :class:`MultiHasher` feeds every
+multi-GB checkpoint once per hash is what makes other tools slow, so [`MultiHasher`][] feeds every
 requested digest from the same chunks, splitting the work across two threads when it pays off (hashlib,
 zlib and blake3 all release the GIL on large buffers). The byte-exact rules follow Civitai's model scanner:
 
@@ -258,7 +258,7 @@ def _normalize_algorithms(algorithms: HashAlgorithm | str | Iterable[HashAlgorit
 class MultiHasher:
     """Computes any set of Civitai hash types from one stream of chunks.
 
-    Feed the file's bytes in order with :meth:`update` (any chunk sizes), then call :meth:`finalize`.
+    Feed the file's bytes in order with [`update`][] (any chunk sizes), then call [`finalize`][].
     ``threads`` caps how many threads share the work of one large chunk (default: 2 when the machine
     has more than one core).
     """
@@ -428,7 +428,7 @@ def hash_file(
 
     With a ``cache``, values known for the file's current (size, mtime) are reused and only the missing
     algorithms are computed. ``on_progress(bytes_done, total)`` is called after each chunk. File problems
-    raise ``OSError``; use :class:`FileHashingService` for a ``Result`` instead.
+    raise ``OSError``; use [`FileHashingService`][] for a ``Result`` instead.
     """
     chosen = _normalize_algorithms(algorithms)
     if chunk_size < 1:
@@ -442,7 +442,7 @@ def hash_stream(
     *,
     chunk_size: int = CHUNK_SIZE,
 ) -> FileHashes:
-    """Hash a binary stream from its current position to its end (for files, prefer :func:`hash_file`)."""
+    """Hash a binary stream from its current position to its end (for files, prefer [`hash_file`][])."""
     hasher = MultiHasher(algorithms)
     _read_into(stream, hasher, total=None, chunk_size=chunk_size, on_progress=None, stop=None)
     return hasher.finalize()
@@ -603,7 +603,7 @@ class FileHashingService:
 
 
 class AsyncFileHashingService:
-    """The async twin of :class:`FileHashingService`: the same work, run in a worker thread.
+    """The async twin of [`FileHashingService`][]: the same work, run in a worker thread.
 
     Cancelling the awaiting task stops the read loop at the next chunk.
     """

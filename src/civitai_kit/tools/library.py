@@ -9,7 +9,7 @@ One pass hashes every file with every Civitai hash type (a persistent cache skip
 fetches their versions 100 at a time, and each miss is retried by its other hashes (AutoV3, BLAKE3,
 AutoV2, CRC32, AutoV1, then the hash embedded in a safetensors header) — Civitai's own SHA256 data has gaps.
 
-:class:`LibraryIndex` resolves the short hashes A1111/Forge/ComfyUI write into image metadata (``Model
+[`LibraryIndex`][] resolves the short hashes A1111/Forge/ComfyUI write into image metadata (``Model
 hash`` = 10-char AutoV2, ``Lora hashes`` = 12-char AutoV3 prefix) against the scanned files, which Civitai's
 exact-match by-hash endpoint cannot do.
 """
@@ -488,7 +488,7 @@ class _ScannerMethods(Generic[R]):
 class LibraryScanner(_ScannerMethods[list[IdentifiedFile]]):
     """Identifies local model files through the REST API (synchronously).
 
-    ``client`` defaults to a :class:`~civitai_kit.core.CivitaiClient` built from ``options``; hashes are
+    ``client`` defaults to a [`CivitaiClient`][civitai_kit.core.CivitaiClient] built from ``options``; hashes are
     cached in ``hash_cache`` (default: the platform cache directory) so unchanged files are never re-read.
     """
 
@@ -533,7 +533,7 @@ class LibraryScanner(_ScannerMethods[list[IdentifiedFile]]):
 
 
 class AsyncLibraryScanner(_ScannerMethods[Coroutine[Any, Any, list[IdentifiedFile]]]):
-    """The async twin of :class:`LibraryScanner` (same methods, awaited); hashing runs on a worker thread."""
+    """The async twin of [`LibraryScanner`][] (same methods, awaited); hashing runs on a worker thread."""
 
     _client: AsyncCivitaiClient | None
 

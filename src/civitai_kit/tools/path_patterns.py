@@ -8,7 +8,7 @@ Every token of CivitaiSharp is supported, with its bugs fixed:
 * a ``/`` inside a token value never creates a directory, and nothing can leave the base directory.
 
 This module is dependency-free (options validation imports it); token *values* are extracted from the
-API models in :mod:`civitai_kit.tools.download_plan`.
+API models in [`civitai_kit.tools.download_plan`][].
 """
 
 from __future__ import annotations
@@ -150,8 +150,8 @@ def render_pattern(pattern: str, values: Mapping[str, object | None], kind: Patt
 
     Token values become text with any ``/`` or ``\\`` replaced (a value never creates a directory); a
     missing or blank value renders as ``unknown``. Only the pattern's own separators split directories,
-    and every resulting component goes through :func:`sanitize_filename`, so the result can always be
-    joined under a base directory with :func:`resolve_within`.
+    and every resulting component goes through [`sanitize_filename`][], so the result can always be
+    joined under a base directory with [`resolve_within`][].
     """
     validate_pattern(pattern, kind)
     rendered: list[str] = []
@@ -228,7 +228,7 @@ def resolve_within(base: str | os.PathLike[str], relative: str | os.PathLike[str
     """``base / relative`` as an absolute path, guaranteed to stay inside ``base``.
 
     Raises ``ValueError`` if ``relative`` is absolute, has a drive or UNC prefix, contains ``..``, and
-    :class:`EscapingLinkError` if it resolves (through a symlink) to somewhere outside ``base``.
+    [`EscapingLinkError`][] if it resolves (through a symlink) to somewhere outside ``base``.
     """
     rel = os.fspath(relative)
     if not rel or _DRIVE.match(rel) or rel.startswith(("/", "\\")) or Path(rel).is_absolute():

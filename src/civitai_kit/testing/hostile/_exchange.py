@@ -27,7 +27,7 @@ class HostileRequest:
     ``index`` counts requests across the server; ``connection`` numbers TCP connections and ``position``
     is the request's place on its connection (0 = first, >0 = a reused keep-alive connection).
     ``dropped`` is true when the server read the request and cut the connection without answering it
-    (see :meth:`Misbehaviour.drop_on_reuse`).
+    (see [`Misbehaviour.drop_on_reuse`][]).
     """
 
     index: int

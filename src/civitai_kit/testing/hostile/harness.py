@@ -6,10 +6,10 @@
         outcome = harness.run(ClientMode.SYNC_HTTPX, lambda client: client.models.get_by_id(1))
         harness.check(outcome)          # AssertionError listing every broken promise
 
-The promises (``DESIGN.md`` §4, §5): the outcome is ``Success``, ``Failure`` or a ``CivitaiError`` raised by an
-iterator — never another exception, never a hang; no request is attempted more than ``1 + MaxRetries``
-times; the API key shows nowhere a user can see it (results, errors, their details, ``unwrap()``'s
-exception and its cause chain, log records) and is never sent to another host.
+The promises (``docs/guarantees.md``): the outcome is ``Success``, ``Failure`` or a ``CivitaiError`` raised by
+an iterator — never another exception, never a hang; no request is attempted more than ``1 + MaxRetries`` times;
+the API key shows nowhere a user can see it (results, errors, their details, ``unwrap()``'s exception and its
+cause chain, log records) and is never sent to another host.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Harness:
         self.hard_timeout = hard_timeout
         self._overrides = dict(options or {})
         self.records: list[logging.LogRecord] = []
-        """Log records captured during the last :meth:`run`."""
+        """Log records captured during the last [`run`][]."""
         self.last_options: CivitaiApiOptions | None = None
 
     def option_values(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -150,7 +150,7 @@ class Harness:
         records: Iterable[logging.LogRecord] = (),
         allowed_attempts: int | None = None,
     ) -> None:
-        """Raise ``AssertionError`` listing every broken promise (see :meth:`problems`)."""
+        """Raise ``AssertionError`` listing every broken promise (see [`problems`][])."""
         found = self.problems(outcome, records=records, allowed_attempts=allowed_attempts)
         if found:
             played = sorted({name for _, name in self.server.played})

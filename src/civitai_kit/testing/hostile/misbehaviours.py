@@ -1,7 +1,7 @@
 """Scripted misbehaviours: what the hostile server does with one request.
 
 Each is built by a named constructor and is just a ``name`` plus a ``play(exchange)`` function that writes
-raw bytes (or nothing) to the socket::
+raw bytes (or nothing) to the socket:
 
     Misbehaviour.retry_after("1e15", status=429)
     Misbehaviour.reset(Phase.MID_HEADERS)
@@ -10,7 +10,7 @@ raw bytes (or nothing) to the socket::
     Misbehaviour.endless_pages(items_per_page=1)
     Misbehaviour.echo_credentials(status=401)
 
-``Misbehaviour.custom(name, play)`` wraps any function of an :class:`Exchange`.
+``Misbehaviour.custom(name, play)`` wraps any function of an ``Exchange``.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class Phase(enum.Enum):
 
 
 class BrokenLink(enum.Enum):
-    """Broken ``metadata`` links for :meth:`Misbehaviour.broken_next_page`."""
+    """Broken ``metadata`` links for [`Misbehaviour.broken_next_page`][]."""
 
     BAD_IPV6 = "bad-ipv6"
     """``nextPage = "http://[::1/x"``: urlsplit raises on it."""
@@ -103,7 +103,7 @@ class Misbehaviour:
 
     @staticmethod
     def custom(name: str, play: Callable[[Exchange], None]) -> Misbehaviour:
-        """Any behaviour: ``play`` gets the :class:`Exchange` (request, raw socket helpers)."""
+        """Any behaviour: ``play`` gets the ``Exchange`` (request, raw socket helpers)."""
         return Misbehaviour(name, play)
 
     @staticmethod
@@ -256,7 +256,7 @@ class Misbehaviour:
 
     @staticmethod
     def huge_json(size_bytes: int = 100_000_000, *, shape: str = "page", status: int = 200) -> Misbehaviour:
-        """Valid JSON of ``size_bytes``, streamed (see :func:`huge_json` in ``_payloads``)."""
+        """Valid JSON of ``size_bytes``, streamed (see ``huge_json`` in ``_payloads``)."""
         return Misbehaviour.streamed(
             huge_json(size_bytes, shape), [JSON_TYPE], status=status, name=f"huge-json-{shape}-{size_bytes}"
         )
@@ -369,7 +369,7 @@ class Misbehaviour:
 
     @staticmethod
     def broken_next_page(link: BrokenLink, *, items: int = 1) -> Misbehaviour:
-        """A page of ``items`` items whose ``metadata`` points on with a broken link (see :class:`BrokenLink`)."""
+        """A page of ``items`` items whose ``metadata`` points on with a broken link (see [`BrokenLink`][])."""
 
         def play(exchange: Exchange) -> None:
             metadata = _broken_metadata(link, exchange)
@@ -498,7 +498,7 @@ class Misbehaviour:
         cut_first_at: int | None = None,
         honour_if_range: bool = False,
     ) -> Misbehaviour:
-        """A file that changes between requests (see :class:`ChangingFile`)."""
+        """A file that changes between requests (see [`ChangingFile`][])."""
         return ChangingFile(
             first, then, switch_after=switch_after, cut_first_at=cut_first_at, honour_if_range=honour_if_range
         ).misbehaviour

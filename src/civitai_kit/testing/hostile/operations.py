@@ -1,7 +1,7 @@
 """Standard calls to run against a hostile server, each written once for sync and async clients.
 
 An operation takes a client and returns what the client returns: a ``Result`` (sync), an awaitable of
-one (async), or an iterator / async iterator (``iterate``, ``pages``), which :func:`probe` drains.
+one (async), or an iterator / async iterator (``iterate``, ``pages``), which [`probe`][] drains.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class NotAResultError(AssertionError):
 
 def in_sequence(*operations: Operation) -> Operation:
     """Run ``operations`` one after another on the same client (same connection pool) and return the last
-    one's result; every earlier one must return a Result (else :class:`NotAResultError`, an untyped outcome).
+    one's result; every earlier one must return a Result (else [`NotAResultError`][], an untyped outcome).
     For misbehaviours that bite on the *next* request of a kept-alive connection."""
     if not operations:
         raise ValueError("in_sequence needs at least one operation")

@@ -72,7 +72,7 @@ class OutcomeKind(enum.Enum):
     SUCCESS = "Success"
     FAILURE = "Failure"
     RAISED = "Raised"
-    """A :class:`CivitaiError` raised (what iterators do on failure)."""
+    """A [`CivitaiError`][] raised (what iterators do on failure)."""
     UNTYPED = "Untyped"
     """Any other exception, or a return value that is no Result: always a bug."""
     HUNG = "Hung"
@@ -169,7 +169,7 @@ class Outcome:
         return texts
 
     def leaks(self, secret: str) -> list[str]:
-        """Where ``secret`` shows in :meth:`visible_texts` (empty when nowhere)."""
+        """Where ``secret`` shows in [`visible_texts`][] (empty when nowhere)."""
         return [where for where, text in self.visible_texts() if secret in text]
 
 

@@ -9,7 +9,7 @@
         assert all(r.authorization is None for r in server.requests if r.host.startswith("localhost"))
 
 Requests are read properly (keep-alive, Content-Length or chunked bodies, request lines up to 1 MiB);
-answers are whatever the scripted :class:`Misbehaviour` writes to the socket — any bytes at all. Scripts
+answers are whatever the scripted [`Misbehaviour`][] writes to the socket — any bytes at all. Scripts
 match a request's path exactly, by a prefix pattern ending in ``*``, or ``"*"`` for everything; a path
 with no script gets a JSON 404. Every request is logged (method, target, headers, body, which connection).
 """

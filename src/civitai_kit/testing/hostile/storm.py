@@ -65,7 +65,7 @@ class StormMix:
     status_503: float = 5.0
     status_429: float = 5.0
     reset: float = 10.0
-    """A cut at a random :class:`Phase`."""
+    """A cut at a random [`Phase`][]."""
     truncate: float = 5.0
     """Content-Length larger than the body, then close."""
     stall: float = 10.0
@@ -290,7 +290,7 @@ def run_storm(
     name: str | None = None,
 ) -> StormReport:
     """Run ``calls`` seeded calls of ``operations`` (default: by client type) on ``client_factory(options)``
-    against a fresh :class:`HostileServer` and report. Sync and async clients alike (async calls run on
+    against a fresh [`HostileServer`][] and report. Sync and async clients alike (async calls run on
     an event loop of their own, so call this from a thread without a running loop)."""
     from civitai_kit.options import CivitaiApiOptions
 
