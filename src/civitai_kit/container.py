@@ -141,9 +141,9 @@ def options_provider(
 ) -> providers.Provider[CivitaiApiOptions]:
     """A provider yielding validated options from any accepted input form.
 
-    ``overrides`` (keyword arguments of :class:`CivitaiApiOptions`, e.g. a command line's flags) rank as
+    ``overrides`` (keyword arguments of ``CivitaiApiOptions``, e.g. a command line's flags) rank as
     arguments, above every other source; ``config_dir`` and ``environment`` choose where configuration files
-    are read (as in :meth:`CivitaiApiOptions.load`). All three apply while options load, so they cannot be
+    are read (as in ``CivitaiApiOptions.load``). All three apply while options load, so they cannot be
     combined with an options object that is already loaded.
     """
     source = options_or_config
@@ -220,7 +220,7 @@ def add_civitai_api(
 
     Works on a ``DynamicContainer`` instance or on a ``DeclarativeContainer`` *class* before it is
     instantiated (wiring maps providers against the class; adding one to an instance breaks ``wire()``).
-    ``config_dir``, ``environment`` and ``overrides`` are those of :func:`options_provider`.
+    ``config_dir``, ``environment`` and ``overrides`` are those of ``options_provider``.
     """
     if getattr(app_container, "declarative_parent", None) is not None:
         raise TypeError(

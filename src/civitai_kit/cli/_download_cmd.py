@@ -1,7 +1,7 @@
 """``civitai download TARGET``: one model file, planned, streamed with progress, verified, renamed into place.
 
 TARGET is what people copy from Civitai (a version id, an AIR, a model page URL or the API download URL); the
-library reads it (:class:`~civitai_kit.tools.DownloadTarget`) and the container's downloader fetches it.
+library reads it (``civitai_kit.tools.DownloadTarget``) and the container's downloader fetches it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One invocation's composition: its output streams and its :class:`CivitaiContainer`.
+"""One invocation's composition: its output streams and its ``CivitaiContainer``.
 
 The ``civitai`` command is an application of the library like any other: it builds one container per
 invocation, binds the options with ``add_civitai_api`` (``--base-url``/``--api-key``/... as *arguments*, ranking

@@ -1,6 +1,6 @@
-"""What people copy from Civitai to name a model file, read into one typed value: :class:`DownloadTarget`.
+"""What people copy from Civitai to name a model file, read into one typed value: ``DownloadTarget``.
 
-:meth:`DownloadTarget.parse` accepts (surrounding whitespace ignored):
+``DownloadTarget.parse`` accepts (surrounding whitespace ignored):
 
 - a model version id: ``368189``;
 - an AIR of a Civitai model: ``urn:air:sdxl:lora:civitai:328553@368189`` (without ``@VERSION``: the
@@ -12,7 +12,7 @@
 
 **Other hosts.** A URL is never fetched: only its ids and file selectors are read, and the download goes to the
 configured ``BaseUrl`` with the configured key. So a URL must be on one of Civitai's own hosts
-(:data:`~civitai_kit.tools.download_plan.CIVITAI_HOSTS`: civitai.com and civitai.red, with or without ``www.``;
+(``CIVITAI_HOSTS`` of ``civitai_kit.tools.download_plan``: civitai.com and civitai.red, with or without ``www.``;
 http or https; no port other than the scheme's, no user name). Anything else is refused: the numbers in another
 site's URL are that site's ids, and looking them up on Civitai would fetch a different model without a word.
 A ``token`` query parameter is ignored (the key comes from the options) and never repeated in an error.
@@ -60,7 +60,7 @@ class DownloadTarget:
 
     ``version_id`` wins when both ids are known; without it, ``model_id`` names the model whose newest version
     is meant. ``file_id`` or the ``file_*`` selectors name a file of the version (default: its primary file);
-    see :meth:`choose_file`. Build one with :meth:`parse`, or directly (values are checked the same way).
+    see ``choose_file``. Build one with ``parse``, or directly (values are checked the same way).
     """
 
     version_id: int | None = None
