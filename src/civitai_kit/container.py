@@ -7,12 +7,15 @@ one into an application's own container.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 
 from dependency_injector import containers, providers
 
+from civitai_kit._config.context import config_sources
 from civitai_kit._config.jsonc import load_jsonc
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
@@ -61,7 +64,13 @@ def _sdk_settings(options: CivitaiApiOptions) -> ClientSettings:
 
 
 def _configure(
-    container: CivitaiContainer, options_or_config: OptionsSource = None, *, section: str = DEFAULT_SECTION
+    container: CivitaiContainer,
+    options_or_config: OptionsSource = None,
+    *,
+    section: str = DEFAULT_SECTION,
+    config_dir: str | os.PathLike[str] | None = None,
+    environment: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> CivitaiContainer:
     """``container.add_civitai_api(...)``: bind the options; every client built afterwards uses them."""
     if any(resource.initialized for resource in container.traverse(types=[providers.Resource])):
@@ -69,7 +78,10 @@ def _configure(
             "add_civitai_api() must bind options before the first client is created: HTTP clients already "
             "opened keep the old settings. Call (and, with async clients, await) shutdown_resources() first."
         )
-    container.options.override(options_provider(options_or_config, section=section))
+    provider = options_provider(
+        options_or_config, section=section, config_dir=config_dir, environment=environment, overrides=overrides
+    )
+    container.options.override(provider)
     container.reset_singletons()
     return container
 
@@ -120,49 +132,78 @@ class CivitaiContainer(containers.DeclarativeContainer):
 
 
 def options_provider(
-    options_or_config: OptionsSource = None, *, section: str = DEFAULT_SECTION
+    options_or_config: OptionsSource = None,
+    *,
+    section: str = DEFAULT_SECTION,
+    config_dir: str | os.PathLike[str] | None = None,
+    environment: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> providers.Provider[CivitaiApiOptions]:
-    """A provider yielding validated options from any accepted input form."""
+    """A provider yielding validated options from any accepted input form.
+
+    ``overrides`` (keyword arguments of ``CivitaiApiOptions``, e.g. a command line's flags) rank as
+    arguments, above every other source; ``config_dir`` and ``environment`` choose where configuration files
+    are read (as in ``CivitaiApiOptions.load``). All three apply while options load, so they cannot be
+    combined with an options object that is already loaded.
+    """
     source = options_or_config
-    if source is None:
-        return providers.Singleton(CivitaiApiOptions)
     if isinstance(source, CivitaiApiOptions):
+        if config_dir is not None or environment is not None or overrides:
+            raise TypeError(
+                "config_dir, environment and overrides apply while options load; these options are already "
+                "loaded (build them with CivitaiApiOptions.load(config_dir, environment, **overrides) instead)"
+            )
         return providers.Object(source)
+    load = _Loader(section, config_dir, environment, dict(overrides or {}))
+    if source is None:
+        return providers.Singleton(load.from_sources)
     if isinstance(source, providers.Configuration):
-        return providers.Singleton(_from_configuration, source, section)
+        # The Singleton hands over the configuration's current dict (read lazily, on first use), so values
+        # loaded into the Configuration after add_civitai_api() still count.
+        return providers.Singleton(load.from_mapping, source)
     if isinstance(source, Mapping):
-        return providers.Singleton(CivitaiApiOptions.from_section, dict(source), section=section)
+        return providers.Singleton(load.from_mapping, dict(source))
     if isinstance(source, str | Path):
-        return providers.Singleton(_from_json_file, Path(source), section)
+        return providers.Singleton(load.from_json_file, Path(source))
     if callable(source):
-        return providers.Singleton(_from_callback, source)
+        return providers.Singleton(load.with_callback, source)
     raise TypeError(
         "options_or_config must be CivitaiApiOptions, a mapping, a JSON file path, a callable or a "
         f"providers.Configuration, not {type(source).__name__}"
     )
 
 
-def _from_configuration(values: Mapping[str, Any] | None, section: str) -> CivitaiApiOptions:
-    # The Singleton hands over the configuration's current dict (read lazily, on first use), so values
-    # loaded into the Configuration after add_civitai_api() still count.
-    return CivitaiApiOptions.from_section(values or {}, section=section)
+@dataclass(frozen=True)
+class _Loader:
+    """How the options of one ``add_civitai_api`` call load: the section, where files are read, and the
+    arguments that rank above every source."""
 
+    section: str
+    config_dir: str | os.PathLike[str] | None
+    environment: str | None
+    overrides: Mapping[str, Any]
 
-def _from_json_file(path: Path, section: str) -> CivitaiApiOptions:
-    if not path.exists():
-        raise ConfigurationError(f"Configuration file not found: {path}")
-    document = load_jsonc(path, "configuration file")  # comments allowed; deep or huge JSON refused by name
-    if document is None:
-        document = {}
-    if not isinstance(document, Mapping):
-        raise ConfigurationError(f"Configuration file {path} must contain a JSON object")
-    return CivitaiApiOptions.from_section(document, section=section)
+    def from_sources(self) -> CivitaiApiOptions:
+        return CivitaiApiOptions.load(self.config_dir, self.environment, section=self.section, **self.overrides)
 
+    def from_mapping(self, values: Mapping[str, Any] | None) -> CivitaiApiOptions:
+        with config_sources(config_dir=self.config_dir, environment=self.environment):
+            return CivitaiApiOptions.from_section(values or {}, self.section, **self.overrides)
 
-def _from_callback(callback: OptionsCallback) -> CivitaiApiOptions:
-    options = CivitaiApiOptions()
-    returned = callback(options)
-    return returned if isinstance(returned, CivitaiApiOptions) else options
+    def from_json_file(self, path: Path) -> CivitaiApiOptions:
+        if not path.exists():
+            raise ConfigurationError(f"Configuration file not found: {path}")
+        document = load_jsonc(path, "configuration file")  # comments allowed; deep or huge JSON refused by name
+        if document is None:
+            document = {}
+        if not isinstance(document, Mapping):
+            raise ConfigurationError(f"Configuration file {path} must contain a JSON object")
+        return self.from_mapping(document)
+
+    def with_callback(self, callback: OptionsCallback) -> CivitaiApiOptions:
+        options = self.from_sources()
+        returned = callback(options)
+        return returned if isinstance(returned, CivitaiApiOptions) else options
 
 
 def add_civitai_api(
@@ -171,11 +212,15 @@ def add_civitai_api(
     *,
     section: str = DEFAULT_SECTION,
     name: str = "civitai",
+    config_dir: str | os.PathLike[str] | None = None,
+    environment: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> providers.Container[CivitaiContainer]:
     """Mount a [`CivitaiContainer`][] into an application container as ``app_container.<name>``.
 
     Works on a ``DynamicContainer`` instance or on a ``DeclarativeContainer`` *class* before it is
     instantiated (wiring maps providers against the class; adding one to an instance breaks ``wire()``).
+    ``config_dir``, ``environment`` and ``overrides`` are those of ``options_provider``.
     """
     if getattr(app_container, "declarative_parent", None) is not None:
         raise TypeError(
@@ -183,6 +228,9 @@ def add_civitai_api(
             "DynamicContainer; providers added to an instance of a declarative container cannot be wired. "
             f"Call it as add_civitai_api({type(app_container).__name__}, ...) before creating the container."
         )
-    sub = providers.Container(CivitaiContainer, options=options_provider(options_or_config, section=section))
+    options = options_provider(
+        options_or_config, section=section, config_dir=config_dir, environment=environment, overrides=overrides
+    )
+    sub = providers.Container(CivitaiContainer, options=options)
     setattr(app_container, name, sub)
     return sub

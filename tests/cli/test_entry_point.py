@@ -76,7 +76,8 @@ def test_progress_is_drawn_on_a_terminal_unless_disabled(
     code, shown = _run_in_pty([str(civitai_script), "hash", str(big), "--algo", "SHA256"], env)
     assert code == 0
     assert "hashing big.bin" in shown
-    code, shown = _run_in_pty([str(civitai_script), "--no-progress", "hash", str(big), "--algo", "SHA256"], env)
+    uncached = {**env, "XDG_CACHE_HOME": str(tmp_path / "fresh-cache")}  # the hash cache knows big.bin by now
+    code, shown = _run_in_pty([str(civitai_script), "--no-progress", "hash", str(big), "--algo", "SHA256"], uncached)
     assert code == 0
     assert "hashing big.bin" not in shown
 

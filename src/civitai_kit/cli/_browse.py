@@ -11,11 +11,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from civitai_kit.cli._hashing import hash_with_progress
 from civitai_kit.cli._output import Output, cell, human_size, print_rows, table
 from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
 from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
 from civitai_kit.core.queries import QueryBuilder
 from civitai_kit.result import CivitaiError, Result
+from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 T = TypeVar("T")
 Q = TypeVar("Q", bound=QueryBuilder[Any, Any])
@@ -58,7 +60,8 @@ def refine(query: Any, *steps: tuple[str, Any]) -> Any:
 def _lookup(state: CliState, fetch: Callable[[Any], Result[T]], render: Callable[[Console, T], None]) -> None:
     """One object: fetch it (a failure ends the command), then show it."""
     output = state.output
-    with state.core_client() as client, usage_errors(output):
+    client = state.core_client()
+    with usage_errors(output):
         value: T = output.unwrap(fetch(client))
     output.emit(value, lambda console: render(console, value))
 
@@ -79,7 +82,8 @@ def _run_listing(
             "--cursor and --max-items cannot be combined (--max-items follows pages from the first)",
             exit_code=USAGE_ERROR,
         )
-    with state.core_client() as client, usage_errors(output):
+    client = state.core_client()
+    with usage_errors(output):
         query: Any = build(client)
         if max_items is not None:
             try:
@@ -226,10 +230,7 @@ def versions_by_hash(
     output = state.output
     path = Path(hash_or_file)
     if path.is_file():
-        from civitai_kit.cli._hashing import hash_with_progress
-        from civitai_kit.tools.hash_algorithm import HashAlgorithm
-
-        digest = hash_with_progress(output, path, [HashAlgorithm.SHA256]).sha256
+        digest = hash_with_progress(output, state.hasher(), path, [HashAlgorithm.SHA256]).sha256
         if digest is None:  # pragma: no cover - SHA256 is always computed for a readable file
             output.fail(f"could not hash {path}")
         output.info(f"[dim]{escape(str(path))}: SHA256 {digest}[/]")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,9 +12,9 @@ from civitai_kit.cli._browse import refine
 from civitai_kit.cli._output import Output, cell, table
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
 from civitai_kit.result import Error, ErrorCode, Failure, Result
-
-if TYPE_CHECKING:
-    from civitai_kit.sdk import Blob, SdkClient, Workflow
+from civitai_kit.sdk import Blob, SdkClient, Workflow
+from civitai_kit.tools.formats import detect_format, fix_extension
+from civitai_kit.tools.path_patterns import sanitize_filename
 
 DEFAULT_MODEL = "urn:air:sd1:checkpoint:civitai:4384@128713"
 """The checkpoint the API itself uses when a ``textToImage`` step names none."""
@@ -41,27 +41,27 @@ def generate_command(
     """Generate images from PROMPT (a textToImage workflow), wait for them and save them to --dir."""
     state = state_of(ctx, json_output)
     output = state.output
-    with state.sdk_client() as sdk:
-        try:
-            builder = refine(
-                sdk.workflows.text_to_image()
-                .with_model(model)
-                .with_prompt(prompt)
-                .with_size(width, height)
-                .with_quantity(quantity),
-                ("with_negative_prompt", negative),
-                ("with_steps", steps),
-                ("with_cfg_scale", cfg_scale),
-                ("with_seed", seed),
-                ("with_scheduler", scheduler),
-            )
-            builder.build()
-        except ValueError as exc:
-            output.fail(str(exc), exit_code=USAGE_ERROR)
-        workflow = _run(output, sdk, builder, timeout)
-        if not workflow.succeeded:
-            output.fail(Error(ErrorCode.RESOURCE_UNAVAILABLE, f"Workflow {workflow.id} ended {workflow.status}."))
-        saved = _save(output, sdk, workflow.images, directory)
+    sdk = state.sdk_client()
+    try:
+        builder = refine(
+            sdk.workflows.text_to_image()
+            .with_model(model)
+            .with_prompt(prompt)
+            .with_size(width, height)
+            .with_quantity(quantity),
+            ("with_negative_prompt", negative),
+            ("with_steps", steps),
+            ("with_cfg_scale", cfg_scale),
+            ("with_seed", seed),
+            ("with_scheduler", scheduler),
+        )
+        builder.build()
+    except ValueError as exc:
+        output.fail(str(exc), exit_code=USAGE_ERROR)
+    workflow = _run(output, sdk, builder, timeout)
+    if not workflow.succeeded:
+        output.fail(Error(ErrorCode.RESOURCE_UNAVAILABLE, f"Workflow {workflow.id} ended {workflow.status}."))
+    saved = _save(output, sdk, workflow.images, directory)
 
     def render(console: Console) -> None:
         listing = table("Image", "Size", "Saved to")
@@ -101,9 +101,6 @@ def _run(output: Output, sdk: SdkClient, builder: Any, timeout: float) -> Workfl
 
 def _save(output: Output, sdk: SdkClient, blobs: list[Blob], directory: Path) -> list[tuple[Blob, Path]]:
     """Download each produced image into ``directory``, named after its blob id with the right extension."""
-    from civitai_kit.tools.formats import detect_format, fix_extension
-    from civitai_kit.tools.path_patterns import sanitize_filename
-
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from civitai_kit.cli._output import Output, cell, human_size, table
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
+from civitai_kit.core.models import FileHashes
 from civitai_kit.result import Error, Failure, Result, Success
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
-
-if TYPE_CHECKING:
-    from civitai_kit.core.models import FileHashes
-    from civitai_kit.tools.library import IdentifiedFile
+from civitai_kit.tools.hashing import FileHashingService
+from civitai_kit.tools.library import IdentifiedFile
 
 #: ``civitai hash`` without ``--algo``: every hash Civitai stores, in one read.
 DEFAULT_ALGORITHMS = (
@@ -29,22 +28,25 @@ DEFAULT_ALGORITHMS = (
 )
 
 
-def compute_with_progress(output: Output, path: Path, algorithms: list[HashAlgorithm]) -> Result[FileHashes]:
-    """Hash ``path`` (one read pass for all ``algorithms``), drawing a progress bar on an interactive stderr."""
-    from civitai_kit.tools.hashing import FileHashingService
-
+def compute_with_progress(
+    output: Output, hasher: FileHashingService, path: Path, algorithms: list[HashAlgorithm]
+) -> Result[FileHashes]:
+    """Hash ``path`` (one read pass for all ``algorithms``; none for hashes the cache holds), drawing a progress
+    bar on an interactive stderr."""
     with output.progress(transfer=True) as progress:
         task = progress.add_task(f"hashing {path.name}", total=None)
 
         def advance(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total)
 
-        return FileHashingService().compute(path, algorithms, on_progress=advance)
+        return hasher.compute(path, algorithms, on_progress=advance)
 
 
-def hash_with_progress(output: Output, path: Path, algorithms: list[HashAlgorithm]) -> FileHashes:
+def hash_with_progress(
+    output: Output, hasher: FileHashingService, path: Path, algorithms: list[HashAlgorithm]
+) -> FileHashes:
     """Like ``compute_with_progress``; a failure ends the command with its one-line reason."""
-    hashes: FileHashes = output.unwrap(compute_with_progress(output, path, algorithms))
+    hashes: FileHashes = output.unwrap(compute_with_progress(output, hasher, path, algorithms))
     return hashes
 
 
@@ -58,12 +60,14 @@ def hash_command(
     json_output: JsonFlag = False,
 ) -> None:
     """Hash files the way Civitai does (upper-case hex; every algorithm in one read of each file)."""
-    output = state_of(ctx, json_output).output
+    state = state_of(ctx, json_output)
+    output = state.output
     chosen = _algorithms(output, algorithms)
+    hasher = state.hasher()
     rows: list[dict[str, Any]] = []
     failures: list[Error] = []
     for path in files:
-        match compute_with_progress(output, path, chosen):
+        match compute_with_progress(output, hasher, path, chosen):
             case Success(hashes):
                 values = {algorithm.value: hashes.get(algorithm) for algorithm in chosen}
                 rows.append({"path": str(path), "size": path.stat().st_size, "hashes": values})
@@ -109,14 +113,13 @@ def identify_command(
     json_output: JsonFlag = False,
 ) -> None:
     """Find out which Civitai model version each file in DIRECTORY is (hashes, then bulk lookups)."""
-    from civitai_kit.tools.library import LibraryScanner
-
     state = state_of(ctx, json_output)
     output = state.output
     if not directory.is_dir():
         output.fail(f"{directory} is not a directory", exit_code=USAGE_ERROR)
     progress = output.err.status("identifying…") if output.show_progress else nullcontext()
-    with state.core_client() as client, LibraryScanner(client) as scanner, progress:
+    scanner = state.library()
+    with progress:
         records = scanner.identify_folder(directory, recursive=recursive, write_sidecars=write_sidecars)
     data = [_record(record) for record in records]
 

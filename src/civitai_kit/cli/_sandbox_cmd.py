@@ -23,6 +23,7 @@ def sandbox_command(
 
     Prints the environment lines that point every client and `civitai` command at it.
     """
+    # The one import of ``testing`` outside it, deferred: every other command would load a fake server for nothing.
     from civitai_kit.testing.sandbox import SANDBOX_TOKEN, start_sandbox
 
     output = state_of(ctx, json_output).output

@@ -1,77 +1,97 @@
-"""What the global flags decide for one invocation: output mode and the options' argument layer.
+"""One invocation's composition: its output streams and its ``CivitaiContainer``.
 
-``--base-url``/``--api-key``/... become keyword arguments of [`CivitaiApiOptions`][], so they rank as
-*arguments* above every configuration source, exactly as they would in code.
+The ``civitai`` command is an application of the library like any other: it builds one container per
+invocation, binds the options with ``add_civitai_api`` (``--base-url``/``--api-key``/... as *arguments*, ranking
+above every configuration source, exactly as they would in code) and takes every object from its providers, so
+clients, limits and the hash cache are shared as in an application. ``shutdown_resources()`` runs when the
+invocation ends, however it ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from civitai_kit.cli._output import Output
+from civitai_kit.container import CivitaiContainer
+from civitai_kit.core import CivitaiClient
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import ConfigurationError
-
-if TYPE_CHECKING:
-    from civitai_kit.core import CivitaiClient
-    from civitai_kit.sdk import SdkClient
+from civitai_kit.sdk import SdkClient
+from civitai_kit.tools.downloads import DownloadService
+from civitai_kit.tools.hashing import FileHashingService
+from civitai_kit.tools.library import LibraryScanner
 
 USAGE_ERROR = 2
 FAILURE = 1
 
+T = TypeVar("T")
+
 
 @dataclass
 class CliState:
-    """Per-invocation settings, stored on the Typer context object."""
+    """Per-invocation state, stored on the Typer context object."""
 
     output: Output
-    overrides: dict[str, Any] = field(default_factory=dict)
-    config_dir: Path | None = None
-    environment: str | None = None
-    _options: CivitaiApiOptions | None = None
+    container: CivitaiContainer
 
-    def options(self, **extra: Any) -> CivitaiApiOptions:
-        """The effective options (global flags + ``extra`` as arguments, then every configuration source).
+    @classmethod
+    def compose(
+        cls,
+        ctx: typer.Context,
+        output: Output,
+        *,
+        overrides: dict[str, Any],
+        config_dir: Path | None,
+        environment: str | None,
+    ) -> CliState:
+        """The invocation's one container, bound to the flags; its resources close when ``ctx`` closes
+        (normal end, an error exit or Ctrl-C alike)."""
+        container = CivitaiContainer()
+        container.add_civitai_api(config_dir=config_dir, environment=environment, overrides=overrides)
+        ctx.call_on_close(container.shutdown_resources)
+        return cls(output=output, container=container)
+
+    def options(self) -> CivitaiApiOptions:
+        """The effective options; their keys are masked in all output from here on.
 
         A bad value exits with one line: code 2 when it came from a flag, 1 when from configuration.
         """
-        if self._options is not None and not extra:
-            return self._options
-        arguments = _merge(self.overrides, extra)
         try:
-            options = CivitaiApiOptions.load(self.config_dir, self.environment, **arguments)
+            options: CivitaiApiOptions = self.container.options()
         except ConfigurationError as exc:
             self.output.fail(exc.error, exit_code=USAGE_ERROR if _from_arguments(exc) else FAILURE)
         self.output.add_secret(options.api_key)
         self.output.add_secret(options.sdk.api_token)
-        if not extra:
-            self._options = options
         return options
 
-    @contextmanager
-    def core_client(self, **extra: Any) -> Iterator[CivitaiClient]:
-        from civitai_kit.core import CivitaiClient
+    def core_client(self) -> CivitaiClient:
+        return self._configured(self.container.core_client)
 
-        with CivitaiClient(self.options(**extra)) as client:
-            yield client
+    def sdk_client(self) -> SdkClient:
+        return self._configured(self.container.sdk_client)
 
-    @contextmanager
-    def sdk_client(self, **extra: Any) -> Iterator[SdkClient]:
-        from civitai_kit.sdk import SdkClient
+    def downloader(self) -> DownloadService:
+        return self._configured(self.container.downloader)
 
-        options = self.options(**extra)
+    def library(self) -> LibraryScanner:
+        return self._configured(self.container.library)
+
+    def hasher(self) -> FileHashingService:
+        hasher: FileHashingService = self.container.hasher()  # needs no options: a broken config does not matter
+        return hasher
+
+    def _configured(self, provide: Callable[[], T]) -> T:
+        """``provide()`` once the options loaded; a configuration problem (no SDK token...) ends the command."""
+        self.options()
         try:
-            client = SdkClient(options)
+            return provide()
         except ConfigurationError as exc:
             self.output.fail(exc.error)
-        with client:
-            yield client
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout (also a global flag).")]
@@ -86,16 +106,6 @@ def state_of(ctx: typer.Context, json_output: bool = False) -> CliState:
     if json_output:
         state.output.json_mode = True
     return state
-
-
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _from_arguments(error: ConfigurationError) -> bool:

@@ -59,7 +59,8 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
-    """Global flags apply to every command; they rank above every configuration source."""
+    """Global flags apply to every command; they rank above every configuration source (they are the
+    arguments of the invocation's one container, see ``CliState.compose``)."""
     overrides: dict[str, object] = {}
     if base_url is not None:
         overrides["base_url"] = base_url
@@ -70,7 +71,7 @@ def root(
     output = Output(json_mode=json_output, quiet=quiet, progress=not no_progress)
     if api_key:
         output.add_secret(api_key.strip())
-    ctx.obj = CliState(output=output, overrides=overrides, config_dir=config_dir, environment=environment)
+    ctx.obj = CliState.compose(ctx, output, overrides=overrides, config_dir=config_dir, environment=environment)
 
 
 app.add_typer(_browse.models_app, name="models")

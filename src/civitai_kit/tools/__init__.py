@@ -12,6 +12,7 @@ from civitai_kit._lazy import lazy_exports
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 if TYPE_CHECKING:
+    from civitai_kit.tools.download_targets import DownloadTarget
     from civitai_kit.tools.downloads import AsyncDownloadService, DownloadedFile, DownloadProgress, DownloadService
     from civitai_kit.tools.formats import FileFormat, detect_format, fix_extension
     from civitai_kit.tools.hash_cache import HashCache
@@ -48,6 +49,7 @@ _LAZY: dict[str, str] = {
     "html_to_markdown": "civitai_kit.tools.html",
     "html_to_plain_text": "civitai_kit.tools.html",
     "DownloadService": "civitai_kit.tools.downloads",
+    "DownloadTarget": "civitai_kit.tools.download_targets",
     "AsyncDownloadService": "civitai_kit.tools.downloads",
     "DownloadedFile": "civitai_kit.tools.downloads",
     "DownloadProgress": "civitai_kit.tools.downloads",
@@ -67,6 +69,7 @@ __all__ = [
     "AsyncLibraryScanner",
     "DownloadProgress",
     "DownloadService",
+    "DownloadTarget",
     "DownloadedFile",
     "FileFormat",
     "FileHashingService",
