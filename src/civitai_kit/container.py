@@ -7,6 +7,7 @@ one into an application's own container.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -86,6 +87,17 @@ def _configure(
     return container
 
 
+class _Method(providers.Callable[Any]):
+    """A provider used as a container method (``container.add_civitai_api(...)``), with its function's
+    signature minus the container it is given."""
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        assert self.provides is not None
+        signature = inspect.signature(self.provides)
+        return signature.replace(parameters=list(signature.parameters.values())[1:])
+
+
 class CivitaiContainer(containers.DeclarativeContainer):
     """Providers for everything civitai-kit offers, all fed from one [`CivitaiApiOptions`][].
 
@@ -128,7 +140,7 @@ class CivitaiContainer(containers.DeclarativeContainer):
         AsyncLibraryScanner, async_core_client, options=options, hashing=hasher, hash_cache=hash_cache
     )
 
-    add_civitai_api = providers.Callable(_configure, __self__)
+    add_civitai_api = _Method(_configure, __self__)
 
 
 def options_provider(

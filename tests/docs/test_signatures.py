@@ -19,10 +19,7 @@ from civitai_kit.sdk import AsyncSdkClient, SdkClient, TextToImageBuilder
 
 PUBLIC_MODULES = ("civitai_kit", "civitai_kit.core", "civitai_kit.sdk", "civitai_kit.tools", "civitai_kit.testing")
 
-KNOWN_GAPS = {
-    # A dependency-injector provider (a compiled object) is used as a method here; it cannot carry a signature.
-    "civitai_kit.CivitaiContainer.add_civitai_api",
-}
+KNOWN_GAPS: set[str] = set()
 
 
 def _is_ours(cls: type) -> bool:
