@@ -11,11 +11,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from civitai_kit.cli._hashing import hash_with_progress
 from civitai_kit.cli._output import Output, cell, human_size, print_rows, table
 from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
 from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
 from civitai_kit.core.queries import QueryBuilder
 from civitai_kit.result import CivitaiError, Result
+from civitai_kit.tools import HashAlgorithm
 
 T = TypeVar("T")
 Q = TypeVar("Q", bound=QueryBuilder[Any, Any])
@@ -226,9 +228,6 @@ def versions_by_hash(
     output = state.output
     path = Path(hash_or_file)
     if path.is_file():
-        from civitai_kit.cli._hashing import hash_with_progress
-        from civitai_kit.tools.hash_algorithm import HashAlgorithm
-
         digest = hash_with_progress(output, path, [HashAlgorithm.SHA256]).sha256
         if digest is None:  # pragma: no cover - SHA256 is always computed for a readable file
             output.fail(f"could not hash {path}")

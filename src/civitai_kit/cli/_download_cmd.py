@@ -20,8 +20,10 @@ from rich.text import Text
 
 from civitai_kit.cli._output import Output, cell, human_size, print_rows
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
+from civitai_kit.core.air import AirIdentifier
 from civitai_kit.result import ErrorCode, Failure, Result, Success
-from civitai_kit.tools.downloads import pick_file
+from civitai_kit.tools.download_plan import plan_model_file
+from civitai_kit.tools.downloads import DownloadService, pick_file
 
 if TYPE_CHECKING:
     from civitai_kit.core import CivitaiClient, ModelFile, ModelVersion
@@ -71,8 +73,6 @@ def parse_target(text: str) -> Target:
     if value.isdigit() and int(value) > 0:
         return Target(version_id=int(value))
     if value.lower().startswith("urn:air:"):
-        from civitai_kit.sdk.air import AirIdentifier
-
         air = AirIdentifier.try_parse(value)
         if air is not None and air.source.lower() == "civitai" and air.id.isdigit():
             if air.version is not None and air.version.isdigit():
@@ -195,8 +195,6 @@ def download_command(
 
 
 def _plan(output: Output, options: CivitaiApiOptions, chosen: Choice) -> DownloadPlan:
-    from civitai_kit.tools.download_plan import plan_model_file
-
     try:
         planned = plan_model_file(chosen.file, chosen.version, options, **chosen.arguments())
     except ValueError as exc:  # a bad --pattern
@@ -208,8 +206,6 @@ def _plan(output: Output, options: CivitaiApiOptions, chosen: Choice) -> Downloa
 def _download(
     output: Output, client: CivitaiClient, options: CivitaiApiOptions, chosen: Choice
 ) -> Result[DownloadedFile]:
-    from civitai_kit.tools.downloads import DownloadService
-
     file = chosen.file
     name = escape(cell(file.name))
     output.info(f"Downloading [bold]{name}[/] ({human_size(file.size_bytes)}) of version {chosen.version.id}")

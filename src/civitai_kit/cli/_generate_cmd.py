@@ -12,6 +12,8 @@ from civitai_kit.cli._browse import refine
 from civitai_kit.cli._output import Output, cell, table
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
 from civitai_kit.result import Error, ErrorCode, Failure, Result
+from civitai_kit.tools.formats import detect_format, fix_extension
+from civitai_kit.tools.path_patterns import sanitize_filename
 
 if TYPE_CHECKING:
     from civitai_kit.sdk import Blob, SdkClient, Workflow
@@ -101,9 +103,6 @@ def _run(output: Output, sdk: SdkClient, builder: Any, timeout: float) -> Workfl
 
 def _save(output: Output, sdk: SdkClient, blobs: list[Blob], directory: Path) -> list[tuple[Blob, Path]]:
     """Download each produced image into ``directory``, named after its blob id with the right extension."""
-    from civitai_kit.tools.formats import detect_format, fix_extension
-    from civitai_kit.tools.path_patterns import sanitize_filename
-
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -12,7 +12,9 @@ from rich.console import Console
 from civitai_kit.cli._output import Output, cell, human_size, table
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
 from civitai_kit.result import Error, Failure, Result, Success
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools import HashAlgorithm
+from civitai_kit.tools.hashing import FileHashingService
+from civitai_kit.tools.library import LibraryScanner
 
 if TYPE_CHECKING:
     from civitai_kit.core.models import FileHashes
@@ -31,8 +33,6 @@ DEFAULT_ALGORITHMS = (
 
 def compute_with_progress(output: Output, path: Path, algorithms: list[HashAlgorithm]) -> Result[FileHashes]:
     """Hash ``path`` (one read pass for all ``algorithms``), drawing a progress bar on an interactive stderr."""
-    from civitai_kit.tools.hashing import FileHashingService
-
     with output.progress(transfer=True) as progress:
         task = progress.add_task(f"hashing {path.name}", total=None)
 
@@ -109,8 +109,6 @@ def identify_command(
     json_output: JsonFlag = False,
 ) -> None:
     """Find out which Civitai model version each file in DIRECTORY is (hashes, then bulk lookups)."""
-    from civitai_kit.tools.library import LibraryScanner
-
     state = state_of(ctx, json_output)
     output = state.output
     if not directory.is_dir():

@@ -10,17 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from civitai_kit.cli._output import Output
+from civitai_kit.core import CivitaiClient
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import ConfigurationError
-
-if TYPE_CHECKING:
-    from civitai_kit.core import CivitaiClient
-    from civitai_kit.sdk import SdkClient
+from civitai_kit.sdk import SdkClient
 
 USAGE_ERROR = 2
 FAILURE = 1
@@ -56,15 +54,11 @@ class CliState:
 
     @contextmanager
     def core_client(self, **extra: Any) -> Iterator[CivitaiClient]:
-        from civitai_kit.core import CivitaiClient
-
         with CivitaiClient(self.options(**extra)) as client:
             yield client
 
     @contextmanager
     def sdk_client(self, **extra: Any) -> Iterator[SdkClient]:
-        from civitai_kit.sdk import SdkClient
-
         options = self.options(**extra)
         try:
             client = SdkClient(options)
