@@ -43,6 +43,7 @@ class Import:
     line: int
     targets: tuple[str, ...]  # absolute names of what it imports
     function: str | None  # the enclosing function, None at module level
+    typing_only: bool = False  # under ``if TYPE_CHECKING:``
 
     @property
     def where(self) -> str:
@@ -92,14 +93,16 @@ def imports_of(path: Path) -> Iterator[Import]:
     module = module_name(path)
     tree = ast.parse(path.read_text(), str(path))
 
-    def visit(node: ast.AST, function: str | None) -> Iterator[Import]:
+    def visit(node: ast.AST, function: str | None, typing_only: bool) -> Iterator[Import]:
         for child in ast.iter_child_nodes(node):
             inner = getattr(child, "name", "<lambda>") if isinstance(child, FUNCTIONS) else function
             if isinstance(child, ast.Import):
-                yield Import(module, child.lineno, tuple(a.name for a in child.names), function)
+                names = tuple(a.name for a in child.names)
+                yield Import(module, child.lineno, names, function, typing_only)
             elif isinstance(child, ast.ImportFrom):
                 base = _absolute(module, path.name == "__init__.py", child)
-                yield Import(module, child.lineno, tuple(f"{base}.{a.name}" for a in child.names), function)
+                names = tuple(f"{base}.{a.name}" for a in child.names)
+                yield Import(module, child.lineno, names, function, typing_only)
             elif (
                 isinstance(child, ast.Call)
                 and isinstance(child.func, ast.Attribute)
@@ -107,11 +110,20 @@ def imports_of(path: Path) -> Iterator[Import]:
                 and function is not None
             ):
                 argument = child.args[0] if child.args else None
-                named = isinstance(argument, ast.Constant) and isinstance(argument.value, str)
-                yield Import(module, child.lineno, (argument.value if named else "<dynamic>",), function)
-            yield from visit(child, inner)
+                named = argument.value if isinstance(argument, ast.Constant) else None
+                yield Import(module, child.lineno, (named if isinstance(named, str) else "<dynamic>",), function)
+            yield from visit(child, inner, typing_only or _is_type_checking(child))
 
-    yield from visit(tree, None)
+    yield from visit(tree, None, False)
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,16 @@ class Reasons:
 
     required: frozenset[str]  # top-level names of required dependencies
     loads_optional: dict[str, str]  # package module -> an optional package it imports at load
+
+    @classmethod
+    def of_package(cls, found: list[Import]) -> Reasons:
+        reasons = cls(required_packages(), {})
+        for imp in found:
+            if imp.function is None and not imp.typing_only:
+                for target in imp.targets:
+                    if not target.startswith(PACKAGE) and (package := reasons.optional(target)):
+                        reasons.loads_optional.setdefault(imp.module, package)
+        return reasons
 
     def optional(self, target: str) -> str | None:
         """The optional package ``target`` needs (itself, or one its package module imports at load)."""
@@ -193,14 +215,7 @@ def main(argv: list[str]) -> int:
     paths = sorted((SOURCE / PACKAGE).rglob("*.py"))
     modules = {module_name(p) for p in paths}
     found = [imp for p in paths for imp in imports_of(p)]
-    required = required_packages()
-    reasons = Reasons(required, {})
-    for imp in found:
-        if imp.function is None:
-            optional = next(filter(None, (reasons.optional(t) for t in imp.targets if not t.startswith(PACKAGE))), None)
-            if optional:
-                reasons.loads_optional.setdefault(imp.module, optional)
-
+    reasons = Reasons.of_package(found)
     deferred = [imp for imp in found if imp.function is not None]
     problems = [imp for imp in deferred if reasons.of(imp) is None]
     print(f"deferred imports: {len(deferred)} ({len(deferred) - len(problems)} allowed, {len(problems)} not)")
