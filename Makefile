@@ -23,6 +23,8 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/ruff check src tests examples bench
 	$(BIN)/mypy src
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/deferred_imports.py --quiet
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

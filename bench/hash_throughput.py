@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools import HashAlgorithm
 from civitai_kit.tools.hashing import CIVITAI_ALGORITHMS, hash_file
 
 DATA_DIR = Path(__file__).parent / ".data"

@@ -11,7 +11,7 @@ from _sandbox import civitai_options
 
 from civitai_kit.core import CivitaiClient
 from civitai_kit.result import Failure, Success
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools import HashAlgorithm
 
 
 def main(model_id: int) -> int:

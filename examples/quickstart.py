@@ -25,7 +25,7 @@ from _sandbox import civitai_options, is_configured
 from civitai_kit.core import CivitaiClient, ModelFile, ModelSort, ModelType, ModelVersion
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Failure, Success
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools import HashAlgorithm
 
 MAX_DEMO_DOWNLOAD_BYTES = 50 * 1024 * 1024
 """The demo downloads the smallest file it finds, and nothing bigger than this."""

@@ -72,11 +72,11 @@ from civitai_kit._config.sources import (
     loading,
     mapping_layer,
 )
-from civitai_kit._config.user_secrets import UserSecrets
+from civitai_kit._config.user_secrets import UserSecretsFile
 from civitai_kit._redact import register_secret
+from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
+from civitai_kit._vocabulary.path_pattern_rules import PatternKind, validate_pattern
 from civitai_kit.result import ConfigurationError
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
-from civitai_kit.tools.path_patterns import PatternKind, validate_pattern
 
 __all__ = [
     "ASSIGNMENT",
@@ -728,6 +728,17 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
             keys = ", ".join(".".join(p) for p in leaf_paths(type(self)))
             raise ValueError(f"source_of: {key!r} is not an option; options are: {keys}")
         return path
+
+
+class UserSecrets(UserSecretsFile):
+    """Read and edit the user secrets file (``civitai secrets set CivitaiApi:ApiKey ...``): keys must name a
+    setting of ``CivitaiApiOptions`` and values must pass its rules before they are stored.
+
+    ``path`` defaults to ``$CIVITAI_USER_SECRETS``, else ``secrets.json`` in the per-user config
+    directory (``platformdirs.user_config_dir("civitai-kit")``) - the file options load from.
+    """
+
+    options_type = CivitaiApiOptions
 
 
 def _origin_of(origins: Mapping[str, str], path: tuple[str, ...]) -> str:

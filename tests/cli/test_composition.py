@@ -19,7 +19,7 @@ from civitai_kit.cli import _state
 from civitai_kit.container import CivitaiContainer
 from civitai_kit.result import ErrorCode, Failure, Result
 from civitai_kit.testing.sandbox import Sandbox
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools import HashAlgorithm
 from civitai_kit.tools.hashing import FileHashingService
 
 CLI_SOURCES = sorted(Path(cli_package.__file__).parent.glob("*.py"))

@@ -29,7 +29,7 @@ from civitai_kit.core import (
     Tag,
     parse,
 )
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools import HashAlgorithm
 
 BODIES = [f for f in fixture_files() if f.parent.name != "errors"]
 

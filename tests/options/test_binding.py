@@ -10,7 +10,7 @@ from options_places import ConfigPlaces
 
 from civitai_kit.options import CivitaiApiOptions, SdkOptions
 from civitai_kit.result import ConfigurationError
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools import HashAlgorithm
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,13 @@ from sdk_support import SDXL
 
 from civitai_kit.result import Result
 from civitai_kit.sdk import (
+    AirIdentifier,
     AsyncSdkClient,
     JobStatus,
     ProviderAssetAvailability,
     SdkClient,
     Workflow,
 )
-from civitai_kit.sdk.air import AirIdentifier
 from civitai_kit.sdk.coverage import CoverageMap
 
 

@@ -4,7 +4,7 @@ what the Civitai-exact hasher computes from its bytes (so downloads verify and i
 from __future__ import annotations
 
 from civitai_kit.testing.rest import RestData
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools import HashAlgorithm
 from civitai_kit.tools.hashing import MultiHasher
 
 

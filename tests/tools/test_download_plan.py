@@ -11,6 +11,7 @@ import pytest
 from civitai_kit.core.models import FileHashes, Image, ModelFile, ModelVersion
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Error, ErrorCode
+from civitai_kit.tools import HashAlgorithm
 from civitai_kit.tools.download_lock import TargetLock
 from civitai_kit.tools.download_plan import (
     choose_expected_hash,
@@ -27,7 +28,6 @@ from civitai_kit.tools.download_refusals import (
 )
 from civitai_kit.tools.download_transfer import ContentRange, parse_content_range
 from civitai_kit.tools.download_types import ExpectedHash
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 SHA = "2577CD588CAF5295D4C6A5601125A47AFB6EC01A20CB9D46E0C45F2EAF027620"
 REAL_HASHES = {

@@ -26,9 +26,9 @@ from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import ErrorCode, Failure, Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault
 from civitai_kit.testing.downloads import REFUSALS, FakeDownloads, FakeFile, install_download_routes
+from civitai_kit.tools import HashAlgorithm
 from civitai_kit.tools.download_types import DownloadedFile, DownloadProgress
 from civitai_kit.tools.downloads import AsyncDownloadService, DownloadService
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 KEY = "sk-download-test-0123456789"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + os.urandom(2000)

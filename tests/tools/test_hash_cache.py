@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from civitai_kit.tools import HashAlgorithm as H
 from civitai_kit.tools import hashing
-from civitai_kit.tools.hash_algorithm import HashAlgorithm as H
 from civitai_kit.tools.hash_cache import HashCache
 from civitai_kit.tools.hashing import hash_file
 

@@ -17,7 +17,7 @@ import blake3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civitai_kit.tools.hash_algorithm import HashAlgorithm as H
+from civitai_kit.tools import HashAlgorithm as H
 from civitai_kit.tools.hashing import MultiHasher
 
 MIB = 1 << 20

@@ -18,7 +18,7 @@ import pytest
 from civitai_kit.core.models import FileHashes
 from civitai_kit.result import ErrorCode, Failure, Success
 from civitai_kit.tools import AsyncFileHashingService, FileHashingService, HashVerification, hash_file
-from civitai_kit.tools.hash_algorithm import HashAlgorithm as H
+from civitai_kit.tools import HashAlgorithm as H
 from civitai_kit.tools.hash_cache import HashCache
 from civitai_kit.tools.hashing import hash_stream, read_embedded_hash
 

@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from civitai_kit.tools.hash_algorithm import HashAlgorithm as H
+from civitai_kit.tools import HashAlgorithm as H
 from civitai_kit.tools.hashing import (
     AUTOV3_LARGE_HEADER,
     CIVITAI_ALGORITHMS,

@@ -17,7 +17,7 @@ from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import ErrorCode
 from civitai_kit.testing import FakeCivitai, Fault
 from civitai_kit.testing.rest import RestData, install_rest_routes
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools import HashAlgorithm
 from civitai_kit.tools.hash_cache import HashCache
 from civitai_kit.tools.hashing import FileHashingService, hash_file
 from civitai_kit.tools.library import (

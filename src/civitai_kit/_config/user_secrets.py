@@ -3,6 +3,9 @@
 Keys are written the .NET way (``CivitaiApi:ApiKey``, ``CivitaiApi:Sdk:ApiToken``) and stored flat, as
 ``dotnet user-secrets`` stores them; nested JSON written by hand is read too. The file is replaced
 atomically and is readable by its owner only (0600, in a 0700 directory).
+
+The file's keys are the options' keys, but the options class sits a layer above this package: the public
+``civitai_kit.options.UserSecrets`` names it in ``UserSecretsFile.options_type``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic_settings import BaseSettings
 
 from civitai_kit._config.binder import field_info, flatten, is_secret, resolve, section_type
 from civitai_kit._config.context import config_sources, default_user_secrets_path
@@ -27,12 +32,11 @@ if TYPE_CHECKING:
 MASK = "**********"
 
 
-class UserSecrets:
-    """Read and edit the user secrets file.
+class UserSecretsFile:
+    """Read and edit the user secrets file of the options class ``options_type``."""
 
-    ``path`` defaults to ``$CIVITAI_USER_SECRETS``, else ``secrets.json`` in the per-user config
-    directory (``platformdirs.user_config_dir("civitai-kit")``) - the file options load from.
-    """
+    options_type: ClassVar[type[BaseSettings]]
+    """The options the keys belong to: keys must name one of its settings, values must pass its rules."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, section: str = DEFAULT_SECTION) -> None:
         self._path = Path(path).expanduser().absolute() if path is not None else default_user_secrets_path()
@@ -55,8 +59,6 @@ class UserSecrets:
     def set(self, key: str, value: str) -> str:
         """Store ``value`` (trimmed) under ``key`` after checking both against the options' rules;
         returns the key as stored (``"CivitaiApi:ApiKey"``)."""
-        from civitai_kit.options import CivitaiApiOptions  # imported late: options re-exports this class
-
         path = self._leaf(key)
         if path is None:
             raise _error(
@@ -68,10 +70,10 @@ class UserSecrets:
         if not value:
             raise _error(f"the value for {canonical} must not be blank; to forget it, remove the key")
         layer = mapping_layer(
-            CivitaiApiOptions, {canonical: value}, self._section, origin=f"user secrets ({self._path})"
+            self.options_type, {canonical: value}, self._section, origin=f"user secrets ({self._path})"
         )
         with config_sources(isolated=True, section=self._section), explicit_mapping(layer):
-            CivitaiApiOptions()  # raises ConfigurationError naming the key and the rule, never the value
+            self.options_type()  # raises ConfigurationError naming the key and the rule, never the value
         data = {k: v for k, v in self._read().items() if _normalized(k) != _normalized(canonical)}
         data[canonical] = value
         self._write(data)
@@ -95,18 +97,14 @@ class UserSecrets:
 
     def _leaf(self, key: str) -> tuple[str, ...] | None:
         """The field path ``key`` names (``("sdk", "api_token")``), or None if it names no single option."""
-        from civitai_kit.options import CivitaiApiOptions
-
         relative = strip_prefix(tuple(part.strip() for part in key.split(":")), section_path(self._section))
-        path = resolve(CivitaiApiOptions, relative) if relative else None
-        info = field_info(CivitaiApiOptions, path) if path else None
+        path = resolve(self.options_type, relative) if relative else None
+        info = field_info(self.options_type, path) if path else None
         return path if info is not None and section_type(info) is None else None
 
     def _is_sensitive(self, key: str) -> bool:
-        from civitai_kit.options import CivitaiApiOptions
-
         path = self._leaf(key)
-        info = field_info(CivitaiApiOptions, path) if path else None
+        info = field_info(self.options_type, path) if path else None
         return info is None or is_secret(info)  # unknown keys are masked too: they may be anything
 
     def _read(self) -> dict[str, Any]:
@@ -138,7 +136,7 @@ class UserSecrets:
         _fsync_directory(directory)
 
     def __repr__(self) -> str:
-        return f"UserSecrets({str(self._path)!r})"
+        return f"{type(self).__name__}({str(self._path)!r})"
 
 
 def _normalized(key: str) -> tuple[str, ...]:

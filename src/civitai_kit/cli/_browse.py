@@ -17,7 +17,7 @@ from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
 from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
 from civitai_kit.core.queries import QueryBuilder
 from civitai_kit.result import CivitaiError, Result
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools import HashAlgorithm
 
 T = TypeVar("T")
 Q = TypeVar("Q", bound=QueryBuilder[Any, Any])

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
+from civitai_kit.testing.sandbox import SANDBOX_TOKEN, start_sandbox
 
 
 def sandbox_command(
@@ -23,9 +24,6 @@ def sandbox_command(
 
     Prints the environment lines that point every client and `civitai` command at it.
     """
-    # The one import of ``testing`` outside it, deferred: every other command would load a fake server for nothing.
-    from civitai_kit.testing.sandbox import SANDBOX_TOKEN, start_sandbox
-
     output = state_of(ctx, json_output).output
     if host not in {"127.0.0.1", "::1", "localhost"}:
         output.fail(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from civitai_kit._http import ClientSettings, HttpCore
 from civitai_kit.core.paging import WalkLimits
 from civitai_kit.core.queries import Session
-
-if TYPE_CHECKING:
-    from civitai_kit.options import CivitaiApiOptions
+from civitai_kit.options import CivitaiApiOptions
 
 H = TypeVar("H")
 
@@ -26,8 +24,6 @@ class ClientBase(Generic[H]):
         core_of: Callable[[H], HttpCore],
     ) -> None:
         if options is None:
-            from civitai_kit.options import CivitaiApiOptions
-
             options = CivitaiApiOptions()
         self.options = options
         self._owns_http = http_client is None

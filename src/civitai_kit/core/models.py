@@ -35,6 +35,8 @@ from pydantic import (
     model_validator,
 )
 
+from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
+from civitai_kit.core.air import AirIdentifier
 from civitai_kit.core.base import CivitaiModel
 from civitai_kit.core.enums import (
     Availability,
@@ -50,11 +52,8 @@ from civitai_kit.core.enums import (
     UploadType,
     UsageControl,
 )
+from civitai_kit.core.html import html_to_markdown, html_to_plain_text
 from civitai_kit.core.meta import CivitaiResource, ImageMeta, ImageResource, MetaField
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
-
-if TYPE_CHECKING:
-    from civitai_kit.sdk.air import AirIdentifier
 
 __all__ = [
     "CivitaiModel",
@@ -395,8 +394,6 @@ class _Described:
         """``description`` converted to Markdown (needs the ``tools`` extra)."""
         if self.description is None:
             return None
-        from civitai_kit.tools.html import html_to_markdown
-
         return html_to_markdown(self.description)
 
     @property
@@ -404,8 +401,6 @@ class _Described:
         """``description`` as plain text (needs the ``tools`` extra)."""
         if self.description is None:
             return None
-        from civitai_kit.tools.html import html_to_plain_text
-
         return html_to_plain_text(self.description)
 
 
@@ -470,8 +465,6 @@ class ModelVersion(CivitaiModel, _Described):
         """[`air`][] parsed, or ``None`` when absent or not a valid AIR."""
         if not self.air:
             return None
-        from civitai_kit.sdk.air import AirIdentifier
-
         return AirIdentifier.try_parse(self.air)
 
     @property

@@ -1,7 +1,7 @@
 """The Generator / Orchestration SDK: v2 workflows (primary), v1 jobs (legacy), AIR identifiers.
 
-Names are imported lazily so ``from civitai_kit.sdk.air import AirIdentifier`` (used by core models) never
-pulls in the HTTP clients.
+Names are imported lazily so ``from civitai_kit.sdk import AirIdentifier`` (defined in
+``civitai_kit.core.air``) never pulls in the HTTP clients.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from civitai_kit._lazy import lazy_exports
-from civitai_kit.sdk.air import AirBuilder, AirIdentifier
+from civitai_kit.core.air import AirBuilder, AirIdentifier
 
 if TYPE_CHECKING:
     from civitai_kit.sdk._runtime import Async, Sync

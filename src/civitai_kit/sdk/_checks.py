@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 
-from civitai_kit.sdk.air import AirIdentifier
+from civitai_kit.core.air import AirIdentifier
 
 _TIMESPAN = re.compile(r"(?:\d+\.)?\d{1,2}:[0-5]\d:[0-5]\d(?:\.\d{1,7})?")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, Self, TypedDict, Unpack
 
+from civitai_kit.core.air import AirIdentifier
 from civitai_kit.result import Result
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk import workflow_calls
 from civitai_kit.sdk._runtime import Bound, M, Operation, Program, Runner
-from civitai_kit.sdk.air import AirIdentifier
 from civitai_kit.sdk.enums import AssetType, ImageTransformer, OutputFormat, Scheduler, member
 from civitai_kit.sdk.models import Workflow
 from civitai_kit.sdk.templates import StepSettings, StepTemplate, WorkflowSettings, WorkflowTemplate

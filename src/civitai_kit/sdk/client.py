@@ -10,18 +10,16 @@ that names every place a token can come from.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
+from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import ConfigurationError, Error, ErrorCode
 from civitai_kit.sdk._runtime import Async, AsyncRunner, M, Runner, Sync, SyncRunner
 from civitai_kit.sdk.blobs import Blobs, Resources
 from civitai_kit.sdk.coverage import Coverage, Usage
 from civitai_kit.sdk.jobs import Jobs
 from civitai_kit.sdk.workflows import Workflows
-
-if TYPE_CHECKING:
-    from civitai_kit.options import CivitaiApiOptions
 
 MISSING_TOKEN = (
     "The Civitai Generator (orchestration) API needs an API token, and none is configured. Set one of: "
@@ -35,8 +33,6 @@ MISSING_TOKEN = (
 def sdk_settings(options: CivitaiApiOptions | None) -> ClientSettings:
     """Connection settings for the orchestrator from the options (loaded from every source if ``None``)."""
     if options is None:
-        from civitai_kit.options import CivitaiApiOptions
-
         options = CivitaiApiOptions()
     settings = ClientSettings.for_sdk(options)
     require_token(settings)

@@ -17,10 +17,10 @@ from typing import Any, Generic, Self
 from urllib.parse import quote
 
 from civitai_kit._http import ApiRequest, encode_query
+from civitai_kit.core.air import AirIdentifier
 from civitai_kit.result import Result
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk._runtime import Bound, M, Operation, Program, Runner, call, call_empty
-from civitai_kit.sdk.air import AirIdentifier
 from civitai_kit.sdk.enums import AssetType, ImageTransformer, Scheduler, member, v1_scheduler, v1_transformer
 from civitai_kit.sdk.job_models import (
     JobStatus,

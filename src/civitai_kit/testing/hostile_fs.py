@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal, cast
 
+from civitai_kit.tools.download_files import part_file_hook
+
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer, WriteableBuffer
 
@@ -239,7 +241,6 @@ def full_disk(path: PathLike, *, size: int = 1024 * 1024, mount: bool = True) ->
         finally:
             _unmount(path)
         return
-    from civitai_kit.tools.download_files import part_file_hook
 
     root = Path(os.path.realpath(path))
 

@@ -16,12 +16,22 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
-from civitai_kit.testing.orchestration_data import PROBLEM_JSON, png, problem, resource_info, timestamp
+from civitai_kit.testing.orchestration_data import png, resource_info, timestamp
+from civitai_kit.testing.orchestration_http import (
+    ApiProblem,
+    flag,
+    found,
+    guarded,
+    json_body,
+    problem_response,
+    router,
+    wait_seconds,
+)
 from civitai_kit.testing.orchestration_state import (
     IMAGE_STEPS,
     LIFECYCLE,
@@ -30,10 +40,9 @@ from civitai_kit.testing.orchestration_state import (
     FakeOrchestrator,
     FakeWorkflow,
 )
+from civitai_kit.testing.orchestration_v1 import install_v1_routes
 from civitai_kit.testing.server import FakeCivitai
 
-Handler = Callable[[FakeRequest], FakeResponse]
-T = TypeVar("T")
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _TEXT_TO_IMAGE_KEYS = frozenset(
     [
@@ -75,78 +84,6 @@ _TEMPLATE_KEYS = frozenset(
         "externalId",
     ]
 )
-
-
-class ApiProblem(Exception):
-    """Raised inside a handler to answer with a ``ProblemDetails`` body."""
-
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.body = problem(status, title, detail, **extra)
-        self.status = status
-
-
-def problem_response(status: int, title: str, detail: str, **extra: Any) -> FakeResponse:
-    return FakeResponse.json(problem(status, title, detail, **extra), status, {"Content-Type": PROBLEM_JSON})
-
-
-def guarded(fake: FakeOrchestrator, tokens: Collection[str] | None, handler: Handler) -> Handler:
-    """Require a Bearer token, hold the state lock, and turn [`ApiProblem`][] into its response."""
-
-    def handle(request: FakeRequest) -> FakeResponse:
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        if not token or (tokens is not None and token not in tokens):
-            return problem_response(401, "Unauthorized", "A valid Bearer token is required.")
-        try:
-            with fake.lock:
-                return handler(request)
-        except ApiProblem as exc:
-            return FakeResponse.json(exc.body, exc.status, {"Content-Type": PROBLEM_JSON})
-
-    return handle
-
-
-Route = Callable[[str, str], Callable[[Handler], Handler]]
-
-
-def router(server: FakeCivitai, guard: Callable[[Handler], Handler]) -> Route:
-    """A decorator factory registering guarded handlers: ``@route("GET", "/v2/…")``."""
-
-    def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            server.add_route(method, pattern, guard(handler))
-            return handler
-
-        return register
-
-    return route
-
-
-def found(table: Mapping[str, T], key: str, what: str) -> T:
-    """``table[key]``, or a 404 ``ProblemDetails`` naming what was not found."""
-    value = table.get(key)
-    if value is None:
-        raise ApiProblem(404, "Not Found", f"{what} {key} was not found.")
-    return value
-
-
-def json_body(request: FakeRequest) -> Any:
-    try:
-        return request.json()
-    except ValueError:
-        raise ApiProblem(400, "Bad Request", "The request body is not valid JSON.") from None
-
-
-def flag(request: FakeRequest, name: str) -> bool:
-    return request.query.get(name, "false").lower() == "true"
-
-
-def wait_seconds(request: FakeRequest) -> int:
-    try:
-        return int(request.query.get("wait", "0"))
-    except ValueError:
-        raise ApiProblem(400, "Bad Request", "wait must be an integer number of seconds.") from None
 
 
 # ---------------------------------------------------------------------------------------------- rendering
@@ -313,8 +250,6 @@ def install_orchestration_routes(
 
     Returns the [`FakeOrchestrator`][] holding the state, for tests to inspect or drive.
     """
-    from civitai_kit.testing.orchestration_v1 import install_v1_routes
-
     fake = FakeOrchestrator(
         polls_per_stage=polls_per_stage, clock=clock, content_base_url=server.url_for_host(content_host)
     )

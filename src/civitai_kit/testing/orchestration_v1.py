@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
-from civitai_kit.testing.orchestration import ApiProblem, Route, flag, found, json_body
 from civitai_kit.testing.orchestration_data import timestamp, v1_coverage
+from civitai_kit.testing.orchestration_http import ApiProblem, Route, flag, found, json_body
 from civitai_kit.testing.orchestration_state import FAIL_MARKER, FakeJob, FakeOrchestrator
 
 _JOB_KEYS = frozenset(

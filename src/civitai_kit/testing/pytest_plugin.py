@@ -1,7 +1,9 @@
 """pytest fixtures for testing code that talks to Civitai, against `FakeCivitai` on loopback.
 
 Registered through the `pytest11` entry point, so it loads in every pytest run of an environment where
-civitai-kit is installed: it imports only the standard library (and the fake server's own modules).
+civitai-kit is installed: it imports only the standard library (and the fake server's own modules). The
+clients and options come through the package's lazy exports (`civitai_kit.CivitaiClient`), which import
+them when a fixture first needs them.
 
     def test_lookup(fake_civitai):
         fake_civitai.add_route("GET", "/api/v1/models/{id}", lambda r: {"id": int(r.path_params["id"])})
@@ -18,17 +20,12 @@ bug in a route.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
 
 import pytest
 
+import civitai_kit
+from civitai_kit.testing.sandbox import Sandbox, install_sandbox
 from civitai_kit.testing.server import FakeCivitai
-
-if TYPE_CHECKING:  # imported inside the fixtures: loading the plugin must stay cheap
-    from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
-    from civitai_kit.options import CivitaiApiOptions
-    from civitai_kit.sdk import SdkClient
-    from civitai_kit.testing.sandbox import Sandbox
 
 
 @pytest.fixture
@@ -52,41 +49,33 @@ def fake_civitai_url(fake_civitai: FakeCivitai) -> str:
 @pytest.fixture
 def civitai_sandbox(fake_civitai: FakeCivitai) -> Sandbox:
     """`fake_civitai` with every area installed: REST catalogue, downloads and the Generator API."""
-    from civitai_kit.testing.sandbox import install_sandbox
-
     return install_sandbox(fake_civitai)
 
 
 @pytest.fixture
-def civitai_options(civitai_sandbox: Sandbox) -> CivitaiApiOptions:
+def civitai_options(civitai_sandbox: Sandbox) -> civitai_kit.CivitaiApiOptions:
     """Options pointing every client at the sandbox, isolated from the machine's own configuration."""
-    from civitai_kit.options import CivitaiApiOptions
-
-    return CivitaiApiOptions.isolated(**civitai_sandbox.option_values())
+    return civitai_kit.CivitaiApiOptions.isolated(**civitai_sandbox.option_values())
 
 
 @pytest.fixture
-def civitai_client(civitai_options: CivitaiApiOptions) -> Iterator[CivitaiClient]:
+def civitai_client(civitai_options: civitai_kit.CivitaiApiOptions) -> Iterator[civitai_kit.CivitaiClient]:
     """A `CivitaiClient` talking to the sandbox over real loopback HTTP."""
-    from civitai_kit.core import CivitaiClient
-
-    with CivitaiClient(civitai_options) as client:
+    with civitai_kit.CivitaiClient(civitai_options) as client:
         yield client
 
 
 @pytest.fixture
-async def async_civitai_client(civitai_options: CivitaiApiOptions) -> AsyncIterator[AsyncCivitaiClient]:
+async def async_civitai_client(
+    civitai_options: civitai_kit.CivitaiApiOptions,
+) -> AsyncIterator[civitai_kit.AsyncCivitaiClient]:
     """An `AsyncCivitaiClient` talking to the sandbox (needs an async test runner such as pytest-asyncio)."""
-    from civitai_kit.core import AsyncCivitaiClient
-
-    async with AsyncCivitaiClient(civitai_options) as client:
+    async with civitai_kit.AsyncCivitaiClient(civitai_options) as client:
         yield client
 
 
 @pytest.fixture
-def civitai_sdk_client(civitai_options: CivitaiApiOptions) -> Iterator[SdkClient]:
+def civitai_sdk_client(civitai_options: civitai_kit.CivitaiApiOptions) -> Iterator[civitai_kit.SdkClient]:
     """An `SdkClient` (Generator API) talking to the sandbox's fake orchestrator."""
-    from civitai_kit.sdk import SdkClient
-
-    with SdkClient(civitai_options) as client:
+    with civitai_kit.SdkClient(civitai_options) as client:
         yield client

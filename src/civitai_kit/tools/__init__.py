@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from civitai_kit._lazy import lazy_exports
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 
 if TYPE_CHECKING:
+    from civitai_kit.core.html import html_to_markdown, html_to_plain_text
     from civitai_kit.tools.download_targets import DownloadTarget
     from civitai_kit.tools.downloads import AsyncDownloadService, DownloadedFile, DownloadProgress, DownloadService
     from civitai_kit.tools.formats import FileFormat, detect_format, fix_extension
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
         normalize_hash,
         read_embedded_hash,
     )
-    from civitai_kit.tools.html import html_to_markdown, html_to_plain_text
     from civitai_kit.tools.library import AsyncLibraryScanner, IdentifiedFile, LibraryIndex, LibraryScanner
     from civitai_kit.tools.path_patterns import render_pattern, sanitize_filename, validate_pattern
 
@@ -46,8 +46,8 @@ _LAZY: dict[str, str] = {
     "FileFormat": "civitai_kit.tools.formats",
     "detect_format": "civitai_kit.tools.formats",
     "fix_extension": "civitai_kit.tools.formats",
-    "html_to_markdown": "civitai_kit.tools.html",
-    "html_to_plain_text": "civitai_kit.tools.html",
+    "html_to_markdown": "civitai_kit.core.html",
+    "html_to_plain_text": "civitai_kit.core.html",
     "DownloadService": "civitai_kit.tools.downloads",
     "DownloadTarget": "civitai_kit.tools.download_targets",
     "AsyncDownloadService": "civitai_kit.tools.downloads",

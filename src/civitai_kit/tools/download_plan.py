@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
+from civitai_kit.core.enums import NsfwLevel
 from civitai_kit.result import ErrorCode, Failure, Result, Success
 from civitai_kit.tools.download_errors import redact_text, secrets_in_url
 from civitai_kit.tools.download_types import DownloadPlan, ExpectedHash
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
 from civitai_kit.tools.path_patterns import EscapingLinkError, render_pattern, resolve_within, sanitize_filename
 
 if TYPE_CHECKING:
@@ -127,8 +128,6 @@ def _nsfw_text(level: Any) -> str | None:
     if level is None:
         return None
     if isinstance(level, int) and not isinstance(level, bool):
-        from civitai_kit.core.enums import NsfwLevel
-
         return NsfwLevel.from_browsing_level(level).value
     return _text(level)
 

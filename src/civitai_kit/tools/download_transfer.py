@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from civitai_kit._http import ApiRequest, redact_url
+from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
 from civitai_kit.tools.content_disposition import filename_from_content_disposition
 from civitai_kit.tools.download_errors import io_error, redact_error, secrets_in_url
@@ -63,7 +64,6 @@ from civitai_kit.tools.download_validators import (
     save_validator,
 )
 from civitai_kit.tools.formats import FileFormat, detect_format, fix_extension
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
 from civitai_kit.tools.hashing import MultiHasher, hash_file
 from civitai_kit.tools.path_patterns import sanitize_filename
 

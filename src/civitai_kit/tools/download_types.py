@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 
 __all__ = [
     "DownloadKind",

@@ -30,6 +30,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
+from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
+from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
+from civitai_kit.core.models import Image, ModelFile, ModelVersion
+from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import ErrorCode, Failure, Result, Success
 from civitai_kit.tools.download_errors import unexpected_failure
 from civitai_kit.tools.download_plan import plan_image, plan_model_file, plan_url
@@ -50,12 +54,8 @@ from civitai_kit.tools.download_types import (
     ExpectedHash,
     ProgressCallback,
 )
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 if TYPE_CHECKING:
-    from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
-    from civitai_kit.core.models import Image, ModelFile, ModelVersion
-    from civitai_kit.options import CivitaiApiOptions
     from civitai_kit.tools.hash_cache import HashCache
 
 __all__ = [
@@ -105,8 +105,6 @@ class _DownloadCore:
         max_resumes: int,
     ) -> None:
         if options is None:
-            from civitai_kit.options import CivitaiApiOptions
-
             options = CivitaiApiOptions()
         if max_resumes < 0:
             raise ValueError("max_resumes: must be >= 0")
@@ -147,8 +145,6 @@ class _DownloadCore:
         item: DownloadItem, directory: PathLike | None, overwrite: bool | None, on_progress: ProgressCallback | None
     ) -> _Call:
         """Which download method a ``download_many`` item needs, with its arguments."""
-        from civitai_kit.core.models import Image, ModelFile
-
         common: dict[str, Any] = {"directory": directory, "overwrite": overwrite, "on_progress": on_progress}
         if isinstance(item, int) and not isinstance(item, bool):
             return "download_version", (item,), common
@@ -314,8 +310,6 @@ class DownloadService(_DownloadMethods[Result[DownloadedFile], list[Result[Downl
 
     def _execute_version(self, version_id: int, file_id: int | None, choices: dict[str, Any]) -> Result[DownloadedFile]:
         if self._client is None:
-            from civitai_kit.core import CivitaiClient
-
             self._client = CivitaiClient(self.options, http_client=self._http)
         version = self._client.models.get_by_version_id(version_id)
         if isinstance(version, Failure):
@@ -422,8 +416,6 @@ class AsyncDownloadService(
         self, version_id: int, file_id: int | None, choices: dict[str, Any]
     ) -> Result[DownloadedFile]:
         if self._client is None:
-            from civitai_kit.core import AsyncCivitaiClient
-
             self._client = AsyncCivitaiClient(self.options, http_client=self._http)
         version = await self._client.models.get_by_version_id(version_id)
         if isinstance(version, Failure):

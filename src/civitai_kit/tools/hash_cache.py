@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+import platformdirs
+
+from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 
 __all__ = ["HashCache"]
 
@@ -53,8 +55,6 @@ class HashCache:
 
     @staticmethod
     def default_path() -> Path:
-        import platformdirs
-
         return Path(platformdirs.user_cache_dir("civitai-kit", appauthor=False)) / "hashes.sqlite3"
 
     # -------------------------------------------------------------------------------------------- public

@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from civitai_kit._json import loads
+from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
+from civitai_kit.core.models import FileHashes
 from civitai_kit.result import ErrorCode, Failure, Result, Success
 from civitai_kit.tools.formats import safetensors_header_size
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
-    from civitai_kit.core.models import FileHashes
     from civitai_kit.tools.hash_cache import HashCache
 
 __all__ = [
@@ -326,8 +326,6 @@ class MultiHasher:
 
 def to_file_hashes(digests: Mapping[HashAlgorithm, str | None]) -> FileHashes:
     """Build the core ``FileHashes`` model from ``{algorithm: value}`` (keys are Civitai's wire keys)."""
-    from civitai_kit.core.models import FileHashes
-
     return FileHashes.model_validate({algorithm.value: value for algorithm, value in digests.items()})
 
 

@@ -29,15 +29,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
+from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
-from civitai_kit.tools.hash_algorithm import HashAlgorithm
+from civitai_kit.tools.hash_cache import HashCache
 from civitai_kit.tools.hashing import CIVITAI_ALGORITHMS, FileHashingService, read_embedded_hash
 
 if TYPE_CHECKING:
-    from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
     from civitai_kit.core.models import FileHashes, ModelFile, ModelVersion
     from civitai_kit.options import CivitaiApiOptions
-    from civitai_kit.tools.hash_cache import HashCache
 
 __all__ = [
     "EMBEDDED",
@@ -429,8 +429,6 @@ class _ScannerMethods(Generic[R]):
         self._owned_cache: HashCache | None = None
         if hashing is None:
             if hash_cache is None:
-                from civitai_kit.tools.hash_cache import HashCache
-
                 hash_cache = self._owned_cache = HashCache()
             hashing = FileHashingService(hash_cache)
         self.hashing = hashing
@@ -513,8 +511,6 @@ class LibraryScanner(_ScannerMethods[list[IdentifiedFile]]):
 
     def _api(self) -> CivitaiClient:
         if self._client is None:
-            from civitai_kit.core import CivitaiClient
-
             self._client = CivitaiClient(self._options)
         return self._client
 
@@ -564,8 +560,6 @@ class AsyncLibraryScanner(_ScannerMethods[Coroutine[Any, Any, list[IdentifiedFil
 
     def _api(self) -> AsyncCivitaiClient:
         if self._client is None:
-            from civitai_kit.core import AsyncCivitaiClient
-
             self._client = AsyncCivitaiClient(self._options)
         return self._client
 

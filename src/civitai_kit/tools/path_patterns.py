@@ -7,8 +7,9 @@ Every token of CivitaiSharp is supported, with its bugs fixed:
 * one sanitiser gives the same name on every OS (Windows' rules, which are the strictest);
 * a ``/`` inside a token value never creates a directory, and nothing can leave the base directory.
 
-This module is dependency-free (options validation imports it); token *values* are extracted from the
-API models in [`civitai_kit.tools.download_plan`][].
+The tokens and the pattern syntax are ``civitai_kit._vocabulary.path_pattern_rules`` (options validate
+patterns with them); token *values* are extracted from the API models in
+[`civitai_kit.tools.download_plan`][].
 """
 
 from __future__ import annotations
@@ -17,9 +18,20 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+
+from civitai_kit._vocabulary.path_pattern_rules import (
+    DRIVE,
+    IMAGE_TOKENS,
+    MODEL_FILE_TOKENS,
+    MODEL_TOKENS,
+    MODEL_VERSION_TOKENS,
+    SEPARATORS,
+    PatternKind,
+    parse_pattern,
+    tokens_for,
+    validate_pattern,
+)
 
 __all__ = [
     "IMAGE_TOKENS",
@@ -37,17 +49,6 @@ __all__ = [
     "validate_pattern",
 ]
 
-PatternKind = Literal["model", "image"]
-
-IMAGE_TOKENS: frozenset[str] = frozenset(
-    {"Id", "PostId", "Username", "Width", "Height", "BaseModel", "NsfwLevel", "Date", "Extension"}
-)
-MODEL_FILE_TOKENS: frozenset[str] = frozenset({"FileId", "FileName", "FileType", "Format", "Size", "Precision"})
-MODEL_VERSION_TOKENS: frozenset[str] = frozenset(
-    {"VersionId", "VersionName", "BaseModel", "ModelId", "ModelName", "ModelType"}
-)
-MODEL_TOKENS: frozenset[str] = MODEL_FILE_TOKENS | MODEL_VERSION_TOKENS
-
 UNKNOWN = "unknown"
 """What a token renders as when the value is absent (e.g. version tokens for a bare file)."""
 
@@ -60,86 +61,7 @@ _RESERVED_NAMES = frozenset(
     | {f"{prefix}{n}" for prefix in ("COM", "LPT") for n in (*"0123456789", "¹", "²", "³")}
 )
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_SEPARATORS = re.compile(r"[/\\]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-def tokens_for(kind: PatternKind) -> frozenset[str]:
-    """The tokens a ``kind`` pattern may use (model patterns: file and version tokens)."""
-    if kind == "model":
-        return MODEL_TOKENS
-    if kind == "image":
-        return IMAGE_TOKENS
-    raise ValueError(f"kind must be 'model' or 'image', not {kind!r}")
-
-
-# ------------------------------------------------------------------------------------------------ parsing
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    name: str
-    position: int
-
-
-_Part = str | _Token
-
-
-def _parse(pattern: str) -> list[_Part]:
-    """Split a pattern into literal text and ``{Token}`` references; a lone ``}`` is literal text."""
-    parts: list[_Part] = []
-    i = 0
-    while i < len(pattern):
-        start = pattern.find("{", i)
-        if start < 0:
-            parts.append(pattern[i:])
-            break
-        if start > i:
-            parts.append(pattern[i:start])
-        end = pattern.find("}", start + 1)
-        if end < 0:
-            raise ValueError(
-                f"path pattern {pattern!r}: unclosed token at position {start} (missing '}}' for {pattern[start:]!r})"
-            )
-        name = pattern[start + 1 : end]
-        if not name.strip():
-            raise ValueError(f"path pattern {pattern!r}: empty token '{{}}' at position {start}")
-        parts.append(_Token(name, start))
-        i = end + 1
-    return parts
-
-
-def validate_pattern(pattern: str, kind: PatternKind) -> None:
-    """Raise ``ValueError`` naming the first problem: an unknown token, a malformed brace, or literal
-    text that would leave the base directory (absolute path, drive letter, ``..``)."""
-    if not isinstance(pattern, str) or not pattern.strip():
-        raise ValueError("path pattern must be a non-empty string")
-    valid = tokens_for(kind)
-    parts = _parse(pattern)
-    bad = [part for part in parts if isinstance(part, _Token) and part.name not in valid]
-    if bad:
-        raise ValueError(_unknown_tokens_message(pattern, kind, [token.name for token in bad], valid))
-    literal_start = pattern.lstrip()
-    if literal_start.startswith(("/", "\\")) or _DRIVE.match(literal_start):
-        raise ValueError(f"path pattern {pattern!r} must be relative to the base directory")
-    literal = "".join(part if isinstance(part, str) else "x" for part in parts)
-    if any(segment.strip() == ".." for segment in _SEPARATORS.split(literal)):
-        raise ValueError(f"path pattern {pattern!r} must not contain '..' segments")
-
-
-def _unknown_tokens_message(pattern: str, kind: str, names: list[str], valid: frozenset[str]) -> str:
-    listed = ", ".join(f"{{{name}}}" for name in names)
-    hints = []
-    for name in names:
-        match = next((v for v in valid if v.casefold() == name.strip().casefold()), None)
-        if match is not None:
-            hints.append(f" (did you mean {{{match}}}? tokens are case-sensitive)")
-    allowed = ", ".join(f"{{{name}}}" for name in sorted(valid))
-    return (
-        f"path pattern {pattern!r}: invalid token{'s' if len(names) > 1 else ''} {listed}"
-        f"{''.join(hints)}; valid {kind} tokens are {allowed}"
-    )
 
 
 # ------------------------------------------------------------------------------------------------ rendering
@@ -155,9 +77,9 @@ def render_pattern(pattern: str, values: Mapping[str, object | None], kind: Patt
     """
     validate_pattern(pattern, kind)
     rendered: list[str] = []
-    for part in _parse(pattern):
+    for part in parse_pattern(pattern):
         if isinstance(part, str):
-            rendered.append(_SEPARATORS.sub("/", part))
+            rendered.append(SEPARATORS.sub("/", part))
         else:
             rendered.append(_token_text(values.get(part.name)))
     components = [sanitize_filename(c) for c in "".join(rendered).split("/") if c.strip()]
@@ -169,7 +91,7 @@ def _token_text(value: object | None) -> str:
     if not text.strip():
         return UNKNOWN
     # A token is at most one component: separators inside a value are data, not structure.
-    return _SEPARATORS.sub("_", text)
+    return SEPARATORS.sub("_", text)
 
 
 def sanitize_filename(name: str, *, max_bytes: int = MAX_COMPONENT_BYTES) -> str:
@@ -231,9 +153,9 @@ def resolve_within(base: str | os.PathLike[str], relative: str | os.PathLike[str
     [`EscapingLinkError`][] if it resolves (through a symlink) to somewhere outside ``base``.
     """
     rel = os.fspath(relative)
-    if not rel or _DRIVE.match(rel) or rel.startswith(("/", "\\")) or Path(rel).is_absolute():
+    if not rel or DRIVE.match(rel) or rel.startswith(("/", "\\")) or Path(rel).is_absolute():
         raise ValueError(f"relative path {rel!r} must be a non-empty path relative to the base directory")
-    parts = [p for p in _SEPARATORS.split(rel) if p not in ("", ".")]
+    parts = [p for p in SEPARATORS.split(rel) if p not in ("", ".")]
     if ".." in parts or not parts:
         raise ValueError(f"relative path {rel!r} must not contain '..'")
     root = Path(base).expanduser().resolve()

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.testing.hostile.probe import (
     Api,
     ClientMode,
@@ -33,8 +34,6 @@ from civitai_kit.testing.hostile.storm import _merge
 
 if TYPE_CHECKING:
     import logging
-
-    from civitai_kit.options import CivitaiApiOptions
 
 TEST_KEY = "civitai-kit-test-key-7f3a9c"
 
@@ -79,8 +78,6 @@ class Harness:
 
     def options(self, overrides: Mapping[str, Any] | None = None) -> CivitaiApiOptions:
         """Isolated options (no environment, no files) pointed at the server, with ``overrides``."""
-        from civitai_kit.options import CivitaiApiOptions
-
         return CivitaiApiOptions.isolated(**self.option_values(overrides))
 
     def run(

@@ -23,7 +23,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.result import CivitaiError, Error, Failure, Success
+from civitai_kit.sdk import AsyncSdkClient, SdkClient
+from civitai_kit.tools import AsyncDownloadService, DownloadService
 
 if TYPE_CHECKING:
     from civitai_kit.options import CivitaiApiOptions
@@ -53,14 +56,9 @@ class ClientMode(enum.Enum):
     def client_class(self, api: Api) -> type[Any]:
         """The client class this mode uses for ``api``."""
         if api == "core":
-            from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
-
             return AsyncCivitaiClient if self.is_async else CivitaiClient
         if api == "sdk":
-            from civitai_kit.sdk import AsyncSdkClient, SdkClient
-
             return AsyncSdkClient if self.is_async else SdkClient
-        from civitai_kit.tools import AsyncDownloadService, DownloadService
 
         return AsyncDownloadService if self.is_async else DownloadService
 

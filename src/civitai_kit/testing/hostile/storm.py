@@ -26,15 +26,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from civitai_kit.options import CivitaiApiOptions, ResilienceOptions
 from civitai_kit.testing.hostile._exchange import HostileRequest
 from civitai_kit.testing.hostile.misbehaviours import Misbehaviour, Phase
 from civitai_kit.testing.hostile.probe import LogCapture, Outcome, classify, classify_exception, drive_async, log_leaks
 from civitai_kit.testing.hostile.server import HostileServer
-
-if TYPE_CHECKING:
-    from civitai_kit.options import CivitaiApiOptions
 
 STORM_KEY = "civitai-kit-storm-key-5e2b71"
 _TAG = re.compile(r"storm-(\d+)-")
@@ -245,8 +243,6 @@ class StormReport:
 def storm_options(server_url: str, backend: str, api_key: str, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """The option values a storm runs with: tiny backoff, Retry-After honoured up to 1 s, 2 s timeouts,
     a 10 s total deadline (when the options know ``total_timeout_seconds``), merged with ``overrides``."""
-    from civitai_kit.options import ResilienceOptions
-
     resilience: dict[str, Any] = {
         "max_retries": 3,
         "base_delay_seconds": 0,
@@ -292,8 +288,6 @@ def run_storm(
     """Run ``calls`` seeded calls of ``operations`` (default: by client type) on ``client_factory(options)``
     against a fresh [`HostileServer`][] and report. Sync and async clients alike (async calls run on
     an event loop of their own, so call this from a thread without a running loop)."""
-    from civitai_kit.options import CivitaiApiOptions
-
     chosen_mix = mix or StormMix()
     with HostileServer() as server:
         values = storm_options(server.url, backend, api_key, options)

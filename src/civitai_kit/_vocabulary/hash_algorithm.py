@@ -1,6 +1,6 @@
-"""The hash algorithms Civitai stores for model files.
+"""The hash algorithms Civitai stores for model files (public as ``civitai_kit.tools.HashAlgorithm``).
 
-Kept dependency-free so configuration can import it without pulling in blake3.
+Options, core models and the tools all name them, so the names live below all three.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from civitai_kit.tools import html as html_module
-from civitai_kit.tools.html import html_to_markdown, html_to_plain_text
+from civitai_kit.core import html as html_module
+from civitai_kit.core.html import html_to_markdown, html_to_plain_text
 
 COMPLEX = """<h1>Title</h1>
 <p>This is a <strong>bold</strong> and <em>italic</em> paragraph.</p>

@@ -9,6 +9,9 @@ Ecosystems, types and sources are open: any token the orchestrator's own AIR pat
 The classifier parts and the format are case-insensitive and printed lower-case; the id, version and layer
 keep their case, because Hugging Face repositories, git refs and OCI tags are case-sensitive.
 Civitai ids are positive integers (model id ``@`` version id) and are printed without leading zeros.
+
+REST models hand AIRs out (``civitai_kit.core.models.ModelVersion.air_identifier``) and the SDK takes
+them in, so the type lives in core (public as ``civitai_kit.sdk.AirIdentifier`` too).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from civitai_kit.sdk.air import AirBuilder, AirIdentifier
+from civitai_kit.core.air import AirBuilder, AirIdentifier
 
 # (text, ecosystem, type, source, id, version, layer, format) — every AIR in orchestration-api.md,
 # civitaisharp.md §3.10 and the v2 OpenAPI document, plus the layer/format forms of the AIR spec.

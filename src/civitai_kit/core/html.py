@@ -5,6 +5,10 @@ converts them with regexes (which mangle nested lists and confuse ``<span>`` wit
 HTML parser, ``html-to-markdown`` (Rust), for both outputs. Scripts and styles are dropped with their
 content, entities are decoded, line endings are ``\\n`` on every platform and links are kept (Markdown)
 or reduced to their text (plain).
+
+REST models convert their own descriptions (``civitai_kit.core.models.Model.description_markdown``), so
+the conversion lives in core; it is public as ``civitai_kit.tools.html_to_markdown`` and
+``civitai_kit.tools.html_to_plain_text``.
 """
 
 from __future__ import annotations
