@@ -24,7 +24,7 @@ The config directory is ``$CIVITAI_CONFIG_DIR`` (default: the working directory)
 ``$CIVITAI_ENVIRONMENT`` or ``$DOTNET_ENVIRONMENT`` (default ``Production``). :func:`config_sources`
 changes them for a block of code; :meth:`CivitaiApiOptions.isolated` reads nothing but its arguments.
 
-A bad value fails at load (or assignment) with one :class:`~civitai_kit.result.ConfigurationError` naming
+A bad value fails at load (or assignment) with one :class:`~civitai_kit.errors.ConfigurationError` naming
 the key, where it came from and the rule. Keys are ``SecretStr``: ``repr``, ``str``, dumps, logs and
 errors never show them.
 """
@@ -74,7 +74,7 @@ from civitai_kit._config.sources import (
 )
 from civitai_kit._config.user_secrets import UserSecrets
 from civitai_kit._redact import register_secret
-from civitai_kit.result import ConfigurationError
+from civitai_kit.errors import ConfigurationError
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 from civitai_kit.tools.path_patterns import PatternKind, validate_pattern
 

@@ -14,7 +14,8 @@ from civitai_kit._http import Response
 from civitai_kit._http.core import HttpCore
 from civitai_kit.core import Image, Model, ModelVersion, Page
 from civitai_kit.core.parsing import parser
-from civitai_kit.result import ErrorCode, Failure, ResponseParseError, Success
+from civitai_kit.errors import ErrorCode, ResponseParseError
+from civitai_kit.result import Failure, Success
 
 SMALL = [f for f in fixture_files() if f.parent.name in TARGETS and f.stat().st_size < 40_000]
 PAYLOADS = [(TARGETS[f.parent.name], load_fixture(f"{f.parent.name}/{f.name}")) for f in SMALL]

@@ -34,7 +34,8 @@ from civitai_kit._http.settings import ClientSettings
 from civitai_kit._http.transports import timeout_for
 from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit._redact import redact
-from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+from civitai_kit.errors import Error, ErrorCode
+from civitai_kit.result import Failure, Result, Success
 
 T = TypeVar("T")
 logger = logging.getLogger("civitai_kit")

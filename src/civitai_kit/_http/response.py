@@ -10,7 +10,7 @@ import httpx
 
 from civitai_kit._json import loads
 from civitai_kit._redact import redact
-from civitai_kit.result import ApiConnectionError, ApiTimeoutError, Error, ErrorCode
+from civitai_kit.errors import ApiConnectionError, ApiTimeoutError, Error, ErrorCode
 
 
 @dataclass(frozen=True, slots=True)

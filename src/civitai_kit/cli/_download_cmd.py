@@ -20,7 +20,8 @@ from rich.text import Text
 
 from civitai_kit.cli._output import Output, cell, human_size, print_rows
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.downloads import pick_file
 
 if TYPE_CHECKING:

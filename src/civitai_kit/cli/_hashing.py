@@ -11,7 +11,8 @@ from rich.console import Console
 
 from civitai_kit.cli._output import Output, cell, human_size, table
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
-from civitai_kit.result import Error, Failure, Result, Success
+from civitai_kit.errors import Error
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 
 if TYPE_CHECKING:

@@ -29,7 +29,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from civitai_kit.result import Error, Failure, Result, Success
+from civitai_kit.errors import Error
+from civitai_kit.result import Failure, Result, Success
 
 MASK = "***"
 _MIN_SECRET_LENGTH = 4

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from civitai_kit.cli._output import Output
+from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ConfigurationError
 
 if TYPE_CHECKING:
     from civitai_kit.core import CivitaiClient

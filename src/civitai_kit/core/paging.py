@@ -26,7 +26,8 @@ from civitai_kit._http import ApiRequest, ClientSettings
 from civitai_kit._redact import redact
 from civitai_kit.core.endpoints import MAX_INT32, PAGE_RESULTS_CAP, Endpoint
 from civitai_kit.core.models import Page
-from civitai_kit.result import CivitaiError, Error, ErrorCode, Failure, Result, Success
+from civitai_kit.errors import CivitaiError, Error, ErrorCode
+from civitai_kit.result import Failure, Result, Success
 
 T = TypeVar("T")
 logger = logging.getLogger("civitai_kit")

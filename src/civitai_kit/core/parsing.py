@@ -3,7 +3,7 @@
 Lenient parsing (the default) keeps unknown keys in ``model_extra``. Strict parsing runs the same models and
 then walks the result for extras, so there is one set of models and zero cost when strict mode is off. A
 strict failure raises ``ValueError`` naming every unknown field by its JSON path; ``_http`` turns that into
-``Failure(DESERIALIZATION_FAILED)`` (:class:`~civitai_kit.result.ResponseParseError`).
+``Failure(DESERIALIZATION_FAILED)`` (:class:`~civitai_kit.errors.ResponseParseError`).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from civitai_kit.core.enums import (
 from civitai_kit.core.models import Creator, Image, Model, Page, Tag
 from civitai_kit.core.paging import Fetch, Pager, Plan, WalkLimits, cursor_refusal, failed, first_item, single
 from civitai_kit.core.parsing import page_of, parser
-from civitai_kit.result import ConfigurationError, Error, ErrorCode
+from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 
 T = TypeVar("T")
 H = TypeVar("H")

@@ -7,7 +7,8 @@ from typing import Generic
 from urllib.parse import quote
 
 from civitai_kit._http import ApiRequest, Response, encode_query
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk._runtime import Bound, Call, Download, M, Operation, Program, Runner, call, detached
 from civitai_kit.sdk.air import AirIdentifier

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.download_errors import redact_text, secrets_in_url
 from civitai_kit.tools.download_types import DownloadPlan, ExpectedHash
 from civitai_kit.tools.hash_algorithm import HashAlgorithm

@@ -29,7 +29,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.download_errors import unexpected_failure
 from civitai_kit.tools.download_plan import plan_image, plan_model_file, plan_url
 from civitai_kit.tools.download_transfer import (

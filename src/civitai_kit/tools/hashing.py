@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from civitai_kit._json import loads
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.formats import safetensors_header_size
 from civitai_kit.tools.hash_algorithm import HashAlgorithm
 

@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from civitai_kit.result import CivitaiError, Error, Failure, Success
+from civitai_kit.errors import CivitaiError, Error
+from civitai_kit.result import Failure, Success
 
 if TYPE_CHECKING:
     from civitai_kit.options import CivitaiApiOptions
