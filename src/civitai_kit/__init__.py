@@ -1,125 +1,50 @@
 """civitai-kit: a typed, resilient client for Civitai — REST API, Generator SDK and tools.
 
-Importing the package is cheap: the results and errors are loaded eagerly, everything else on first use.
+Importing the package is cheap: results and errors are loaded at once, everything else on first use.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from civitai_kit._lazy import lazy_exports
+from civitai_kit import errors, result
+from civitai_kit._lazy import exports
 from civitai_kit._redact import install_log_redaction
-from civitai_kit._version import __version__
-from civitai_kit.result import (
-    ApiConnectionError,
-    ApiStatusError,
-    ApiTimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    CivitaiError,
-    ConfigurationError,
-    ConflictError,
-    DownloadError,
-    Error,
-    ErrorCode,
-    Failure,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ResponseParseError,
-    Result,
-    ServerError,
-    Success,
-)
 
-if TYPE_CHECKING:
-    from civitai_kit._http import InsecureTransportWarning
-    from civitai_kit.container import CivitaiContainer, add_civitai_api
-    from civitai_kit.core import AsyncCivitaiClient, CivitaiClient, FileHashes, Image, Model, ModelVersion, Page
-    from civitai_kit.options import CivitaiApiOptions, ConfigDirectoryWarning, UserSecrets
-    from civitai_kit.sdk import AirBuilder, AirIdentifier, AsyncSdkClient, SdkClient
-    from civitai_kit.tools import (
-        AsyncDownloadService,
-        AsyncLibraryScanner,
-        DownloadService,
-        FileHashingService,
-        HashAlgorithm,
-        LibraryScanner,
-        hash_file,
-    )
-
-_LAZY = {
-    "CivitaiApiOptions": "civitai_kit.options",
-    "UserSecrets": "civitai_kit.options",
-    "ConfigDirectoryWarning": "civitai_kit.options",
-    "InsecureTransportWarning": "civitai_kit._http",
-    "CivitaiContainer": "civitai_kit.container",
-    "add_civitai_api": "civitai_kit.container",
-    "CivitaiClient": "civitai_kit.core",
-    "AsyncCivitaiClient": "civitai_kit.core",
-    "Model": "civitai_kit.core",
-    "ModelVersion": "civitai_kit.core",
-    "Image": "civitai_kit.core",
-    "FileHashes": "civitai_kit.core",
-    "Page": "civitai_kit.core",
-    "SdkClient": "civitai_kit.sdk",
-    "AsyncSdkClient": "civitai_kit.sdk",
-    "AirIdentifier": "civitai_kit.sdk",
-    "AirBuilder": "civitai_kit.sdk",
-    "HashAlgorithm": "civitai_kit.tools",
-    "hash_file": "civitai_kit.tools",
-    "FileHashingService": "civitai_kit.tools",
-    "DownloadService": "civitai_kit.tools",
-    "AsyncDownloadService": "civitai_kit.tools",
-    "LibraryScanner": "civitai_kit.tools",
-    "AsyncLibraryScanner": "civitai_kit.tools",
+_EXPORTS = {
+    "civitai_kit._version": ("__version__",),
+    "civitai_kit.errors": errors.__all__,
+    "civitai_kit.result": result.__all__,
+    "civitai_kit.options": ("CivitaiApiOptions", "ConfigDirectoryWarning", "UserSecrets"),
+    "civitai_kit._http": (
+        "ApiRequest",
+        "AsyncHttpClient",
+        "ClientSettings",
+        "HttpClient",
+        "InsecureTransportWarning",
+        "Response",
+        "RetryPolicy",
+        "StreamingResponse",
+    ),
+    "civitai_kit.container": ("CivitaiContainer", "add_civitai_api"),
+    "civitai_kit.core": ("AsyncCivitaiClient", "CivitaiClient", "FileHashes", "Image", "Model", "ModelVersion", "Page"),
+    "civitai_kit.sdk": ("AirBuilder", "AirIdentifier", "AsyncSdkClient", "SdkClient"),
+    "civitai_kit.tools": (
+        "AsyncDownloadService",
+        "AsyncLibraryScanner",
+        "DownloadService",
+        "FileHashingService",
+        "HashAlgorithm",
+        "LibraryScanner",
+        "hash_file",
+    ),
 }
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
-install_log_redaction()
+"""The public surface, each name once with the module it comes from (``__init__.pyi`` is written from it by
+``scripts/export_stubs.py``).
 
-__all__ = [
-    "AirBuilder",
-    "AirIdentifier",
-    "ApiConnectionError",
-    "ApiStatusError",
-    "ApiTimeoutError",
-    "AsyncCivitaiClient",
-    "AsyncDownloadService",
-    "AsyncLibraryScanner",
-    "AsyncSdkClient",
-    "AuthenticationError",
-    "BadRequestError",
-    "CivitaiApiOptions",
-    "CivitaiClient",
-    "CivitaiContainer",
-    "CivitaiError",
-    "ConfigDirectoryWarning",
-    "ConfigurationError",
-    "ConflictError",
-    "DownloadError",
-    "DownloadService",
-    "Error",
-    "ErrorCode",
-    "Failure",
-    "FileHashes",
-    "FileHashingService",
-    "HashAlgorithm",
-    "Image",
-    "InsecureTransportWarning",
-    "LibraryScanner",
-    "Model",
-    "ModelVersion",
-    "NotFoundError",
-    "Page",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "ResponseParseError",
-    "Result",
-    "SdkClient",
-    "ServerError",
-    "Success",
-    "UserSecrets",
-    "__version__",
-    "add_civitai_api",
-    "hash_file",
-]
+``HttpClient`` / ``AsyncHttpClient`` are a configured HTTP session (connection pool, auth scoping, retries,
+circuit breaker, pacing) that several clients can share: build one from ``ClientSettings.for_core(options)`` or
+``ClientSettings.for_sdk(options)`` (or take the container's ``http_client``) and pass it as ``http_client=`` to
+``CivitaiClient``, ``SdkClient`` or ``DownloadService``; a client does not close a session it was given.
+``send(ApiRequest(...))`` on one returns a ``Result[Response]`` for a call the typed clients do not cover."""
+
+__getattr__, __dir__, __all__ = exports(__name__, _EXPORTS)
+install_log_redaction()

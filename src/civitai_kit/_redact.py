@@ -2,7 +2,7 @@
 
 Every key that passes option validation is registered here. ``redact`` removes registered keys, plus
 anything that looks like a credential (``?token=``/``?key=`` query values, ``Bearer`` tokens), from text;
-[`Error`][civitai_kit.result.Error] scrubs its fields with it, and a filter on the ``civitai_kit`` and
+[`Error`][civitai_kit.errors.Error] scrubs its fields with it, and a filter on the ``civitai_kit`` and
 ``httpx`` loggers scrubs every log record — so a key that a server echoes back, or a user puts in a download
 URL, reaches no message, ``repr``, traceback or log line.
 """

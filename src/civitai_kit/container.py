@@ -20,8 +20,8 @@ from civitai_kit._config.context import config_sources
 from civitai_kit._config.jsonc import load_jsonc
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
+from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ConfigurationError
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.tools.downloads import AsyncDownloadService, DownloadService
 from civitai_kit.tools.hash_cache import HashCache

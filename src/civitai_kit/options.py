@@ -24,7 +24,7 @@ The config directory is ``$CIVITAI_CONFIG_DIR`` (default: the working directory)
 ``$CIVITAI_ENVIRONMENT`` or ``$DOTNET_ENVIRONMENT`` (default ``Production``). ``config_sources``
 changes them for a block of code; [`CivitaiApiOptions.isolated`][] reads nothing but its arguments.
 
-A bad value fails at load (or assignment) with one [`ConfigurationError`][civitai_kit.result.ConfigurationError] naming
+A bad value fails at load (or assignment) with one [`ConfigurationError`][civitai_kit.errors.ConfigurationError] naming
 the key, where it came from and the rule. Keys are ``SecretStr``: ``repr``, ``str``, dumps, logs and
 errors never show them.
 """
@@ -76,7 +76,7 @@ from civitai_kit._config.user_secrets import UserSecretsFile
 from civitai_kit._redact import register_secret
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 from civitai_kit._vocabulary.path_pattern_rules import PatternKind, validate_pattern
-from civitai_kit.result import ConfigurationError
+from civitai_kit.errors import ConfigurationError
 
 __all__ = [
     "ASSIGNMENT",

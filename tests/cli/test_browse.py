@@ -101,7 +101,9 @@ def test_api_failures_exit_1_with_civitais_message(cli: Any, sandbox: Sandbox) -
     missing = cli("models", "get", "999999999")
     assert missing.exit_code == 1
     assert missing.stdout == ""
-    assert missing.stderr.strip() == "error: NOT_FOUND (HTTP 404): No model with id 999999999"
+    line = missing.stderr.strip()
+    assert line.startswith("error: NOT_FOUND (HTTP 404): No model with id 999999999 [GET http://127.0.0.1:")
+    assert line.endswith("/api/v1/models/999999999]") and len(line.splitlines()) == 1
     sandbox.server.faults.add(Fault.json(400, {"error": "Something odd happened"}), path="/api/v1/tags")
     odd = cli("tags", "list")
     assert odd.exit_code == 1

@@ -17,7 +17,8 @@ from dependency_injector import providers
 import civitai_kit.cli as cli_package
 from civitai_kit.cli import _state
 from civitai_kit.container import CivitaiContainer
-from civitai_kit.result import ErrorCode, Failure, Result
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result
 from civitai_kit.testing.sandbox import Sandbox
 from civitai_kit.tools import HashAlgorithm
 from civitai_kit.tools.hashing import FileHashingService

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
+from civitai_kit.errors import Error
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import Error, Failure, Result
+from civitai_kit.result import Failure, Result
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "civitai-rest"
 

@@ -10,7 +10,7 @@ import pytest
 from core_support import options_for
 
 from civitai_kit.core import CivitaiClient, ModelQuery, ModelType
-from civitai_kit.result import ConfigurationError
+from civitai_kit.errors import ConfigurationError
 from civitai_kit.testing import FakeCivitai
 
 

@@ -9,15 +9,15 @@ import pytest
 from core_support import error_of, load_fixture, options_for
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
-from civitai_kit.result import (
+from civitai_kit.errors import (
     AuthenticationError,
     BadRequestError,
     ErrorCode,
-    Failure,
     NotFoundError,
     RateLimitError,
     ServerError,
 )
+from civitai_kit.result import Failure
 from civitai_kit.testing import FakeCivitai, FakeResponse, Fault
 
 

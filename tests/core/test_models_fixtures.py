@@ -14,11 +14,11 @@ from civitai_kit.core import (
     Availability,
     CommercialUse,
     Creator,
-    FileFormat,
     Image,
     ImageMeta,
     MediaType,
     Model,
+    ModelFileFormat,
     ModelFileType,
     ModelMode,
     ModelType,
@@ -150,7 +150,7 @@ def test_training_data_file_without_primary_key() -> None:
     files = model.model_versions[0].files
     training = [f for f in files if f.type is ModelFileType.TRAINING_DATA]
     assert training and training[0].primary is False
-    assert training[0].metadata is not None and training[0].metadata.format is FileFormat.OTHER
+    assert training[0].metadata is not None and training[0].metadata.format is ModelFileFormat.OTHER
 
 
 def test_video_preview() -> None:

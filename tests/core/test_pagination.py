@@ -9,7 +9,7 @@ import pytest
 from core_support import options_for
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
-from civitai_kit.result import CivitaiError, ErrorCode, ServerError
+from civitai_kit.errors import CivitaiError, ErrorCode, ServerError
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
 
 Pages = dict[str | None, tuple[list[int], dict[str, Any]]]

@@ -13,8 +13,9 @@ import pytest
 from core_support import options_for
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient, paging
+from civitai_kit.errors import ApiTimeoutError, CivitaiError, ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ApiTimeoutError, CivitaiError, ErrorCode, Failure, Success
+from civitai_kit.result import Failure, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
 
 SAFETY_VALVE = 200

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
+from civitai_kit.errors import CivitaiError
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import CivitaiError, Failure, Success
+from civitai_kit.result import Failure, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
 
 MAX_EMPTY_PAGES = 3

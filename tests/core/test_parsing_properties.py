@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from civitai_kit._http import Response
 from civitai_kit.core import Image, Model, ModelVersion, Page
 from civitai_kit.core.calls import parsed
-from civitai_kit.result import ErrorCode, Failure, ResponseParseError, Success
+from civitai_kit.errors import ErrorCode, ResponseParseError
+from civitai_kit.result import Failure, Success
 
 SMALL = [f for f in fixture_files() if f.parent.name in TARGETS and f.stat().st_size < 40_000]
 PAYLOADS = [(TARGETS[f.parent.name], load_fixture(f"{f.parent.name}/{f.name}")) for f in SMALL]

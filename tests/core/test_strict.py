@@ -9,7 +9,7 @@ import pytest
 from core_support import error_of, load_fixture, options_for
 
 from civitai_kit.core import CivitaiClient, Model, Page, StrictParsingError, parse
-from civitai_kit.result import ErrorCode, ResponseParseError
+from civitai_kit.errors import ErrorCode, ResponseParseError
 from civitai_kit.testing import FakeCivitai, FakeResponse
 
 

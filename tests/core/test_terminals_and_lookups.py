@@ -18,7 +18,7 @@ from civitai_kit.core import (
     Page,
     Tag,
 )
-from civitai_kit.result import ErrorCode, NotFoundError
+from civitai_kit.errors import ErrorCode, NotFoundError
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.rest import RestData
 

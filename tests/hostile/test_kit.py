@@ -454,7 +454,8 @@ def test_run_guarded_reports_a_hang_instead_of_hanging() -> None:
 
 
 def test_classification_and_leak_search() -> None:
-    from civitai_kit.result import ErrorCode, Failure, Success
+    from civitai_kit.errors import ErrorCode
+    from civitai_kit.result import Failure, Success
 
     failure = Failure.of(ErrorCode.UNAUTHORIZED, "bad key s3cr3t", details={"echo": "s3cr3t"})  # unregistered: kept
     outcome = classify(failure, 0.1)

@@ -16,7 +16,8 @@ import pytest
 from pydantic import SecretStr
 
 from civitai_kit._http import ApiRequest, AsyncHttpClient, ClientSettings, HttpClient, RetryPolicy, encode_query
-from civitai_kit.result import ApiConnectionError, ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ApiConnectionError, ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault
 
 KEY = "sk-test-abcdef0123456789"

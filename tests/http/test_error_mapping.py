@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from civitai_kit._http.errors import error_from_response, parse_retry_after
-from civitai_kit.result import ErrorCode
+from civitai_kit.errors import ErrorCode
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "civitai-rest" / "errors"
 JSON = {"content-type": "application/json; charset=utf-8"}

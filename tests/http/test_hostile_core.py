@@ -41,7 +41,8 @@ from civitai_kit._http import (
 from civitai_kit._http.core import HttpCore, Send
 from civitai_kit._http.errors import error_from_response
 from civitai_kit._json import JsonDecodeError
-from civitai_kit.result import CivitaiError, ErrorCode, Failure, ResponseParseError, Result, Success
+from civitai_kit.errors import CivitaiError, ErrorCode, ResponseParseError
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault
 
 KEY = "sk-hostile-0123456789abcdef"

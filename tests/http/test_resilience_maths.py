@@ -9,7 +9,7 @@ import pytest
 from civitai_kit._http.breaker import BreakerState, CircuitBreaker
 from civitai_kit._http.limiter import RequestPacer
 from civitai_kit._http.retry import RetryPolicy, is_retryable
-from civitai_kit.result import Error, ErrorCode
+from civitai_kit.errors import Error, ErrorCode
 
 
 def _status(code: ErrorCode, status: int | None, message: str = "x", retry_after: float | None = None) -> Error:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from options_places import ConfigPlaces
 
+from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions, SdkOptions
-from civitai_kit.result import ConfigurationError
 from civitai_kit.tools import HashAlgorithm
 
 

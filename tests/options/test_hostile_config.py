@@ -16,6 +16,7 @@ import pytest
 from options_places import ConfigPlaces
 
 from civitai_kit._config.jsonc import parse_jsonc
+from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import (
     CacheOptions,
     CircuitBreakerOptions,
@@ -30,7 +31,6 @@ from civitai_kit.options import (
     UserSecrets,
     config_sources,
 )
-from civitai_kit.result import ConfigurationError
 
 KEY = "ck-H0stile-9f3a7c2e1b5d8f4a6c0e"
 """A recognisable key (long enough that no rule ever shows it as an offending value)."""

@@ -14,8 +14,8 @@ from options_places import ConfigPlaces
 
 from civitai_kit._config.binder import leaf_paths
 from civitai_kit._config.keys import pascal
+from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ConfigurationError
 
 PLANTED = "ck-Pl4nted 7e1d9c3b5a8f2e4d6c0b"
 """A key with a space: refused as a key, so never registered for scrubbing; it must simply never be shown."""

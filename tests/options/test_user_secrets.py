@@ -11,8 +11,8 @@ import platformdirs
 import pytest
 from options_places import ConfigPlaces
 
+from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions, UserSecrets
-from civitai_kit.result import ConfigurationError
 
 
 def _mode(path: Path) -> int:

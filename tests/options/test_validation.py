@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from options_places import ConfigPlaces
 
+from civitai_kit.errors import ConfigurationError, ErrorCode
 from civitai_kit.options import CivitaiApiOptions, ResilienceOptions, SdkOptions
-from civitai_kit.result import ConfigurationError, ErrorCode
 from civitai_kit.tools import HashAlgorithm
 
 CIVITAI = CivitaiApiOptions.model_fields["base_url"].default

@@ -25,7 +25,8 @@ from civitai_kit._runtime import (
     Sleep,
     Sync,
 )
-from civitai_kit.result import ApiConnectionError, Failure, Result, Success
+from civitai_kit.errors import ApiConnectionError
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault
 
 

@@ -14,7 +14,8 @@ import pytest
 from sdk_support import PNG_MAGIC, SDXL, collect, resolve, settings_for
 
 from civitai_kit._http import AsyncHttpClient, HttpClient
-from civitai_kit.result import ApiTimeoutError, ErrorCode, Failure, Success
+from civitai_kit.errors import ApiTimeoutError, ErrorCode
+from civitai_kit.result import Failure, Success
 from civitai_kit.sdk import AsyncSdkClient, Blob, SdkClient, Workflow
 from civitai_kit.sdk._runtime import PartFile
 from civitai_kit.testing import FakeCivitai, FakeResponse, Fault

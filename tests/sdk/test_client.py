@@ -8,8 +8,8 @@ import pytest
 from sdk_support import SDXL, TOKEN, settings_for
 
 from civitai_kit._http import AsyncHttpClient, HttpClient
+from civitai_kit.errors import ConfigurationError, ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ConfigurationError, ErrorCode
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.orchestration import install_orchestration_routes

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sdk_support import SD1, SDXL, collect, resolve
 
-from civitai_kit.result import ErrorCode, Failure, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Success
 from civitai_kit.sdk import AirIdentifier, JobStatusCollection
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.orchestration import FakeOrchestrator

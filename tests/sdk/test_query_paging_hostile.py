@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sdk_support import collect
 
-from civitai_kit.result import CivitaiError, ErrorCode
+from civitai_kit.errors import CivitaiError, ErrorCode
 from civitai_kit.sdk._runtime import AsyncRunner
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
 

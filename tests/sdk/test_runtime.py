@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from sdk_support import SDXL, resolve
 
-from civitai_kit.result import CivitaiError, Error, ErrorCode, Failure, Success
+from civitai_kit.errors import CivitaiError, Error, ErrorCode
+from civitai_kit.result import Failure, Success
 from civitai_kit.sdk.builders import TextToImageBuilder
 from civitai_kit.sdk.pagination import _Walk
 from civitai_kit.testing import FakeCivitai, Fault

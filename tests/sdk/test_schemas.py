@@ -18,13 +18,13 @@ from civitai_kit.sdk.enums import (
     ComfySampler,
     ComfyScheduler,
     ImageTransformer,
-    NsfwLevel,
     OutputFormat,
     Priority,
     Scheduler,
     SdCppSampleMethod,
     SdCppSchedule,
     UpgradeMode,
+    WorkflowNsfwLevel,
     v1_scheduler,
 )
 from civitai_kit.sdk.image_gen import VARIANTS, ImageGenBuilder, variant
@@ -63,7 +63,7 @@ def workflow_settings(draw: st.DrawFn, builder: Any) -> Any:
     if draw(st.booleans()):
         builder = builder.with_external_id(draw(st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True)))
     if draw(st.booleans()):
-        builder = builder.with_nsfw_level(draw(st.sampled_from(list(NsfwLevel))))
+        builder = builder.with_nsfw_level(draw(st.sampled_from(list(WorkflowNsfwLevel))))
     if draw(st.booleans()):
         builder = builder.with_upgrade_mode(draw(st.sampled_from(list(UpgradeMode))))
     if draw(st.booleans()):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from civitai_kit.core.models import FileHashes, Image, ModelFile, ModelVersion
+from civitai_kit.errors import Error, ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import Error, ErrorCode
 from civitai_kit.tools import HashAlgorithm
 from civitai_kit.tools.download_lock import TargetLock
 from civitai_kit.tools.download_plan import (

@@ -14,8 +14,9 @@ import pytest
 from download_support import Twin
 
 from civitai_kit.core.models import ModelFile, ModelVersion
+from civitai_kit.errors import ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault, hostile_fs
 from civitai_kit.testing.downloads import FakeDownloads, FakeFile, install_download_routes
 from civitai_kit.tools.download_files import part_file_hook

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civitai_kit.core.models import ModelVersion
-from civitai_kit.result import ErrorCode, Failure, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Success
 from civitai_kit.tools import DownloadTarget
 from civitai_kit.tools.download_targets import MAX_TARGET_LENGTH
 

@@ -22,8 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civitai_kit.core.models import Image, ModelFile, ModelVersion
+from civitai_kit.errors import ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault
 from civitai_kit.testing.downloads import REFUSALS, FakeDownloads, FakeFile, install_download_routes
 from civitai_kit.tools import HashAlgorithm

@@ -16,7 +16,8 @@ import blake3
 import pytest
 
 from civitai_kit.core.models import FileHashes
-from civitai_kit.result import ErrorCode, Failure, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Success
 from civitai_kit.tools import AsyncFileHashingService, FileHashingService, HashVerification, hash_file
 from civitai_kit.tools import HashAlgorithm as H
 from civitai_kit.tools.hash_cache import HashCache

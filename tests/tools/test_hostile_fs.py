@@ -23,8 +23,9 @@ import pytest
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.core.models import ModelFile, ModelVersion
+from civitai_kit.errors import ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ErrorCode, Failure, Success
+from civitai_kit.result import Failure, Success
 from civitai_kit.testing import FakeCivitai, FakeResponse, hostile_fs
 from civitai_kit.testing.rest import RestData, install_rest_routes
 from civitai_kit.tools.download_files import part_file_hook

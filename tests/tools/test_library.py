@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
+from civitai_kit.errors import ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ErrorCode
 from civitai_kit.testing import FakeCivitai, Fault
 from civitai_kit.testing.rest import RestData, install_rest_routes
 from civitai_kit.tools import HashAlgorithm

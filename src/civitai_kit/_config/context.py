@@ -18,7 +18,7 @@ from pathlib import Path
 import platformdirs
 
 from civitai_kit._config.keys import DEFAULT_SECTION, section_path
-from civitai_kit.result import ConfigurationError, Error, ErrorCode
+from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 
 APP_NAME = "civitai-kit"
 DEFAULT_ENVIRONMENT = "Production"

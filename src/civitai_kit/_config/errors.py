@@ -20,7 +20,7 @@ from pydantic_core import ErrorDetails
 
 from civitai_kit._config.binder import field_info, is_secret
 from civitai_kit._config.keys import dotnet_key
-from civitai_kit.result import ConfigurationError, Error, ErrorCode
+from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 
 SECTION_RULE = "must be a section, so it must be an object of keys, not a list or a single value"
 

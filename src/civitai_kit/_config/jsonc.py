@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from civitai_kit._json import JsonDecodeError, loads
-from civitai_kit.result import ConfigurationError, Error, ErrorCode
+from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 
 MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024
 """A configuration file larger than this is refused unread (it can only be a mistake or an attack)."""

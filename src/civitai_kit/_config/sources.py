@@ -31,7 +31,7 @@ from civitai_kit._config.context import CONFIG_DIR_VARIABLE, SourcePlan, current
 from civitai_kit._config.errors import SECTION_RULE, Problem, configuration_error
 from civitai_kit._config.jsonc import load_jsonc
 from civitai_kit._config.keys import norm, section_path, split_env_name, strip_prefix
-from civitai_kit.result import ConfigurationError, Error, ErrorCode
+from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 
 logger = logging.getLogger("civitai_kit.options")
 

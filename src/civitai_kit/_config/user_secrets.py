@@ -24,7 +24,7 @@ from civitai_kit._config.context import config_sources, default_user_secrets_pat
 from civitai_kit._config.jsonc import load_jsonc
 from civitai_kit._config.keys import DEFAULT_SECTION, dotnet_key, norm, section_path, strip_prefix
 from civitai_kit._config.sources import explicit_mapping, mapping_layer
-from civitai_kit.result import ConfigurationError, Error, ErrorCode
+from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

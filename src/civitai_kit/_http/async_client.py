@@ -1,5 +1,5 @@
 """The asynchronous session: an ``httpx.AsyncClient``, the ``HttpCore`` and an ``AsyncDriver``
-whose network it is (``transmit`` performs a ``Send``).
+whose network it is (``_transmit`` performs a ``Send``).
 
 The call's deadline bounds each attempt with ``asyncio.timeout``: waiting for a connection slot, sending,
 the response headers and any body read here (the body of a successful stream is the caller's, and exempt).
@@ -78,7 +78,7 @@ class AsyncHttpClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def transmit(self, action: Send) -> Outcome:
+    async def _transmit(self, action: Send) -> Outcome:
         """Perform ``action``: any exception the transport raises is the outcome; the deadline's own is
         ``DeadlineReached``."""
         if self._slots is None:

@@ -21,7 +21,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
@@ -37,7 +37,8 @@ from civitai_kit._http.transports import timeout_for
 from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit._redact import redact
 from civitai_kit._runtime import Action, Operation, Sleep
-from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+from civitai_kit.errors import Error, ErrorCode
+from civitai_kit.result import Failure, Result, Success
 
 if TYPE_CHECKING:
     from civitai_kit._runtime import AsyncDriver, Driver
@@ -83,11 +84,11 @@ class Send(Action):
         return BodyBuffer(limit, status, response.headers.get("content-encoding", ""), cut=status >= 400)
 
     def perform(self, driver: Driver) -> Outcome:
-        outcome: Outcome = driver.network.transmit(self)
+        outcome: Outcome = driver.network._transmit(self)
         return outcome
 
     async def perform_async(self, driver: AsyncDriver) -> Outcome:
-        outcome: Outcome = await driver.network.transmit(self)
+        outcome: Outcome = await driver.network._transmit(self)
         return outcome
 
 
@@ -314,7 +315,7 @@ class HttpCore:
         while True:
             admission = self.breaker.admit() if self.breaker is not None else ADMITTED
             if admission.wait is not None:
-                return Failure(self._circuit_open(admission.wait))
+                return Failure(self._explain(self._circuit_open(admission.wait), request))
             resolved = False
             try:
                 if self.pacer is not None and (pause := self.pacer.reserve()) > 0:
@@ -342,7 +343,7 @@ class HttpCore:
                     self.breaker.release_probe()
             delay = self.settings.retry.delay(attempt, error) if request.retryable else None
             if delay is None or self._clock() + delay >= deadline:
-                return Failure(self._explain(error))
+                return Failure(self._explain(error, request))
             attempt += 1
             logger.debug(
                 "Retrying %s in %.2f s (attempt %d of %d) after %s",
@@ -382,10 +383,13 @@ class HttpCore:
 
     def _target(self, request: ApiRequest) -> str:
         """``METHOD url?query`` for messages and logs: redacted, control characters escaped."""
+        return f"{request.method.upper()} {self._shown_url(request)}"
+
+    def _shown_url(self, request: ApiRequest) -> str:
         url = self.settings.url(request.path)
         if request.params:
             url += ("&" if "?" in url else "?") + urlencode(request.params)
-        return f"{request.method.upper()} {_printable(redact_url(url))}"
+        return _printable(redact_url(url))
 
     def _invalid_url(self, request: ApiRequest, exc: Exception) -> Error:
         return Error(
@@ -417,27 +421,22 @@ class HttpCore:
             f"calls resume in {wait:.1f} s.",
         )
 
-    def _explain(self, error: Error) -> Error:
-        """Add what the user can do about an auth failure; the key itself is never mentioned."""
-        if error.code != ErrorCode.UNAUTHORIZED:
-            return error
+    def _explain(self, error: Error, request: ApiRequest) -> Error:
+        """The error a call ends with: the request it concerns (method and redacted URL) and, for an auth
+        failure, what the user can do about it (the key itself is never mentioned)."""
+        message = error.message
+        if error.code == ErrorCode.UNAUTHORIZED:
+            message = f"{message} — {self._auth_advice()}"
+        return replace(error, message=message, method=request.method.upper(), url=self._shown_url(request))
+
+    def _auth_advice(self) -> str:
         settings = self.settings
         if settings.token is None:
-            advice = f"No API key is configured for the {settings.service}; set one via {settings.token_hint}."
-        else:
-            advice = (
-                f"The key came from {settings.token_source}. Check that it has not been revoked "
-                "(civitai.com/user/account), that this is the source you meant (a higher-priority source "
-                "may override it), and that it has no stray spaces or characters."
-            )
-        return Error(
-            code=error.code,
-            message=f"{error.message} — {advice}",
-            details=error.details,
-            http_status=error.http_status,
-            retry_after=error.retry_after,
-            trace_id=error.trace_id,
-            cause=error.cause,
+            return f"No API key is configured for the {settings.service}; set one via {settings.token_hint}."
+        return (
+            f"The key came from {settings.token_source}. Check that it has not been revoked "
+            "(civitai.com/user/account), that this is the source you meant (a higher-priority source "
+            "may override it), and that it has no stray spaces or characters."
         )
 
     # ------------------------------------------------------------------------------------------ results

@@ -18,7 +18,7 @@ from typing import Any
 
 from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit._redact import redact_value
-from civitai_kit.result import Error, ErrorCode
+from civitai_kit.errors import Error, ErrorCode
 
 _STATUS_CODES: dict[int, ErrorCode] = {
     204: ErrorCode.NO_CONTENT,

@@ -11,7 +11,7 @@ import httpx
 from civitai_kit._json import loads
 from civitai_kit._redact import redact
 from civitai_kit._runtime import Action
-from civitai_kit.result import ApiConnectionError, ApiTimeoutError, Error, ErrorCode
+from civitai_kit.errors import ApiConnectionError, ApiTimeoutError, Error, ErrorCode
 
 if TYPE_CHECKING:
     from civitai_kit._runtime import AsyncDriver, Driver

@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from civitai_kit.result import Error, ErrorCode
+from civitai_kit.errors import Error, ErrorCode
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 

@@ -1,5 +1,5 @@
 """The synchronous session: an ``httpx.Client``, the ``HttpCore`` and a blocking ``Driver`` whose
-network it is (``transmit`` performs a ``Send``).
+network it is (``_transmit`` performs a ``Send``).
 
 The call's deadline is held during a body read by lowering the read timeout to the time left when the body
 starts, checking the deadline between chunks and, once a single blocked read could overrun the deadline by
@@ -37,8 +37,11 @@ DEADLINE_SLACK = 0.25
 
 
 class HttpClient:
-    """A configured HTTP session that clients share: sends ``ApiRequest``s and returns ``Result``s,
-    never raising for network or server trouble. ``driver`` runs the library's operations over it."""
+    """A configured HTTP session (connection pool, auth scoped to the API's origin, retries, circuit breaker,
+    pacing) that several clients can share: build one from ``ClientSettings.for_core(options)`` or
+    ``ClientSettings.for_sdk(options)`` and pass it as ``http_client=``; a client does not close a session it
+    was given. Sends ``ApiRequest``s and returns ``Result``s, never raising for network or server trouble;
+    ``driver`` runs the library's operations over it."""
 
     def __init__(
         self,
@@ -88,7 +91,7 @@ class HttpClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def transmit(self, action: Send) -> Outcome:
+    def _transmit(self, action: Send) -> Outcome:
         """Perform ``action``: any exception the transport raises is the outcome; one raised past the
         deadline is the deadline."""
         deadline = time.monotonic() + action.budget

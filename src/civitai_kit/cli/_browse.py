@@ -16,7 +16,8 @@ from civitai_kit.cli._output import Output, cell, human_size, print_rows, table
 from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
 from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
 from civitai_kit.core.queries import QueryBuilder
-from civitai_kit.result import CivitaiError, Result
+from civitai_kit.errors import CivitaiError
+from civitai_kit.result import Result
 from civitai_kit.tools import HashAlgorithm
 
 T = TypeVar("T")

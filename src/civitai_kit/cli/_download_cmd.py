@@ -18,8 +18,9 @@ from rich.text import Text
 from civitai_kit.cli._output import Output, cell, human_size, print_rows
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
 from civitai_kit.core import CivitaiClient, ModelFile, ModelVersion
+from civitai_kit.errors import ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ErrorCode, Failure, Result
+from civitai_kit.result import Failure, Result
 from civitai_kit.tools.download_plan import plan_model_file
 from civitai_kit.tools.download_targets import DownloadTarget
 from civitai_kit.tools.download_types import DownloadedFile, DownloadPlan, DownloadProgress

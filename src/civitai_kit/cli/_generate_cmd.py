@@ -11,7 +11,8 @@ from rich.console import Console
 from civitai_kit.cli._browse import refine
 from civitai_kit.cli._output import Output, cell, table
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
-from civitai_kit.result import Error, ErrorCode, Failure, Result
+from civitai_kit.errors import Error, ErrorCode
+from civitai_kit.result import Failure, Result
 from civitai_kit.sdk import Blob, SdkClient, Workflow
 from civitai_kit.tools.formats import detect_format, fix_extension
 from civitai_kit.tools.path_patterns import sanitize_filename

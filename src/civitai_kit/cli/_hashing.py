@@ -12,7 +12,8 @@ from rich.console import Console
 from civitai_kit.cli._output import Output, cell, human_size, table
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
 from civitai_kit.core.models import FileHashes
-from civitai_kit.result import Error, Failure, Result, Success
+from civitai_kit.errors import Error
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools import HashAlgorithm
 from civitai_kit.tools.hashing import FileHashingService
 from civitai_kit.tools.library import IdentifiedFile

@@ -29,7 +29,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from civitai_kit.result import Error, Failure, Result, Success
+from civitai_kit.errors import Error
+from civitai_kit.result import Failure, Result, Success
 
 MASK = "***"
 _MIN_SECRET_LENGTH = 4
@@ -131,13 +132,13 @@ class Output:
 
     def info(self, message: str) -> None:
         """A human note on stderr (hidden by ``--quiet``); rich markup allowed, so pass names and paths
-        through ``rich.markup.escape``."""
+        through ``rich.markup.escape``. Never hard-wrapped: a path cut across lines cannot be copied."""
         if not self.quiet:
-            self.err.print(message)
+            self.err.print(message, soft_wrap=True)
 
     def warn(self, message: str) -> None:
         """A warning on stderr, shown even with ``--quiet``."""
-        self.err.print(f"[yellow]warning:[/] {message}")
+        self.err.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
 
     # -- failures ------------------------------------------------------------------------------------
 

@@ -9,8 +9,8 @@ from rich.console import Console
 
 from civitai_kit.cli._output import MASK, table
 from civitai_kit.cli._state import JsonFlag, state_of
+from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import UserSecrets
-from civitai_kit.result import ConfigurationError
 
 app = typer.Typer(help="Manage user secrets (a per-user file outside every project).", no_args_is_help=True)
 

@@ -19,8 +19,8 @@ import typer
 from civitai_kit.cli._output import Output
 from civitai_kit.container import CivitaiContainer
 from civitai_kit.core import CivitaiClient
+from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ConfigurationError
 from civitai_kit.sdk import SdkClient
 from civitai_kit.tools.downloads import DownloadService
 from civitai_kit.tools.hashing import FileHashingService

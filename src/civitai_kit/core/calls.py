@@ -1,10 +1,17 @@
 """A REST call as an operation of the runtime: sent by ``_http``, parsed here into core's models.
 
+<<<<<<< HEAD:src/civitai_kit/core/calls.py
 The parse happens in the operation, after ``_http`` hands the response up: nothing is handed down to be
 called back. Lenient parsing (the default) keeps unknown keys in ``model_extra``. Strict parsing
 (``StrictJsonParsing``) runs the same models and then walks the result for extras, so there is one set of
 models and no cost when strict mode is off; a strict failure names every unknown field by its JSON path and
 becomes ``Failure(DESERIALIZATION_FAILED)``.
+=======
+Lenient parsing (the default) keeps unknown keys in ``model_extra``. Strict parsing runs the same models and
+then walks the result for extras, so there is one set of models and zero cost when strict mode is off. A
+strict failure raises ``ValueError`` naming every unknown field by its JSON path; ``_http`` turns that into
+``Failure(DESERIALIZATION_FAILED)`` (``ResponseParseError``).
+>>>>>>> i10-errors:src/civitai_kit/core/parsing.py
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ from pydantic import BaseModel, TypeAdapter
 from civitai_kit._http import PARSE_ERRORS, ApiRequest, HttpCore, Response, decode_json, shape_failure
 from civitai_kit._runtime import Operation
 from civitai_kit.core.models import Page
-from civitai_kit.result import Error, Failure, Result, Success
+from civitai_kit.errors import Error
+from civitai_kit.result import Failure, Result, Success
 
 T = TypeVar("T")
 

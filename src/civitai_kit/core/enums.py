@@ -27,9 +27,9 @@ __all__ = [
     "BrowsingLevel",
     "CheckpointType",
     "CommercialUse",
-    "FileFormat",
     "ImageSort",
     "MediaType",
+    "ModelFileFormat",
     "ModelFileType",
     "ModelMode",
     "ModelSort",
@@ -254,7 +254,7 @@ class ModelFileType(OpenEnum):
     CLIP_VISION = "CLIPVision"
 
 
-class FileFormat(OpenEnum):
+class ModelFileFormat(OpenEnum):
     """``files[].metadata.format``."""
 
     SAFE_TENSOR = "SafeTensor"

@@ -42,8 +42,8 @@ from civitai_kit.core.enums import (
     Availability,
     BaseModelType,
     CommercialUse,
-    FileFormat,
     MediaType,
+    ModelFileFormat,
     ModelFileType,
     ModelMode,
     ModelType,
@@ -222,7 +222,7 @@ _HASH_FIELDS: dict[HashAlgorithm, str] = {
 class FileMetadata(CivitaiModel):
     """``files[].metadata``: values may be null or missing."""
 
-    format: FileFormat | None = None
+    format: ModelFileFormat | None = None
     size: str | None = None
     """``full`` or ``pruned``."""
     fp: str | None = None

@@ -28,7 +28,8 @@ from civitai_kit._runtime import Emit, Operation
 from civitai_kit.core.calls import fetch
 from civitai_kit.core.endpoints import MAX_INT32, PAGE_RESULTS_CAP, Endpoint
 from civitai_kit.core.models import Page
-from civitai_kit.result import CivitaiError, Error, ErrorCode, Failure, Result, Success
+from civitai_kit.errors import CivitaiError, Error, ErrorCode
+from civitai_kit.result import Failure, Result, Success
 
 T = TypeVar("T")
 logger = logging.getLogger("civitai_kit")

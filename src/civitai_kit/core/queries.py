@@ -31,7 +31,8 @@ from civitai_kit.core.enums import (
 )
 from civitai_kit.core.models import Creator, Image, Model, Page, Tag
 from civitai_kit.core.paging import Pager, WalkLimits, cursor_refusal, first_item, walk
-from civitai_kit.result import ConfigurationError, Error, ErrorCode, Result
+from civitai_kit.errors import ConfigurationError, Error, ErrorCode
+from civitai_kit.result import Result
 
 T = TypeVar("T")
 H = TypeVar("H")

@@ -26,7 +26,8 @@ from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeAlias, TypeVa
 
 from civitai_kit._http import ApiRequest, AsyncHttpClient, HttpClient, Response, StreamingResponse
 from civitai_kit._http.core import parse_json
-from civitai_kit.result import CivitaiError, Error, ErrorCode, Failure, Result, Success
+from civitai_kit.errors import CivitaiError, Error, ErrorCode
+from civitai_kit.result import Failure, Result, Success
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -8,10 +8,11 @@ from urllib.parse import quote
 
 from civitai_kit._http import ApiRequest, Response, encode_query
 from civitai_kit.core.air import AirIdentifier
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk._runtime import Bound, Call, Download, M, Operation, Program, Runner, call, detached
-from civitai_kit.sdk.enums import NsfwLevel, member
+from civitai_kit.sdk.enums import WorkflowNsfwLevel, member
 from civitai_kit.sdk.models import Blob, ResourceInfo
 
 BLOBS = "/v2/consumer/blobs"
@@ -33,13 +34,13 @@ def _location(response: Response) -> Result[str]:
 
 
 def get_url(
-    blob_id: str, *, workflow_id: str | None = None, nsfw_level: NsfwLevel | str | None = None
+    blob_id: str, *, workflow_id: str | None = None, nsfw_level: WorkflowNsfwLevel | str | None = None
 ) -> Program[Result[str]]:
     """The blob's content URL: ``GET /v2/consumer/blobs/{id}`` answers 308 with it in ``Location``."""
     params = encode_query(
         {
             "workflowId": workflow_id,
-            "nsfwLevel": None if nsfw_level is None else member(NsfwLevel, nsfw_level, "nsfw_level").value,
+            "nsfwLevel": None if nsfw_level is None else member(WorkflowNsfwLevel, nsfw_level, "nsfw_level").value,
         }
     )
     request = ApiRequest("GET", _blob_path(blob_id), params=params, follow_redirects=False)

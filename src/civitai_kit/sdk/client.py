@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
+from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ConfigurationError, Error, ErrorCode
 from civitai_kit.sdk._runtime import Async, AsyncRunner, M, Runner, Sync, SyncRunner
 from civitai_kit.sdk.blobs import Blobs, Resources
 from civitai_kit.sdk.coverage import Coverage, Usage

@@ -8,7 +8,8 @@ from typing import Any, Generic, overload
 
 from civitai_kit._http import ApiRequest, encode_query
 from civitai_kit.core.air import AirIdentifier
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk._runtime import Async, Bound, M, Operation, Program, Runner, Sync, call, detached
 from civitai_kit.sdk.job_models import ConsumptionDetails, ProviderAssetAvailability

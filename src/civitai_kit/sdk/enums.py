@@ -117,7 +117,10 @@ class OutputFormat(StrEnum):
     WEBP = "webP"
 
 
-class NsfwLevel(StrEnum):
+class WorkflowNsfwLevel(StrEnum):
+    """The content rating of a workflow or blob (``nsfwLevel``); the REST API's labels are
+    [`NsfwLevel`][civitai_kit.core.NsfwLevel]."""
+
     PG = "pg"
     PG13 = "pg13"
     R = "r"

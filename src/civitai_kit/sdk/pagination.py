@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from civitai_kit.core.paging import cursor_refusal
-from civitai_kit.result import CivitaiError, Result
+from civitai_kit.errors import CivitaiError
+from civitai_kit.result import Result
 from civitai_kit.sdk._runtime import Async, M, Program, Runner, Sync
 
 T = TypeVar("T")

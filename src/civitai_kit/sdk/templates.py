@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any, Self
 
 from civitai_kit.sdk import _checks as check
-from civitai_kit.sdk.enums import BuzzAccount, CallbackEvent, NsfwLevel, Priority, UpgradeMode, member
+from civitai_kit.sdk.enums import BuzzAccount, CallbackEvent, Priority, UpgradeMode, WorkflowNsfwLevel, member
 
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 MAX_TAGS, MAX_TAG_LENGTH = 10, 200
@@ -97,7 +97,7 @@ class WorkflowOptions:
     currencies: tuple[BuzzAccount, ...] = ()
     tips: tuple[float, float] | None = None
     arguments: Mapping[str, Any] | None = None
-    nsfw_level: NsfwLevel | None = None
+    nsfw_level: WorkflowNsfwLevel | None = None
     experimental: bool | None = None
     allow_mature_content: bool | None = None
     upgrade_mode: UpgradeMode | None = None
@@ -228,8 +228,8 @@ class WorkflowSettings:
         """Values steps can reference as ``{"$ref": "$arguments", "path": …}``."""
         return self._with(arguments=dict(arguments))
 
-    def with_nsfw_level(self, level: NsfwLevel | str) -> Self:
-        return self._with(nsfw_level=member(NsfwLevel, level, "nsfw_level"))
+    def with_nsfw_level(self, level: WorkflowNsfwLevel | str) -> Self:
+        return self._with(nsfw_level=member(WorkflowNsfwLevel, level, "nsfw_level"))
 
     def with_experimental(self, experimental: bool = True) -> Self:
         return self._with(experimental=bool(experimental))

@@ -9,7 +9,8 @@ from typing import Any, TypedDict, Unpack
 from urllib.parse import quote
 
 from civitai_kit._http import ApiRequest, encode_query
-from civitai_kit.result import Error, ErrorCode, Failure, Result
+from civitai_kit.errors import Error, ErrorCode
+from civitai_kit.result import Failure, Result
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk._runtime import Now, Pause, Program, call, call_empty
 from civitai_kit.sdk.models import Workflow, WorkflowPage, WorkflowStep

@@ -2,29 +2,21 @@
 
     from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault
 
-Only the standard library is imported here, so the pytest plugin that loads this package stays cheap.
+Names are imported on first use, so the pytest plugin that loads this package stays cheap.
 """
 
-from civitai_kit.testing.faults import Fault, FaultKind, FaultPlan
-from civitai_kit.testing.logs import ErrorLog, HandlerError, RequestLog
-from civitai_kit.testing.messages import FakeRequest, FakeResponse, Headers
-from civitai_kit.testing.pages import cloudflare_page, not_found_page
-from civitai_kit.testing.routing import Handler, RoutePattern
-from civitai_kit.testing.server import FakeCivitai
+from __future__ import annotations
 
-__all__ = [
-    "ErrorLog",
-    "FakeCivitai",
-    "FakeRequest",
-    "FakeResponse",
-    "Fault",
-    "FaultKind",
-    "FaultPlan",
-    "Handler",
-    "HandlerError",
-    "Headers",
-    "RequestLog",
-    "RoutePattern",
-    "cloudflare_page",
-    "not_found_page",
-]
+from civitai_kit._lazy import exports
+
+_EXPORTS = {
+    "civitai_kit.testing.server": ("FakeCivitai",),
+    "civitai_kit.testing.messages": ("FakeRequest", "FakeResponse", "Headers"),
+    "civitai_kit.testing.faults": ("Fault", "FaultKind", "FaultPlan"),
+    "civitai_kit.testing.routing": ("Handler", "RoutePattern"),
+    "civitai_kit.testing.logs": ("ErrorLog", "HandlerError", "RequestLog"),
+    "civitai_kit.testing.pages": ("cloudflare_page", "not_found_page"),
+}
+"""Each public name once, with its module (``__init__.pyi`` is written from it by ``scripts/export_stubs.py``)."""
+
+__getattr__, __dir__, __all__ = exports(__name__, _EXPORTS)

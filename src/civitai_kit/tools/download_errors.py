@@ -2,7 +2,7 @@
 
 A download URL may carry a key (``?token=...``), and lower layers put the URL into messages and into the
 exceptions they chain (``cause``). Every [`Error`][] leaving the download tools goes through
-[`redact_error`][], which rewrites the message, the details and the cause so that neither ``str`` nor
+[`redact_error`][], which rewrites the message, the details, the cause and the URL so that neither ``str`` nor
 ``repr`` of the result can show the key. [`unexpected_failure`][] turns an exception that escaped one
 download into that download's ``Failure``.
 """
@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from civitai_kit._http import redact_url
-from civitai_kit.result import CivitaiError, Error, ErrorCode, Failure
+from civitai_kit.errors import CivitaiError, Error, ErrorCode
+from civitai_kit.result import Failure
 
 __all__ = ["io_error", "redact_error", "redact_text", "secrets_in_url", "unexpected_failure"]
 
@@ -44,22 +46,15 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 def redact_error(error: Error, secrets: Iterable[str] = ()) -> Error:
-    """``error`` with its message, details and cause free of credentials (``error`` itself if it was)."""
+    """``error`` with its message, details, cause and URL free of credentials (``error`` itself if it was)."""
     hidden = frozenset(secrets)
     message = redact_text(error.message, hidden)
     details = _redact_value(error.details, hidden) if error.details is not None else None
     cause = _redact_exception(error.cause, hidden) if error.cause is not None else None
-    if message == error.message and details == error.details and cause is error.cause:
+    url = redact_text(error.url, hidden) if error.url is not None else None
+    if message == error.message and details == error.details and cause is error.cause and url == error.url:
         return error
-    return Error(
-        code=error.code,
-        message=message,
-        details=details,
-        http_status=error.http_status,
-        retry_after=error.retry_after,
-        trace_id=error.trace_id,
-        cause=cause,
-    )
+    return replace(error, message=message, details=details, cause=cause, url=url)
 
 
 def _redact_value(value: Any, secrets: frozenset[str]) -> Any:

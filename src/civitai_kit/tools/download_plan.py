@@ -16,7 +16,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 from civitai_kit.core.enums import NsfwLevel
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.download_errors import redact_text, secrets_in_url
 from civitai_kit.tools.download_types import DownloadPlan, ExpectedHash
 from civitai_kit.tools.path_patterns import EscapingLinkError, render_pattern, resolve_within, sanitize_filename

@@ -10,12 +10,13 @@ bodies *as the model file*, so a 2xx whose content is JSON, HTML or text is refu
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
 from civitai_kit._http import error_from_response
 from civitai_kit._json import loads
-from civitai_kit.result import Error, ErrorCode
+from civitai_kit.errors import Error, ErrorCode
 
 __all__ = [
     "MAX_ERROR_BODY",
@@ -63,15 +64,7 @@ def classify_refusal(error: Error) -> Error:
         code = ErrorCode.DOWNLOAD_LIMIT
     if code is None:
         return error
-    return Error(
-        code=code,
-        message=message,
-        details=details or None,
-        http_status=status,
-        retry_after=error.retry_after,
-        trace_id=error.trace_id,
-        cause=error.cause,
-    )
+    return replace(error, code=code, message=message, details=details or None)
 
 
 def _parse_deadline(raw: Any) -> datetime | str | None:

@@ -29,7 +29,8 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from civitai_kit.core.air import AirIdentifier
 from civitai_kit.core.endpoints import MAX_INT32
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.download_errors import redact_text
 from civitai_kit.tools.download_plan import CIVITAI_HOSTS
 from civitai_kit.tools.downloads import pick_file

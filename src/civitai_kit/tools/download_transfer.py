@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from civitai_kit._http import ApiRequest, redact_url
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
-from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+from civitai_kit.errors import Error, ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.content_disposition import filename_from_content_disposition
 from civitai_kit.tools.download_errors import io_error, redact_error, secrets_in_url
 from civitai_kit.tools.download_files import (

@@ -33,8 +33,9 @@ from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.core.models import Image, ModelFile, ModelVersion
+from civitai_kit.errors import ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.download_errors import unexpected_failure
 from civitai_kit.tools.download_plan import plan_image, plan_model_file, plan_url
 from civitai_kit.tools.download_transfer import (

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 from civitai_kit._json import loads
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 from civitai_kit.core.models import FileHashes
-from civitai_kit.result import ErrorCode, Failure, Result, Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.formats import safetensors_header_size
 
 if TYPE_CHECKING:

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
-from civitai_kit.result import Error, ErrorCode, Failure, Result, Success
+from civitai_kit.errors import Error, ErrorCode
+from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.hash_cache import HashCache
 from civitai_kit.tools.hashing import CIVITAI_ALGORITHMS, FileHashingService, read_embedded_hash
 

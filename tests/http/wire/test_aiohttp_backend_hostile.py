@@ -14,8 +14,9 @@ import pytest
 from civitai_kit._http import ApiRequest, AsyncHttpClient, ClientSettings, RetryPolicy
 from civitai_kit._http.aiohttp_transport import _TranslatedStream
 from civitai_kit.core import AsyncCivitaiClient
+from civitai_kit.errors import ApiConnectionError, ApiTimeoutError, ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.result import ApiConnectionError, ApiTimeoutError, ErrorCode, Failure
+from civitai_kit.result import Failure
 
 if TYPE_CHECKING:
     from conftest import Peer, RawServerFactory

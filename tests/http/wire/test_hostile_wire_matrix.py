@@ -12,7 +12,8 @@ import pytest
 from aiohttp import http_parser
 
 from civitai_kit._http import ApiRequest, AsyncHttpClient, ClientSettings, HttpClient, RetryPolicy
-from civitai_kit.result import ErrorCode, Failure, Result
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Result
 
 if TYPE_CHECKING:
     from conftest import Peer, RawServerFactory

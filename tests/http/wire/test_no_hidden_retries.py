@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Literal
 import pytest
 
 from civitai_kit._http import ApiRequest, AsyncHttpClient, ClientSettings, RetryPolicy
-from civitai_kit.result import ErrorCode, Failure
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure
 
 if TYPE_CHECKING:
     from conftest import Peer, RawServerFactory

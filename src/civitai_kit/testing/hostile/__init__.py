@@ -9,80 +9,50 @@ call against it with a hard bound, and a seeded fault-storm runner.
         outcome = probe(ClientMode.SYNC_HTTPX, options, lambda client: client.models.get_by_id(1))
         assert outcome.typed and not outcome.leaks("test-key")
 
-Only the standard library and ``civitai_kit.result`` are imported here; clients are imported when used.
+Names are imported on first use; clients are imported when a probe needs them.
 """
 
-from civitai_kit.testing.hostile._exchange import Exchange, HostileRequest
-from civitai_kit.testing.hostile._payloads import StreamedBody, brotli_available
-from civitai_kit.testing.hostile.harness import TEST_KEY, Harness
-from civitai_kit.testing.hostile.misbehaviours import BrokenLink, ChangingFile, Misbehaviour, Phase
-from civitai_kit.testing.hostile.operations import (
-    UNIVERSAL_BODY,
-    WORKFLOW_BODY,
-    NotAResultError,
-    Operation,
-    core_operations,
-    in_sequence,
-    sdk_operations,
-)
-from civitai_kit.testing.hostile.probe import (
-    ClientMode,
-    LogCapture,
-    Outcome,
-    OutcomeKind,
-    classify,
-    classify_exception,
-    log_leaks,
-    probe,
-    run_guarded,
-)
-from civitai_kit.testing.hostile.server import HostileServer, KitError
-from civitai_kit.testing.hostile.storm import (
-    StormCall,
-    StormMix,
-    StormOperation,
-    StormReport,
-    report_json,
-    run_storm,
-    storm_core_operations,
-    storm_sdk_operations,
-)
+from __future__ import annotations
 
-__all__ = [
-    "TEST_KEY",
-    "UNIVERSAL_BODY",
-    "WORKFLOW_BODY",
-    "BrokenLink",
-    "ChangingFile",
-    "ClientMode",
-    "Exchange",
-    "Harness",
-    "HostileRequest",
-    "HostileServer",
-    "KitError",
-    "LogCapture",
-    "Misbehaviour",
-    "NotAResultError",
-    "Operation",
-    "Outcome",
-    "OutcomeKind",
-    "Phase",
-    "StormCall",
-    "StormMix",
-    "StormOperation",
-    "StormReport",
-    "StreamedBody",
-    "brotli_available",
-    "classify",
-    "classify_exception",
-    "core_operations",
-    "in_sequence",
-    "log_leaks",
-    "probe",
-    "report_json",
-    "run_guarded",
-    "run_storm",
-    "sdk_operations",
-    "storm_core_operations",
-    "storm_sdk_operations",
-]
+from civitai_kit._lazy import exports
+
+_EXPORTS = {
+    "civitai_kit.testing.hostile.server": ("HostileServer", "KitError"),
+    "civitai_kit.testing.hostile.misbehaviours": ("BrokenLink", "ChangingFile", "Misbehaviour", "Phase"),
+    "civitai_kit.testing.hostile._exchange": ("Exchange", "HostileRequest", "LinkState"),
+    "civitai_kit.testing.hostile._payloads": ("StreamedBody", "brotli_available"),
+    "civitai_kit.testing.hostile.harness": ("TEST_KEY", "Harness"),
+    "civitai_kit.testing.hostile.probe": (
+        "ClientMode",
+        "LogCapture",
+        "Outcome",
+        "OutcomeKind",
+        "classify",
+        "classify_exception",
+        "log_leaks",
+        "probe",
+        "run_guarded",
+    ),
+    "civitai_kit.testing.hostile.operations": (
+        "UNIVERSAL_BODY",
+        "WORKFLOW_BODY",
+        "NotAResultError",
+        "Operation",
+        "core_operations",
+        "in_sequence",
+        "sdk_operations",
+    ),
+    "civitai_kit.testing.hostile.storm": (
+        "StormCall",
+        "StormMix",
+        "StormOperation",
+        "StormReport",
+        "report_json",
+        "run_storm",
+        "storm_core_operations",
+        "storm_sdk_operations",
+    ),
+}
+"""Each public name once, with its module (``__init__.pyi`` is written from it by ``scripts/export_stubs.py``)."""
+
+__getattr__, __dir__, __all__ = exports(__name__, _EXPORTS)

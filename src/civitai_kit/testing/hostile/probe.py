@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
-from civitai_kit.result import CivitaiError, Error, Failure, Success
+from civitai_kit.errors import CivitaiError, Error
+from civitai_kit.result import Failure, Success
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.tools import AsyncDownloadService, DownloadService
 

@@ -1,0 +1,98 @@
+# Written by scripts/export_stubs.py from _EXPORTS in __init__.py: edit the table there, then rerun it.
+from civitai_kit.core.air import AirBuilder, AirIdentifier
+from civitai_kit.sdk._runtime import Async, Sync
+from civitai_kit.sdk.builders import StepBuilder, TextToImageBuilder, WorkflowBuilder
+from civitai_kit.sdk.client import AsyncSdkClient, SdkClient
+from civitai_kit.sdk.enums import (
+    AssetAvailability,
+    AssetType,
+    BuzzAccount,
+    CallbackEvent,
+    ComfySampler,
+    ComfyScheduler,
+    ImageTransformer,
+    JobEventType,
+    OutputFormat,
+    Priority,
+    Scheduler,
+    SdCppSampleMethod,
+    SdCppSchedule,
+    UpgradeMode,
+    WorkflowNsfwLevel,
+    WorkflowStatus,
+)
+from civitai_kit.sdk.image_gen import ImageGenBuilder
+from civitai_kit.sdk.job_models import (
+    ConsumptionDetails,
+    JobEvent,
+    JobResult,
+    JobStatus,
+    JobStatusCollection,
+    ProviderAssetAvailability,
+    QueryJobsResult,
+    TaintJobsResult,
+)
+from civitai_kit.sdk.jobs import JobQueryBuilder, TextToImageJobBuilder
+from civitai_kit.sdk.models import (
+    Blob,
+    ImageBlob,
+    ResourceAvailability,
+    ResourceInfo,
+    Workflow,
+    WorkflowPage,
+    WorkflowStep,
+    WorkflowStepJob,
+)
+from civitai_kit.sdk.pagination import Pager
+from civitai_kit.sdk.templates import Callback, StepTemplate, WorkflowTemplate
+
+__all__ = [
+    "AirBuilder",
+    "AirIdentifier",
+    "AssetAvailability",
+    "AssetType",
+    "Async",
+    "AsyncSdkClient",
+    "Blob",
+    "BuzzAccount",
+    "Callback",
+    "CallbackEvent",
+    "ComfySampler",
+    "ComfyScheduler",
+    "ConsumptionDetails",
+    "ImageBlob",
+    "ImageGenBuilder",
+    "ImageTransformer",
+    "JobEvent",
+    "JobEventType",
+    "JobQueryBuilder",
+    "JobResult",
+    "JobStatus",
+    "JobStatusCollection",
+    "OutputFormat",
+    "Pager",
+    "Priority",
+    "ProviderAssetAvailability",
+    "QueryJobsResult",
+    "ResourceAvailability",
+    "ResourceInfo",
+    "Scheduler",
+    "SdCppSampleMethod",
+    "SdCppSchedule",
+    "SdkClient",
+    "StepBuilder",
+    "StepTemplate",
+    "Sync",
+    "TaintJobsResult",
+    "TextToImageBuilder",
+    "TextToImageJobBuilder",
+    "UpgradeMode",
+    "Workflow",
+    "WorkflowBuilder",
+    "WorkflowNsfwLevel",
+    "WorkflowPage",
+    "WorkflowStatus",
+    "WorkflowStep",
+    "WorkflowStepJob",
+    "WorkflowTemplate",
+]
