@@ -83,12 +83,20 @@ class Blocking(Action):
     driven synchronously, on a worker thread when driven asynchronously."""
 
     function: Callable[[], Any]
+    cancel: Callable[[], None] | None = None
+    """Asks a running ``function`` to stop early when the async caller is cancelled (a thread cannot be
+    stopped from outside: hashing a folder checks an event between files)."""
 
     def perform(self, driver: Driver) -> Any:
         return self.function()
 
     async def perform_async(self, driver: AsyncDriver) -> Any:
-        return await asyncio.to_thread(self.function)
+        try:
+            return await asyncio.to_thread(self.function)
+        except asyncio.CancelledError:
+            if self.cancel is not None:
+                self.cancel()
+            raise
 
 
 @dataclass(frozen=True, slots=True)

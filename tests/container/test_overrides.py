@@ -97,5 +97,5 @@ def test_one_hash_cache_for_the_hasher_the_downloader_and_the_library() -> None:
     cache = container.hash_cache()
     assert container.hasher().cache is cache
     assert container.library().hashing is container.hasher()
-    assert container.downloader()._core.hash_cache is cache
+    assert container.downloader()._hash_cache is cache
     container.shutdown_resources()

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from civitai_kit import CivitaiApiOptions
 from civitai_kit.tools import AsyncDownloadService, DownloadService
+from civitai_kit.tools.download_files import part_file_hook
 
 
 class Twin:
@@ -28,3 +33,39 @@ class Twin:
             self.sync.close()
         if self.aio is not None:
             await self.aio.aclose()
+
+
+class SlowDisk:
+    """A ``.part`` file whose writes block until :meth:`release` (a slow disk under our control)."""
+
+    def __init__(self) -> None:
+        self.writing = threading.Event()
+        self.released = threading.Event()
+
+    def wrap(self, _path: Path, file: BinaryIO) -> BinaryIO:
+        disk = self
+
+        class Slow:
+            def write(self, data: Any) -> int:
+                disk.writing.set()
+                disk.released.wait(20)
+                return file.write(data)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(file, name)
+
+        return Slow()  # type: ignore[return-value]
+
+    def release(self, after: float = 0.0) -> None:
+        threading.Timer(after, self.released.set).start()
+
+
+@contextmanager
+def slowed_disk() -> Iterator[SlowDisk]:
+    """Every ``.part`` file written meanwhile is on a :class:`SlowDisk` (released at the end)."""
+    disk = SlowDisk()
+    try:
+        with part_file_hook(disk.wrap):
+            yield disk
+    finally:
+        disk.released.set()

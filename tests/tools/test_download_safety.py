@@ -145,12 +145,12 @@ async def test_a_symlinked_folder_planted_after_planning_is_refused(
     assert isinstance(planned, Success)
     hostile_fs.symlinked_directory(tmp_path / "models", "LORA", outside)  # between planning and running
     before = hostile_fs.snapshot(outside)
-    # Run the plan made before the link appeared (the services' private entry point for a plan).
+    # Run the plan made before the link appeared (the services' private way to download a plan).
     if twin.aio is not None:
-        result = await twin.aio._execute(planned, None)
+        result = await twin.aio._run(twin.aio._download(planned, None))
     else:
         assert twin.sync is not None
-        result = await asyncio.to_thread(twin.sync._execute, planned, None)
+        result = await asyncio.to_thread(twin.sync._run, twin.sync._download(planned, None))
     refused = failure(result, {ErrorCode.DIRECTORY_CREATION_FAILED})
     assert "LORA" in refused.error.message
     assert hostile_fs.snapshot(outside) == before

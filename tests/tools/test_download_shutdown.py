@@ -18,55 +18,27 @@ import gc
 import logging
 import os
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import pytest
+from download_support import SlowDisk, slowed_disk
 
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Success
 from civitai_kit.testing import FakeCivitai, FakeResponse
-from civitai_kit.tools.download_files import part_file_hook
 from civitai_kit.tools.downloads import AsyncDownloadService
 
 SIZES = {"last-step": 3 * 1024 * 1024 + 5, "mid-body": 9 * 1024 * 1024 + 5}
 DATA = os.urandom(max(SIZES.values()))
 
 
-class SlowDisk:
-    """A ``.part`` file whose writes block until :meth:`release` (a slow disk under our control)."""
-
-    def __init__(self) -> None:
-        self.writing = threading.Event()
-        self.released = threading.Event()
-
-    def wrap(self, _path: Path, file: BinaryIO) -> BinaryIO:
-        disk = self
-
-        class Slow:
-            def write(self, data: Any) -> int:
-                disk.writing.set()
-                disk.released.wait(20)
-                return file.write(data)
-
-            def __getattr__(self, name: str) -> Any:
-                return getattr(file, name)
-
-        return Slow()  # type: ignore[return-value]
-
-    def release(self, after: float = 0.0) -> None:
-        threading.Timer(after, self.released.set).start()
-
-
 @pytest.fixture
 def slow_disk() -> Iterator[SlowDisk]:
-    disk = SlowDisk()
-    with part_file_hook(disk.wrap):
+    with slowed_disk() as disk:
         yield disk
-    disk.released.set()
 
 
 @pytest.fixture(params=sorted(SIZES))

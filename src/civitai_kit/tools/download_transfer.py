@@ -1,11 +1,17 @@
 """One download, decided once for both the sync and the async service.
 
-[`Transfer.steps`][] is a generator that yields *actions* — wait this long, fetch this request — and
-receives their outcomes, like ``_http``'s exchange. Everything that matters lives here: the target lock,
-the overwrite policy, resuming a ``.part`` file with ``Range`` (restarting cleanly on 200, 416 or a
-``Content-Range`` that does not fit), refusing bodies that are not the file, hashing while streaming,
-verification, and the atomic move to the final path. The services only perform the actions and push
-the body's pieces into [`Transfer.add`][] / [`Transfer.flush`][].
+``Transfer.run`` is an operation of the runtime (``civitai_kit._runtime``): it opens the stream
+(``HttpCore.open``), reads it chunk by chunk (``Read``), closes it (``Close``), waits (``Sleep``) and hands
+progress to the caller (``ReportProgress``); the services only run it with their HTTP client's driver.
+Everything that matters lives here: the target lock, the overwrite policy, resuming a ``.part`` file with
+``Range`` (restarting cleanly on 200, 416 or a ``Content-Range`` that does not fit), refusing bodies that
+are not the file, hashing while streaming, verification, and the atomic move to the final path.
+
+Its file work (writing, hashing, the move) happens inside its steps: the async service runs it offloaded,
+each step on a worker thread of the download's own. A cancelled or abandoned download is closed at the yield
+it waits at (``GeneratorExit``), and its ``finally`` blocks clean up: the ``.part`` is kept, the lock
+released. Every byte of a body is on disk before the response is closed, so a cancellation that arrives
+while the disk is busy lands at that ``Close`` — the file is never moved into place after it.
 
 Policies:
 
@@ -23,6 +29,7 @@ Policies:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import logging
@@ -30,17 +37,18 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from civitai_kit._http import ApiRequest, redact_url
+from civitai_kit._http import ApiRequest, Close, HttpCore, Read, StreamingResponse, redact_url
+from civitai_kit._runtime import Action, Operation, Sleep
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
-from civitai_kit.errors import Error, ErrorCode
+from civitai_kit.errors import ApiConnectionError, Error, ErrorCode
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.content_disposition import filename_from_content_disposition
-from civitai_kit.tools.download_errors import io_error, redact_error, secrets_in_url
+from civitai_kit.tools.download_errors import io_error, redact_error, secrets_in_url, unexpected_failure
 from civitai_kit.tools.download_files import (
     ensure_directory,
     is_inside,
@@ -69,18 +77,10 @@ from civitai_kit.tools.hashing import MultiHasher, hash_file
 from civitai_kit.tools.path_patterns import sanitize_filename
 
 if TYPE_CHECKING:
+    from civitai_kit._runtime import AsyncDriver, Driver
     from civitai_kit.tools.hash_cache import HashCache
 
-__all__ = [
-    "Done",
-    "Fetch",
-    "Interrupted",
-    "Steps",
-    "Transfer",
-    "Wait",
-    "advance",
-    "parse_content_range",
-]
+__all__ = ["ReportProgress", "Transfer", "parse_content_range"]
 
 logger = logging.getLogger("civitai_kit")
 
@@ -92,42 +92,26 @@ PROGRESS_INTERVAL = 0.1
 MAX_RESTARTS = 3
 
 
-# ---------------------------------------------------------------------------------------------- protocol
+# ---------------------------------------------------------------------------------------------- progress
 
 
 @dataclass(frozen=True, slots=True)
-class Wait:
-    seconds: float
+class ReportProgress(Action):
+    """Call the caller's progress callback on the caller's thread: the event loop's when awaited, never a
+    worker's (a callback may touch a UI or loop-bound state)."""
+
+    callback: ProgressCallback
+    progress: DownloadProgress
+
+    def perform(self, driver: Driver) -> None:
+        self.callback(self.progress)
+
+    async def perform_async(self, driver: AsyncDriver) -> None:
+        self.callback(self.progress)
 
 
-@dataclass(frozen=True, slots=True)
-class Fetch:
-    request: ApiRequest
-
-
-@dataclass(frozen=True, slots=True)
-class Interrupted:
-    """The connection failed while the body was being read."""
-
-    cause: BaseException
-
-
-@dataclass(frozen=True, slots=True)
-class Done:
-    result: Result[DownloadedFile]
-
-
-Action = Wait | Fetch
-FetchOutcome = Failure | Interrupted | None
-Steps = Generator[Action, FetchOutcome, Result[DownloadedFile]]
-
-
-def advance(steps: Steps, outcome: FetchOutcome) -> Action | Done:
-    """Run the transfer to its next action (never raises ``StopIteration``, so it can run in a thread)."""
-    try:
-        return steps.send(outcome)
-    except StopIteration as stop:
-        return Done(stop.value)
+Fetched = Failure | ApiConnectionError | None
+"""How one request ended: refused (a Failure), cut mid-body, or read to its end (or not read: see the state)."""
 
 
 # ---------------------------------------------------------------------------------------------- headers
@@ -168,8 +152,7 @@ def _content_length(headers: Mapping[str, str]) -> int | None:
 
 
 class Transfer:
-    """The state of one download; drive it with [`steps`][], [`accept`][], [`add`][], [`flush`][]
-    and [`report`][]."""
+    """The state of one download; ``run`` is the download."""
 
     def __init__(
         self,
@@ -200,7 +183,6 @@ class Transfer:
         self._restart_wanted = False
         self._problem: Error | None = None
         self._write_broke = False
-        self._cancelled = False
         self._validator: ResumeValidator | None = None
         self._saved_validator: ResumeValidator | None = None
         self._error_body: bytearray | None = None
@@ -216,10 +198,13 @@ class Transfer:
 
     # -- the decision sequence ----------------------------------------------------------------------------
 
-    def steps(self) -> Steps:
+    def run(self, http: HttpCore) -> Operation[Result[DownloadedFile]]:
+        """The download, requests sent through ``http``: the file at its final path, or why not."""
         created: list[Path] = []
         try:
-            result = yield from self._steps_in_place(created)
+            result = yield from self._in_place(http, created)
+        except (OSError, UnicodeError) as exc:  # a file-system oddity the transfer did not foresee
+            return unexpected_failure(exc, self.plan.url)
         finally:
             if occupant(self.plan.destination) is None:  # a refusal or failure leaves no empty folders behind
                 _remove_empty(created)
@@ -227,11 +212,11 @@ class Transfer:
             return Failure(redact_error(result.error, self._secrets))
         return result
 
-    def _steps_in_place(self, created: list[Path]) -> Steps:
+    def _in_place(self, http: HttpCore, created: list[Path]) -> Operation[Result[DownloadedFile]]:
         failure = self._make_directories(created)
         if failure is not None:
             return failure
-        return (yield from self._locked_steps(self.plan.destination))
+        return (yield from self._locked(http, self.plan.destination))
 
     def _make_directories(self, created: list[Path]) -> Failure | None:
         """Create the target's folders, never following a symlink out of the base directory."""
@@ -252,10 +237,10 @@ class Transfer:
             return Failure(io_error(ErrorCode.DIRECTORY_CREATION_FAILED, what, exc))
         return None
 
-    def _locked_steps(self, destination: Path) -> Steps:
+    def _locked(self, http: HttpCore, destination: Path) -> Operation[Result[DownloadedFile]]:
         try:
             while not self._lock.try_acquire():
-                yield Wait(LOCK_POLL_SECONDS)
+                yield Sleep(LOCK_POLL_SECONDS)
         except OSError as exc:
             return self._io_failure(f"Cannot lock '{self._lock.path}'", exc)
         try:
@@ -265,7 +250,7 @@ class Transfer:
             opened = self._open_part()
             if opened is not None:
                 return opened
-            return (yield from self._transfer())
+            return (yield from self._transfer(http))
         finally:
             self._close()
             in_place = is_inside(self._root, self.part.parent)  # never clean up through a swapped-in link
@@ -286,12 +271,11 @@ class Transfer:
         if occupant(self.part) is None:
             remove_quietly(self._meta)
 
-    def _transfer(self) -> Steps:
+    def _transfer(self, http: HttpCore) -> Operation[Result[DownloadedFile]]:
         restarts = stalled = 0
         while True:
             before = self._offset
-            outcome = yield Fetch(self._request())
-            self._drain()
+            outcome = yield from self._fetch(http)
             if isinstance(outcome, Failure) and outcome.error.http_status == 416:
                 self._restart_wanted = True  # the part is as long as the file, or longer: start over
             elif isinstance(outcome, Failure):
@@ -307,13 +291,13 @@ class Transfer:
                 restarts += 1
                 self._restart("the server cannot continue the partial file (416, foreign Content-Range, changed file)")
                 continue
-            if isinstance(outcome, Interrupted) or self._incomplete():
+            if isinstance(outcome, ApiConnectionError) or self._incomplete():
                 stalled = 0 if self._offset > before else stalled + 1
                 if stalled > self._max_resumes:
                     return Failure(self._interrupted_error(outcome))
                 logger.debug("Download of %s interrupted at %d bytes; resuming", self._url, self._offset)
                 if stalled:
-                    yield Wait(min(0.25 * 2 ** (stalled - 1), 8.0))
+                    yield Sleep(min(0.25 * 2 ** (stalled - 1), 8.0))
                 continue
             result = self._finish()
             if result is not None:
@@ -323,7 +307,44 @@ class Transfer:
 
     # -- the response -------------------------------------------------------------------------------------
 
-    def accept(self, status: int, headers: Mapping[str, str]) -> bool:
+    def _fetch(self, http: HttpCore) -> Operation[Fetched]:
+        """One request: its answer checked, its body written and hashed, then the response closed."""
+        loop = yield _CallerLoop()
+        opened = yield from http.open(self._request())
+        if isinstance(opened, Failure):
+            return opened
+        response = opened.value
+        try:
+            outcome = yield from self._receive(response)
+        except GeneratorExit:  # abandoned (cancelled): no action can be performed any more
+            _hang_up(response, loop)
+            raise
+        except BaseException:
+            yield Close(response)
+            raise
+        yield Close(response)
+        return outcome
+
+    def _receive(self, response: StreamingResponse) -> Operation[ApiConnectionError | None]:
+        """Read the body into the part file; every byte is written and hashed before this returns."""
+        if not self._accept(response.status, response.headers):
+            return None
+        while chunk := (yield Read(response)):
+            if isinstance(chunk, ApiConnectionError):  # keep what arrived; the next request resumes
+                self._flush()
+                self._drain()
+                return chunk
+            if self._add(chunk) and not self._flush():
+                break
+            if (report := self._progress()) is not None:
+                yield report
+        self._flush()
+        self._drain()
+        if (report := self._progress(force=True)) is not None:
+            yield report
+        return None
+
+    def _accept(self, status: int, headers: Mapping[str, str]) -> bool:
         """Check a response's status and headers; ``False`` means: do not read its body."""
         self._restart_wanted = False
         current = ResumeValidator.from_headers(headers)
@@ -363,19 +384,15 @@ class Transfer:
         logger.debug("%s changed since the partial download (was %s, now %s)", self._url, self._validator, current)
         return True
 
-    def cancel(self) -> None:
-        """The caller gave up (from any thread): a step still running never moves the file into place."""
-        self._cancelled = True
-
-    def add(self, chunk: bytes) -> bool:
-        """Buffer the next piece of the body; ``True`` when [`flush`][] is due."""
+    def _add(self, chunk: bytes) -> bool:
+        """Buffer the next piece of the body; ``True`` when ``_flush`` is due."""
         self._session_bytes += len(chunk)
         if self._error_body is not None:
             self._error_body += chunk[: MAX_ERROR_BODY - len(self._error_body)]
             return len(self._error_body) >= MAX_ERROR_BODY
         return self._sink.add(chunk)
 
-    def flush(self) -> bool:
+    def _flush(self) -> bool:
         """Hand what is buffered to the writer (it writes and hashes); ``False`` means: stop reading (a
         refusal body is complete, or the disk refused a write). Never raises for I/O problems."""
         if self._error_body is not None:
@@ -390,7 +407,7 @@ class Transfer:
                 self._total is None or self._total <= MAX_ERROR_BODY
             ):
                 self._start_error_body(200, {"content-type": "application/octet-stream"})
-                return not self.add(self._sink.take())
+                return not self._add(self._sink.take())
             self._detect_name(head[:PEEK_SIZE])
         self._keep_validator()
         if not self._sink.flush(self._hasher):
@@ -421,18 +438,19 @@ class Transfer:
             with contextlib.suppress(OSError):
                 save_validator(self.part, None)  # a stale one would be worse than none
 
-    def report(self, *, force: bool = False) -> None:
-        """Call ``on_progress`` if a report is due (first, last, and at most every 0.1 s in between)."""
+    def _progress(self, *, force: bool = False) -> ReportProgress | None:
+        """A report for ``on_progress`` if one is due (first, last, and at most every 0.1 s in between)."""
         if self._on_progress is None:
-            return
+            return None
         now = self._clock()
         if not (force or self._report_due or now - self._last_report >= PROGRESS_INTERVAL):
-            return
+            return None
         self._report_due = False
         self._last_report = now
         elapsed = max(now - self._started, 1e-6)
         done = self._offset + self._sink.buffered
-        self._on_progress(DownloadProgress(self.final_path, done, self._total, self._session_bytes / elapsed))
+        progress = DownloadProgress(self.final_path, done, self._total, self._session_bytes / elapsed)
+        return ReportProgress(self._on_progress, progress)
 
     @property
     def final_path(self) -> Path:
@@ -582,8 +600,6 @@ class Transfer:
         if not self._drain():
             assert self._problem is not None
             return Failure(self._problem)
-        if self._cancelled:
-            return Failure.of(ErrorCode.CANCELLED, f"Download of {self._url} was cancelled; its partial file is kept.")
         try:
             # No fsync: like curl and huggingface_hub, durability is left to the OS. A file torn by a power
             # cut is still caught: the next download hashes what is at the final path before trusting it.
@@ -669,8 +685,8 @@ class Transfer:
             with contextlib.suppress(OSError):
                 file.close()
 
-    def _interrupted_error(self, outcome: FetchOutcome) -> Error:
-        cause = outcome.cause if isinstance(outcome, Interrupted) else None
+    def _interrupted_error(self, outcome: Fetched) -> Error:
+        cause = outcome if isinstance(outcome, ApiConnectionError) else None
         why = f"{type(cause).__name__}: {cause}" if cause is not None else "the body ended early"
         if self._restart_wanted:
             why = "the server's Content-Range never matched the partial file"
@@ -699,6 +715,39 @@ class Transfer:
 
     def _io_failure(self, what: str, exc: OSError) -> Failure:
         return Failure(io_error(ErrorCode.IO_ERROR, what, exc))
+
+
+@dataclass(frozen=True, slots=True)
+class _CallerLoop(Action):
+    """The event loop the operation is driven from (``None`` when it is driven by blocking)."""
+
+    def perform(self, driver: Driver) -> None:
+        return None
+
+    async def perform_async(self, driver: AsyncDriver) -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
+
+
+def _hang_up(response: StreamingResponse, loop: asyncio.AbstractEventLoop | None) -> None:
+    """Close ``response`` where no ``Close`` can be yielded any more (the operation is being abandoned,
+    maybe on a worker thread). An async response can only be closed on its event loop: it is closed there,
+    unless the loop is gone (its connections went with it). Until the runtime lets an abandoned operation
+    yield its clean-up, this is the transfer's own."""
+    if loop is None:
+        response.close()
+        return
+    with contextlib.suppress(RuntimeError):  # the loop is closed
+        loop.call_soon_threadsafe(_close_on_loop, response)
+
+
+_closing: set[asyncio.Task[None]] = set()
+"""Responses being closed by ``_hang_up`` (a task nobody references may be collected before it runs)."""
+
+
+def _close_on_loop(response: StreamingResponse) -> None:
+    task = asyncio.ensure_future(response.aclose())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
 
 
 def _in_the_way(path: Path) -> Failure:

@@ -16,7 +16,6 @@ exact-match by-hash endpoint cannot do.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -24,20 +23,23 @@ import re
 import stat
 import tempfile
 import threading
-from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from civitai_kit._http import HttpCore
+from civitai_kit._runtime import Blocking, Operation
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
-from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
+from civitai_kit.core import AsyncCivitaiClient, CivitaiClient, lookups
 from civitai_kit.errors import Error, ErrorCode
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.hash_cache import HashCache
 from civitai_kit.tools.hashing import CIVITAI_ALGORITHMS, FileHashingService, read_embedded_hash
 
 if TYPE_CHECKING:
-    from civitai_kit.core.models import FileHashes, ModelFile, ModelVersion
+    from civitai_kit.core.models import FileHashes, ModelFile, ModelVersion, VersionIdByHash
     from civitai_kit.options import CivitaiApiOptions
 
 __all__ = [
@@ -69,8 +71,6 @@ EMBEDDED = "embedded"
 
 SIDECAR_SUFFIX = ".civitai.json"
 _HEX = re.compile(r"^[0-9A-Fa-f]{8,}$")
-
-T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------------------------------- records
@@ -146,40 +146,23 @@ def _special_file(path: Path) -> str | None:
     return "a directory" if stat.S_ISDIR(mode) else "not a regular file (a named pipe, socket or device)"
 
 
-# ---------------------------------------------------------------------------------------------- the plan
+# ---------------------------------------------------------------------------------------------- the operation
+
+
+_HashFiles = Callable[[Sequence[Path], threading.Event], list[Result["FileHashes"]]]
+"""Every Civitai hash of every file, stopping (the rest ``CANCELLED``) once the event is set."""
 
 
 @dataclass(frozen=True, slots=True)
-class _HashAll:
-    paths: tuple[Path, ...]
+class _Api:
+    """Where the lookups go (the scanner's client) and how strictly their answers are parsed."""
 
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    """Call ``client.models.<method>(argument)``."""
-
-    method: str
-    argument: Any
-
-
-@dataclass(frozen=True, slots=True)
-class _Done(Generic[T]):
-    value: T
-
-
-_Action = _HashAll | _Call
-_Plan = Generator[_Action, Any, list[IdentifiedFile]]
-
-
-def _advance(plan: _Plan, outcome: Any) -> _Action | _Done[list[IdentifiedFile]]:
-    try:
-        return plan.send(outcome)
-    except StopIteration as stop:
-        return _Done(stop.value)
+    core: HttpCore
+    strict: bool
 
 
 class _Entry:
-    """The record of one file while the plan runs (records themselves are immutable)."""
+    """The record of one file while the identification runs (records themselves are immutable)."""
 
     __slots__ = ("record",)
 
@@ -190,10 +173,15 @@ class _Entry:
         self.record = replace(self.record, **changes)
 
 
-def _identify(paths: Sequence[Path], *, fallbacks: bool, write_sidecars: bool) -> _Plan:
-    """The whole identification, as actions for a sync or async runner."""
+def _identify(
+    api: _Api, find: Callable[[], list[Path]], hash_all: _HashFiles, *, fallbacks: bool, write_sidecars: bool
+) -> Operation[list[IdentifiedFile]]:
+    """The whole identification, as one operation of the runtime: finding and hashing the files is blocking
+    work (off the event loop when awaited; a cancellation stops the hashing after the file being read)."""
+    paths: list[Path] = yield Blocking(find)
+    stop = threading.Event()
+    hashed: list[Result[FileHashes]] = yield Blocking(partial(hash_all, paths, stop), cancel=stop.set)
     entries = [_Entry(path) for path in paths]
-    hashed: list[Result[FileHashes]] = yield _HashAll(tuple(paths))
     for entry, result in zip(entries, hashed, strict=True):
         if isinstance(result, Failure):
             entry.update(error=result.error, reason=f"could not be hashed: {result.error.message}")
@@ -203,12 +191,12 @@ def _identify(paths: Sequence[Path], *, fallbacks: bool, write_sidecars: bool) -
             entry.update(hashes=result.value)
     by_sha = _group_by_sha256(entries)
     if by_sha:
-        yield from _bulk_lookup(by_sha)
+        yield from _bulk_lookup(api, by_sha)
     if fallbacks:
         for entry in entries:
             record = entry.record
             if record.hashes is not None and record.version is None and record.error is None:
-                yield from _fallback_lookup(entry)
+                yield from _fallback_lookup(api, entry)
     for entry in entries:
         record = entry.record
         if record.hashes is not None and record.version is None and not record.reason:
@@ -227,21 +215,23 @@ def _group_by_sha256(entries: Iterable[_Entry]) -> dict[str, list[_Entry]]:
     return groups
 
 
-def _bulk_lookup(by_sha: dict[str, list[_Entry]]) -> Generator[_Action, Any, None]:
+def _bulk_lookup(api: _Api, by_sha: dict[str, list[_Entry]]) -> Operation[None]:
     """SHA256 → version ids (10 000 per request), then the versions of the hits (100 per request)."""
-    ids: Result[Sequence[Any]] = yield _Call("get_version_ids_by_hashes", list(by_sha))
+    ids: Result[tuple[VersionIdByHash, ...]] = yield from lookups.version_ids_by_hashes(
+        api.core, by_sha, strict=api.strict
+    )
     if isinstance(ids, Failure):
         _fail_all(by_sha, ids.error)
         return
     hits = {item.hash.upper(): item.model_version_id for item in ids.value if item.hash}
     if not hits:
         return
-    versions: Result[Sequence[ModelVersion]] = yield _Call("get_by_version_hashes", list(hits))
+    versions = yield from lookups.versions_by_hashes(api.core, hits, strict=api.strict)
     found = list(versions.value) if isinstance(versions, Success) else []
     for sha, version_id in hits.items():
         version = next((v for v in found if v.id == version_id and v.file_by_hash(sha, HashAlgorithm.SHA256)), None)
         if version is None:  # not in the bulk answer (or it failed): ask for this one version
-            single: Result[ModelVersion] = yield _Call("get_by_version_id", version_id)
+            single = yield from lookups.version_by_id(api.core, version_id, strict=api.strict)
             if isinstance(single, Failure):
                 _fail_all({sha: by_sha.get(sha, [])}, single.error)
                 continue
@@ -250,7 +240,7 @@ def _bulk_lookup(by_sha: dict[str, list[_Entry]]) -> Generator[_Action, Any, Non
             _match(entry, version, HashAlgorithm.SHA256, sha)
 
 
-def _fallback_lookup(entry: _Entry) -> Generator[_Action, Any, None]:
+def _fallback_lookup(api: _Api, entry: _Entry) -> Operation[None]:
     """Try the file's other hashes, then the one its header claims, until Civitai knows one."""
     hashes = entry.record.hashes
     assert hashes is not None
@@ -267,7 +257,7 @@ def _fallback_lookup(entry: _Entry) -> Generator[_Action, Any, None]:
             candidates.append((EMBEDDED, embedded))
     tried: list[str] = []
     for algorithm, value in candidates:
-        result: Result[ModelVersion] = yield _Call("get_by_version_hash", value)
+        result = yield from lookups.version_by_hash(api.core, value, strict=api.strict)
         if isinstance(result, Success):
             _match(entry, result.value, algorithm, value)
             return
@@ -466,11 +456,11 @@ class _ScannerMethods(Generic[R]):
         chosen = [Path(p).expanduser() for p in paths]
         return self._execute(lambda: chosen, fallbacks=fallbacks, write_sidecars=write_sidecars)
 
-    def _hash_all(self, paths: Sequence[Path], stop: threading.Event | None = None) -> list[Result[FileHashes]]:
+    def _hash_all(self, paths: Sequence[Path], stop: threading.Event) -> list[Result[FileHashes]]:
         """Every Civitai hash of every file, one read each (cached files are not read at all)."""
         results: list[Result[FileHashes]] = []
         for path in paths:
-            if stop is not None and stop.is_set():
+            if stop.is_set():
                 results.append(Failure.of(ErrorCode.CANCELLED, f"Hashing {path} was cancelled"))
                 continue
             special = _special_file(path)
@@ -479,6 +469,12 @@ class _ScannerMethods(Generic[R]):
                 continue
             results.append(self.hashing.compute(path, CIVITAI_ALGORITHMS))
         return results
+
+    def _identification(
+        self, client: CivitaiClient | AsyncCivitaiClient, find: Callable[[], list[Path]], **choices: bool
+    ) -> Operation[list[IdentifiedFile]]:
+        api = _Api(client.http.core, client.options.strict_json_parsing)
+        return _identify(api, find, self._hash_all, **choices)
 
     def _execute(self, find: Callable[[], list[Path]], *, fallbacks: bool, write_sidecars: bool) -> R:
         raise NotImplementedError
@@ -496,19 +492,9 @@ class LibraryScanner(_ScannerMethods[list[IdentifiedFile]]):
     def _execute(
         self, find: Callable[[], list[Path]], *, fallbacks: bool, write_sidecars: bool
     ) -> list[IdentifiedFile]:
-        plan = _identify(find(), fallbacks=fallbacks, write_sidecars=write_sidecars)
-        outcome: Any = None
-        try:
-            while True:
-                action = _advance(plan, outcome)
-                if isinstance(action, _Done):
-                    return action.value
-                if isinstance(action, _HashAll):
-                    outcome = self._hash_all(action.paths)
-                else:
-                    outcome = getattr(self._api().models, action.method)(action.argument)
-        finally:
-            plan.close()
+        client = self._api()
+        operation = self._identification(client, find, fallbacks=fallbacks, write_sidecars=write_sidecars)
+        return client.http.driver.run(operation)
 
     def _api(self) -> CivitaiClient:
         if self._client is None:
@@ -537,27 +523,9 @@ class AsyncLibraryScanner(_ScannerMethods[Coroutine[Any, Any, list[IdentifiedFil
     async def _execute(
         self, find: Callable[[], list[Path]], *, fallbacks: bool, write_sidecars: bool
     ) -> list[IdentifiedFile]:
-        plan = _identify(await asyncio.to_thread(find), fallbacks=fallbacks, write_sidecars=write_sidecars)
-        outcome: Any = None
-        try:
-            while True:
-                action = _advance(plan, outcome)  # the plan's own file work is tiny (headers, sidecars)
-                if isinstance(action, _Done):
-                    return action.value
-                if isinstance(action, _HashAll):
-                    outcome = await self._hash_in_thread(action.paths)
-                else:
-                    outcome = await getattr(self._api().models, action.method)(action.argument)
-        finally:
-            plan.close()
-
-    async def _hash_in_thread(self, paths: Sequence[Path]) -> list[Result[FileHashes]]:
-        stop = threading.Event()
-        try:
-            return await asyncio.to_thread(self._hash_all, paths, stop)
-        except asyncio.CancelledError:
-            stop.set()  # the worker stops after the file it is reading
-            raise
+        client = self._api()
+        operation = self._identification(client, find, fallbacks=fallbacks, write_sidecars=write_sidecars)
+        return await client.http.driver.run(operation)  # its own file work is tiny (headers, sidecars)
 
     def _api(self) -> AsyncCivitaiClient:
         if self._client is None:
