@@ -17,11 +17,22 @@ one is asked for.
 
 An operation whose own steps do blocking work (writing and hashing a download) is run by the async driver
 with ``offload=True``: each step then runs on a worker thread of its own, so the event loop never blocks.
+
+When an action cannot complete (a cancellation, Ctrl-C, an iteration left early: ``Abandoned``), the
+driver raises that exception inside the operation, where it waits, and performs the clean-up actions it
+yields on the way out; then the exception goes on. An operation that holds a resource releases it so::
+
+    except GeneratorExit:       # closed with no driver (garbage collection, a loop that is gone):
+        raise                   # nothing can be performed, so nothing is yielded
+    except BaseException:
+        yield Close(response)
+        raise
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import logging
@@ -29,6 +40,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeAlias, TypeVar, overload
 
 T = TypeVar("T")
@@ -51,6 +63,12 @@ class Action:
 
 Operation: TypeAlias = Generator[Action, Any, T]
 """A generator over the vocabulary, run by either driver; its return value is the driver's result."""
+
+
+class Abandoned(BaseException):
+    """Raised inside an operation whose caller stopped waiting for it (an iteration left early). Like a
+    cancellation or Ctrl-C, it reaches the operation where it waits, and the clean-up actions the
+    operation yields on the way out are still performed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +147,7 @@ class Driver:
         caller's thread is the one that may block)."""
         done, value = self._advance(operation)
         if not done:
-            operation.close()
+            self._unwind(operation, Abandoned())
             raise TypeError("an operation run for one result emitted values; iterate it instead")
         result: T = value
         return result
@@ -142,24 +160,38 @@ class Driver:
                 if done:
                     return
                 yield value
-        finally:
-            operation.close()
+        finally:  # the caller stopped early, or the walk failed: let it close what it opened
+            self._unwind(operation, Abandoned())
 
     def _advance(self, operation: Operation[Any]) -> tuple[bool, Any]:
         """Perform actions until the operation emits a value or ends: ``(ended, value)``. If performing
-        raises (Ctrl-C), the operation is closed first, so it releases what it holds."""
+        raises (Ctrl-C), the operation unwinds first (``_unwind``), so it releases what it holds."""
         outcome: Any = None
-        try:
-            while True:
+        while True:
+            try:
                 action = operation.send(outcome)
-                if isinstance(action, Emit):
-                    return False, action.value
+            except StopIteration as stop:
+                return True, stop.value
+            if isinstance(action, Emit):
+                return False, action.value
+            try:
                 outcome = action.perform(self)
-        except StopIteration as stop:
-            return True, stop.value
-        except BaseException:
-            operation.close()
-            raise
+            except BaseException as exc:
+                self._unwind(operation, exc)
+                raise
+
+    def _unwind(self, operation: Operation[Any], exc: BaseException) -> None:
+        """Raise ``exc`` inside ``operation``, where it waits, and perform the clean-up actions it yields on
+        the way out (``finally: yield Close(response)``). Whatever the clean-up raises, ``exc`` is what
+        goes on to the caller."""
+        try:
+            action = operation.throw(exc)
+            while True:
+                action = operation.send(None if isinstance(action, Emit) else action.perform(self))
+        except BaseException:  # the operation has ended; exc is re-raised by the caller
+            pass
+        finally:
+            abandon(operation)
 
 
 class AsyncDriver:
@@ -182,16 +214,11 @@ class AsyncDriver:
         steps = _Offload() if offload else None
         try:
             done, value = await self._advance(operation, steps)
-        except BaseException as exc:
-            if steps is None:
-                raise
-            closing = steps.finish(operation.close)
-            if not isinstance(exc, GeneratorExit):  # an event loop going away cannot wait any more
-                await asyncio.shield(asyncio.wrap_future(closing))
-            raise
-        if steps is not None:
-            steps.finish(operation.close)
+        finally:
+            if steps is not None:
+                steps.finish(partial(abandon, operation))  # lets the worker thread end once it has ended
         if not done:
+            await self._unwind(operation, Abandoned(), None)
             raise TypeError("an operation run for one result emitted values; iterate it instead")
         result: T = value
         return result
@@ -204,28 +231,48 @@ class AsyncDriver:
                 if done:
                     return
                 yield value
-        finally:
-            operation.close()
+        finally:  # the caller stopped early, or the walk failed: let it close what it opened
+            await self._unwind(operation, Abandoned(), None)
 
     async def _advance(self, operation: Operation[Any], steps: _Offload | None = None) -> tuple[bool, Any]:
+        """The twin of ``Driver._advance``; with ``steps``, the operation's steps run on its worker thread."""
         outcome: Any = None
-        try:
-            while True:
-                if steps is None:
-                    action = operation.send(outcome)
-                else:
-                    ended, action = await steps.run(operation.send, outcome)
-                    if ended:
-                        return True, action
+        while True:
+            try:
+                ended, action = await _step(operation.send, outcome, steps)
+                if ended:
+                    return True, action
                 if isinstance(action, Emit):
                     return False, action.value
                 outcome = await action.perform_async(self)
-        except StopIteration as stop:
-            return True, stop.value
-        except BaseException:
+            except BaseException as exc:  # cancelled, or the operation failed (then it has already ended)
+                if not isinstance(exc, GeneratorExit):
+                    await asyncio.shield(self._unwind(operation, exc, steps))
+                elif steps is None:  # a coroutine being closed (its loop is gone) cannot await any more
+                    abandon(operation)
+                raise
+
+    async def _unwind(self, operation: Operation[Any], exc: BaseException, steps: _Offload | None) -> None:
+        """The twin of ``Driver._unwind`` (shielded by the caller: a second cancellation does not cut the
+        clean-up short)."""
+        try:
+            ended, action = await _step(operation.throw, exc, steps)
+            while not ended:
+                outcome = None if isinstance(action, Emit) else await action.perform_async(self)
+                ended, action = await _step(operation.send, outcome, steps)
+        except BaseException:  # the operation has ended; exc is re-raised by the caller
+            pass
+        finally:
             if steps is None:
-                operation.close()
-            raise
+                abandon(operation)
+
+
+async def _step(step: Callable[[Any], Action], argument: Any, steps: _Offload | None) -> tuple[bool, Any]:
+    """``step(argument)`` (the operation's ``send`` or ``throw``) here or on its worker thread: ``(ended,
+    the next action or the result)``."""
+    if steps is not None:
+        return await steps.run(step, argument)
+    return _next_action(step, argument)
 
 
 class _Offload:
@@ -262,6 +309,24 @@ def _next_action(step: Callable[[Any], Action], outcome: Any) -> tuple[bool, Any
         return False, step(outcome)
     except StopIteration as stop:
         return True, stop.value
+
+
+MAX_ABANDONED_ACTIONS = 64
+"""How many clean-up actions an abandoned operation may yield before it is closed outright."""
+
+
+def abandon(operation: Operation[Any]) -> None:
+    """End ``operation`` where no driver can perform anything any more (its event loop is gone): the
+    exit is raised where it waits, and the clean-up actions it still yields are answered with ``None``
+    unperformed (a response of a closed loop went with its loop). Never raises."""
+    try:
+        operation.throw(GeneratorExit)
+        for _ in range(MAX_ABANDONED_ACTIONS):
+            operation.send(None)
+    except BaseException:  # ended, as it should
+        return
+    with contextlib.suppress(BaseException):
+        operation.close()
 
 
 def _quietly(close: Callable[[], object]) -> None:

@@ -192,11 +192,15 @@ def read_all(http: Any, request: ApiRequest) -> Generator[Action, Any, Result[by
     try:
         while chunk := (yield Read(opened.value)):
             if isinstance(chunk, ApiConnectionError):
-                return Failure(chunk.error)
+                break
             pieces.append(chunk)
-    finally:
+    except GeneratorExit:
+        raise
+    except BaseException:
         yield Close(opened.value)
-    return Success(b"".join(pieces))
+        raise
+    yield Close(opened.value)
+    return Failure(chunk.error) if isinstance(chunk, ApiConnectionError) else Success(b"".join(pieces))
 
 
 @pytest.fixture
@@ -227,3 +231,92 @@ def test_a_body_cut_mid_stream_is_an_outcome_not_an_exception(fake_civitai: Fake
     with HttpClient(settings) as sync:
         result = sync.driver.run(read_all(sync, ApiRequest("GET", "/cut")))
     assert isinstance(result, Failure)
+
+
+# ---------------------------------------------------------------------------------------------- unwinding
+
+
+class Closing(Action):
+    """A clean-up action: records which driver performed it."""
+
+    __slots__ = ("log",)
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def perform(self, driver: Driver) -> None:
+        self.log.append("closed by the sync driver")
+
+    async def perform_async(self, driver: AsyncDriver) -> None:
+        self.log.append("closed by the async driver")
+
+
+def opens_then_waits(log: list[str]) -> Operation[None]:
+    try:
+        yield Emit("first")
+        yield Sleep(3600)
+        yield Emit("second")
+    except GeneratorExit:
+        raise
+    except BaseException:
+        yield Closing(log)  # the clean-up an abandoned operation yields is still performed
+        raise
+
+
+def test_an_abandoned_iteration_performs_the_clean_up_it_yields() -> None:
+    log: list[str] = []
+    for value in Driver(sleep=lambda _: None).iterate(opens_then_waits(log)):
+        assert value == "first"
+        break
+
+    async def main() -> None:
+        iteration = AsyncDriver().iterate(opens_then_waits(log))
+        assert await anext(iteration) == "first"
+        await iteration.aclose()  # type: ignore[attr-defined]
+
+    asyncio.run(main())
+    assert log == ["closed by the sync driver", "closed by the async driver"]
+
+
+def waits_then_cleans(log: list[str]) -> Operation[None]:
+    try:
+        yield Sleep(3600)
+    except GeneratorExit:
+        raise
+    except BaseException:
+        yield Closing(log)
+        raise
+
+
+def test_an_operation_closed_without_a_driver_yields_nothing() -> None:
+    log: list[str] = []
+    operation = waits_then_cleans(log)
+    next(operation)
+    operation.close()  # what garbage collection does: no RuntimeError, no clean-up action asked for
+    assert log == []
+
+
+@pytest.mark.parametrize("offload", [False, True])
+def test_a_cancelled_operation_performs_its_clean_up_before_the_cancellation_returns(offload: bool) -> None:
+    log: list[str] = []
+
+    async def main() -> None:
+        task = asyncio.create_task(AsyncDriver().run(waits_then_cleans(log), offload=offload))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert log == ["closed by the async driver"]
+
+    asyncio.run(main())
+
+
+def test_ctrl_c_during_an_action_performs_the_clean_up_then_propagates() -> None:
+    log: list[str] = []
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Driver(sleep=interrupted).run(waits_then_cleans(log))
+    assert log == ["closed by the sync driver"]

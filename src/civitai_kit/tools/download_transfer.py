@@ -7,11 +7,11 @@ Everything that matters lives here: the target lock, the overwrite policy, resum
 ``Range`` (restarting cleanly on 200, 416 or a ``Content-Range`` that does not fit), refusing bodies that
 are not the file, hashing while streaming, verification, and the atomic move to the final path.
 
-Its file work (writing, hashing, the move) happens inside its steps: the async service runs it offloaded,
-each step on a worker thread of the download's own. A cancelled or abandoned download is closed at the yield
-it waits at (``GeneratorExit``), and its ``finally`` blocks clean up: the ``.part`` is kept, the lock
-released. Every byte of a body is on disk before the response is closed, so a cancellation that arrives
-while the disk is busy lands at that ``Close`` — the file is never moved into place after it.
+Its file work (writing, hashing, the move) happens inside its steps: the async service runs it offloaded, each step
+on a worker thread of the download's own. A cancelled or abandoned download gets the cancellation at the yield it
+waits at, and its clean-up runs (the driver performs the ``Close`` it yields): the ``.part`` is kept, the lock
+released. Every byte of a body is on disk before the response is closed, so a cancellation that arrives while the
+disk is busy lands at that ``Close`` — the file is never moved into place after it.
 
 Policies:
 
@@ -29,7 +29,6 @@ Policies:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import logging
@@ -309,17 +308,15 @@ class Transfer:
 
     def _fetch(self, http: HttpCore) -> Operation[Fetched]:
         """One request: its answer checked, its body written and hashed, then the response closed."""
-        loop = yield _CallerLoop()
         opened = yield from http.open(self._request())
         if isinstance(opened, Failure):
             return opened
         response = opened.value
         try:
             outcome = yield from self._receive(response)
-        except GeneratorExit:  # abandoned (cancelled): no action can be performed any more
-            _hang_up(response, loop)
+        except GeneratorExit:  # closed with no driver left to perform anything: the response goes with it
             raise
-        except BaseException:
+        except BaseException:  # cancelled, Ctrl-C: the driver performs the Close on the way out
             yield Close(response)
             raise
         yield Close(response)
@@ -703,51 +700,10 @@ class Transfer:
         if self._offset == 0:
             return error
         note = f" The partial file '{self.part}' ({self._offset} bytes) is kept; downloading again resumes it."
-        return Error(
-            code=error.code,
-            message=error.message + note,
-            details=error.details,
-            http_status=error.http_status,
-            retry_after=error.retry_after,
-            trace_id=error.trace_id,
-            cause=error.cause,
-        )
+        return replace(error, message=error.message + note)
 
     def _io_failure(self, what: str, exc: OSError) -> Failure:
         return Failure(io_error(ErrorCode.IO_ERROR, what, exc))
-
-
-@dataclass(frozen=True, slots=True)
-class _CallerLoop(Action):
-    """The event loop the operation is driven from (``None`` when it is driven by blocking)."""
-
-    def perform(self, driver: Driver) -> None:
-        return None
-
-    async def perform_async(self, driver: AsyncDriver) -> asyncio.AbstractEventLoop:
-        return asyncio.get_running_loop()
-
-
-def _hang_up(response: StreamingResponse, loop: asyncio.AbstractEventLoop | None) -> None:
-    """Close ``response`` where no ``Close`` can be yielded any more (the operation is being abandoned,
-    maybe on a worker thread). An async response can only be closed on its event loop: it is closed there,
-    unless the loop is gone (its connections went with it). Until the runtime lets an abandoned operation
-    yield its clean-up, this is the transfer's own."""
-    if loop is None:
-        response.close()
-        return
-    with contextlib.suppress(RuntimeError):  # the loop is closed
-        loop.call_soon_threadsafe(_close_on_loop, response)
-
-
-_closing: set[asyncio.Task[None]] = set()
-"""Responses being closed by ``_hang_up`` (a task nobody references may be collected before it runs)."""
-
-
-def _close_on_loop(response: StreamingResponse) -> None:
-    task = asyncio.ensure_future(response.aclose())
-    _closing.add(task)
-    task.add_done_callback(_closing.discard)
 
 
 def _in_the_way(path: Path) -> Failure:
