@@ -16,7 +16,7 @@ from sdk_support import PNG_MAGIC, SDXL, collect, resolve, settings_for
 from civitai_kit._http import AsyncHttpClient, HttpClient
 from civitai_kit.result import ApiTimeoutError, ErrorCode, Failure, Success
 from civitai_kit.sdk import AsyncSdkClient, Blob, SdkClient, Workflow
-from civitai_kit.sdk._runtime import PartFile
+from civitai_kit.sdk.file_download import PartFile
 from civitai_kit.testing import FakeCivitai, FakeResponse, Fault
 from civitai_kit.testing.orchestration import FakeOrchestrator
 

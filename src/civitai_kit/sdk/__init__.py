@@ -12,7 +12,7 @@ from civitai_kit._lazy import lazy_exports
 from civitai_kit.sdk.air import AirBuilder, AirIdentifier
 
 if TYPE_CHECKING:
-    from civitai_kit.sdk._runtime import Async, Sync
+    from civitai_kit._runtime import Async, Sync
     from civitai_kit.sdk.builders import StepBuilder, TextToImageBuilder, WorkflowBuilder
     from civitai_kit.sdk.client import AsyncSdkClient, SdkClient
     from civitai_kit.sdk.enums import (
@@ -55,16 +55,14 @@ if TYPE_CHECKING:
         WorkflowStep,
         WorkflowStepJob,
     )
-    from civitai_kit.sdk.pagination import Pager
     from civitai_kit.sdk.templates import Callback, StepTemplate, WorkflowTemplate
 
 _LAZY: dict[str, str] = {
     **dict.fromkeys(("SdkClient", "AsyncSdkClient"), "civitai_kit.sdk.client"),
-    **dict.fromkeys(("Sync", "Async"), "civitai_kit.sdk._runtime"),
+    **dict.fromkeys(("Sync", "Async"), "civitai_kit._runtime"),
     **dict.fromkeys(("StepBuilder", "TextToImageBuilder", "WorkflowBuilder"), "civitai_kit.sdk.builders"),
     "ImageGenBuilder": "civitai_kit.sdk.image_gen",
     **dict.fromkeys(("JobQueryBuilder", "TextToImageJobBuilder"), "civitai_kit.sdk.jobs"),
-    "Pager": "civitai_kit.sdk.pagination",
     **dict.fromkeys(("Callback", "StepTemplate", "WorkflowTemplate"), "civitai_kit.sdk.templates"),
     **dict.fromkeys(
         (
@@ -140,7 +138,6 @@ __all__ = [
     "JobStatusCollection",
     "NsfwLevel",
     "OutputFormat",
-    "Pager",
     "Priority",
     "ProviderAssetAvailability",
     "QueryJobsResult",

@@ -6,13 +6,16 @@ from pathlib import Path
 from typing import Generic
 from urllib.parse import quote
 
-from civitai_kit._http import ApiRequest, Response, encode_query
+from civitai_kit._http import ApiRequest, HttpCore, Response, encode_query
+from civitai_kit._runtime import M, Operation
 from civitai_kit.result import ErrorCode, Failure, Result, Success
 from civitai_kit.sdk import _checks as check
-from civitai_kit.sdk._runtime import Bound, Call, Download, M, Operation, Program, Runner, call, detached
 from civitai_kit.sdk.air import AirIdentifier
+from civitai_kit.sdk.calls import call, call_empty
 from civitai_kit.sdk.enums import NsfwLevel, member
+from civitai_kit.sdk.file_download import download_to
 from civitai_kit.sdk.models import Blob, ResourceInfo
+from civitai_kit.sdk.service import Service, over_http
 
 BLOBS = "/v2/consumer/blobs"
 
@@ -33,8 +36,8 @@ def _location(response: Response) -> Result[str]:
 
 
 def get_url(
-    blob_id: str, *, workflow_id: str | None = None, nsfw_level: NsfwLevel | str | None = None
-) -> Program[Result[str]]:
+    http: HttpCore, blob_id: str, *, workflow_id: str | None = None, nsfw_level: NsfwLevel | str | None = None
+) -> Operation[Result[str]]:
     """The blob's content URL: ``GET /v2/consumer/blobs/{id}`` answers 308 with it in ``Location``."""
     params = encode_query(
         {
@@ -42,25 +45,34 @@ def get_url(
             "nsfwLevel": None if nsfw_level is None else member(NsfwLevel, nsfw_level, "nsfw_level").value,
         }
     )
-    request = ApiRequest("GET", _blob_path(blob_id), params=params, follow_redirects=False)
-    result: Result[str] = yield Call.raw(request, _location)
-    return result
+    return _redirect(http, ApiRequest("GET", _blob_path(blob_id), params=params, follow_redirects=False))
 
 
-def exists(blob_id: str) -> Program[Result[bool]]:
+def _redirect(http: HttpCore, request: ApiRequest) -> Operation[Result[str]]:
+    sent = yield from http.call(request)
+    return sent.bind(_location)
+
+
+def exists(http: HttpCore, blob_id: str) -> Operation[Result[bool]]:
     """``HEAD`` the blob: ``True`` when it exists, ``False`` on 404."""
-    result: Result[None] = yield Call.empty(ApiRequest("HEAD", _blob_path(blob_id)))
+    return _found(call_empty(http, ApiRequest("HEAD", _blob_path(blob_id))))
+
+
+def _found(head: Operation[Result[None]]) -> Operation[Result[bool]]:
+    result = yield from head
     if isinstance(result, Failure) and result.error.code == ErrorCode.NOT_FOUND:
         return Success(False)
     return result.map(lambda _: True)
 
 
-def refresh(blob_id: str) -> Program[Result[Blob]]:
+def refresh(http: HttpCore, blob_id: str) -> Operation[Result[Blob]]:
     """A fresh signed URL (and a reset retention) for a blob: ``POST …/blobs/{id}/refresh``."""
-    return call(ApiRequest("POST", _blob_path(blob_id, "refresh")), Blob.model_validate)
+    return call(http, ApiRequest("POST", _blob_path(blob_id, "refresh")), Blob.model_validate)
 
 
-def download(blob: Blob | str, destination: str | Path, *, overwrite: bool = False) -> Program[Result[Path]]:
+def download(
+    http: HttpCore, blob: Blob | str, destination: str | Path, *, overwrite: bool = False
+) -> Operation[Result[Path]]:
     """Stream a blob to ``destination`` (a file, or an existing directory to put ``<blob id>`` in).
 
     A :class:`Blob` with an unexpired URL is fetched from that URL; otherwise through
@@ -75,32 +87,25 @@ def download(blob: Blob | str, destination: str | Path, *, overwrite: bool = Fal
         request = ApiRequest("GET", blob.url)
     else:
         request = ApiRequest("GET", _blob_path(blob_id))
-    result: Result[Path] = yield Download(request, target, overwrite)
-    return result
+    return download_to(http, request, target, overwrite=overwrite)
 
 
-def get_resource(air: AirIdentifier | str) -> Program[Result[ResourceInfo]]:
+def get_resource(http: HttpCore, air: AirIdentifier | str) -> Operation[Result[ResourceInfo]]:
     """``GET /v2/resources/{air}``: size, hashes, whether it can generate and its availability."""
     path = "/v2/resources/" + quote(check.air("air", air), safe=":@")
-    return call(ApiRequest("GET", path), ResourceInfo.model_validate)
+    return call(http, ApiRequest("GET", path), ResourceInfo.model_validate)
 
 
-class Blobs(Bound[M], Generic[M]):
-    _runner: Runner[M]
+class Blobs(Service[M], Generic[M]):
+    """``sdk.blobs``: the files workflows produce."""
 
-    def __init__(self, runner: Runner[M]) -> None:
-        self._runner = runner
-
-    get_url = Operation(detached(get_url))
-    exists = Operation(detached(exists))
-    refresh = Operation(detached(refresh))
-    download = Operation(detached(download))
+    get_url = over_http(get_url)
+    exists = over_http(exists)
+    refresh = over_http(refresh)
+    download = over_http(download)
 
 
-class Resources(Bound[M], Generic[M]):
-    _runner: Runner[M]
+class Resources(Service[M], Generic[M]):
+    """``sdk.resources``: what the orchestrator knows about a model."""
 
-    def __init__(self, runner: Runner[M]) -> None:
-        self._runner = runner
-
-    get = Operation(detached(get_resource))
+    get = over_http(get_resource)

@@ -3,8 +3,8 @@
     with SdkClient() as sdk:                      # token from CivitaiApi:Sdk:ApiToken, CIVITAI_API_TOKEN, …
         workflow = sdk.workflows.text_to_image().with_model(air).with_prompt("a fox").submit(wait=30).unwrap()
 
-Both clients share everything but their runner; building one without a token is a ``ConfigurationError``
-that names every place a token can come from.
+Both clients share everything but their driver (:mod:`civitai_kit._runtime`); building one without a token
+is a ``ConfigurationError`` that names every place a token can come from.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
+from civitai_kit._runtime import Async, AsyncDriver, Driver, M, Sync
 from civitai_kit.result import ConfigurationError, Error, ErrorCode
-from civitai_kit.sdk._runtime import Async, AsyncRunner, M, Runner, Sync, SyncRunner
 from civitai_kit.sdk.blobs import Blobs, Resources
 from civitai_kit.sdk.coverage import Coverage, Usage
 from civitai_kit.sdk.jobs import Jobs
@@ -60,15 +60,15 @@ def connect(options: CivitaiApiOptions | None, given: H | None, make: Callable[[
 
 
 class _SdkBase(Generic[M]):
-    """The services, bound to one runner."""
+    """The services, bound to one driver."""
 
-    def __init__(self, runner: Runner[M], settings: ClientSettings) -> None:
-        self.workflows: Workflows[M] = Workflows(runner)
-        self.blobs: Blobs[M] = Blobs(runner)
-        self.resources: Resources[M] = Resources(runner)
-        self.jobs: Jobs[M] = Jobs(runner)
-        self.coverage: Coverage[M] = Coverage(runner)
-        self.usage: Usage[M] = Usage(runner)
+    def __init__(self, driver: Driver | AsyncDriver, settings: ClientSettings) -> None:
+        self.workflows: Workflows[M] = Workflows(driver)
+        self.blobs: Blobs[M] = Blobs(driver)
+        self.resources: Resources[M] = Resources(driver)
+        self.jobs: Jobs[M] = Jobs(driver)
+        self.coverage: Coverage[M] = Coverage(driver)
+        self.usage: Usage[M] = Usage(driver)
         self._settings = settings
 
     @property
@@ -84,7 +84,8 @@ class SdkClient(_SdkBase[Sync]):
 
     ``options``: a :class:`CivitaiApiOptions` (all configuration sources are read when omitted).
     ``http_client``: an existing :class:`HttpClient` (e.g. from the container or a test) used instead.
-    ``sleep``/``clock``: what ``wait_for`` polls with (inject them to test without waiting).
+    ``sleep``/``clock``: what the SDK's operations wait and poll with (``wait_for``, retries; inject them to test
+    without waiting); by default the HTTP client's.
     """
 
     def __init__(
@@ -96,7 +97,10 @@ class SdkClient(_SdkBase[Sync]):
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.http, self._owns_http = connect(options, http_client, HttpClient)
-        super().__init__(SyncRunner(self.http, sleep=sleep, clock=clock), self.http.settings)
+        driver = self.http.driver
+        if sleep is not None or clock is not None:
+            driver = Driver(self.http, sleep=sleep or driver.sleep, clock=clock or driver.clock)
+        super().__init__(driver, self.http.settings)
 
     def close(self) -> None:
         if self._owns_http:
@@ -121,7 +125,10 @@ class AsyncSdkClient(_SdkBase[Async]):
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.http, self._owns_http = connect(options, http_client, AsyncHttpClient)
-        super().__init__(AsyncRunner(self.http, sleep=sleep, clock=clock), self.http.settings)
+        driver = self.http.driver
+        if sleep is not None or clock is not None:
+            driver = AsyncDriver(self.http, sleep=sleep or driver.sleep, clock=clock or driver.clock)
+        super().__init__(driver, self.http.settings)
 
     async def aclose(self) -> None:
         if self._owns_http:
