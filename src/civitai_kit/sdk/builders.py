@@ -70,13 +70,13 @@ def control_net(
 
 
 def _submit(
-    builder: _WorkflowBuilderBase[Any], *, wait: int = 0, whatif: bool = False, hide_mature_content: bool = False
+    self: _WorkflowBuilderBase[Any], *, wait: int = 0, whatif: bool = False, hide_mature_content: bool = False
 ) -> Operation[Result[Workflow]]:
     """Build the workflow and submit it (``wait``: seconds the server may block, up to 100; ``whatif``: only
     estimate the cost). Building happens here, so a missing model or prompt raises before any request."""
-    template = builder.build()
+    template = self.build()
     return workflow_calls.submit(
-        http_of(builder), template, wait=wait, whatif=whatif, hide_mature_content=hide_mature_content
+        http_of(self), template, wait=wait, whatif=whatif, hide_mature_content=hide_mature_content
     )
 
 

@@ -53,24 +53,24 @@ def _flags(**flags: bool) -> tuple[tuple[str, str], ...]:
 
 
 def _execute(
-    builder: TextToImageJobBuilder[Any], *, wait: bool = False, detailed: bool = False
+    self: TextToImageJobBuilder[Any], *, wait: bool = False, detailed: bool = False
 ) -> Operation[Result[JobStatusCollection]]:
     """Submit this job (``POST /v1/consumer/jobs``); ``wait``: let the server block until done (202 if not)."""
-    request = ApiRequest("POST", JOBS, params=_flags(wait=wait, detailed=detailed), json=builder.to_json())
-    return call(http_of(builder), request, job_status_collection)
+    request = ApiRequest("POST", JOBS, params=_flags(wait=wait, detailed=detailed), json=self.to_json())
+    return call(http_of(self), request, job_status_collection)
 
 
 def _execute_batch(
-    builder: TextToImageJobBuilder[Any],
+    self: TextToImageJobBuilder[Any],
     others: Iterable[TextToImageJobBuilder[Any]],
     *,
     wait: bool = False,
     detailed: bool = False,
 ) -> Operation[Result[JobStatusCollection]]:
     """Submit this job and ``others`` together (``{"jobs": [...]}``); the returned token covers them all."""
-    jobs = [builder.to_json(), *(other.to_json() for other in others)]
+    jobs = [self.to_json(), *(other.to_json() for other in others)]
     request = ApiRequest("POST", JOBS, params=_flags(wait=wait, detailed=detailed), json={"jobs": jobs})
-    return call(http_of(builder), request, job_status_collection)
+    return call(http_of(self), request, job_status_collection)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,21 +220,21 @@ class TextToImageJobBuilder(Bound[M]):
 # ---------------------------------------------------------------------------------------------- query
 
 
-def _get_by_id(query: JobQueryBuilder[Any], job_id: str) -> Operation[Result[JobStatus]]:
+def _get_by_id(self: JobQueryBuilder[Any], job_id: str) -> Operation[Result[JobStatus]]:
     """``GET /v1/consumer/jobs/{id}`` (``detailed`` honoured; the API has no ``wait`` here)."""
     path = f"{JOBS}/{quote(check.text('job_id', job_id), safe='')}"
-    return call(http_of(query), ApiRequest("GET", path, params=_flags(detailed=query.detailed)), job_status)
+    return call(http_of(self), ApiRequest("GET", path, params=_flags(detailed=self.detailed)), job_status)
 
 
-def _get_by_token(query: JobQueryBuilder[Any], token: str) -> Operation[Result[JobStatusCollection]]:
+def _get_by_token(self: JobQueryBuilder[Any], token: str) -> Operation[Result[JobStatusCollection]]:
     """``GET /v1/consumer/jobs?token=`` with ``wait`` and ``detailed``."""
-    params = (("token", check.text("token", token)), *_flags(wait=query.wait, detailed=query.detailed))
-    return call(http_of(query), ApiRequest("GET", JOBS, params=params), job_status_collection)
+    params = (("token", check.text("token", token)), *_flags(wait=self.wait, detailed=self.detailed))
+    return call(http_of(self), ApiRequest("GET", JOBS, params=params), job_status_collection)
 
 
-def _query_page(query: JobQueryBuilder[Any], cursor: str | None = None) -> Operation[Result[QueryJobsResult]]:
+def _query_page(self: JobQueryBuilder[Any], cursor: str | None = None) -> Operation[Result[QueryJobsResult]]:
     """One page of ``POST /v1/consumer/jobs/query`` for the property filters (pass ``cursor`` for the next)."""
-    return call(http_of(query), _query_request(query, cursor), QueryJobsResult.model_validate)
+    return call(http_of(self), _query_request(self, cursor), QueryJobsResult.model_validate)
 
 
 def _query_request(query: JobQueryBuilder[Any], cursor: str | None) -> ApiRequest:
@@ -246,7 +246,7 @@ def _query_request(query: JobQueryBuilder[Any], cursor: str | None) -> ApiReques
     return ApiRequest("POST", f"{JOBS}/query", params=_flags(detailed=query.detailed), json=body)
 
 
-def _cancel(query: JobQueryBuilder[Any], id_or_token: str, *, force: bool = True) -> Operation[Result[None]]:
+def _cancel(self: JobQueryBuilder[Any], id_or_token: str, *, force: bool = True) -> Operation[Result[None]]:
     """Cancel one job (by id) or every job of a batch token. ``force`` also stops running jobs."""
     target = check.text("id_or_token", id_or_token)
     force_flag = ("force", "true" if force else "false")
@@ -254,11 +254,11 @@ def _cancel(query: JobQueryBuilder[Any], id_or_token: str, *, force: bool = True
         request = ApiRequest("DELETE", f"{JOBS}/{quote(target, safe='')}", params=(force_flag,))
     else:
         request = ApiRequest("DELETE", JOBS, params=(("token", target), force_flag))
-    return call_empty(http_of(query), request)
+    return call_empty(http_of(self), request)
 
 
 def _taint(
-    query: JobQueryBuilder[Any],
+    self: JobQueryBuilder[Any],
     id_or_token: str,
     *,
     reason: str | None = None,
@@ -277,11 +277,11 @@ def _taint(
             raise ValueError("properties narrows a taint by token; it cannot be used with a job id")
 
         one = ApiRequest("PUT", f"{JOBS}/{quote(target, safe='')}", json=body)
-        return _one_tainted(call_empty(http_of(query), one))
+        return _one_tainted(call_empty(http_of(self), one))
     if properties is not None:
         body["properties"] = dict(properties)
     request = ApiRequest("PUT", JOBS, params=(("token", target),), json=body)
-    return call(http_of(query), request, TaintJobsResult.model_validate)
+    return call(http_of(self), request, TaintJobsResult.model_validate)
 
 
 def _one_tainted(taint: Operation[Result[None]]) -> Operation[Result[TaintJobsResult]]:

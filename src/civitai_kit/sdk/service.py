@@ -45,7 +45,7 @@ def over_http(function: Callable[Concatenate[HttpCore, P], Operation[T]]) -> Ope
         return function(http_of(owner), *args, **kwargs)
 
     signature = inspect.signature(function)
-    owner = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    owner = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
     on_owner.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[owner, *list(signature.parameters.values())[1:]]
     )
