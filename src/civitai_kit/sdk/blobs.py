@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Generic
+from typing import Any, Generic, overload
 from urllib.parse import quote
 
 from civitai_kit._http import ApiRequest, HttpCore, Response, encode_query
-from civitai_kit._runtime import M, Operation
+from civitai_kit._runtime import Async, M, Operation, Sync
 from civitai_kit.result import ErrorCode, Failure, Result, Success
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk.air import AirIdentifier
@@ -15,7 +16,7 @@ from civitai_kit.sdk.calls import call, call_empty
 from civitai_kit.sdk.enums import NsfwLevel, member
 from civitai_kit.sdk.file_download import download_to
 from civitai_kit.sdk.models import Blob, ResourceInfo
-from civitai_kit.sdk.service import Service, over_http
+from civitai_kit.sdk.service import Service, http_of, over_http
 
 BLOBS = "/v2/consumer/blobs"
 
@@ -70,15 +71,10 @@ def refresh(http: HttpCore, blob_id: str) -> Operation[Result[Blob]]:
     return call(http, ApiRequest("POST", _blob_path(blob_id, "refresh")), Blob.model_validate)
 
 
-def download(
+def _download(
     http: HttpCore, blob: Blob | str, destination: str | Path, *, overwrite: bool = False
 ) -> Operation[Result[Path]]:
-    """Stream a blob to ``destination`` (a file, or an existing directory to put ``<blob id>`` in).
-
-    A :class:`Blob` with an unexpired URL is fetched from that URL; otherwise through
-    ``/v2/consumer/blobs/{id}``, whose redirect is followed (the key is never sent to another host).
-    The file appears only when complete.
-    """
+    """The operation of :meth:`Blobs.download` (it writes files in its steps: run it with ``offload=True``)."""
     blob_id = blob.id if isinstance(blob, Blob) else check.text("blob", blob)
     target = Path(destination)
     if target.is_dir():
@@ -102,7 +98,26 @@ class Blobs(Service[M], Generic[M]):
     get_url = over_http(get_url)
     exists = over_http(exists)
     refresh = over_http(refresh)
-    download = over_http(download)
+
+    @overload
+    def download(
+        self: Blobs[Sync], blob: Blob | str, destination: str | Path, *, overwrite: bool = False
+    ) -> Result[Path]: ...
+    @overload
+    def download(
+        self: Blobs[Async], blob: Blob | str, destination: str | Path, *, overwrite: bool = False
+    ) -> Coroutine[Any, Any, Result[Path]]: ...
+
+    def download(
+        self, blob: Blob | str, destination: str | Path, *, overwrite: bool = False
+    ) -> Result[Path] | Coroutine[Any, Any, Result[Path]]:
+        """Stream a blob to ``destination`` (a file, or an existing directory to put ``<blob id>`` in).
+
+        A :class:`Blob` with an unexpired URL is fetched from that URL; otherwise through
+        ``/v2/consumer/blobs/{id}``, whose redirect is followed (the key is never sent to another host).
+        The file appears only when complete.
+        """
+        return self._driver.run(_download(http_of(self), blob, destination, overwrite=overwrite), offload=True)
 
 
 class Resources(Service[M], Generic[M]):

@@ -10,7 +10,7 @@ is a ``ConfigurationError`` that names every place a token can come from.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit._runtime import Async, AsyncDriver, Driver, M, Sync
@@ -49,6 +49,7 @@ def require_token(settings: ClientSettings) -> None:
 
 
 H = TypeVar("H", HttpClient, AsyncHttpClient)
+D = TypeVar("D", Driver, AsyncDriver)
 
 
 def connect(options: CivitaiApiOptions | None, given: H | None, make: Callable[[ClientSettings], H]) -> tuple[H, bool]:
@@ -57,6 +58,14 @@ def connect(options: CivitaiApiOptions | None, given: H | None, make: Callable[[
         return make(sdk_settings(options)), True
     require_token(given.settings)
     return given, False
+
+
+def driver_for(session: D, sleep: Any, clock: Any) -> D:
+    """What runs the SDK's operations: the HTTP session's driver, or one over the same session that waits and
+    reads the time with the given ``sleep`` and ``clock``."""
+    if sleep is None and clock is None:
+        return session
+    return type(session)(session.network, sleep=sleep or session.sleep, clock=clock or session.clock)
 
 
 class _SdkBase(Generic[M]):
@@ -97,10 +106,7 @@ class SdkClient(_SdkBase[Sync]):
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.http, self._owns_http = connect(options, http_client, HttpClient)
-        driver = self.http.driver
-        if sleep is not None or clock is not None:
-            driver = Driver(self.http, sleep=sleep or driver.sleep, clock=clock or driver.clock)
-        super().__init__(driver, self.http.settings)
+        super().__init__(driver_for(self.http.driver, sleep, clock), self.http.settings)
 
     def close(self) -> None:
         if self._owns_http:
@@ -125,10 +131,7 @@ class AsyncSdkClient(_SdkBase[Async]):
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.http, self._owns_http = connect(options, http_client, AsyncHttpClient)
-        driver = self.http.driver
-        if sleep is not None or clock is not None:
-            driver = AsyncDriver(self.http, sleep=sleep or driver.sleep, clock=clock or driver.clock)
-        super().__init__(driver, self.http.settings)
+        super().__init__(driver_for(self.http.driver, sleep, clock), self.http.settings)
 
     async def aclose(self) -> None:
         if self._owns_http:

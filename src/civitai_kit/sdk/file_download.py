@@ -2,29 +2,29 @@
 
 The bytes go to a temporary file beside the destination, which is renamed into place only when the body is
 complete. A broken connection, a full disk or an unwritable folder is a ``Failure`` and leaves nothing
-behind; so does a cancellation or Ctrl-C, which propagates. File work runs as :class:`Blocking` steps, off an
-event loop.
+behind; so does a cancellation or Ctrl-C, which propagates.
 
-An operation its driver abandons (cancellation, Ctrl-C) is closed, and a generator being closed cannot yield
-:class:`Close`: its response stays open until the HTTP session closes.
+The operation writes files in its own steps, so it is run with ``offload=True``: the async driver then runs
+each step on a worker thread, and closes an abandoned operation only after the step under way has ended (a
+temporary file being created or written cannot escape the clean-up). A generator being closed cannot yield
+:class:`Close`, so the response of an abandoned download stays open until its HTTP session closes.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 from civitai_kit._http import ApiRequest, Close, HttpCore, Read, StreamingResponse
-from civitai_kit._runtime import Blocking, Operation
+from civitai_kit._runtime import Operation
 from civitai_kit.result import ApiConnectionError, CivitaiError, Error, ErrorCode, Failure, Result, Success
 
 
 def download_to(http: HttpCore, request: ApiRequest, destination: Path, *, overwrite: bool) -> Operation[Result[Path]]:
-    """``request``'s body streamed into ``destination``; an existing destination is refused before anything
-    is requested (unless ``overwrite``)."""
+    """``request``'s body streamed into ``destination`` (run it with ``offload=True``); an existing
+    destination is refused before anything is requested (unless ``overwrite``)."""
     refused = refusal(destination, overwrite)
     if refused is not None:
         return refused
@@ -37,22 +37,20 @@ def download_to(http: HttpCore, request: ApiRequest, destination: Path, *, overw
 
 
 def _receive(stream: StreamingResponse, destination: Path, overwrite: bool) -> Operation[Result[Path]]:
-    part = yield Blocking(partial(PartFile.create, destination, overwrite))
+    part = PartFile.create(destination, overwrite)
     if isinstance(part, Failure):
         return part
     try:
         while chunk := (yield Read(stream)):
             if isinstance(chunk, ApiConnectionError):
-                broken: Failure = yield Blocking(partial(part.fail, chunk))
-                return broken
-            failed: Failure | None = yield Blocking(partial(part.write, chunk))
-            if failed is not None:
-                return failed
-        committed: Result[Path] = yield Blocking(part.commit)
-        return committed
+                return part.fail(chunk)
+            part.write(chunk)
+    except Exception as exc:  # a full disk
+        return part.fail(exc)
     except BaseException:  # abandoned by its driver (cancellation, Ctrl-C)
         part.discard()
         raise
+    return part.commit()
 
 
 def refusal(destination: Path, overwrite: bool) -> Failure | None:
@@ -65,8 +63,7 @@ def refusal(destination: Path, overwrite: bool) -> Failure | None:
 
 
 class PartFile:
-    """The temporary file beside ``destination``. Its steps report trouble as a ``Failure`` (an exception
-    from a step would abandon the operation) and discard the file whenever they fail."""
+    """The temporary file beside ``destination``, discarded whenever the download fails."""
 
     def __init__(self, destination: Path, handle: BinaryIO, temporary: Path) -> None:
         self.destination = destination
@@ -85,12 +82,8 @@ class PartFile:
             return Failure.of(ErrorCode.DIRECTORY_CREATION_FAILED, f"Cannot write to {destination.parent}: {exc}")
         return cls(destination, os.fdopen(fd, "wb"), Path(name))
 
-    def write(self, chunk: bytes) -> Failure | None:
-        try:
-            self._handle.write(chunk)
-        except Exception as exc:
-            return self.fail(exc)
-        return None
+    def write(self, chunk: bytes) -> None:
+        self._handle.write(chunk)
 
     def commit(self) -> Result[Path]:
         """The completed file, renamed into place."""
