@@ -46,7 +46,11 @@ async def test_a_full_disk_is_a_failure_and_leaves_nothing(
     client: Any, blob: Blob, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened = os.fdopen
-    monkeypatch.setattr(file_download.os, "fdopen", lambda fd, mode: FullDisk(opened(fd, mode), 1000))
+
+    def full_disk(fd: int, mode: str) -> FullDisk:
+        return FullDisk(opened(fd, "wb"), 1000)
+
+    monkeypatch.setattr(os, "fdopen", full_disk)
     result = await resolve(client.blobs.download(blob, tmp_path / "out.png"))
     assert isinstance(result, Failure) and result.error.code == ErrorCode.FILE_WRITE_FAILED
     assert "out.png" in result.error.message and isinstance(result.error.cause, OSError)
