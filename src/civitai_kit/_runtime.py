@@ -98,7 +98,9 @@ class Now(Action):
 @dataclass(frozen=True, slots=True)
 class Blocking(Action):
     """Run ``function()`` — file work, hashing — where it cannot block an event loop: directly when
-    driven synchronously, on a worker thread when driven asynchronously."""
+    driven synchronously, on a worker thread when driven asynchronously. A thread cannot be stopped: work
+    that creates something the operation must clean up belongs in an operation run with ``offload=True``
+    (its clean-up then waits for the step), not here."""
 
     function: Callable[[], Any]
     cancel: Callable[[], None] | None = None
@@ -370,8 +372,10 @@ class OperationMethod(Generic[S, P, T]):
         self._function = function
         self.__doc__ = function.__doc__
         self.__name__ = function.__name__
-        self.__signature__ = inspect.signature(function)
-        """As an unbound method's: ``(self, ...)``."""
+        self.__wrapped__ = function
+        self.__signature__ = inspect.signature(function).replace(return_annotation=inspect.Signature.empty)
+        """As an unbound method's, ``(self, ...)``; no return type, which depends on the mode (a result, or a
+        coroutine of it)."""
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.__name__ = name
@@ -409,13 +413,3 @@ class OperationMethod(Generic[S, P, T]):
         signature = self.__signature__
         run.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
         return run
-
-
-def detached(function: Callable[P, Operation[T]]) -> Callable[Concatenate[Any, P], Operation[T]]:
-    """An operation function that does not need the object it is called on, for ``OperationMethod``."""
-
-    def bound(_owner: Any, /, *args: P.args, **kwargs: P.kwargs) -> Operation[T]:
-        return function(*args, **kwargs)
-
-    bound.__doc__, bound.__name__ = function.__doc__, function.__name__
-    return bound

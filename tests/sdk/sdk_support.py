@@ -51,14 +51,8 @@ async def resolve(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-async def collect(pager: Any) -> list[Any]:
-    """Every item of a sync or async pager."""
-    if hasattr(pager, "__aiter__") and _is_async(pager):
-        return [item async for item in pager]
-    return list(pager)
-
-
-def _is_async(pager: Any) -> bool:
-    from civitai_kit.sdk._runtime import AsyncRunner
-
-    return isinstance(pager.runner, AsyncRunner)
+async def collect(items: Any) -> list[Any]:
+    """Every item of a sync or async iteration (``query()``, ``iterate()``)."""
+    if hasattr(items, "__aiter__"):
+        return [item async for item in items]
+    return list(items)

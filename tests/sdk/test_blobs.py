@@ -17,7 +17,7 @@ from civitai_kit._http import AsyncHttpClient, HttpClient
 from civitai_kit.errors import ApiTimeoutError, ErrorCode
 from civitai_kit.result import Failure, Success
 from civitai_kit.sdk import AsyncSdkClient, Blob, SdkClient, Workflow
-from civitai_kit.sdk._runtime import PartFile
+from civitai_kit.sdk.file_download import PartFile
 from civitai_kit.testing import FakeCivitai, FakeResponse, Fault
 from civitai_kit.testing.orchestration import FakeOrchestrator
 

@@ -11,7 +11,6 @@ import pytest
 from sdk_support import collect
 
 from civitai_kit.errors import CivitaiError, ErrorCode
-from civitai_kit.sdk._runtime import AsyncRunner
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
 
 HOSTILE_CURSORS = ["a\x00b", "a\r\nSet-Cookie: x", "c" * 5000, "\ud800"]
@@ -34,15 +33,15 @@ def json_text(body: Any) -> str:
     return json.dumps(body)  # ASCII escapes: a lone surrogate travels as \ud800, as a server may send it
 
 
-async def drain(pager: Any) -> tuple[list[Any], CivitaiError | None]:
-    """Everything a sync or async pager hands out, and the CivitaiError that ended it (if any)."""
+async def drain(items: Any) -> tuple[list[Any], CivitaiError | None]:
+    """Everything a sync or async iteration hands out, and the CivitaiError that ended it (if any)."""
     got: list[Any] = []
     try:
-        if isinstance(pager.runner, AsyncRunner):
-            async for item in pager:
+        if hasattr(items, "__aiter__"):
+            async for item in items:
                 got.append(item)
         else:
-            got.extend(pager)
+            got.extend(items)
     except CivitaiError as refused:
         return got, refused
     return got, None

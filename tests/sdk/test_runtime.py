@@ -10,7 +10,7 @@ from sdk_support import SDXL, resolve
 from civitai_kit.errors import CivitaiError, Error, ErrorCode
 from civitai_kit.result import Failure, Success
 from civitai_kit.sdk.builders import TextToImageBuilder
-from civitai_kit.sdk.pagination import _Walk
+from civitai_kit.sdk.pagination import CursorWalk
 from civitai_kit.testing import FakeCivitai, Fault
 
 
@@ -22,17 +22,17 @@ def test_an_unbound_builder_explains_how_to_submit() -> None:
 
 
 def test_page_walk_stops_on_a_repeated_cursor_an_empty_page_or_enough_items() -> None:
-    walk: _Walk[int] = _Walk(max_items=None)
+    walk: CursorWalk[int] = CursorWalk(max_items=None)
     assert walk.accept(Success(([1, 2], "c1"))) == [1, 2] and not walk.done
     assert walk.accept(Success(([3], "c1"))) == [3] and walk.done  # the server repeated itself
-    empty: _Walk[int] = _Walk(max_items=None)
+    empty: CursorWalk[int] = CursorWalk(max_items=None)
     empty.accept(Success(([], "c9")))
     assert empty.done
-    limited: _Walk[int] = _Walk(max_items=3)
+    limited: CursorWalk[int] = CursorWalk(max_items=3)
     assert limited.accept(Success(([1, 2], "a"))) == [1, 2]
     assert limited.accept(Success(([3, 4], "b"))) == [3] and limited.done
     with pytest.raises(CivitaiError, match="boom"):
-        _Walk[int](max_items=None).accept(Failure(Error(ErrorCode.SERVER_ERROR, "boom")))
+        CursorWalk[int](max_items=None).accept(Failure(Error(ErrorCode.SERVER_ERROR, "boom")))
 
 
 async def test_reads_survive_a_rate_limit(client: Any, server: FakeCivitai, fake_time: Any) -> None:
@@ -44,7 +44,8 @@ async def test_reads_survive_a_rate_limit(client: Any, server: FakeCivitai, fake
     )
     done = await resolve(client.workflows.wait_for(submitted.id))
     assert isinstance(done, Success) and done.value.succeeded
-    assert fake_time.sleeps == [2.0, 5.0]  # the 429 retry is _http's business, not the poll schedule
+    # One driver waits for both: the 429's Retry-After (1 s, decided by _http), then the unchanged poll schedule.
+    assert fake_time.sleeps == [1.0, 2.0, 5.0]
     reads = [r for r in server.requests.snapshot() if r.method == "GET"]
     assert len(reads) == 4
 

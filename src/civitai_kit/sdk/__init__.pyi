@@ -1,6 +1,6 @@
 # Written by scripts/export_stubs.py from _EXPORTS in __init__.py: edit the table there, then rerun it.
+from civitai_kit._runtime import Async, Sync
 from civitai_kit.core.air import AirBuilder, AirIdentifier
-from civitai_kit.sdk._runtime import Async, Sync
 from civitai_kit.sdk.builders import StepBuilder, TextToImageBuilder, WorkflowBuilder
 from civitai_kit.sdk.client import AsyncSdkClient, SdkClient
 from civitai_kit.sdk.enums import (
@@ -43,7 +43,6 @@ from civitai_kit.sdk.models import (
     WorkflowStep,
     WorkflowStepJob,
 )
-from civitai_kit.sdk.pagination import Pager
 from civitai_kit.sdk.templates import Callback, StepTemplate, WorkflowTemplate
 
 __all__ = [
@@ -70,7 +69,6 @@ __all__ = [
     "JobStatus",
     "JobStatusCollection",
     "OutputFormat",
-    "Pager",
     "Priority",
     "ProviderAssetAvailability",
     "QueryJobsResult",

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Generic
+from typing import Any, Generic, overload
 from urllib.parse import quote
 
-from civitai_kit._http import ApiRequest, Response, encode_query
+from civitai_kit._http import ApiRequest, HttpCore, Response, encode_query
+from civitai_kit._runtime import Async, M, Operation, Sync
 from civitai_kit.core.air import AirIdentifier
 from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.sdk import _checks as check
-from civitai_kit.sdk._runtime import Bound, Call, Download, M, Operation, Program, Runner, call, detached
+from civitai_kit.sdk.calls import call, call_empty
 from civitai_kit.sdk.enums import WorkflowNsfwLevel, member
+from civitai_kit.sdk.file_download import download_to
 from civitai_kit.sdk.models import Blob, ResourceInfo
+from civitai_kit.sdk.service import Service, http_of, over_http
 
 BLOBS = "/v2/consumer/blobs"
 
@@ -34,8 +38,8 @@ def _location(response: Response) -> Result[str]:
 
 
 def get_url(
-    blob_id: str, *, workflow_id: str | None = None, nsfw_level: WorkflowNsfwLevel | str | None = None
-) -> Program[Result[str]]:
+    http: HttpCore, blob_id: str, *, workflow_id: str | None = None, nsfw_level: WorkflowNsfwLevel | str | None = None
+) -> Operation[Result[str]]:
     """The blob's content URL: ``GET /v2/consumer/blobs/{id}`` answers 308 with it in ``Location``."""
     params = encode_query(
         {
@@ -43,31 +47,35 @@ def get_url(
             "nsfwLevel": None if nsfw_level is None else member(WorkflowNsfwLevel, nsfw_level, "nsfw_level").value,
         }
     )
-    request = ApiRequest("GET", _blob_path(blob_id), params=params, follow_redirects=False)
-    result: Result[str] = yield Call.raw(request, _location)
-    return result
+    return _redirect(http, ApiRequest("GET", _blob_path(blob_id), params=params, follow_redirects=False))
 
 
-def exists(blob_id: str) -> Program[Result[bool]]:
+def _redirect(http: HttpCore, request: ApiRequest) -> Operation[Result[str]]:
+    sent = yield from http.call(request)
+    return sent.bind(_location)
+
+
+def exists(http: HttpCore, blob_id: str) -> Operation[Result[bool]]:
     """``HEAD`` the blob: ``True`` when it exists, ``False`` on 404."""
-    result: Result[None] = yield Call.empty(ApiRequest("HEAD", _blob_path(blob_id)))
+    return _found(call_empty(http, ApiRequest("HEAD", _blob_path(blob_id))))
+
+
+def _found(head: Operation[Result[None]]) -> Operation[Result[bool]]:
+    result = yield from head
     if isinstance(result, Failure) and result.error.code == ErrorCode.NOT_FOUND:
         return Success(False)
     return result.map(lambda _: True)
 
 
-def refresh(blob_id: str) -> Program[Result[Blob]]:
+def refresh(http: HttpCore, blob_id: str) -> Operation[Result[Blob]]:
     """A fresh signed URL (and a reset retention) for a blob: ``POST …/blobs/{id}/refresh``."""
-    return call(ApiRequest("POST", _blob_path(blob_id, "refresh")), Blob.model_validate)
+    return call(http, ApiRequest("POST", _blob_path(blob_id, "refresh")), Blob.model_validate)
 
 
-def download(blob: Blob | str, destination: str | Path, *, overwrite: bool = False) -> Program[Result[Path]]:
-    """Stream a blob to ``destination`` (a file, or an existing directory to put ``<blob id>`` in).
-
-    A [`Blob`][] with an unexpired URL is fetched from that URL; otherwise through
-    ``/v2/consumer/blobs/{id}``, whose redirect is followed (the key is never sent to another host).
-    The file appears only when complete.
-    """
+def _download(
+    http: HttpCore, blob: Blob | str, destination: str | Path, *, overwrite: bool = False
+) -> Operation[Result[Path]]:
+    """The operation of ``download`` (it writes files in its steps: run it with ``offload=True``)."""
     blob_id = blob.id if isinstance(blob, Blob) else check.text("blob", blob)
     target = Path(destination)
     if target.is_dir():
@@ -76,32 +84,44 @@ def download(blob: Blob | str, destination: str | Path, *, overwrite: bool = Fal
         request = ApiRequest("GET", blob.url)
     else:
         request = ApiRequest("GET", _blob_path(blob_id))
-    result: Result[Path] = yield Download(request, target, overwrite)
-    return result
+    return download_to(http, request, target, overwrite=overwrite)
 
 
-def get_resource(air: AirIdentifier | str) -> Program[Result[ResourceInfo]]:
+def get_resource(http: HttpCore, air: AirIdentifier | str) -> Operation[Result[ResourceInfo]]:
     """``GET /v2/resources/{air}``: size, hashes, whether it can generate and its availability."""
     path = "/v2/resources/" + quote(check.air("air", air), safe=":@")
-    return call(ApiRequest("GET", path), ResourceInfo.model_validate)
+    return call(http, ApiRequest("GET", path), ResourceInfo.model_validate)
 
 
-class Blobs(Bound[M], Generic[M]):
-    _runner: Runner[M]
+class Blobs(Service[M], Generic[M]):
+    """``sdk.blobs``: the files workflows produce."""
 
-    def __init__(self, runner: Runner[M]) -> None:
-        self._runner = runner
+    get_url = over_http(get_url)
+    exists = over_http(exists)
+    refresh = over_http(refresh)
 
-    get_url = Operation(detached(get_url))
-    exists = Operation(detached(exists))
-    refresh = Operation(detached(refresh))
-    download = Operation(detached(download))
+    @overload
+    def download(
+        self: Blobs[Sync], blob: Blob | str, destination: str | Path, *, overwrite: bool = False
+    ) -> Result[Path]: ...
+    @overload
+    def download(
+        self: Blobs[Async], blob: Blob | str, destination: str | Path, *, overwrite: bool = False
+    ) -> Coroutine[Any, Any, Result[Path]]: ...
+
+    def download(
+        self, blob: Blob | str, destination: str | Path, *, overwrite: bool = False
+    ) -> Result[Path] | Coroutine[Any, Any, Result[Path]]:
+        """Stream a blob to ``destination`` (a file, or an existing directory to put ``<blob id>`` in).
+
+        A ``Blob`` with an unexpired URL is fetched from that URL; otherwise through
+        ``/v2/consumer/blobs/{id}``, whose redirect is followed (the key is never sent to another host).
+        The file appears only when complete.
+        """
+        return self._driver.run(_download(http_of(self), blob, destination, overwrite=overwrite), offload=True)
 
 
-class Resources(Bound[M], Generic[M]):
-    _runner: Runner[M]
+class Resources(Service[M], Generic[M]):
+    """``sdk.resources``: what the orchestrator knows about a model."""
 
-    def __init__(self, runner: Runner[M]) -> None:
-        self._runner = runner
-
-    get = Operation(detached(get_resource))
+    get = over_http(get_resource)

@@ -17,13 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, Self, TypedDict, Unpack
 
+from civitai_kit._runtime import AsyncDriver, Bound, Driver, M, Operation, OperationMethod
 from civitai_kit.core.air import AirIdentifier
 from civitai_kit.result import Result
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk import workflow_calls
-from civitai_kit.sdk._runtime import Bound, M, Operation, Program, Runner
 from civitai_kit.sdk.enums import AssetType, ImageTransformer, OutputFormat, Scheduler, member
 from civitai_kit.sdk.models import Workflow
+from civitai_kit.sdk.service import http_of
 from civitai_kit.sdk.templates import StepSettings, StepTemplate, WorkflowSettings, WorkflowTemplate
 
 SEED_MAX = 4_294_967_295
@@ -69,21 +70,24 @@ def control_net(
 
 
 def _submit(
-    builder: _WorkflowBuilderBase[Any], *, wait: int = 0, whatif: bool = False, hide_mature_content: bool = False
-) -> Program[Result[Workflow]]:
+    self: _WorkflowBuilderBase[Any], *, wait: int = 0, whatif: bool = False, hide_mature_content: bool = False
+) -> Operation[Result[Workflow]]:
     """Build the workflow and submit it (``wait``: seconds the server may block, up to 100; ``whatif``: only
     estimate the cost). Building happens here, so a missing model or prompt raises before any request."""
-    return workflow_calls.submit(builder.build(), wait=wait, whatif=whatif, hide_mature_content=hide_mature_content)
+    template = self.build()
+    return workflow_calls.submit(
+        http_of(self), template, wait=wait, whatif=whatif, hide_mature_content=hide_mature_content
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class _WorkflowBuilderBase(Bound[M], WorkflowSettings):
-    _runner: Runner[M] | None = field(default=None, repr=False, compare=False)
+    _driver: Driver | AsyncDriver | None = field(default=None, repr=False, compare=False)
 
     def build(self) -> WorkflowTemplate:
         raise NotImplementedError
 
-    submit = Operation(_submit)
+    submit = OperationMethod(_submit)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,19 +3,19 @@
     with SdkClient() as sdk:                      # token from CivitaiApi:Sdk:ApiToken, CIVITAI_API_TOKEN, …
         workflow = sdk.workflows.text_to_image().with_model(air).with_prompt("a fox").submit(wait=30).unwrap()
 
-Both clients share everything but their runner; building one without a token is a ``ConfigurationError``
-that names every place a token can come from.
+Both clients share everything but their driver (``civitai_kit._runtime``); building one without a token
+is a ``ConfigurationError`` that names every place a token can come from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
+from civitai_kit._runtime import Async, AsyncDriver, Driver, M, Sync
 from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.sdk._runtime import Async, AsyncRunner, M, Runner, Sync, SyncRunner
 from civitai_kit.sdk.blobs import Blobs, Resources
 from civitai_kit.sdk.coverage import Coverage, Usage
 from civitai_kit.sdk.jobs import Jobs
@@ -45,6 +45,7 @@ def require_token(settings: ClientSettings) -> None:
 
 
 H = TypeVar("H", HttpClient, AsyncHttpClient)
+D = TypeVar("D", Driver, AsyncDriver)
 
 
 def connect(options: CivitaiApiOptions | None, given: H | None, make: Callable[[ClientSettings], H]) -> tuple[H, bool]:
@@ -55,16 +56,24 @@ def connect(options: CivitaiApiOptions | None, given: H | None, make: Callable[[
     return given, False
 
 
-class _SdkBase(Generic[M]):
-    """The services, bound to one runner."""
+def driver_for(session: D, sleep: Any, clock: Any) -> D:
+    """What runs the SDK's operations: the HTTP session's driver, or one over the same session that waits and
+    reads the time with the given ``sleep`` and ``clock``."""
+    if sleep is None and clock is None:
+        return session
+    return type(session)(session.network, sleep=sleep or session.sleep, clock=clock or session.clock)
 
-    def __init__(self, runner: Runner[M], settings: ClientSettings) -> None:
-        self.workflows: Workflows[M] = Workflows(runner)
-        self.blobs: Blobs[M] = Blobs(runner)
-        self.resources: Resources[M] = Resources(runner)
-        self.jobs: Jobs[M] = Jobs(runner)
-        self.coverage: Coverage[M] = Coverage(runner)
-        self.usage: Usage[M] = Usage(runner)
+
+class _SdkBase(Generic[M]):
+    """The services, bound to one driver."""
+
+    def __init__(self, driver: Driver | AsyncDriver, settings: ClientSettings) -> None:
+        self.workflows: Workflows[M] = Workflows(driver)
+        self.blobs: Blobs[M] = Blobs(driver)
+        self.resources: Resources[M] = Resources(driver)
+        self.jobs: Jobs[M] = Jobs(driver)
+        self.coverage: Coverage[M] = Coverage(driver)
+        self.usage: Usage[M] = Usage(driver)
         self._settings = settings
 
     @property
@@ -78,9 +87,10 @@ class _SdkBase(Generic[M]):
 class SdkClient(_SdkBase[Sync]):
     """The synchronous Generator API client.
 
-    ``options``: a [`CivitaiApiOptions`][] (all configuration sources are read when omitted).
+    ``options``: a ``CivitaiApiOptions`` (all configuration sources are read when omitted).
     ``http_client``: an existing ``HttpClient`` (e.g. from the container or a test) used instead.
-    ``sleep``/``clock``: what ``wait_for`` polls with (inject them to test without waiting).
+    ``sleep``/``clock``: what the SDK's operations wait and poll with (``wait_for``, retries; inject them to test
+    without waiting); by default the HTTP client's.
     """
 
     def __init__(
@@ -92,7 +102,7 @@ class SdkClient(_SdkBase[Sync]):
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.http, self._owns_http = connect(options, http_client, HttpClient)
-        super().__init__(SyncRunner(self.http, sleep=sleep, clock=clock), self.http.settings)
+        super().__init__(driver_for(self.http.driver, sleep, clock), self.http.settings)
 
     def close(self) -> None:
         if self._owns_http:
@@ -117,7 +127,7 @@ class AsyncSdkClient(_SdkBase[Async]):
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.http, self._owns_http = connect(options, http_client, AsyncHttpClient)
-        super().__init__(AsyncRunner(self.http, sleep=sleep, clock=clock), self.http.settings)
+        super().__init__(driver_for(self.http.driver, sleep, clock), self.http.settings)
 
     async def aclose(self) -> None:
         if self._owns_http:

@@ -6,13 +6,15 @@ from collections.abc import Coroutine, Iterable
 from datetime import datetime
 from typing import Any, Generic, overload
 
-from civitai_kit._http import ApiRequest, encode_query
+from civitai_kit._http import ApiRequest, HttpCore, encode_query
+from civitai_kit._runtime import Async, M, Operation, Sync
 from civitai_kit.core.air import AirIdentifier
 from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.sdk import _checks as check
-from civitai_kit.sdk._runtime import Async, Bound, M, Operation, Program, Runner, Sync, call, detached
+from civitai_kit.sdk.calls import call
 from civitai_kit.sdk.job_models import ConsumptionDetails, ProviderAssetAvailability
+from civitai_kit.sdk.service import Service, http_of, over_http
 
 Airs = AirIdentifier | str
 CoverageMap = dict[AirIdentifier, ProviderAssetAvailability]
@@ -28,35 +30,35 @@ def _coverage_map(payload: Any) -> CoverageMap:
     }
 
 
-def coverage_many(models: Iterable[Airs]) -> Program[Result[CoverageMap]]:
+def coverage_many(http: HttpCore, models: Iterable[Airs]) -> Operation[Result[CoverageMap]]:
     """``GET /v1/consumer/coverage?model=…&model=…``: availability per AIR."""
     airs = [check.air("models", model) for model in models]
     if not airs:
         raise ValueError("models: at least one AIR is required")
-    return call(ApiRequest("GET", "/v1/consumer/coverage", params=encode_query({"model": airs})), _coverage_map)
+    request = ApiRequest("GET", "/v1/consumer/coverage", params=encode_query({"model": airs}))
+    return call(http, request, _coverage_map)
 
 
-def coverage_one(model: Airs) -> Program[Result[ProviderAssetAvailability]]:
+def coverage_one(http: HttpCore, model: Airs) -> Operation[Result[ProviderAssetAvailability]]:
+    """One model's entry of the coverage map."""
     air = AirIdentifier.parse(check.air("model", model))
-    many = coverage_many([air])
-
-    def program() -> Program[Result[ProviderAssetAvailability]]:
-        result = yield from many
-        if isinstance(result, Failure):
-            return result
-        found = result.value.get(air)
-        if found is None:
-            return Failure.of(ErrorCode.NOT_FOUND, f"Model '{air}' not found in coverage response.")
-        return Success(found)
-
-    return program()
+    return _entry(coverage_many(http, [air]), air)
 
 
-class Coverage(Bound[M], Generic[M]):
-    _runner: Runner[M]
+def _entry(
+    coverage: Operation[Result[CoverageMap]], air: AirIdentifier
+) -> Operation[Result[ProviderAssetAvailability]]:
+    result = yield from coverage
+    if isinstance(result, Failure):
+        return result
+    found = result.value.get(air)
+    if found is None:
+        return Failure.of(ErrorCode.NOT_FOUND, f"Model '{air}' not found in coverage response.")
+    return Success(found)
 
-    def __init__(self, runner: Runner[M]) -> None:
-        self._runner = runner
+
+class Coverage(Service[M], Generic[M]):
+    """``sdk.coverage``: which models the workers can run."""
 
     @overload
     def get(self: Coverage[Sync], models: Airs) -> Result[ProviderAssetAvailability]: ...  # type: ignore[overload-overlap]
@@ -70,24 +72,24 @@ class Coverage(Bound[M], Generic[M]):
     def get(self, models: Airs | Iterable[Airs]) -> Any:
         """Availability of one model (its entry) or of several (a dict keyed by [`AirIdentifier`][])."""
         if isinstance(models, AirIdentifier | str):
-            return self._runner.drive(coverage_one(models))
-        return self._runner.drive(coverage_many(models))
+            return self._driver.run(coverage_one(http_of(self), models))
+        return self._driver.run(coverage_many(http_of(self), models))
 
 
-def consumption(start: datetime | None = None, end: datetime | None = None) -> Program[Result[ConsumptionDetails]]:
+def consumption(
+    http: HttpCore, start: datetime | None = None, end: datetime | None = None
+) -> Operation[Result[ConsumptionDetails]]:
     """``GET /v1/consumer/consumption``: images generated and Buzz spent between ``start`` and ``end``."""
     if start is not None and end is not None and start > end:
         raise ValueError(f"start ({start.isoformat()}) must not be after end ({end.isoformat()})")
     params = encode_query(
         {"startDate": start.isoformat() if start else None, "endDate": end.isoformat() if end else None}
     )
-    return call(ApiRequest("GET", "/v1/consumer/consumption", params=params), ConsumptionDetails.model_validate)
+    request = ApiRequest("GET", "/v1/consumer/consumption", params=params)
+    return call(http, request, ConsumptionDetails.model_validate)
 
 
-class Usage(Bound[M], Generic[M]):
-    _runner: Runner[M]
+class Usage(Service[M], Generic[M]):
+    """``sdk.usage``: what was consumed."""
 
-    def __init__(self, runner: Runner[M]) -> None:
-        self._runner = runner
-
-    get_consumption = Operation(detached(consumption))
+    get_consumption = over_http(consumption)

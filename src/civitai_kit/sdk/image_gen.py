@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Self, Unpack
 
+from civitai_kit._runtime import M
 from civitai_kit.core.air import AirIdentifier
 from civitai_kit.sdk import _checks as check
-from civitai_kit.sdk._runtime import M
 from civitai_kit.sdk.builders import ControlNetOptions, _StepBuilderBase, control_net
 from civitai_kit.sdk.enums import (
     ComfySampler,

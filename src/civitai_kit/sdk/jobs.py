@@ -10,17 +10,18 @@ where the endpoint takes them; job ids are strings (GUIDs or 64-hex keys).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, Generic, Self
+from typing import Any, Generic, Self, overload
 from urllib.parse import quote
 
 from civitai_kit._http import ApiRequest, encode_query
+from civitai_kit._runtime import Async, AsyncDriver, Bound, Driver, M, Operation, OperationMethod, Sync
 from civitai_kit.core.air import AirIdentifier
 from civitai_kit.result import Result
 from civitai_kit.sdk import _checks as check
-from civitai_kit.sdk._runtime import Bound, M, Operation, Program, Runner, call, call_empty
+from civitai_kit.sdk.calls import call, call_empty
 from civitai_kit.sdk.enums import AssetType, ImageTransformer, Scheduler, member, v1_scheduler, v1_transformer
 from civitai_kit.sdk.job_models import (
     JobStatus,
@@ -30,7 +31,8 @@ from civitai_kit.sdk.job_models import (
     job_status,
     job_status_collection,
 )
-from civitai_kit.sdk.pagination import Pager, pages
+from civitai_kit.sdk.pagination import cursor_walk
+from civitai_kit.sdk.service import Service, http_of
 
 JOBS = "/v1/consumer/jobs"
 V1_SIDE = (64, 2048)
@@ -51,31 +53,31 @@ def _flags(**flags: bool) -> tuple[tuple[str, str], ...]:
 
 
 def _execute(
-    builder: TextToImageJobBuilder[Any], *, wait: bool = False, detailed: bool = False
-) -> Program[Result[JobStatusCollection]]:
+    self: TextToImageJobBuilder[Any], *, wait: bool = False, detailed: bool = False
+) -> Operation[Result[JobStatusCollection]]:
     """Submit this job (``POST /v1/consumer/jobs``); ``wait``: let the server block until done (202 if not)."""
-    body = builder.to_json()
-    return call(ApiRequest("POST", JOBS, params=_flags(wait=wait, detailed=detailed), json=body), job_status_collection)
+    request = ApiRequest("POST", JOBS, params=_flags(wait=wait, detailed=detailed), json=self.to_json())
+    return call(http_of(self), request, job_status_collection)
 
 
 def _execute_batch(
-    builder: TextToImageJobBuilder[Any],
+    self: TextToImageJobBuilder[Any],
     others: Iterable[TextToImageJobBuilder[Any]],
     *,
     wait: bool = False,
     detailed: bool = False,
-) -> Program[Result[JobStatusCollection]]:
+) -> Operation[Result[JobStatusCollection]]:
     """Submit this job and ``others`` together (``{"jobs": [...]}``); the returned token covers them all."""
-    jobs = [builder.to_json(), *(other.to_json() for other in others)]
+    jobs = [self.to_json(), *(other.to_json() for other in others)]
     request = ApiRequest("POST", JOBS, params=_flags(wait=wait, detailed=detailed), json={"jobs": jobs})
-    return call(request, job_status_collection)
+    return call(http_of(self), request, job_status_collection)
 
 
 @dataclass(frozen=True, kw_only=True)
 class TextToImageJobBuilder(Bound[M]):
     """A v1 ``textToImage`` job (``TextToImageJobRequest``). Immutable: each ``with_*`` returns a copy."""
 
-    _runner: Runner[M] | None = field(default=None, repr=False, compare=False)
+    _driver: Driver | AsyncDriver | None = field(default=None, repr=False, compare=False)
     model: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     networks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -211,53 +213,58 @@ class TextToImageJobBuilder(Bound[M]):
             body["controlNets"] = [dict(net) for net in self.control_nets]
         return body
 
-    execute = Operation(_execute)
-    execute_batch = Operation(_execute_batch)
+    execute = OperationMethod(_execute)
+    execute_batch = OperationMethod(_execute_batch)
 
 
 # ---------------------------------------------------------------------------------------------- query
 
 
-def _get_by_id(query: JobQueryBuilder[Any], job_id: str) -> Program[Result[JobStatus]]:
+def _get_by_id(self: JobQueryBuilder[Any], job_id: str) -> Operation[Result[JobStatus]]:
     """``GET /v1/consumer/jobs/{id}`` (``detailed`` honoured; the API has no ``wait`` here)."""
     path = f"{JOBS}/{quote(check.text('job_id', job_id), safe='')}"
-    return call(ApiRequest("GET", path, params=_flags(detailed=query.detailed)), job_status)
+    return call(http_of(self), ApiRequest("GET", path, params=_flags(detailed=self.detailed)), job_status)
 
 
-def _get_by_token(query: JobQueryBuilder[Any], token: str) -> Program[Result[JobStatusCollection]]:
+def _get_by_token(self: JobQueryBuilder[Any], token: str) -> Operation[Result[JobStatusCollection]]:
     """``GET /v1/consumer/jobs?token=`` with ``wait`` and ``detailed``."""
-    params = (("token", check.text("token", token)), *_flags(wait=query.wait, detailed=query.detailed))
-    return call(ApiRequest("GET", JOBS, params=params), job_status_collection)
+    params = (("token", check.text("token", token)), *_flags(wait=self.wait, detailed=self.detailed))
+    return call(http_of(self), ApiRequest("GET", JOBS, params=params), job_status_collection)
 
 
-def _query_page(query: JobQueryBuilder[Any], cursor: str | None = None) -> Program[Result[QueryJobsResult]]:
+def _query_page(self: JobQueryBuilder[Any], cursor: str | None = None) -> Operation[Result[QueryJobsResult]]:
     """One page of ``POST /v1/consumer/jobs/query`` for the property filters (pass ``cursor`` for the next)."""
+    return call(http_of(self), _query_request(self, cursor), QueryJobsResult.model_validate)
+
+
+def _query_request(query: JobQueryBuilder[Any], cursor: str | None) -> ApiRequest:
     if not query.properties:
         raise ValueError("At least one property filter is required: use where_property() or where_properties()")
     body: dict[str, Any] = {"properties": dict(query.properties)}
     if cursor:
         body["cursor"] = cursor
-    request = ApiRequest("POST", f"{JOBS}/query", params=_flags(detailed=query.detailed), json=body)
-    return call(request, QueryJobsResult.model_validate)
+    return ApiRequest("POST", f"{JOBS}/query", params=_flags(detailed=query.detailed), json=body)
 
 
-def _cancel(query: JobQueryBuilder[Any], id_or_token: str, *, force: bool = True) -> Program[Result[None]]:
+def _cancel(self: JobQueryBuilder[Any], id_or_token: str, *, force: bool = True) -> Operation[Result[None]]:
     """Cancel one job (by id) or every job of a batch token. ``force`` also stops running jobs."""
     target = check.text("id_or_token", id_or_token)
     force_flag = ("force", "true" if force else "false")
     if is_job_id(target):
-        return call_empty(ApiRequest("DELETE", f"{JOBS}/{quote(target, safe='')}", params=(force_flag,)))
-    return call_empty(ApiRequest("DELETE", JOBS, params=(("token", target), force_flag)))
+        request = ApiRequest("DELETE", f"{JOBS}/{quote(target, safe='')}", params=(force_flag,))
+    else:
+        request = ApiRequest("DELETE", JOBS, params=(("token", target), force_flag))
+    return call_empty(http_of(self), request)
 
 
 def _taint(
-    query: JobQueryBuilder[Any],
+    self: JobQueryBuilder[Any],
     id_or_token: str,
     *,
     reason: str | None = None,
     context: Mapping[str, Any] | None = None,
     properties: Mapping[str, Any] | None = None,
-) -> Program[Result[TaintJobsResult]]:
+) -> Operation[Result[TaintJobsResult]]:
     """Mark a job (by id) or a batch (by token, optionally narrowed by ``properties``) as tainted."""
     target = check.text("id_or_token", id_or_token)
     body: dict[str, Any] = {}
@@ -269,22 +276,24 @@ def _taint(
         if properties is not None:
             raise ValueError("properties narrows a taint by token; it cannot be used with a job id")
 
-        def one() -> Program[Result[TaintJobsResult]]:
-            done = yield from call_empty(ApiRequest("PUT", f"{JOBS}/{quote(target, safe='')}", json=body))
-            return done.map(lambda _: TaintJobsResult(jobs=1))
-
-        return one()
+        one = ApiRequest("PUT", f"{JOBS}/{quote(target, safe='')}", json=body)
+        return _one_tainted(call_empty(http_of(self), one))
     if properties is not None:
         body["properties"] = dict(properties)
     request = ApiRequest("PUT", JOBS, params=(("token", target),), json=body)
-    return call(request, TaintJobsResult.model_validate)
+    return call(http_of(self), request, TaintJobsResult.model_validate)
+
+
+def _one_tainted(taint: Operation[Result[None]]) -> Operation[Result[TaintJobsResult]]:
+    done = yield from taint
+    return done.map(lambda _: TaintJobsResult(jobs=1))
 
 
 @dataclass(frozen=True, kw_only=True)
 class JobQueryBuilder(Bound[M]):
     """Find, fetch, cancel and taint v1 jobs (``sdk.jobs.query``). Immutable."""
 
-    _runner: Runner[M] | None = field(default=None, repr=False, compare=False)
+    _driver: Driver | AsyncDriver | None = field(default=None, repr=False, compare=False)
     detailed: bool = False
     wait: bool = False
     properties: Mapping[str, Any] = field(default_factory=dict)
@@ -305,35 +314,35 @@ class JobQueryBuilder(Bound[M]):
             check.text("key", key)
         return replace(self, properties={**self.properties, **properties})
 
-    get_by_id = Operation(_get_by_id)
-    get_by_token = Operation(_get_by_token)
-    execute = Operation(_query_page)
-    cancel = Operation(_cancel)
-    taint = Operation(_taint)
+    get_by_id = OperationMethod(_get_by_id)
+    get_by_token = OperationMethod(_get_by_token)
+    execute = OperationMethod(_query_page)
+    cancel = OperationMethod(_cancel)
+    taint = OperationMethod(_taint)
 
-    def iterate(self, *, max_items: int | None = None) -> Pager[M, JobStatus]:
+    @overload
+    def iterate(self: JobQueryBuilder[Sync], *, max_items: int | None = None) -> Iterator[JobStatus]: ...
+    @overload
+    def iterate(self: JobQueryBuilder[Async], *, max_items: int | None = None) -> AsyncIterator[JobStatus]: ...
+
+    def iterate(self, *, max_items: int | None = None) -> Iterator[JobStatus] | AsyncIterator[JobStatus]:
         """Every job matching the property filters, following the cursor (``for`` / ``async for``)."""
-        _query_page(self).close()  # check the filters now
-        if self._runner is None:
+        _query_request(self, None)  # check the filters now
+        if self._driver is None:
             raise TypeError("iterate() needs a client: use sdk.jobs.query")
 
-        def fetch(*, cursor: str | None) -> Program[Result[Any]]:
+        def page(cursor: str | None) -> Operation[Result[QueryJobsResult]]:
             return _query_page(self, cursor)
 
-        return Pager(self._runner, pages(fetch, lambda page: (page.jobs, page.cursor)), max_items)
+        return self._driver.iterate(cursor_walk(page, lambda listed: (listed.jobs, listed.cursor), max_items))
 
 
-class Jobs(Bound[M], Generic[M]):
+class Jobs(Service[M], Generic[M]):
     """``sdk.jobs``: the v1 jobs API (CivitaiSharp's ``Jobs``)."""
 
-    _runner: Runner[M]
-
-    def __init__(self, runner: Runner[M]) -> None:
-        self._runner = runner
-
     def create_text_to_image(self) -> TextToImageJobBuilder[M]:
-        return TextToImageJobBuilder(_runner=self._runner)
+        return TextToImageJobBuilder(_driver=self._driver)
 
     @property
     def query(self) -> JobQueryBuilder[M]:
-        return JobQueryBuilder(_runner=self._runner)
+        return JobQueryBuilder(_driver=self._driver)
