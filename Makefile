@@ -22,7 +22,7 @@ test: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests examples bench
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -18,7 +18,7 @@ def test_every_public_name_resolves() -> None:
 
 def test_unknown_names_are_attribute_errors() -> None:
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
-        _ = civitai_kit.Nope  # type: ignore[attr-defined]
+        _ = civitai_kit.Nope
 
 
 def test_import_does_not_load_http_or_optional_dependencies() -> None:

@@ -6,7 +6,6 @@ import copy
 import json
 from typing import Any
 
-from core_support import TARGETS, fixture_files, load_fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from civitai_kit._http.core import HttpCore
 from civitai_kit.core import Image, Model, ModelVersion, Page
 from civitai_kit.core.parsing import parser
 from civitai_kit.result import ErrorCode, Failure, ResponseParseError, Success
+from tests.support.core_support import TARGETS, fixture_files, load_fixture
 
 SMALL = [f for f in fixture_files() if f.parent.name in TARGETS and f.stat().st_size < 40_000]
 PAYLOADS = [(TARGETS[f.parent.name], load_fixture(f"{f.parent.name}/{f.name}")) for f in SMALL]

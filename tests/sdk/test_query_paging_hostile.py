@@ -8,11 +8,11 @@ from itertools import count
 from typing import Any
 
 import pytest
-from sdk_support import collect
 
 from civitai_kit.result import CivitaiError, ErrorCode
 from civitai_kit.sdk._runtime import AsyncRunner
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
+from tests.support.sdk_support import collect
 
 HOSTILE_CURSORS = ["a\x00b", "a\r\nSet-Cookie: x", "c" * 5000, "\ud800"]
 

@@ -15,7 +15,7 @@ from civitai_kit._http import ApiRequest, AsyncHttpClient, ClientSettings, HttpC
 from civitai_kit.result import ErrorCode, Failure, Result
 
 if TYPE_CHECKING:
-    from conftest import Peer, RawServerFactory
+    from tests.support.raw_server import Peer, RawServerFactory
 
 REQUEST = ApiRequest("GET", "/api/v1/models")
 BODY = b'{"items": [], "metadata": {}}'

@@ -13,7 +13,7 @@ from civitai_kit._http import ApiRequest, AsyncHttpClient, ClientSettings, Retry
 from civitai_kit.result import ErrorCode, Failure
 
 if TYPE_CHECKING:
-    from conftest import Peer, RawServerFactory
+    from tests.support.raw_server import Peer, RawServerFactory
 
 MAX_RETRIES = 3
 
