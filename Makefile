@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
 
+# Most tests wait on sockets and timeouts, not on the CPU: more pytest-xdist workers than cores pays off.
+TEST_WORKERS ?= 4
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=10
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests examples bench
