@@ -2,6 +2,9 @@
 
 Every CIVITAI* variable is removed, the configuration places (config dir, secrets dir, user secrets) point into
 a fresh folder per test, and the XDG directories that ``platformdirs`` uses for caches and data do too.
+
+Hypothesis runs deterministically (the same examples on every run and in every xdist worker, no example
+database, no timing health check on a loaded machine); ``HYPOTHESIS_PROFILE=explore`` draws fresh examples.
 """
 
 from __future__ import annotations
@@ -9,6 +12,13 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 _CONTROL_PREFIXES = ("CIVITAI", "DOTNET_ENVIRONMENT", "PYDANTIC_SETTINGS_DEBUG")
 

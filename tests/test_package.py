@@ -21,6 +21,7 @@ def test_unknown_names_are_attribute_errors() -> None:
         _ = civitai_kit.Nope  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow  # a subprocess
 def test_import_does_not_load_http_or_optional_dependencies() -> None:
     code = (
         "import sys, civitai_kit; "

@@ -96,12 +96,12 @@ def test_error_text() -> None:
 
 
 def test_error_codes_keep_civitaisharps_numbers() -> None:
-    assert ErrorCode.UNKNOWN == 0 and ErrorCode.HTTP_ERROR == 100 and ErrorCode.LOOP_DETECTED == 119
-    assert ErrorCode.UNAUTHORIZED == 200 and ErrorCode.INSUFFICIENT_CREDITS == 202
-    assert ErrorCode.RATE_LIMITED == 300 and ErrorCode.VALIDATION_FAILED == 402
-    assert ErrorCode.CLOUDFLARE_ERROR == 503 and ErrorCode.PATTERN_VALIDATION_FAILED == 609
-    assert ErrorCode.RESOURCE_UNAVAILABLE == 700
-    assert ErrorCode.HASH_MISMATCH is ErrorCode.HASH_VERIFICATION_FAILED
+    assert int(ErrorCode.UNKNOWN) == 0 and int(ErrorCode.HTTP_ERROR) == 100 and int(ErrorCode.LOOP_DETECTED) == 119
+    assert int(ErrorCode.UNAUTHORIZED) == 200 and int(ErrorCode.INSUFFICIENT_CREDITS) == 202
+    assert int(ErrorCode.RATE_LIMITED) == 300 and int(ErrorCode.VALIDATION_FAILED) == 402
+    assert int(ErrorCode.CLOUDFLARE_ERROR) == 503 and int(ErrorCode.PATTERN_VALIDATION_FAILED) == 609
+    assert int(ErrorCode.RESOURCE_UNAVAILABLE) == 700
+    assert ErrorCode["HASH_MISMATCH"] is ErrorCode.HASH_VERIFICATION_FAILED  # an alias, not a second member
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,8 @@ def cli(sandbox_env: dict[str, str]) -> Invoke:
     runner = CliRunner()
 
     def invoke(*args: str, env: Mapping[str, str] | None = None, input: str | None = None) -> Outcome:
-        result = runner.invoke(app, list(args), env={**sandbox_env, **(env or {})}, input=input, catch_exceptions=False)
+        environment = {"COLUMNS": "400", **sandbox_env, **(env or {})}  # no wrapping inside long tmp paths (xdist)
+        result = runner.invoke(app, list(args), env=environment, input=input, catch_exceptions=False)
         return Outcome(result.exit_code, result.stdout, result.stderr)
 
     return invoke

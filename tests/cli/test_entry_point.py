@@ -13,7 +13,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from civitai_kit.testing.sandbox import Sandbox
+
+pytestmark = pytest.mark.slow  # every test here runs a process or an example
 
 PROGRESS_MARKS = ("\r", "━", "\x1b[")
 

@@ -4,8 +4,9 @@ clients working end to end over loopback, and resource shutdown (sync and async)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from dependency_injector import containers, providers
@@ -138,7 +139,7 @@ def test_rebinding_open_clients_is_refused_until_they_are_shut_down() -> None:
 
 def test_rejects_unknown_input_types() -> None:
     with pytest.raises(TypeError, match="options_or_config"):
-        CivitaiContainer().add_civitai_api(42)  # type: ignore[arg-type]
+        CivitaiContainer().add_civitai_api(42)
 
 
 def test_clients_work_end_to_end_and_shutdown_closes_them(sandbox: Sandbox) -> None:
@@ -155,7 +156,8 @@ def test_clients_work_end_to_end_and_shutdown_closes_them(sandbox: Sandbox) -> N
 
 async def test_async_clients_and_async_shutdown(sandbox: Sandbox) -> None:
     container = CivitaiContainer().add_civitai_api(CivitaiApiOptions.isolated(**sandbox.option_values()))
-    client = await container.async_core_client()  # async resources make the provider awaitable
+    # async resources make the provider awaitable (the stubs type the plain call)
+    client = await cast("Awaitable[AsyncCivitaiClient]", container.async_core_client())
     assert isinstance(client, AsyncCivitaiClient)
     page = (await client.models.execute(limit=1)).unwrap()
     assert page.items
@@ -189,8 +191,9 @@ def first_model(client: CivitaiClient = Provide["civitai.core_client"]) -> str:
 
 def test_mount_into_a_dynamic_container(sandbox: Sandbox) -> None:
     app = containers.DynamicContainer()
-    add_civitai_api(app, sandbox.option_values())
-    assert _first_model_name(app.civitai.core_client())
+    mounted = add_civitai_api(app, sandbox.option_values())
+    assert app.civitai is mounted
+    assert _first_model_name(mounted.core_client())
     app.shutdown_resources()
 
 

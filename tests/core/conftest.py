@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from core_support import options_for
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.rest import RestData, install_rest_routes
+from tests.support.core_support import options_for
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from core_support import options_for
 
 from civitai_kit.core import CivitaiClient, ModelQuery, ModelType
 from civitai_kit.errors import ConfigurationError
 from civitai_kit.testing import FakeCivitai
+from tests.support.core_support import options_for
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from core_support import options_for
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit.container import CivitaiContainer
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.testing import FakeCivitai
+from tests.support.core_support import options_for
 
 
 def test_owned_http_client_is_closed_by_the_context_manager(server: FakeCivitai) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from core_support import error_of, load_fixture, options_for
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.errors import (
@@ -19,6 +18,7 @@ from civitai_kit.errors import (
 )
 from civitai_kit.result import Failure
 from civitai_kit.testing import FakeCivitai, FakeResponse, Fault
+from tests.support.core_support import error_of, load_fixture, options_for
 
 
 def _fixture(name: str) -> Any:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_support import TARGETS, fixture_files, load_fixture
 from pydantic import AliasChoices, BaseModel
 
 from civitai_kit.core import (
@@ -30,6 +29,7 @@ from civitai_kit.core import (
     parse,
 )
 from civitai_kit.tools import HashAlgorithm
+from tests.support.core_support import TARGETS, fixture_files, load_fixture
 
 BODIES = [f for f in fixture_files() if f.parent.name != "errors"]
 

@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from core_support import options_for
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.errors import CivitaiError, ErrorCode, ServerError
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
+from tests.support.core_support import options_for
 
 Pages = dict[str | None, tuple[list[int], dict[str, Any]]]
 

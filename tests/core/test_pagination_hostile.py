@@ -10,13 +10,13 @@ from itertools import count
 from typing import Any
 
 import pytest
-from core_support import options_for
 
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient, paging
 from civitai_kit.errors import ApiTimeoutError, CivitaiError, ErrorCode
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Failure, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
+from tests.support.core_support import options_for
 
 SAFETY_VALVE = 200
 """Endless servers stop pointing further after this many requests, so code without the guard ends (and

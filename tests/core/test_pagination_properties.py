@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from core_support import options_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +19,7 @@ from civitai_kit.errors import CivitaiError
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Failure, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
+from tests.support.core_support import options_for
 
 MAX_EMPTY_PAGES = 3
 

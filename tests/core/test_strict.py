@@ -6,11 +6,11 @@ import copy
 from typing import Any
 
 import pytest
-from core_support import error_of, load_fixture, options_for
 
 from civitai_kit.core import CivitaiClient, Model, Page, StrictParsingError, parse
 from civitai_kit.errors import ErrorCode, ResponseParseError
 from civitai_kit.testing import FakeCivitai, FakeResponse
+from tests.support.core_support import error_of, load_fixture, options_for
 
 
 def _with_unknowns() -> Any:

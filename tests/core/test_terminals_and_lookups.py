@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from core_support import error_of, options_for
 
 from civitai_kit.core import (
     AsyncCivitaiClient,
@@ -21,6 +20,7 @@ from civitai_kit.core import (
 from civitai_kit.errors import ErrorCode, NotFoundError
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.rest import RestData
+from tests.support.core_support import error_of, options_for
 
 REAL_SHA256 = "260F2989F160C67B09FD68482D1CC45DE61A33EEC5D2FA6FCD6CF7E09BBA7D47"
 

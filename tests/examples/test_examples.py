@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test here runs a process or an example
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RUNNABLE = sorted(
     path

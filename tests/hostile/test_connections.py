@@ -26,7 +26,8 @@ from civitai_kit.testing.hostile import (
 CORE = core_operations()
 SDK = sdk_operations()
 NEXT_REQUEST_PHASES = (Phase.AFTER_BODY, Phase.ON_REUSE)
-DEADLINE = 2.0
+DEADLINE = 1.0  # Resilience.TotalTimeoutSeconds where a test needs one (short: these tests wait it out)
+DRIP = 0.1  # seconds between dripped bytes: well inside the 1 s read timeout
 
 
 def _operation(name: str, phase: Phase | None = None) -> object:
@@ -148,14 +149,14 @@ def test_stall_past_the_timeout_every_time_is_a_timeout(hostile: Harness, mode: 
 def test_drip_is_ended_by_the_total_deadline(
     hostile: Harness, mode: ClientMode, operation: str, headers_too: bool
 ) -> None:
-    """One byte every 0.3 s never trips the 1 s read timeout; only the total deadline ends the call."""
-    hostile.server.always("*", Misbehaviour.drip(interval=0.3, headers_too=headers_too, length=10_000))
+    """One byte every 0.1 s never trips the 1 s read timeout; only the total deadline ends the call."""
+    hostile.server.always("*", Misbehaviour.drip(interval=DRIP, headers_too=headers_too, length=10_000))
     known_limit = mode is ClientMode.SYNC_HTTPX and headers_too
     outcome = hostile.run(
         mode,
         CORE[operation],
         options={"resilience": {"total_timeout_seconds": DEADLINE}},
-        hard_timeout=DEADLINE + (3 if known_limit else 10),
+        hard_timeout=DEADLINE + (2 if known_limit else 10),
     )
     if known_limit and outcome.kind is OutcomeKind.HUNG:
         # Known limit: the sync driver bounds the wait for headers per read only (httpcore gives no handle on
@@ -170,7 +171,7 @@ def test_drip_is_ended_by_the_total_deadline(
 def test_drip_from_the_orchestrator_is_ended_by_the_total_deadline(
     hostile: Harness, mode: ClientMode, operation: str
 ) -> None:
-    hostile.server.always("*", Misbehaviour.drip(interval=0.3, length=10_000))
+    hostile.server.always("*", Misbehaviour.drip(interval=DRIP, length=10_000))
     outcome = hostile.run(
         mode,
         SDK[operation],
@@ -183,7 +184,7 @@ def test_drip_from_the_orchestrator_is_ended_by_the_total_deadline(
 
 
 def test_the_total_deadline_covers_every_retry(hostile: Harness, mode: ClientMode) -> None:
-    """Ten retries of 0.9 s stalls would take ~10 s; the 2 s deadline must cut them short (the hard bound
+    """Ten retries of 0.9 s stalls would take ~10 s; the 1 s deadline must cut them short (the hard bound
     here is the deadline plus 4 s of slack, not a timing assertion on the library)."""
     hostile.server.always("*", Misbehaviour.stall(0.9, Misbehaviour.status(503, retry_after="0")))
     options = {"resilience": {"max_retries": 10, "total_timeout_seconds": DEADLINE}}

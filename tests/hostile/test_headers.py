@@ -23,10 +23,10 @@ RETRY_AFTER_VALUES = [
     "0x10",
     "garbage, not a number",
     "",
-    Misbehaviour.http_date(10**9),  # ~31 years ahead
+    pytest.param(Misbehaviour.http_date(10**9), id="31-years-ahead"),  # ids fixed: xdist workers collect apart
     "Fri, 31 Dec 9999 23:59:59 GMT",
     "Sat, 01 Jan 10000 00:00:00 GMT",
-    Misbehaviour.http_date(-(10**9)),
+    pytest.param(Misbehaviour.http_date(-(10**9)), id="31-years-ago"),
     "Thu, 01 Jan 1970 00:00:00 GMT",
 ]
 

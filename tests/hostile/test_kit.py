@@ -10,7 +10,8 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -47,7 +48,7 @@ def _connect(server: HostileServer, timeout: float = 5.0) -> socket.socket:
 
 def _read_all(sock: socket.socket) -> tuple[bytes, str]:
     """Everything until the server ends the connection, and how it ended: "fin", "reset" or "timeout"."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         try:
             chunk = sock.recv(1 << 20)
@@ -331,7 +332,7 @@ def test_broken_links(server: HostileServer, link: BrokenLink) -> None:
     page = httpx.get(f"{server.url}/api/v1/models").json()
     assert page["items"] == [{"id": 1, "name": "item-1"}]
     metadata = page["metadata"]
-    expected = {
+    expected: Callable[[dict[str, Any]], bool] = {
         BrokenLink.BAD_IPV6: lambda m: m["nextPage"] == "http://[::1/x",
         BrokenLink.PORT_OVER_65535: lambda m: ":70000/" in m["nextPage"],
         BrokenLink.NUL_BYTE: lambda m: "\x00" in m["nextPage"],

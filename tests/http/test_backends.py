@@ -27,7 +27,7 @@ def server() -> Iterator[FakeCivitai]:
 
 
 def _settings(server: FakeCivitai, tmp_path: Path, **values: object) -> ClientSettings:
-    options = CivitaiApiOptions.isolated(base_url=server.url, **values)  # type: ignore[arg-type]
+    options = CivitaiApiOptions.isolated(base_url=server.url, **values)
     return ClientSettings.for_core(options)
 
 

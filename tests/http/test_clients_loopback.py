@@ -301,7 +301,9 @@ async def test_streamed_error_is_mapped(twin: Twin, server: FakeCivitai) -> None
     assert result.error.message.startswith("The creator of this asset has disabled downloads")
 
 
-async def test_unauthorized_names_the_source_never_the_key(twin: Twin, server: FakeCivitai, caplog) -> None:
+async def test_unauthorized_names_the_source_never_the_key(
+    twin: Twin, server: FakeCivitai, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG, logger="civitai_kit")
     server.faults.add(Fault.json(401, {"error": "Unauthorized"}), path="/api/v1/models")
     result = await twin.send(GET_MODELS)

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from civitai_kit._http.errors import error_from_response, parse_retry_after
-from civitai_kit.errors import ErrorCode
+from civitai_kit.errors import Error, ErrorCode
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "civitai-rest" / "errors"
 JSON = {"content-type": "application/json; charset=utf-8"}
 
 
-def _map(status: int, body: object, headers: dict[str, str] | None = None):
+def _map(status: int, body: object, headers: dict[str, str] | None = None) -> Error | None:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return error_from_response(status, {**JSON, **(headers or {})}, raw)
 
@@ -88,7 +88,7 @@ def _map(status: int, body: object, headers: dict[str, str] | None = None):
         ),
     ],
 )
-def test_civitai_error_bodies_keep_their_message(status, body, code, message) -> None:
+def test_civitai_error_bodies_keep_their_message(status: int, body: object, code: ErrorCode, message: str) -> None:
     error = _map(status, body)
     assert error is not None
     assert error.code == code
@@ -143,7 +143,7 @@ def test_rfc7807_detail_wins_over_title() -> None:
         ({"error": "something odd"}, ErrorCode.HTTP_ERROR),
     ],
 )
-def test_error_body_with_http_200_is_a_failure(body, code) -> None:
+def test_error_body_with_http_200_is_a_failure(body: dict[str, str], code: ErrorCode) -> None:
     error = _map(200, body)
     assert error is not None and error.code == code and error.http_status == 200
     assert error.message == body["error"]
@@ -158,7 +158,7 @@ def test_error_body_with_http_200_is_a_failure(body, code) -> None:
         [],
     ],
 )
-def test_success_bodies_are_not_mistaken_for_errors(body) -> None:
+def test_success_bodies_are_not_mistaken_for_errors(body: object) -> None:
     assert _map(200, body) is None
 
 
@@ -171,7 +171,7 @@ def test_cloudflare_page_is_a_cloudflare_error() -> None:
 
 
 @pytest.mark.parametrize(("status", "code"), [(429, ErrorCode.RATE_LIMITED), (404, ErrorCode.NOT_FOUND)])
-def test_html_429_and_404_keep_their_meaning(status, code) -> None:
+def test_html_429_and_404_keep_their_meaning(status: int, code: ErrorCode) -> None:
     html = b"<html><head><title>404: This page could not be found</title></head><body>cloudflare</body></html>"
     error = error_from_response(status, {"content-type": "text/html", "retry-after": "7"}, html)
     assert error is not None and error.code == code
@@ -190,7 +190,7 @@ def test_plain_text_error_keeps_text() -> None:
 
 
 @pytest.mark.parametrize(("status", "code"), [(499, ErrorCode.HTTP_ERROR), (502, ErrorCode.BAD_GATEWAY)])
-def test_empty_error_body_gets_a_default_message(status, code) -> None:
+def test_empty_error_body_gets_a_default_message(status: int, code: ErrorCode) -> None:
     error = error_from_response(status, {}, b"")
     assert error is not None and error.code == code and error.message
 

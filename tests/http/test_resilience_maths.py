@@ -73,28 +73,33 @@ def test_what_is_retryable(error: Error, retryable: bool) -> None:
     assert is_retryable(error) is retryable
 
 
+def _state(breaker: CircuitBreaker) -> BreakerState:
+    """The state read fresh (mypy would keep ``breaker.state`` narrowed across the calls that change it)."""
+    return breaker.state
+
+
 def test_breaker_opens_after_threshold_then_half_opens_for_one_probe() -> None:
     clock = FakeClock()
     breaker = CircuitBreaker(failure_threshold=3, reset_seconds=10, clock=clock)
     for _ in range(2):
         assert breaker.allow() is None
         breaker.record_failure()
-    assert breaker.state is BreakerState.CLOSED
+    assert _state(breaker) is BreakerState.CLOSED
     breaker.record_failure()
-    assert breaker.state is BreakerState.OPEN
+    assert _state(breaker) is BreakerState.OPEN
     assert breaker.allow() == pytest.approx(10)
     clock.now += 4
     assert breaker.allow() == pytest.approx(6)
     clock.now += 6
-    assert breaker.state is BreakerState.HALF_OPEN
+    assert _state(breaker) is BreakerState.HALF_OPEN
     assert breaker.allow() is None  # the probe
     assert breaker.allow() is not None  # only one probe at a time
     breaker.record_failure()  # probe failed: open again
-    assert breaker.state is BreakerState.OPEN
+    assert _state(breaker) is BreakerState.OPEN
     clock.now += 10
     assert breaker.allow() is None
     breaker.record_success()
-    assert breaker.state is BreakerState.CLOSED and breaker.allow() is None
+    assert _state(breaker) is BreakerState.CLOSED and breaker.allow() is None
 
 
 def test_breaker_success_resets_the_count() -> None:
@@ -102,7 +107,7 @@ def test_breaker_success_resets_the_count() -> None:
     breaker.record_failure()
     breaker.record_success()
     breaker.record_failure()
-    assert breaker.state is BreakerState.CLOSED
+    assert _state(breaker) is BreakerState.CLOSED
 
 
 def test_pacer_spaces_requests_and_allows_a_burst() -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from options_places import ConfigPlaces
+
+from tests.support.options_places import ConfigPlaces
 
 
 @pytest.fixture(autouse=True)

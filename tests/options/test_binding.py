@@ -6,11 +6,11 @@ import logging
 from pathlib import Path
 
 import pytest
-from options_places import ConfigPlaces
 
 from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions, SdkOptions
 from civitai_kit.tools import HashAlgorithm
+from tests.support.options_places import ConfigPlaces
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from options_places import ConfigPlaces
-
 from civitai_kit._config.binder import leaf_paths
 from civitai_kit._config.keys import pascal
 from civitai_kit.options import CivitaiApiOptions
+from tests.support.options_places import ConfigPlaces
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "appsettings.example.json"
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from options_places import ConfigPlaces
 
 from civitai_kit._config.jsonc import parse_jsonc
 from civitai_kit.errors import ConfigurationError
@@ -31,6 +30,7 @@ from civitai_kit.options import (
     UserSecrets,
     config_sources,
 )
+from tests.support.options_places import ConfigPlaces
 
 KEY = "ck-H0stile-9f3a7c2e1b5d8f4a6c0e"
 """A recognisable key (long enough that no rule ever shows it as an offending value)."""
@@ -155,9 +155,9 @@ def test_valid_sections_still_build_every_way() -> None:
 @pytest.mark.parametrize(
     "build",
     [
-        lambda: SdkOptions.model_construct(api_token=KEY),
-        lambda: CivitaiApiOptions.model_construct(api_key=KEY),
-        lambda: CivitaiApiOptions.model_construct(sdk={"api_token": KEY}),
+        lambda: SdkOptions.model_construct(api_token=KEY),  # type: ignore[arg-type]
+        lambda: CivitaiApiOptions.model_construct(api_key=KEY),  # type: ignore[arg-type]
+        lambda: CivitaiApiOptions.model_construct(sdk={"api_token": KEY}),  # type: ignore[arg-type]
     ],
     ids=["sdk", "root", "root-nested"],
 )

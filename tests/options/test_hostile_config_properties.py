@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from options_places import ConfigPlaces
 
 from civitai_kit._config.binder import leaf_paths
 from civitai_kit._config.keys import pascal
 from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions
+from tests.support.options_places import ConfigPlaces
 
 PLANTED = "ck-Pl4nted 7e1d9c3b5a8f2e4d6c0b"
 """A key with a space: refused as a key, so never registered for scrubbing; it must simply never be shown."""

@@ -8,11 +8,11 @@ import pickle
 import traceback
 
 import pytest
-from options_places import ConfigPlaces
 from pydantic import SecretStr
 
 from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions, SdkOptions, UserSecrets
+from tests.support.options_places import ConfigPlaces
 
 KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 TOKEN = "tok-9a8b7c6d5e4f3a2b1c0d"

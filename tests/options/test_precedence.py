@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from options_places import ConfigPlaces
 
 from civitai_kit.options import CivitaiApiOptions
+from tests.support.options_places import ConfigPlaces
 
 
 @dataclass

@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
-from options_places import ConfigPlaces
 
 from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions, config_sources
+from tests.support.options_places import ConfigPlaces
 
 # ------------------------------------------------------------------------------------------ environments
 

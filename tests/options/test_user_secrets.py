@@ -9,10 +9,10 @@ from pathlib import Path
 
 import platformdirs
 import pytest
-from options_places import ConfigPlaces
 
 from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions, UserSecrets
+from tests.support.options_places import ConfigPlaces
 
 
 def _mode(path: Path) -> int:

@@ -6,11 +6,11 @@ import traceback
 from typing import Any
 
 import pytest
-from options_places import ConfigPlaces
 
 from civitai_kit.errors import ConfigurationError, ErrorCode
 from civitai_kit.options import CivitaiApiOptions, ResilienceOptions, SdkOptions
 from civitai_kit.tools import HashAlgorithm
+from tests.support.options_places import ConfigPlaces
 
 CIVITAI = CivitaiApiOptions.model_fields["base_url"].default
 """The public Civitai URL, taken from the options' default (these tests only normalise text, never connect)."""

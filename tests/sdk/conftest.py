@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sdk_support import FakeTime, settings_for
 
 from civitai_kit._http import AsyncHttpClient, HttpClient
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.orchestration import FakeOrchestrator, install_orchestration_routes
+from tests.support.sdk_support import FakeTime, settings_for
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdk_support import PNG_MAGIC, SDXL, collect, resolve, settings_for
 
 from civitai_kit._http import AsyncHttpClient, HttpClient
 from civitai_kit.errors import ApiTimeoutError, ErrorCode
@@ -20,6 +19,7 @@ from civitai_kit.sdk import AsyncSdkClient, Blob, SdkClient, Workflow
 from civitai_kit.sdk.file_download import PartFile
 from civitai_kit.testing import FakeCivitai, FakeResponse, Fault
 from civitai_kit.testing.orchestration import FakeOrchestrator
+from tests.support.sdk_support import PNG_MAGIC, SDXL, collect, resolve, settings_for
 
 
 async def finished(client: Any) -> Workflow:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sdk_support import SDXL, TOKEN, settings_for
 
 from civitai_kit._http import AsyncHttpClient, HttpClient
 from civitai_kit.errors import ConfigurationError, ErrorCode
@@ -13,6 +12,7 @@ from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.orchestration import install_orchestration_routes
+from tests.support.sdk_support import SDXL, TOKEN, settings_for
 
 PLACES = (
     "CivitaiApi:Sdk:ApiToken",

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test here runs a process or an example
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
-from sdk_support import PNG_MAGIC, resolve
 
 from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure, Success
 from civitai_kit.sdk import Blob, file_download
 from civitai_kit.testing import FakeCivitai, FakeResponse
+from tests.support.sdk_support import PNG_MAGIC, resolve
 
 CONTENT = PNG_MAGIC * 8192
 

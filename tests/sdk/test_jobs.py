@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sdk_support import SD1, SDXL, collect, resolve
 
 from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure, Success
 from civitai_kit.sdk import AirIdentifier, JobStatusCollection
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.orchestration import FakeOrchestrator
+from tests.support.sdk_support import SD1, SDXL, collect, resolve
 
 LORA = "urn:air:sd1:lora:civitai:162141@182559"
 

@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdk_openapi import FIXTURES, v1, v2
-from sdk_support import SDXL, settings_for
 
 from civitai_kit._http import ApiRequest, HttpClient
 from civitai_kit.result import Failure
@@ -26,6 +24,8 @@ from civitai_kit.sdk.job_models import (
 from civitai_kit.sdk.models import ResourceInfo, WorkflowPage
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.orchestration import install_orchestration_routes
+from tests.support.sdk_openapi import FIXTURES, v1, v2
+from tests.support.sdk_support import SDXL, settings_for
 
 RESPONSES = sorted((FIXTURES / "responses").glob("*.json"))
 

@@ -8,10 +8,10 @@ from itertools import count
 from typing import Any
 
 import pytest
-from sdk_support import collect
 
 from civitai_kit.errors import CivitaiError, ErrorCode
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
+from tests.support.sdk_support import collect
 
 HOSTILE_CURSORS = ["a\x00b", "a\r\nSet-Cookie: x", "c" * 5000, "\ud800"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sdk_support import SDXL, resolve
 
 from civitai_kit.errors import CivitaiError, Error, ErrorCode
 from civitai_kit.result import Failure, Success
 from civitai_kit.sdk.builders import TextToImageBuilder
 from civitai_kit.sdk.pagination import CursorWalk
 from civitai_kit.testing import FakeCivitai, Fault
+from tests.support.sdk_support import SDXL, resolve
 
 
 def test_an_unbound_builder_explains_how_to_submit() -> None:

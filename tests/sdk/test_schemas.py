@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sdk_openapi import v1, v2
 
 from civitai_kit.sdk.builders import StepBuilder, TextToImageBuilder, WorkflowBuilder
 from civitai_kit.sdk.enums import (
@@ -29,6 +28,7 @@ from civitai_kit.sdk.enums import (
 )
 from civitai_kit.sdk.image_gen import VARIANTS, ImageGenBuilder, variant
 from civitai_kit.sdk.jobs import TextToImageJobBuilder
+from tests.support.sdk_openapi import v1, v2
 
 SDXL = "urn:air:sdxl:checkpoint:civitai:101055@128078"
 LORA = "urn:air:sdxl:lora:civitai:328553@368189"

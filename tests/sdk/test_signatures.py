@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sdk_support import settings_for
 
 from civitai_kit._http import AsyncHttpClient, HttpClient
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.sdk.blobs import Blobs
 from civitai_kit.sdk.workflows import Workflows
 from civitai_kit.testing import FakeCivitai
+from tests.support.sdk_support import settings_for
 
 SERVICES = ("workflows", "blobs", "resources", "jobs", "coverage", "usage")
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import assert_type
 
-from sdk_support import SDXL
-
 from civitai_kit.result import Result
 from civitai_kit.sdk import (
     AirIdentifier,
@@ -16,6 +14,7 @@ from civitai_kit.sdk import (
     Workflow,
 )
 from civitai_kit.sdk.coverage import CoverageMap
+from tests.support.sdk_support import SDXL
 
 
 def test_sync_types(client: SdkClient | AsyncSdkClient) -> None:

@@ -6,7 +6,6 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from sdk_support import SD1, SDXL, TOKEN, collect, resolve, settings_for
 
 from civitai_kit._http import ApiRequest, AsyncHttpClient, HttpClient
 from civitai_kit.errors import BadRequestError, ErrorCode
@@ -14,6 +13,7 @@ from civitai_kit.result import Failure, Success
 from civitai_kit.sdk import AsyncSdkClient, SdkClient, Workflow, WorkflowStatus
 from civitai_kit.testing import FakeCivitai, Fault
 from civitai_kit.testing.orchestration import FakeOrchestrator, install_orchestration_routes
+from tests.support.sdk_support import SD1, SDXL, TOKEN, collect, resolve, settings_for
 
 
 def text_to_image(client: Any, prompt: str = "a lighthouse at dawn") -> Any:

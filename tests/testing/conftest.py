@@ -6,9 +6,9 @@ import http.client
 from collections.abc import Iterator
 
 import pytest
-from raw_http import RawHttp
 
 from civitai_kit.testing import FakeCivitai
+from tests.support.raw_http import RawHttp
 
 pytest_plugins = ["pytester"]
 

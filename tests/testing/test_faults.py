@@ -9,9 +9,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from raw_http import RawHttp
 
 from civitai_kit.testing import FakeCivitai, FakeResponse, Fault, FaultKind
+from tests.support.raw_http import RawHttp
 
 MODELS = "/api/v1/models"
 

@@ -57,6 +57,7 @@ def test_plugin_in_a_user_project(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*route handlers raised*", "*GET /b raised*", "*RuntimeError: route bug*"])
 
 
+@pytest.mark.slow  # a subprocess
 def test_the_plugin_imports_only_the_standard_library() -> None:
     code = (
         "import sys, civitai_kit, pytest\n"

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from raw_http import RawHttp
 
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
+from tests.support.raw_http import RawHttp
 
 
 def test_route_with_params_query_and_headers(fake_civitai: FakeCivitai, conn: http.client.HTTPConnection) -> None:

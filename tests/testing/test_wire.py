@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 
 import pytest
-from raw_http import RawHttp
 
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
+from tests.support.raw_http import RawHttp
 
 
 @pytest.fixture(autouse=True)

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from download_support import SlowDisk, slowed_disk
 
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.testing import FakeCivitai, FakeResponse
 from civitai_kit.tools.download_types import DownloadProgress
 from civitai_kit.tools.downloads import AsyncDownloadService, DownloadService
+from tests.support.download_support import SlowDisk, slowed_disk
 
 MIB = 1024 * 1024
 BLOCK = os.urandom(MIB)

@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from download_support import Twin
 
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault, hostile_fs
 from civitai_kit.tools.download_types import DownloadedFile
 from civitai_kit.tools.download_validators import ResumeValidator
+from tests.support.download_support import Twin
 
 SIZE = 200_000
 CUT = 50_000

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
-from download_support import Twin
 
 from civitai_kit.core.models import ModelFile, ModelVersion
 from civitai_kit.errors import ErrorCode
@@ -23,6 +22,7 @@ from civitai_kit.tools.download_files import part_file_hook
 from civitai_kit.tools.download_plan import plan_model_file
 from civitai_kit.tools.download_types import DownloadedFile
 from civitai_kit.tools.path_patterns import MAX_COMPONENT_BYTES, sanitize_filename
+from tests.support.download_support import Twin
 
 IO_CODES = {ErrorCode.IO_ERROR, ErrorCode.FILE_WRITE_FAILED, ErrorCode.DIRECTORY_CREATION_FAILED}
 

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from download_support import SlowDisk, slowed_disk
 
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Success
 from civitai_kit.testing import FakeCivitai, FakeResponse
 from civitai_kit.tools.downloads import AsyncDownloadService
+from tests.support.download_support import SlowDisk, slowed_disk
 
 SIZES = {"last-step": 3 * 1024 * 1024 + 5, "mid-body": 9 * 1024 * 1024 + 5}
 DATA = os.urandom(max(SIZES.values()))

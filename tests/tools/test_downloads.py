@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from download_support import Twin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +29,7 @@ from civitai_kit.testing.downloads import REFUSALS, FakeDownloads, FakeFile, ins
 from civitai_kit.tools import HashAlgorithm
 from civitai_kit.tools.download_types import DownloadedFile, DownloadProgress
 from civitai_kit.tools.downloads import AsyncDownloadService, DownloadService
+from tests.support.download_support import Twin
 
 KEY = "sk-download-test-0123456789"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + os.urandom(2000)

@@ -180,6 +180,7 @@ def _writer(db: str, folder: str, worker: int) -> None:
             hash_file(path, {H.SHA256, H.CRC32}, cache=shared)
 
 
+@pytest.mark.slow  # spawned processes
 def test_concurrent_processes_share_one_database(tmp_path: Path) -> None:
     db = tmp_path / "shared.sqlite3"
     context = multiprocessing.get_context("spawn")

@@ -156,6 +156,7 @@ def test_normalize_hash(raw: str, normalized: str) -> None:
     assert normalize_hash(raw) == normalized
 
 
+@pytest.mark.slow  # a subprocess
 def test_importing_the_tools_package_needs_no_optional_dependency() -> None:
     import subprocess
     import sys

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import ssl
 from typing import Any
 
 import httpx
@@ -16,6 +19,19 @@ def timeout_for(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(_CONNECT_TIMEOUT, seconds))
 
 
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context the clients of this process share. Building one reads the whole CA bundle
+    (tens of milliseconds of CPU for every client), so it is built once per CA source: httpx's choice
+    of ``SSL_CERT_FILE``, ``SSL_CERT_DIR`` or certifi's bundle."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """One context per CA source (the arguments are the cache key; httpx reads the same variables)."""
+    return httpx.create_ssl_context()
+
+
 def _limits(settings: ClientSettings) -> httpx.Limits:
     return httpx.Limits(
         max_connections=max(settings.max_concurrency * 2, 10),
@@ -25,6 +41,7 @@ def _limits(settings: ClientSettings) -> httpx.Limits:
 
 def _client_kwargs(settings: ClientSettings) -> dict[str, Any]:
     return {
+        "verify": tls_context(),
         "timeout": timeout_for(settings.timeout),
         "limits": _limits(settings),
         "headers": {"User-Agent": settings.user_agent, "Accept": "application/json"},
@@ -37,7 +54,8 @@ def build_sync_client(settings: ClientSettings, transport: httpx.BaseTransport |
         from civitai_kit._http.cache import AnonymousCache, private_database
 
         if (database := private_database(settings.cache_directory, "http-cache-sync.sqlite")) is not None:
-            transport = AnonymousCache(transport or httpx.HTTPTransport(limits=_limits(settings)), database, settings)
+            network = transport or httpx.HTTPTransport(verify=tls_context(), limits=_limits(settings))
+            transport = AnonymousCache(network, database, settings)
     return httpx.Client(transport=transport, **_client_kwargs(settings))
 
 
@@ -50,7 +68,7 @@ def build_async_client(
         from civitai_kit._http.cache import AsyncAnonymousCache, private_database
 
         if (database := private_database(settings.cache_directory, "http-cache-async.sqlite")) is not None:
-            network = transport or httpx.AsyncHTTPTransport(limits=_limits(settings))
+            network = transport or httpx.AsyncHTTPTransport(verify=tls_context(), limits=_limits(settings))
             transport = AsyncAnonymousCache(network, database, settings)
     return httpx.AsyncClient(transport=transport, **_client_kwargs(settings))
 
@@ -62,4 +80,4 @@ def _aiohttp_transport(settings: ClientSettings) -> httpx.AsyncBaseTransport:
         raise ImportError(
             'http_backend="aiohttp" needs the aiohttp extra: pip install "civitai-kit[aiohttp]"'
         ) from exc
-    return AiohttpTransport(limits=_limits(settings))
+    return AiohttpTransport(verify=tls_context(), limits=_limits(settings))

@@ -19,7 +19,7 @@ from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Failure
 
 if TYPE_CHECKING:
-    from conftest import Peer, RawServerFactory
+    from tests.support.raw_server import Peer, RawServerFactory
 
 REQUEST = ApiRequest("GET", "/api/v1/tags")
 BODY = b'{"items": []}'
@@ -194,7 +194,7 @@ async def test_cancelling_a_call_propagates_cancellation(raw_server: RawServerFa
 async def test_the_civitai_client_returns_a_failure_for_a_garbage_status_line(raw_server: RawServerFactory) -> None:
     server = raw_server(answer(b"NOT HTTP AT ALL\r\n\r\n", close))
     options = CivitaiApiOptions.isolated(
-        base_url=server.url, http_backend="aiohttp", resilience={"max_retries": 0}  # type: ignore[arg-type]
+        base_url=server.url, http_backend="aiohttp", resilience={"max_retries": 0}
     )
     async with AsyncCivitaiClient(options) as client:
         result = await client.models.get_by_id(1)

@@ -16,7 +16,7 @@ from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure, Result
 
 if TYPE_CHECKING:
-    from conftest import Peer, RawServerFactory
+    from tests.support.raw_server import Peer, RawServerFactory
 
 REQUEST = ApiRequest("GET", "/api/v1/models")
 BODY = b'{"items": [], "metadata": {}}'

@@ -14,7 +14,7 @@ from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure
 
 if TYPE_CHECKING:
-    from conftest import Peer, RawServerFactory
+    from tests.support.raw_server import Peer, RawServerFactory
 
 MAX_RETRIES = 3
 
