@@ -35,9 +35,7 @@ PUBLIC_MODULES = (
     "civitai_kit.testing.hostile",
 )
 ROOT = Path(__file__).resolve().parents[1]
-PENDING = {
-    "civitai_kit.sdk._runtime.Runner": "sdk.Pager.runner; Pager moves onto the one runtime (issue 10, Build 1)",
-}
+PENDING: dict[str, str] = {}
 """Private types still in a public signature, each with the change that removes it."""
 PUBLIC_DUNDERS = frozenset({"__init__", "__call__", "__enter__", "__aenter__", "__iter__", "__aiter__"})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
@@ -68,13 +69,16 @@ def test_log_records_of_ours_and_of_httpx_are_scrubbed(caplog: pytest.LogCapture
     assert "plain-secret-value" not in caplog.text
 
 
-@pytest.mark.parametrize(
-    "document",
-    [b"[" * 5000 + b"]" * 5000, b"\xff\xfe", b"{", b"", "{\"a\": 1"],
-)
+@pytest.mark.parametrize("document", [b"\xff\xfe", b"{", b"", "{\"a\": 1"])
 def test_unreadable_json_is_one_error_type(document: bytes | str) -> None:
     with pytest.raises(JsonDecodeError):
         loads(document)
+
+
+def test_json_nested_deeper_than_python_allows_is_a_json_error() -> None:
+    depth = 2 * sys.getrecursionlimit() + 1000  # whatever the limit is now (a test runner may have raised it)
+    with pytest.raises(JsonDecodeError, match="nested too deeply"):
+        loads(b"[" * depth + b"]" * depth)
 
 
 def test_json_size_limit_and_bom() -> None:
