@@ -241,9 +241,15 @@ class AsyncDriver:
         outcome: Any = None
         while True:
             try:
-                ended, action = await _step(operation.send, outcome, steps)
-                if ended:
-                    return True, action
+                if steps is None:  # the common case, without a detour: the path of every async call
+                    try:
+                        action = operation.send(outcome)
+                    except StopIteration as stop:
+                        return True, stop.value
+                else:
+                    ended, action = await steps.run(operation.send, outcome)
+                    if ended:
+                        return True, action
                 if isinstance(action, Emit):
                     return False, action.value
                 outcome = await action.perform_async(self)
