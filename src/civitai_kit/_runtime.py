@@ -374,8 +374,10 @@ class OperationMethod(Generic[S, P, T]):
     returns the result, on a ``Bound[Async]`` one a coroutine of it. The method's signature is the
     function's without its first parameter."""
 
-    def __init__(self, function: Callable[Concatenate[S, P], Operation[T]]) -> None:
+    def __init__(self, function: Callable[Concatenate[S, P], Operation[T]], *, offload: bool = False) -> None:
         self._function = function
+        self._offload = offload
+        """The operation writes files in its steps: an async driver runs them on a worker thread."""
         self.__doc__ = function.__doc__
         self.__name__ = function.__name__
         self.__wrapped__ = function
@@ -403,7 +405,7 @@ class OperationMethod(Generic[S, P, T]):
         return self if obj is None else self._bind(obj)
 
     def _bind(self, obj: Any) -> Callable[P, Any]:
-        function, name = self._function, self.__name__
+        function, name, offload = self._function, self.__name__, self._offload
 
         def run(*args: P.args, **kwargs: P.kwargs) -> Any:
             driver = obj._driver
@@ -412,7 +414,7 @@ class OperationMethod(Generic[S, P, T]):
                     f"{type(obj).__name__}.{name}() needs a client: create this builder from a client "
                     "(e.g. sdk.workflows.text_to_image()) or pass its build() to the client"
                 )
-            return driver.run(function(obj, *args, **kwargs))
+            return driver.run(function(obj, *args, **kwargs), offload=offload)
 
         run.__doc__ = function.__doc__
         run.__name__ = name

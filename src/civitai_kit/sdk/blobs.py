@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, Generic, overload
+from typing import Generic
 from urllib.parse import quote
 
 from civitai_kit._http import ApiRequest, HttpCore, Response, encode_query
-from civitai_kit._runtime import Async, M, Operation, Sync
+from civitai_kit._runtime import M, Operation
 from civitai_kit.core.air import AirIdentifier
 from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure, Result, Success
@@ -17,7 +16,7 @@ from civitai_kit.sdk.calls import call, call_empty
 from civitai_kit.sdk.enums import WorkflowNsfwLevel, member
 from civitai_kit.sdk.file_download import download_to
 from civitai_kit.sdk.models import Blob, ResourceInfo
-from civitai_kit.sdk.service import Service, http_of, over_http
+from civitai_kit.sdk.service import Service, over_http
 
 BLOBS = "/v2/consumer/blobs"
 
@@ -72,10 +71,15 @@ def refresh(http: HttpCore, blob_id: str) -> Operation[Result[Blob]]:
     return call(http, ApiRequest("POST", _blob_path(blob_id, "refresh")), Blob.model_validate)
 
 
-def _download(
+def download(
     http: HttpCore, blob: Blob | str, destination: str | Path, *, overwrite: bool = False
 ) -> Operation[Result[Path]]:
-    """The operation of ``download`` (it writes files in its steps: run it with ``offload=True``)."""
+    """Stream a blob to ``destination`` (a file, or an existing directory to put ``<blob id>`` in).
+
+    A ``Blob`` with an unexpired URL is fetched from that URL; otherwise through
+    ``/v2/consumer/blobs/{id}``, whose redirect is followed (the key is never sent to another host).
+    The file appears only when complete.
+    """
     blob_id = blob.id if isinstance(blob, Blob) else check.text("blob", blob)
     target = Path(destination)
     if target.is_dir():
@@ -100,25 +104,7 @@ class Blobs(Service[M], Generic[M]):
     exists = over_http(exists)
     refresh = over_http(refresh)
 
-    @overload
-    def download(
-        self: Blobs[Sync], blob: Blob | str, destination: str | Path, *, overwrite: bool = False
-    ) -> Result[Path]: ...
-    @overload
-    def download(
-        self: Blobs[Async], blob: Blob | str, destination: str | Path, *, overwrite: bool = False
-    ) -> Coroutine[Any, Any, Result[Path]]: ...
-
-    def download(
-        self, blob: Blob | str, destination: str | Path, *, overwrite: bool = False
-    ) -> Result[Path] | Coroutine[Any, Any, Result[Path]]:
-        """Stream a blob to ``destination`` (a file, or an existing directory to put ``<blob id>`` in).
-
-        A ``Blob`` with an unexpired URL is fetched from that URL; otherwise through
-        ``/v2/consumer/blobs/{id}``, whose redirect is followed (the key is never sent to another host).
-        The file appears only when complete.
-        """
-        return self._driver.run(_download(http_of(self), blob, destination, overwrite=overwrite), offload=True)
+    download = over_http(download, offload=True)
 
 
 class Resources(Service[M], Generic[M]):

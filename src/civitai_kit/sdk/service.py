@@ -36,9 +36,12 @@ def http_of(owner: Bound[Any]) -> HttpCore:
     return session.core
 
 
-def over_http(function: Callable[Concatenate[HttpCore, P], Operation[T]]) -> OperationMethod[Bound[Any], P, T]:
+def over_http(
+    function: Callable[Concatenate[HttpCore, P], Operation[T]], *, offload: bool = False
+) -> OperationMethod[Bound[Any], P, T]:
     """A method made of an operation ``function(http, ...)``: run by the object's driver, over its session's
-    HTTP core (see ``http_of``). Its signature is ``function``'s, with ``self`` in place of ``http``."""
+    HTTP core (see ``http_of``); ``offload`` for one that writes files in its steps. Its signature is
+    ``function``'s, with ``self`` in place of ``http``."""
 
     @functools.wraps(function)
     def on_owner(owner: Bound[Any], /, *args: P.args, **kwargs: P.kwargs) -> Operation[T]:
@@ -49,4 +52,4 @@ def over_http(function: Callable[Concatenate[HttpCore, P], Operation[T]]) -> Ope
     on_owner.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[owner, *list(signature.parameters.values())[1:]]
     )
-    return OperationMethod(on_owner)
+    return OperationMethod(on_owner, offload=offload)
