@@ -103,3 +103,14 @@ def test_a_key_in_a_chained_exception_replaces_the_whole_cause() -> None:
         error = Error(ErrorCode.HTTP_ERROR, "failed", cause=outer)
     assert type(error.cause).__name__ == "RedactedException"
     assert error.cause is not None and error.cause.__cause__ is None
+
+
+def test_deep_json_is_refused_even_with_a_raised_recursion_limit() -> None:
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(50_000)  # what a program, or a test runner such as hypothesis, may do
+    try:
+        with pytest.raises(JsonDecodeError, match="nested too deeply"):
+            loads(b'[{"a":' * 3000 + b"1" + b"}]" * 3000)
+        assert loads(b'{"text": "' + b"[" * 5000 + b'", "list": [[1]]}') == {"text": "[" * 5000, "list": [[1]]}
+    finally:
+        sys.setrecursionlimit(previous)
