@@ -25,6 +25,7 @@ from typing import Any
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "orchestration"
+PACKAGED = Path(__file__).resolve().parents[2] / "src" / "civitai_kit" / "sdk" / "openapi"
 _PREFIX = "#/components/schemas/"
 _TIMESPAN = {"type": "string", "pattern": r"^(\d+\.)?\d{1,2}:\d{2}:\d{2}(\.\d{1,7})?$"}
 
@@ -44,7 +45,8 @@ class OpenApi:
     @classmethod
     @cache
     def load(cls, file_name: str) -> OpenApi:
-        return cls(json.loads((FIXTURES / file_name).read_text(encoding="utf-8")))
+        folder = PACKAGED if (PACKAGED / file_name).exists() else FIXTURES
+        return cls(json.loads((folder / file_name).read_text(encoding="utf-8")))
 
     @cache  # noqa: B019 - one validator per schema name for the life of the test session
     def validator(self, name: str) -> Draft202012Validator:
