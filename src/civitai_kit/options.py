@@ -527,6 +527,40 @@ class ImageDownloadOptions(_OptionsModel):
     overwrite_existing: bool = False
 
 
+SidecarName = Literal["preview", "civitai_info", "a1111_json", "civitai_json"]
+PreviewLevel = Literal["PG", "PG13", "R", "X", "XXX"]
+
+
+def _names(value: object) -> object:
+    """``"preview, civitai_info"`` (one environment variable) or a list; names compared in lower case."""
+    if isinstance(value, str):
+        value = [part for part in value.replace(";", ",").split(",") if part.strip()]
+    if isinstance(value, list | tuple):
+        return tuple(item.strip().lower() if isinstance(item, str) else item for item in value)
+    return value
+
+
+def _upper_choice(value: object) -> object:
+    return value.strip().upper().replace("-", "") if isinstance(value, str) else value
+
+
+class SidecarOptions(_OptionsModel):
+    """Files written next to a model for the apps that browse it (see ``civitai_kit.tools.sidecars``)."""
+
+    _location = ("downloads", "sidecars")
+
+    enabled: bool = False
+    """Whether downloads write them by default (``identify`` writes them when asked: ``--write-sidecars``)."""
+    kinds: Annotated[tuple[SidecarName, ...], BeforeValidator(_names)] = (
+        "preview",
+        "civitai_info",
+        "a1111_json",
+        "civitai_json",
+    )
+    preview_max_nsfw_level: Annotated[PreviewLevel, BeforeValidator(_upper_choice)] = "PG13"
+    """The most explicit preview image chosen (the first image at or below it)."""
+
+
 class DownloadOptions(_OptionsModel):
     """Downloads of model files and images."""
 
@@ -534,6 +568,7 @@ class DownloadOptions(_OptionsModel):
 
     models: ModelDownloadOptions = Field(default_factory=ModelDownloadOptions)
     images: ImageDownloadOptions = Field(default_factory=ImageDownloadOptions)
+    sidecars: SidecarOptions = Field(default_factory=SidecarOptions)
     max_concurrency: int = Field(default=4, ge=1, le=64)
 
 

@@ -28,6 +28,7 @@ _EXPORTS = {
     "civitai_kit.tools.download_targets": ("DownloadTarget",),
     "civitai_kit.tools.download_types": ("DownloadProgress", "DownloadedFile"),
     "civitai_kit.tools.library": ("AsyncLibraryScanner", "IdentifiedFile", "LibraryIndex", "LibraryScanner"),
+    "civitai_kit.tools.sidecars": ("SidecarKind", "SidecarReport"),
     "civitai_kit.tools.path_patterns": ("render_pattern", "sanitize_filename", "validate_pattern"),
 }
 """Each public name once, with its module (``__init__.pyi`` is written from it by ``scripts/export_stubs.py``)."""

@@ -19,6 +19,7 @@ from civitai_kit.tools.hashing import (
 )
 from civitai_kit.tools.library import AsyncLibraryScanner, IdentifiedFile, LibraryIndex, LibraryScanner
 from civitai_kit.tools.path_patterns import render_pattern, sanitize_filename, validate_pattern
+from civitai_kit.tools.sidecars import SidecarKind, SidecarReport
 
 __all__ = [
     "CIVITAI_ALGORITHMS",
@@ -38,6 +39,8 @@ __all__ = [
     "LibraryIndex",
     "LibraryScanner",
     "MultiHasher",
+    "SidecarKind",
+    "SidecarReport",
     "detect_format",
     "fix_extension",
     "hash_file",

@@ -17,11 +17,9 @@ exact-match by-hash endpoint cannot do.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import stat
-import tempfile
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -37,6 +35,7 @@ from civitai_kit.errors import Error, ErrorCode
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.hash_cache import HashCache
 from civitai_kit.tools.hashing import CIVITAI_ALGORITHMS, FileHashingService, read_embedded_hash
+from civitai_kit.tools.sidecars import SidecarKind, SidecarReport, sidecar_choice, sidecar_paths, write_sidecars
 
 if TYPE_CHECKING:
     from civitai_kit.core.models import FileHashes, ModelFile, ModelVersion, VersionIdByHash
@@ -69,7 +68,6 @@ FALLBACK_ORDER: tuple[HashAlgorithm, ...] = (
 EMBEDDED = "embedded"
 """``IdentifiedFile.matched_by`` when only the hash a safetensors file claims for itself matched."""
 
-SIDECAR_SUFFIX = ".civitai.json"
 _HEX = re.compile(r"^[0-9A-Fa-f]{8,}$")
 
 
@@ -91,7 +89,13 @@ class IdentifiedFile:
     reason: str = ""
     error: Error | None = None
     """Why the file could not be hashed or looked up (``None`` when it was simply not found)."""
-    sidecar: Path | None = None
+    sidecars: SidecarReport | None = None
+    """What ``write_sidecars=True`` wrote next to the file (see ``civitai_kit.tools.sidecars``)."""
+
+    @property
+    def sidecar(self) -> Path | None:
+        """The ``.civitai.json`` written next to the file, if any."""
+        return None if self.sidecars is None else self.sidecars.written.get(SidecarKind.CIVITAI_JSON)
 
     @property
     def identified(self) -> bool:
@@ -113,7 +117,7 @@ class IdentifiedFile:
 
 def sidecar_path(model_path: Path) -> Path:
     """``model.safetensors`` → ``model.civitai.json`` next to it."""
-    return model_path.with_name(model_path.stem + SIDECAR_SUFFIX)
+    return sidecar_paths(model_path)[SidecarKind.CIVITAI_JSON]
 
 
 def find_model_files(
@@ -174,7 +178,12 @@ class _Entry:
 
 
 def _identify(
-    api: _Api, find: Callable[[], list[Path]], hash_all: _HashFiles, *, fallbacks: bool, write_sidecars: bool
+    api: _Api,
+    find: Callable[[], list[Path]],
+    hash_all: _HashFiles,
+    *,
+    fallbacks: bool,
+    sidecars: Mapping[str, Any] | None,
 ) -> Operation[list[IdentifiedFile]]:
     """The whole identification, as one operation of the runtime: finding and hashing the files is blocking
     work (off the event loop when awaited; a cancellation stops the hashing after the file being read)."""
@@ -201,8 +210,9 @@ def _identify(
         record = entry.record
         if record.hashes is not None and record.version is None and not record.reason:
             entry.update(reason="not found on Civitai by any of its hashes")
-        if write_sidecars and record.version is not None:
-            _write_sidecar(entry)
+        if sidecars is not None and record.version is not None:
+            report = yield from write_sidecars(api.core, record.path, record.version, **sidecars)
+            entry.update(sidecars=report)
     return [entry.record for entry in entries]
 
 
@@ -312,26 +322,6 @@ def _fail_all(by_sha: Mapping[str, list[_Entry]], error: Error) -> None:
     for group in by_sha.values():
         for entry in group:
             entry.update(error=error, reason=f"lookup failed: {error.message}")
-
-
-def _write_sidecar(entry: _Entry) -> None:
-    """``<model>.civitai.json``: the version as Civitai describes it, written atomically."""
-    record = entry.record
-    assert record.version is not None
-    target = sidecar_path(record.path)
-    payload = record.version.model_dump(mode="json", by_alias=True, exclude_none=True)
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(payload, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        Path(temporary).replace(target)
-    except OSError as exc:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            Path(temporary).unlink()
-        entry.update(reason=f"{record.reason}; the sidecar could not be written: {exc.strerror or exc}")
-        return
-    entry.update(sidecar=target)
 
 
 # ---------------------------------------------------------------------------------------------- index
@@ -471,10 +461,16 @@ class _ScannerMethods(Generic[R]):
         return results
 
     def _identification(
-        self, client: CivitaiClient | AsyncCivitaiClient, find: Callable[[], list[Path]], **choices: bool
+        self,
+        client: CivitaiClient | AsyncCivitaiClient,
+        find: Callable[[], list[Path]],
+        *,
+        fallbacks: bool,
+        write_sidecars: bool,
     ) -> Operation[list[IdentifiedFile]]:
         api = _Api(client.http.core, client.options.strict_json_parsing)
-        return _identify(api, find, self._hash_all, **choices)
+        sidecars = sidecar_choice(client.options) if write_sidecars else None
+        return _identify(api, find, self._hash_all, fallbacks=fallbacks, sidecars=sidecars)
 
     def _execute(self, find: Callable[[], list[Path]], *, fallbacks: bool, write_sidecars: bool) -> R:
         raise NotImplementedError
