@@ -390,6 +390,10 @@ class _RestApi:
                 for value in hashes.values() if any_type else [hashes.get("SHA256")]:
                     if isinstance(value, str):
                         index.setdefault(value.upper(), (model, version))
+        for value, (algorithm, version_id) in self.data.hash_aliases.items():
+            found = self.data.version(version_id)
+            if found is not None and (any_type or algorithm == "SHA256"):
+                index.setdefault(value, found)
         return index
 
     # -- /images ---------------------------------------------------------------------------------------------
