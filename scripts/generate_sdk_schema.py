@@ -30,6 +30,14 @@ COMMAND = "python scripts/generate_sdk_schema.py"
 PREFIX = "#/components/schemas/"
 WIDTH = 120
 
+# Polymorphic bases whose discriminator values root a module family (see ``Generator.modules``): value prefix.
+FAMILIES = {"WorkflowStep": "", "WorkflowStepTemplate": ""}
+FAMILIES |= {"ImageGenInput": "image_gen_", "VideoGenInput": "video_gen_"}
+MODULE_SUMMARY = {
+    "_api": "The API's own objects (workflows, events, resources, errors): schemas no step family reaches.",
+    "_shared": "Schemas that several step families reach (workflow steps, blobs, engine-input bases).",
+}
+
 # Names the generated modules import; a component schema with one of these names would shadow it.
 RESERVED = {"Annotated", "Any", "ClassVar", "Field", "Literal", "OpenEnum", "SchemaModel", "SchemaRoot"}
 RESERVED |= {"SerializeAsAny", "datetime"}
@@ -349,19 +357,56 @@ class Generator:
 
     # ---------------------------------------------------------------------------------------- writing
 
+    def _hard(self, name: str) -> list[str]:
+        """What must be defined before ``name``: its base class (the item class of a root list)."""
+        parent = self.parents[name]
+        if parent:
+            return [parent]
+        if self.schemas[name].get("type") == "array":
+            return [ref_name(self.schemas[name]["items"]["$ref"])]
+        return []
+
+    def _references(self, name: str, enums: bool = False) -> list[str]:
+        """The classes (and ``enums``) the properties of ``name`` refer to."""
+        found: set[str] = set()
+        wanted = self.schemas if enums else self.parents
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if isinstance(node.get("$ref"), str) and ref_name(node["$ref"]) in wanted:
+                    found.add(ref_name(node["$ref"]))
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(self.own(name).get("properties", {}))
+        return sorted(found)
+
     def class_order(self) -> list[str]:
-        """Bases before subclasses, otherwise alphabetical (deterministic)."""
+        """Bases first, then (where no cycle prevents it) the classes a class refers to; else alphabetical.
+
+        Annotations are evaluated when a class is created (cheaper than strings evaluated by pydantic), so a
+        class used before its definition is quoted; this order keeps such forward references few.
+        """
         order: list[str] = []
         done: set[str] = set()
+        visiting: set[str] = set()
+
+        def chain(name: str) -> list[str]:
+            return [name, *(c for h in self._hard(name) for c in chain(h))]
 
         def visit(name: str) -> None:
             if name in done:
                 return
-            parent = self.parents[name]
-            if parent:
-                visit(parent)
-            elif self.schemas[name].get("type") == "array":
-                visit(ref_name(self.schemas[name]["items"]["$ref"]))  # the root type is a base class, not a forward ref
+            visiting.add(name)
+            for hard in self._hard(name):
+                visit(hard)
+            for soft in self._references(name):
+                if not visiting.intersection(chain(soft)):
+                    visit(soft)
+            visiting.discard(name)
             done.add(name)
             order.append(name)
 
@@ -369,70 +414,115 @@ class Generator:
             visit(name)
         return order
 
-    def enums_module(self) -> str:
-        lines = [
-            *header("Open enums: the ``enum`` component schemas of the v2 orchestration OpenAPI document."),
-            "from civitai_kit.core.enums import OpenEnum",
-            "",
-        ]
-        for name in self.enums:
-            schema = self.schemas[name]
-            if schema.get("type") != "string":
-                raise SystemExit(f"{name}: only string enums are supported")
-            lines += ["", f"class {name}(OpenEnum):"]
-            lines += docstring(schema.get("description"), "    ") or [f'    """``{name}`` (an open enum)."""']
-            lines.append("")
-            for value, member in self.enum_members(name).items():
-                lines.append(f"    {member} = {literal(value)}")
-            lines.append("")
-        return "\n".join(lines).rstrip() + "\n"
+    # ---------------------------------------------------------------------------------------- modules
 
-    def models_module(self) -> str:
-        body: list[str] = []
-        for name in self.class_order():
-            body += ["", *self.class_lines(self.classes[name])]
-        text = "\n".join(body)
-        used = [name for name in self.enums if re.search(rf"\b{name}\b", text)]
-        lines = [
-            *header("Models: the object component schemas of the v2 orchestration OpenAPI document."),
-            "from datetime import datetime",
-            "from typing import Annotated, Any, ClassVar, Literal",
-            "",
-            "from pydantic import Field, SerializeAsAny",
-            "",
-            "from civitai_kit.sdk.schema._enums import (",
-            *(f"    {name}," for name in sorted(used, key=isort_key)),
-            ")",
-            "from civitai_kit.sdk.schema_model import SchemaModel, SchemaRoot, open_union",
-            "",
-            "# The spec's regular expressions (.NET syntax that pydantic's Rust engine reads as well).",
-            *(self.pattern_lines()),
-            *body,
-        ]
-        lines += ["", "# Open unions: the discriminator of each polymorphic base and the subclass of each value."]
+    def _edges(self, name: str) -> list[str]:
+        """What ``name`` needs at import time: its base and the classes and enums its properties name."""
+        return [] if name in self.enums else [*self._hard(name), *self._references(name, enums=True)]
+
+    def modules(self) -> dict[str, list[str]]:
+        """Module -> the schemas it defines (see ``docs/sdk-schema.md``, "Modules").
+
+        Each step type and each ``imageGen``/``videoGen`` engine is a *family*, rooted at the classes its
+        discriminator value selects. A schema reachable from exactly one family (through properties, base classes
+        and nested discriminators) lives in that family's module; from several, in ``_shared``; from none (the
+        API's own objects: workflows, events, resources), in ``_api``. Imports then only point
+        ``_api`` -> families -> ``_shared`` (a schema's references are reachable from at least its families), so the
+        package imports lazily and without cycles, and parsing a response loads only the families it uses.
+        """
+        roots: dict[str, set[str]] = {}
         for union in self.unions:
-            field_name = snake(union.field)
-            entries = [f"{literal(value)}: {target}" for value, target in union.mapping.items()]
-            one_line = f"open_union({union.base}, {literal(field_name)}, {{{', '.join(entries)}}})"
-            if len(one_line) <= WIDTH:
-                lines.append(one_line)
-            else:
-                lines += ["open_union(", f"    {union.base},", f"    {literal(field_name)},", "    {"]
-                lines += [f"        {entry}," for entry in entries]
-                lines += ["    },", ")"]
-        return "\n".join(lines).rstrip() + "\n"
+            prefix = FAMILIES.get(union.base)
+            if prefix is not None:
+                for value, target in union.mapping.items():
+                    roots.setdefault(target, set()).add(prefix + snake(value))
+        dispatch = {u.base: [t for t in u.mapping.values() if t not in roots] for u in self.unions}
+        reach: dict[str, set[str]] = {name: set() for name in [*self.enums, *self.parents]}
+        for root, families in roots.items():
+            seen: set[str] = set()
+            stack = [root]
+            while stack:
+                name = stack.pop()
+                if name in seen:
+                    continue
+                seen.add(name)
+                reach[name] |= families
+                stack += [*self._edges(name), *dispatch.get(name, [])]
+        modules: dict[str, list[str]] = {}
+        for name, families in reach.items():
+            module = "_api" if not families else f"_{next(iter(families))}" if len(families) == 1 else "_shared"
+            modules.setdefault(module, []).append(name)
+        return dict(sorted(modules.items()))
 
-    def pattern_lines(self) -> list[str]:
-        lines = []
-        for pattern, constant in self.patterns.items():
-            line = f"{constant} = {literal(pattern)}"
-            if len(line) <= WIDTH:
-                lines.append(line)
-            else:
-                lines += [f"{constant} = (", *(f"    {c}" for c in string_chunks(pattern, WIDTH - 4)), ")"]
+    def module_text(self, module: str, names: list[str], where: dict[str, str]) -> str:
+        enums = [n for n in self.enums if n in names]
+        classes = [n for n in self.class_order() if n in names]
+        body: list[str] = []
+        for name in enums:
+            body += ["", *self.enum_lines(name)]
+        pending = set(classes)  # a class named before its definition in this module is a forward reference
+        for name in classes:
+            body += ["", *self.class_lines(self.classes[name], pending)]
+            pending.discard(name)
+        unions = [u for u in self.unions if u.base in names]
+        if unions:
+            body += ["", "", "# Open unions: each polymorphic base, its discriminator and the class of each value."]
+        for union in unions:
+            body += union_lines(union)
+        text = self._code(classes, unions)
+        imported: dict[str, list[str]] = {}
+        for name in sorted({e for n in classes for e in self._edges(n)} - set(names)):
+            imported.setdefault(where[name], []).append(name)
+        typing_names = [t for t in ("Annotated", "Any", "ClassVar", "Literal") if re.search(rf"\b{t}\b", text)]
+        pydantic_names = [t for t in ("Field", "SerializeAsAny") if re.search(rf"\b{t}\b", text)]
+        support = [t for t in ("SchemaModel", "SchemaRoot", "open_union") if re.search(rf"\b{t}\b", text)]
+        lines = [*header(MODULE_SUMMARY.get(module, f"The ``{module[1:]}`` family of schemas."), future=False)]
+        stdlib = []
+        if re.search(r"\bdatetime\b", text):
+            stdlib.append("from datetime import datetime")
+        if typing_names:
+            stdlib.append(f"from typing import {', '.join(typing_names)}")
+        lines += [*stdlib, ""] if stdlib else []
+        lines += [f"from pydantic import {', '.join(pydantic_names)}", ""] if pydantic_names else []
+        local = ["from civitai_kit.core.enums import OpenEnum"] if enums else []
+        for source, imported_names in sorted(imported.items()):
+            local += import_lines(f"{PACKAGE}.{source}", imported_names)
+        if support:
+            local.append(f"from civitai_kit.sdk.schema_model import {', '.join(support)}")
+        lines += local
+        patterns = [(p, c) for p, c in self.patterns.items() if re.search(rf"\b{c}\b", text)]
+        if patterns:
+            lines += ["", "# The spec's regular expressions (.NET syntax, which pydantic's Rust engine reads)."]
+            lines += pattern_lines(patterns)
+        return "\n".join([*lines, *body]).rstrip() + "\n"
+
+    def _code(self, classes: list[str], unions: list[Union]) -> str:
+        """What the module's classes are written with (without docstrings and descriptions): to find its imports."""
+        parts = ["open_union" if unions else ""]
+        for cls in (self.classes[name] for name in classes):
+            parts += [cls.base or "SchemaModel", "ClassVar" if cls.closed or cls.pinned else ""]
+            for prop in cls.props:
+                code = [a for a in prop.arguments if not a.startswith(("description=", "alias="))]
+                parts += [prop.annotation, "Field" if uses_field(prop) else "", *code]
+        return "\n".join(parts)
+
+    def enum_lines(self, name: str) -> list[str]:
+        schema = self.schemas[name]
+        if schema.get("type") != "string":
+            raise SystemExit(f"{name}: only string enums are supported")
+        lines = ["", f"class {name}(OpenEnum):"]
+        lines += docstring(schema.get("description"), "    ") or [f'    """``{name}`` (an open enum)."""']
+        lines.append("")
+        lines += [f"    {member} = {literal(value)}" for value, member in self.enum_members(name).items()]
         return lines
 
-    def class_lines(self, cls: ObjectClass) -> list[str]:
+    @staticmethod
+    def _forward(annotation: str, pending: set[str]) -> bool:
+        """Whether ``annotation`` names a class not defined yet (it is then written as a string)."""
+        names = re.findall(r"\b[A-Z]\w*", re.sub(r'"(?:[^"\\]|\\.)*"', "", annotation))
+        return any(n in pending for n in names)
+
+    def class_lines(self, cls: ObjectClass, pending: set[str]) -> list[str]:
         lines = ["", f"class {cls.name}({cls.base or 'SchemaModel'}):"]
         lines += docstring(cls.description, "    ") or [f'    """``{cls.name}``."""']
         lines.append("")
@@ -451,46 +541,89 @@ class Generator:
         if cls.closed or cls.pinned:
             lines.append("")
         for prop in cls.props:
-            lines += prop_lines(prop)
+            lines += prop_lines(prop, self._forward(prop.annotation, pending))
         while lines[-1] == "":
             lines.pop()
         return lines
 
     def package(self) -> dict[str, str]:
-        names = sorted([*self.enums, *self.parents])
-        init = [
+        modules = self.modules()
+        where = {name: module for module, names in modules.items() for name in names}
+        files = {f"{module}.py": self.module_text(module, names, where) for module, names in modules.items()}
+        table = [
             *header(
                 "Typed models of the whole v2 orchestration API, one per component schema, named as in the spec.\n\n"
-                "See ``docs/sdk-schema.md``: open enums and unions, and ``to_request()`` for request bodies.",
+                "Names are imported on first use (each from the module of its family), so importing the package is\n"
+                "cheap. See ``docs/sdk-schema.md``: open enums and unions, and ``to_request()`` for request bodies.",
             ),
-            "from civitai_kit.sdk.schema._enums import (",
-            *(f"    {name}," for name in sorted(self.enums, key=isort_key)),
-            ")",
-            "from civitai_kit.sdk.schema._models import (",
-            *(f"    {name}," for name in sorted(self.parents, key=isort_key)),
-            ")",
+            "from civitai_kit._lazy import exports",
             "",
-            "__all__ = [",
-            *(f"    {literal(name)}," for name in sorted(names, key=dunder_all_key)),
-            "]",
+            "_EXPORTS = {",
         ]
-        return {
-            "__init__.py": "\n".join(init) + "\n",
-            "_enums.py": self.enums_module(),
-            "_models.py": self.models_module(),
-        }
+        for module, names in modules.items():
+            table.append(f"    {literal(f'{PACKAGE}.{module}')}: (")
+            table += [f"        {literal(name)}," for name in sorted(names, key=dunder_all_key)]
+            table.append("    ),")
+        table += [
+            "}",
+            '"""Each schema once, with its module (``__init__.pyi`` is generated from the same table)."""',
+            "",
+            "__getattr__, __dir__, __all__ = exports(__name__, _EXPORTS)",
+        ]
+        files["__init__.py"] = "\n".join(table) + "\n"
+        stub = [f"# Generated by ``{COMMAND}``, like the modules it imports from: do not edit."]
+        for module, names in modules.items():
+            stub += import_lines(f"{PACKAGE}.{module}", names)
+        stub += ["", "__all__ = [", *(f"    {literal(n)}," for n in sorted(where, key=dunder_all_key)), "]"]
+        files["__init__.pyi"] = "\n".join(stub) + "\n"
+        return dict(sorted(files.items()))
 
 
-def header(summary: str) -> list[str]:
+def union_lines(union: Union) -> list[str]:
+    field_name = snake(union.field)
+    entries = [f"{literal(value)}: {literal(target)}" for value, target in union.mapping.items()]
+    one_line = f"open_union({union.base}, {literal(field_name)}, {{{', '.join(entries)}}})"
+    if len(one_line) <= WIDTH:
+        return [one_line]
     return [
+        "open_union(",
+        f"    {union.base},",
+        f"    {literal(field_name)},",
+        "    {",
+        *(f"        {entry}," for entry in entries),
+        "    },",
+        ")",
+    ]
+
+
+def import_lines(module: str, names: list[str]) -> list[str]:
+    items = sorted(names, key=isort_key)
+    line = f"from {module} import {', '.join(items)}"
+    if len(line) <= WIDTH:
+        return [line]
+    return [f"from {module} import (", *(f"    {item}," for item in items), ")"]
+
+
+def pattern_lines(patterns: list[tuple[str, str]]) -> list[str]:
+    lines = []
+    for pattern, constant in patterns:
+        line = f"{constant} = {literal(pattern)}"
+        if len(line) <= WIDTH:
+            lines.append(line)
+        else:
+            lines += [f"{constant} = (", *(f"    {c}" for c in string_chunks(pattern, WIDTH - 4)), ")"]
+    return lines
+
+
+def header(summary: str, future: bool = True) -> list[str]:
+    lines = [
         f'"""{summary}',
         "",
         f"Generated by ``{COMMAND}`` from ``sdk/openapi/v2-consumer-openapi.json``: do not edit.",
         '"""',
         "",
-        "from __future__ import annotations",
-        "",
     ]
+    return [*lines, "from __future__ import annotations", ""] if future else lines
 
 
 def isort_key(name: str) -> tuple[int, list[str | int], str]:
@@ -525,9 +658,18 @@ def wrapped_annotation(prop: Prop) -> str:
     return head + "\n" + "".join(f"        {v},\n" for v in values) + "    " + rest
 
 
-def prop_lines(prop: Prop) -> list[str]:
+def uses_field(prop: Prop) -> bool:
+    """Whether the field needs ``Field(...)`` (more than a plain default)."""
+    return not (prop.arguments == [] or (len(prop.arguments) == 1 and prop.arguments[0].startswith("default=")))
+
+
+def prop_lines(prop: Prop, forward: bool) -> list[str]:
     annotation = wrapped_annotation(prop)
-    if prop.arguments == [] or (len(prop.arguments) == 1 and prop.arguments[0].startswith("default=")):
+    if forward:
+        if "\n" in annotation:
+            raise SystemExit(f"{prop.name}: a forward reference in a wrapped annotation")
+        annotation = literal(annotation)
+    if not uses_field(prop):
         value = f" = {prop.arguments[0].removeprefix('default=')}" if prop.arguments else ""
         return [f"    {prop.name}: {annotation}{value}"]
     head = f"    {prop.name}: {annotation} = Field("
@@ -590,7 +732,7 @@ def generate(spec: Path = SPEC) -> dict[str, str]:
 def differences(files: dict[str, str], output: Path) -> list[str]:
     problems = []
     expected = set(files)
-    present = {p.name for p in output.glob("*.py")} if output.is_dir() else set()
+    present = {p.name for p in output.glob("*.py*")} if output.is_dir() else set()
     for extra in sorted(present - expected):
         problems.append(f"{output / extra}: not generated")
     for name, text in sorted(files.items()):
@@ -618,6 +760,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     args.output.mkdir(parents=True, exist_ok=True)
+    for stale in args.output.glob("*.py*"):
+        if stale.name not in files:
+            stale.unlink()
     for name, text in files.items():
         (args.output / name).write_text(text, encoding="utf-8")
     return 0

@@ -16,6 +16,7 @@ The generated classes are plain pydantic models with three rules on top, all imp
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any, ClassVar, Self, TypeVar
@@ -99,24 +100,36 @@ class SchemaRoot(RootModel[RootT]):
 
 
 class _Union:
-    """A discriminator property and its mapping, from the base's ``discriminator`` in the spec."""
+    """A discriminator property and its mapping (value -> class name), from the base's ``discriminator``.
 
-    def __init__(self, field: str, alias: str, mapping: Mapping[str, type[SchemaModel]]) -> None:
-        self.field, self.alias, self.mapping = field, alias, dict(mapping)
+    Class names are looked up in the base's package when a value first needs them: the package imports each
+    family's module on first use, so a base does not import (or build) every subclass it may dispatch to.
+    """
+
+    def __init__(self, base: type[SchemaModel], field: str, mapping: Mapping[str, str]) -> None:
+        self.field, self.mapping = field, dict(mapping)
+        self.alias = base.model_fields[field].alias or field
+        self.package = base.__module__.rpartition(".")[0]
 
     def target(self, data: Mapping[Any, Any]) -> type[SchemaModel] | None:
         value = data.get(self.alias, data.get(self.field))
-        return self.mapping.get(value) if isinstance(value, str) else None
+        name = self.mapping.get(value) if isinstance(value, str) else None
+        if name is None:
+            return None
+        target: type[SchemaModel] = getattr(sys.modules[self.package], name)
+        return target
 
 
 _UNIONS: dict[type[SchemaModel], _Union] = {}
 _KNOWN: dict[type[SchemaModel], frozenset[str]] = {}
 
 
-def open_union(base: type[SchemaModel], field: str, mapping: Mapping[str, type[SchemaModel]]) -> None:
-    """Make ``base`` dispatch on ``field`` (its Python name) to the classes of ``mapping`` (generated code)."""
-    info = base.model_fields[field]
-    _UNIONS[base] = _Union(field, info.alias or field, mapping)
+def open_union(base: type[SchemaModel], field: str, mapping: Mapping[str, str]) -> None:
+    """Make ``base`` dispatch on ``field`` (its Python name) to the classes named by ``mapping`` (generated code).
+
+    Every named class is a subclass of ``base`` exported by the package of ``base``'s module.
+    """
+    _UNIONS[base] = _Union(base, field, mapping)
 
 
 def _known_keys(cls: type[SchemaModel]) -> frozenset[str]:
