@@ -173,7 +173,8 @@ class Generator:
                 self.selected.setdefault((target, union.field), []).append(value)
         self.patterns: dict[str, str] = {}  # pattern -> the module constant that holds it
         self.classes = {name: self._object_class(name) for name in self.parents}
-        for name in self.class_order():
+        self.order = self.class_order()
+        for name in self.order:
             self._pin(self.classes[name])
 
     # ---------------------------------------------------------------------------------------- structure
@@ -456,7 +457,7 @@ class Generator:
 
     def module_text(self, module: str, names: list[str], where: dict[str, str]) -> str:
         enums = [n for n in self.enums if n in names]
-        classes = [n for n in self.class_order() if n in names]
+        classes = [n for n in self.order if n in names]
         body: list[str] = []
         for name in enums:
             body += ["", *self.enum_lines(name)]
