@@ -172,6 +172,7 @@ class Generator:
             for value, target in union.mapping.items():
                 self.selected.setdefault((target, union.field), []).append(value)
         self.patterns: dict[str, str] = {}  # pattern -> the module constant that holds it
+        self.summaries: dict[str, str] = {}  # family module -> its docstring
         self.classes = {name: self._object_class(name) for name in self.parents}
         self.order = self.class_order()
         for name in self.order:
@@ -437,6 +438,8 @@ class Generator:
             if prefix is not None:
                 for value, target in union.mapping.items():
                     roots.setdefault(target, set()).add(prefix + snake(value))
+                    what = f"``{value}`` step" if not prefix else f"``{value}`` engine of ``{union.base}``"
+                    self.summaries[f"_{prefix}{snake(value)}"] = f"The schemas only the {what} reaches."
         dispatch = {u.base: [t for t in u.mapping.values() if t not in roots] for u in self.unions}
         reach: dict[str, set[str]] = {name: set() for name in [*self.enums, *self.parents]}
         for root, families in roots.items():
@@ -477,7 +480,7 @@ class Generator:
         typing_names = [t for t in ("Annotated", "Any", "ClassVar", "Literal") if re.search(rf"\b{t}\b", text)]
         pydantic_names = [t for t in ("Field", "SerializeAsAny") if re.search(rf"\b{t}\b", text)]
         support = [t for t in ("SchemaModel", "SchemaRoot", "open_union") if re.search(rf"\b{t}\b", text)]
-        lines = [*header(MODULE_SUMMARY.get(module, f"The ``{module[1:]}`` family of schemas."), future=False)]
+        lines = [*header(MODULE_SUMMARY.get(module) or self.summaries[module], future=False)]
         stdlib = []
         if re.search(r"\bdatetime\b", text):
             stdlib.append("from datetime import datetime")
