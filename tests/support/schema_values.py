@@ -216,8 +216,10 @@ def values(schema: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
         unique = bool(schema.get("uniqueItems", False))
         return st.lists(items, min_size=low, max_size=high if depth < MAX_DEPTH else low, unique=unique)
     extra = schema.get("additionalProperties", {})
-    if extra in ({}, True) or depth >= MAX_DEPTH:
+    if extra in ({}, True):
         return st.dictionaries(st.text(max_size=4), st.integers() | st.text(max_size=4), max_size=2)
+    if depth >= MAX_DEPTH:
+        return st.just({})
     return st.dictionaries(st.text(max_size=4), values(extra, depth + 1), max_size=2)
 
 
