@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check bench docs clean
+.PHONY: demo test check generate bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,15 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=10
 
 check: $(STAMP)
-	$(BIN)/ruff check src tests examples bench
+	$(BIN)/ruff check src tests examples bench scripts
 	$(BIN)/mypy src tests
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/deferred_imports.py --quiet
+	$(BIN)/python scripts/generate_sdk_schema.py --check
+
+# civitai_kit.sdk.schema: the pydantic models of the v2 orchestration OpenAPI document (docs/sdk-schema.md)
+generate: $(STAMP)
+	$(BIN)/python scripts/generate_sdk_schema.py
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
