@@ -161,19 +161,34 @@ def mjpeg_mp4(width: int, height: int, rgb: Rgb, *, seconds: float = 1.0, fps: i
     chunk_offset = len(ftyp) + 8
     millis = duration * 1000 // timescale
     mvhd = _full_box(
-        b"mvhd", 0, 0, struct.pack(">IIII", 0, 0, 1000, millis), struct.pack(">IH10x", 0x00010000, 0x0100),
-        _MATRIX, bytes(24), struct.pack(">I", 2),
-    )  # fmt: skip
+        b"mvhd",
+        0,
+        0,
+        struct.pack(">IIII", 0, 0, 1000, millis),
+        struct.pack(">IH10x", 0x00010000, 0x0100),
+        _MATRIX,
+        bytes(24),
+        struct.pack(">I", 2),
+    )
     tkhd = _full_box(
-        b"tkhd", 0, 3, struct.pack(">IIII4xI8xHHH2x", 0, 0, 1, 0, millis, 0, 0, 0), _MATRIX,
+        b"tkhd",
+        0,
+        3,
+        struct.pack(">IIII4xI8xHHH2x", 0, 0, 1, 0, millis, 0, 0, 0),
+        _MATRIX,
         struct.pack(">II", width << 16, height << 16),
-    )  # fmt: skip
+    )
     mdhd = _full_box(b"mdhd", 0, 0, struct.pack(">IIIIHH", 0, 0, timescale, duration, 0x55C4, 0))
     hdlr = _full_box(b"hdlr", 0, 0, struct.pack(">I4s12x", 0, b"vide"), b"VideoHandler\x00")
     entry = _box(
-        b"jpeg", bytes(6), struct.pack(">H", 1), bytes(16), struct.pack(">HHIIIH", width, height, 0x00480000,
-        0x00480000, 0, 1), bytes(32), struct.pack(">Hh", 0x18, -1),
-    )  # fmt: skip
+        b"jpeg",
+        bytes(6),
+        struct.pack(">H", 1),
+        bytes(16),
+        struct.pack(">HHIIIH", width, height, 0x00480000, 0x00480000, 0, 1),
+        bytes(32),
+        struct.pack(">Hh", 0x18, -1),
+    )
     stbl = _box(
         b"stbl",
         _full_box(b"stsd", 0, 0, struct.pack(">I", 1), entry),
@@ -197,8 +212,9 @@ def mjpeg_mp4(width: int, height: int, rgb: Rgb, *, seconds: float = 1.0, fps: i
 
 def glb(name: str) -> bytes:
     """A binary glTF 2.0 file holding one empty named scene (a valid, if empty, 3D model)."""
-    document = json.dumps({"asset": {"version": "2.0", "generator": "civitai-kit sandbox"}, "scene": 0,
-                           "scenes": [{"name": name}]}).encode()  # fmt: skip
+    document = json.dumps(
+        {"asset": {"version": "2.0", "generator": "civitai-kit sandbox"}, "scene": 0, "scenes": [{"name": name}]}
+    ).encode()
     document += b" " * (-len(document) % 4)
     chunk = struct.pack("<I4s", len(document), b"JSON") + document
     return struct.pack("<4sII", b"glTF", 2, 12 + len(chunk)) + chunk

@@ -324,6 +324,12 @@ def _qwen_bench(step: _Step) -> dict[str, Any]:
     return {"results": results}
 
 
+def _svg(step: _Step) -> dict[str, Any]:
+    width, height = image_size(step.data)
+    drawing = media.svg(width, height, step.rgb())
+    return {"svg": step.blob(Media("image", drawing, "image/svg+xml", "svg", {"width": width, "height": height}))}
+
+
 def _video_metadata(step: _Step) -> dict[str, Any]:
     width, height = image_size(step.data)
     seconds = round(duration(step.data))
@@ -351,10 +357,7 @@ _BUILDERS: dict[str, Callable[[_Step], dict[str, Any]]] = {
     "imageBackgroundRemoval": lambda s: {"image": s.image()},
     "imageGen": _images,
     "imageResourceTraining": _resource_training,
-    "imageToSvg": lambda s: {
-        "svg": s.blob(Media("image", media.svg(*image_size(s.data), s.rgb()), "image/svg+xml", "svg",
-                            dict(zip(("width", "height"), image_size(s.data), strict=True))))
-    },  # fmt: skip
+    "imageToSvg": _svg,
     "imageUpload": lambda s: {"blob": s.image()},
     "imageUpscaler": lambda s: {"blob": s.image()},
     "mediaCaptioning": lambda s: {"caption": s.text("A solid-colour sandbox image.")},
