@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 
 from civitai_kit.testing.orchestration_outputs import (
+    RECIPES,
     STEP_TYPES,
     Media,
     StepOutcome,
     output_for,
+    recipe_output,
     workflow_cost,
 )
 from tests.support.sdk_minimal import URL, minimal
@@ -209,3 +211,43 @@ def test_costs_follow_size_and_count_and_a_workflow_costs_the_sum_of_its_steps()
 def test_an_unknown_step_type_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="step_type 'notAStep'"):
         run("notAStep", {})
+
+
+RECIPE_PATHS: dict[str, dict[str, Any]] = {
+    path.rsplit("/", 1)[1]: operation["post"]
+    for path, operation in v2().document["paths"].items()
+    if path.startswith("/v2/consumer/recipes/")
+}
+
+
+def _json_schema(part: Mapping[str, Any]) -> dict[str, Any]:
+    content: dict[str, Any] = part["content"]
+    schema: dict[str, Any] = next(iter(content.values()))["schema"]
+    return schema
+
+
+def test_every_recipe_of_the_spec_has_an_answer() -> None:
+    assert set(RECIPE_PATHS) == RECIPES
+    assert STEP_TYPES < RECIPES
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPE_PATHS))
+def test_recipe_answer_is_valid_against_its_200_response(recipe: str) -> None:
+    operation = RECIPE_PATHS[recipe]
+    request = _ref(_json_schema(operation["requestBody"]))
+    body = URL if request is None else minimal(request)
+    if request is not None:
+        v2().assert_valid(request, body)
+    store = Store()
+    outcome = recipe_output(recipe, body, mint=store, now=NOW)
+    response = _ref(_json_schema(operation["responses"]["200"]))
+    assert response is not None
+    v2().assert_valid(response, outcome.output)
+    for item in outcome.media:
+        check_media(item)
+    assert list(store.blobs.values()) == list(outcome.media)
+
+
+def test_an_unknown_recipe_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="recipe 'nope'"):
+        recipe_output("nope", {}, mint=Store(), now=NOW)

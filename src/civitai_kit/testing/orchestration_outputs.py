@@ -65,12 +65,12 @@ class _Step:
         self.data = data
         self.now = now
         self.seed = zlib.crc32(json.dumps(data, sort_keys=True, default=str).encode())
-        self._mint = mint
+        self.mint = mint
         self.stored: list[Media] = []
 
     def blob(self, item: Media) -> dict[str, Any]:
         self.stored.append(item)
-        return {**self._mint(item), "type": item.kind, **item.fields}
+        return {**self.mint(item), "type": item.kind, **item.fields}
 
     def rgb(self, index: int = 0) -> media.Rgb:
         return media.colour(self.seed + index)
@@ -414,6 +414,43 @@ _BUILDERS: dict[str, Callable[[_Step], dict[str, Any]]] = {
 }
 STEP_TYPES = frozenset(_BUILDERS)
 
+
+def _ocr(step: _Step) -> dict[str, Any]:
+    urls = [str(url) for url in step.data.get("mediaUrls") or []]
+    return {"results": [{"mediaUrl": url, "classification": "safe", "text": None} for url in urls]}
+
+
+def _prepare(step: _Step) -> dict[str, Any]:
+    return {"resource": step.data.get("resource"), "preparedAt": timestamp(step.now), "provider": "sandbox"}
+
+
+def _repeat(step: _Step) -> dict[str, Any]:
+    """The template run once: a standalone recipe has no earlier step for ``for`` to iterate over."""
+    template = dict(step.data.get("template") or {})
+    inner = output_for(str(template.get("$type")), template.get("input"), mint=step.mint, now=step.now)
+    step.stored.extend(inner.media)
+    ran = {key: template[key] for key in ("$type", "input", "timeout", "retries") if template.get(key) is not None}
+    ran.update(
+        name=template.get("name") or "$0",
+        priority=template.get("priority") or "normal",
+        status="succeeded",
+        metadata=template.get("metadata") or {},
+        output=inner.output,
+    )
+    return {"steps": [ran]}
+
+
+# Recipe endpoints that are not step types (``POST /v2/consumer/recipes/{name}``); the others answer the step's output.
+_RECIPES: dict[str, Callable[[_Step], dict[str, Any]]] = {
+    **_BUILDERS,
+    "batchOCRSafetyClassification": _ocr,
+    "humanoidImageMask": lambda s: {"blob": s.image()},
+    "prepareResource": _prepare,
+    "repeat": _repeat,
+    "tryOnU": lambda s: {"blob": s.image()},
+}
+RECIPES = frozenset(_RECIPES)
+
 # Buzz per unit by step type; a unit is one image megapixel (rounded up), one second of video/audio, or one call.
 _RATES: dict[str, int] = {"videoGen": 20, "training": 500, "imageResourceTraining": 500, "chatCompletion": 2}
 
@@ -440,6 +477,23 @@ def output_for(step_type: str, step_input: Any, *, mint: MintBlob, now: datetime
     builder = _BUILDERS.get(step_type)
     if builder is None:
         raise ValueError(f"step_type {step_type!r} is not a workflow step type of the v2 spec")
+    return _run(step_type, builder, step_input, mint, now)
+
+
+def recipe_output(recipe: str, body: Any, *, mint: MintBlob, now: datetime) -> StepOutcome:
+    """The synchronous answer of ``POST /v2/consumer/recipes/{recipe}`` for an (already validated) ``body``.
+
+    Raises ``ValueError`` for a recipe the spec does not have.
+    """
+    builder = _RECIPES.get(recipe)
+    if builder is None:
+        raise ValueError(f"recipe {recipe!r} is not a recipe of the v2 spec")
+    return _run(recipe, builder, body, mint, now)
+
+
+def _run(
+    step_type: str, builder: Callable[[_Step], dict[str, Any]], step_input: Any, mint: MintBlob, now: datetime
+) -> StepOutcome:
     data = step_input if isinstance(step_input, Mapping) else {"mediaUrl": step_input}  # imageUpload: a URL string
     step = _Step(data, mint, now)
     output = builder(step)
