@@ -120,7 +120,11 @@ def check_mp4(data: bytes, width: int, height: int) -> None:
     assert list(top) == [b"ftyp", b"mdat", b"moov"]
     trak = mp4_boxes(top[b"moov"])[b"trak"]
     tkhd = mp4_boxes(trak)[b"tkhd"]
+    assert len(tkhd) == 84  # version 0: every field at its offset, so players read the identity matrix
+    assert tkhd[40:76] == struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
     assert struct.unpack(">II", tkhd[-8:]) == (width << 16, height << 16)
+    mvhd = mp4_boxes(top[b"moov"])[b"mvhd"]
+    assert len(mvhd) == 100
     stbl = mp4_boxes(mp4_boxes(mp4_boxes(trak)[b"mdia"])[b"minf"])[b"stbl"]
     sizes = mp4_boxes(stbl)[b"stsz"]
     _, _, count = struct.unpack(">III", sizes[:12])

@@ -174,7 +174,7 @@ def mjpeg_mp4(width: int, height: int, rgb: Rgb, *, seconds: float = 1.0, fps: i
         b"tkhd",
         0,
         3,
-        struct.pack(">IIII4xI8xHHH2x", 0, 0, 1, 0, millis, 0, 0, 0),
+        struct.pack(">III4xI8xHHH2x", 0, 0, 1, millis, 0, 0, 0),
         _MATRIX,
         struct.pack(">II", width << 16, height << 16),
     )
