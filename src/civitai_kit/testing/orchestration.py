@@ -30,6 +30,7 @@ from civitai_kit.testing.orchestration_http import (
     json_body,
     problem_response,
     router,
+    spec_body,
     wait_seconds,
 )
 from civitai_kit.testing.orchestration_state import (
@@ -235,6 +236,35 @@ def check_template(body: Any, wait: int) -> dict[str, Any]:
     return body
 
 
+def apply_patch(fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, operation: dict[str, Any]) -> None:
+    """One JSON Patch operation on a workflow: what the orchestrator lets a client change (status to
+    ``canceled``, ``metadata`` and its keys, ``tags``), anything else a 400 naming the operation."""
+    op, path, value = operation["op"], operation["path"], operation.get("value")
+    if path == "/status" and op == "replace" and value == "canceled":
+        fake.cancel(workflow)
+    elif path == "/metadata" and op in ("add", "replace") and isinstance(value, dict):
+        workflow.metadata = dict(value)
+    elif path.startswith("/metadata/") and op in ("add", "replace", "remove"):
+        key = path.removeprefix("/metadata/").replace("~1", "/").replace("~0", "~")
+        if op == "remove":
+            workflow.metadata.pop(key, None)
+        else:
+            workflow.metadata[key] = value
+    elif path == "/tags" and op in ("add", "replace") and isinstance(value, list):
+        workflow.tags = [str(tag) for tag in value][:10]
+    elif path == "/tags/-" and op == "add" and isinstance(value, str):
+        if value not in workflow.tags:
+            workflow.tags.append(value)
+    else:
+        errors = {f"[{index}]": [f"The operation {op} {path} is not supported on a workflow."]}
+        raise ApiProblem(400, "One or more validation errors occurred.", "Invalid JSON Patch document.", errors=errors)
+
+
+def _unknown_route(request: FakeRequest) -> FakeResponse:
+    """Anything under ``/v2`` that no route serves: a ``ProblemDetails`` 404, never an HTML page."""
+    return problem_response(404, "Not Found", f"No operation {request.method} {request.path}.")
+
+
 # ---------------------------------------------------------------------------------------------- routes
 
 
@@ -267,7 +297,7 @@ def install_orchestration_routes(
 
     @route("POST", "/v2/consumer/workflows")
     def submit(request: FakeRequest) -> FakeResponse:
-        body = check_template(json_body(request), wait_seconds(request))
+        body = check_template(spec_body(request, "WorkflowTemplate"), wait_seconds(request))
         external_id = body.get("externalId")
         existing = next(
             (w for w in fake.workflows.values() if external_id and w.body.get("externalId") == external_id), None
@@ -290,7 +320,7 @@ def install_orchestration_routes(
 
     @route("PUT", "/v2/consumer/workflows/{workflowId}")
     def update(request: FakeRequest) -> FakeResponse:
-        workflow, body = find(request), json_body(request)
+        workflow, body = find(request), spec_body(request, "UpdateWorkflowRequest")
         unknown = set(body) - {"status", "metadata", "tags", "allowMatureContent"} if isinstance(body, dict) else {"?"}
         if unknown or (isinstance(body, dict) and body.get("status") not in (None, "canceled")):
             raise ApiProblem(400, "Bad Request", f"Invalid update request: {sorted(unknown) or body.get('status')}")
@@ -302,6 +332,13 @@ def install_orchestration_routes(
             workflow.tags = list(body["tags"])
         if body.get("allowMatureContent") is not None:
             workflow.allow_mature_content = bool(body["allowMatureContent"])
+        return FakeResponse.empty(204)
+
+    @route("PATCH", "/v2/consumer/workflows/{workflowId}")
+    def patch(request: FakeRequest) -> FakeResponse:
+        workflow = find(request)
+        for index, operation in enumerate(spec_body(request, "JsonPatchDocument")):
+            apply_patch(fake, workflow, index, operation)
         return FakeResponse.empty(204)
 
     @route("DELETE", "/v2/consumer/workflows/{workflowId}")
@@ -357,7 +394,7 @@ def install_orchestration_routes(
     @route("PUT", "/v2/consumer/workflows/{workflowId}/steps/{stepName}")
     def update_step(request: FakeRequest) -> FakeResponse:
         workflow, index = find_step(request)
-        body = json_body(request)
+        body = spec_body(request, "UpdateWorkflowStepRequest")
         if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict):
             raise ApiProblem(400, "Bad Request", "metadata is required.")
         workflow.body["steps"][index]["metadata"] = body["metadata"]
@@ -420,6 +457,8 @@ def install_orchestration_routes(
         return FakeResponse.json(info)
 
     install_v1_routes(fake, route)
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        server.add_route(method, "/v2/{rest:path}", _unknown_route)
     return fake
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
+from civitai_kit.testing.openapi_contract import v2_contract
 from civitai_kit.testing.orchestration_data import PROBLEM_JSON, problem
 from civitai_kit.testing.orchestration_state import FakeOrchestrator
 from civitai_kit.testing.server import FakeCivitai
@@ -75,6 +76,18 @@ def json_body(request: FakeRequest) -> Any:
         return request.json()
     except ValueError:
         raise ApiProblem(400, "Bad Request", "The request body is not valid JSON.") from None
+
+
+def spec_body(request: FakeRequest, schema: str) -> Any:
+    """The JSON body, checked against component ``schema`` of the v2 spec: 400 ``ProblemDetails`` with
+    ``errors`` by field (``steps[0].input.width``) when the spec rejects it, as the orchestrator answers."""
+    body = json_body(request)
+    contract = v2_contract()
+    errors = contract.field_errors(contract.validator(schema), body)
+    if errors:
+        detail = f"The request body is not a valid {schema}."
+        raise ApiProblem(400, "One or more validation errors occurred.", detail, errors=errors)
+    return body
 
 
 def flag(request: FakeRequest, name: str) -> bool:
