@@ -12,7 +12,8 @@ validator misreads in three ways; each is rewritten here, faithfully to how the 
   discriminator property to the mapped schema, level by level (``imageGen`` → ``engine`` → ``ecosystem`` →
   ``operation``). A value outside the mapping is invalid.
 * .NET regexes (``(?<name>…)``) become Python's ``(?P<name>…)``; OpenAPI 3.0 ``nullable`` becomes a
-  ``null`` type, as does ``type: "null"`` beside an ``anyOf`` (JSON Patch's ``value``: any value or null); v1's ``TimeSpan`` object is what .NET actually writes, a ``"[d.]hh:mm:ss[.f]"`` string.
+  ``null`` type, as does ``type: "null"`` beside an ``anyOf`` (JSON Patch's ``value``: any value or null);
+  v1's ``TimeSpan`` object is what .NET actually writes, a ``"[d.]hh:mm:ss[.f]"`` string.
 
 Validators are built once per schema name and kept (building one walks only the schemas it reaches).
 """
@@ -27,8 +28,8 @@ from importlib.resources import files
 from typing import Any
 
 try:
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import ValidationError, best_match
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ModuleNotFoundError(
         "The sandbox checks request bodies against the OpenAPI spec with jsonschema, which is not installed: "

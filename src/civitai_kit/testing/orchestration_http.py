@@ -8,7 +8,6 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
-from civitai_kit.testing.openapi_contract import v2_contract
 from civitai_kit.testing.orchestration_data import PROBLEM_JSON, problem
 from civitai_kit.testing.orchestration_state import FakeOrchestrator
 from civitai_kit.testing.server import FakeCivitai
@@ -81,6 +80,10 @@ def json_body(request: FakeRequest) -> Any:
 def spec_body(request: FakeRequest, schema: str) -> Any:
     """The JSON body, checked against component ``schema`` of the v2 spec: 400 ``ProblemDetails`` with
     ``errors`` by field (``steps[0].input.width``) when the spec rejects it, as the orchestrator answers."""
+    # Optional dependency: jsonschema (the ``sandbox`` extra); the pytest plugin imports these routes and
+    # must stay standard-library only until a body is checked.
+    from civitai_kit.testing.openapi_contract import v2_contract
+
     body = json_body(request)
     contract = v2_contract()
     errors = contract.field_errors(contract.validator(schema), body)
