@@ -33,6 +33,7 @@ from civitai_kit.testing.orchestration_http import (
     spec_body,
     wait_seconds,
 )
+from civitai_kit.testing.orchestration_outputs import RECIPES, MintBlob, recipe_output
 from civitai_kit.testing.orchestration_state import (
     IMAGE_STEPS,
     LIFECYCLE,
@@ -44,6 +45,9 @@ from civitai_kit.testing.orchestration_state import (
 from civitai_kit.testing.orchestration_v1 import install_v1_routes
 from civitai_kit.testing.server import FakeCivitai
 
+# The input schema of each recipe, as the spec's paths name it (``imageUpload`` takes a bare string: "").
+RECIPE_INPUTS = {name: f"{name[0].upper()}{name[1:]}Input" for name in RECIPES} | {"wdTagging": "WDTaggingInput"}
+RECIPE_INPUTS["imageUpload"] = ""
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _TEXT_TO_IMAGE_KEYS = frozenset(
     [
@@ -444,7 +448,8 @@ def install_orchestration_routes(
         if blob is None:
             return problem_response(403, "Forbidden", "The signed URL is invalid or has expired.")
         side = PREVIEW_SIDE
-        return FakeResponse.bytes(png(side, side, blob.seed), "image/png", headers={"Cache-Control": "private"})
+        content = blob.content or png(side, side, blob.seed)
+        return FakeResponse.bytes(content, blob.content_type, headers={"Cache-Control": "private"})
 
     server.add_route("GET", "/v2/consumer/blobs/content/{token}", content)
 
@@ -455,6 +460,15 @@ def install_orchestration_routes(
         if info is None:
             raise ApiProblem(404, "Not Found", f"Resource {air} was not found.")
         return FakeResponse.json(info)
+
+    @route("POST", "/v2/consumer/recipes/{recipe}")
+    def recipe(request: FakeRequest) -> FakeResponse:
+        name = request.path_params["recipe"]
+        if name not in RECIPES:
+            raise ApiProblem(404, "Not Found", f"No recipe {name}.")
+        body = spec_body(request, RECIPE_INPUTS.get(name, ""))
+        mint: MintBlob = lambda item: fake.store_media(item.kind, item.content, item.content_type, item.extension)  # noqa: E731
+        return FakeResponse.json(recipe_output(name, body, mint=mint, now=fake.clock()).output)
 
     install_v1_routes(fake, route)
     for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):

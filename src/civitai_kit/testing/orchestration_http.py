@@ -78,15 +78,18 @@ def json_body(request: FakeRequest) -> Any:
 
 
 def spec_body(request: FakeRequest, schema: str) -> Any:
-    """The JSON body, checked against component ``schema`` of the v2 spec: 400 ``ProblemDetails`` with
-    ``errors`` by field (``steps[0].input.width``) when the spec rejects it, as the orchestrator answers."""
+    """The JSON body, checked against component ``schema`` of the v2 spec (``""``: a bare JSON string).
+
+    A body the spec rejects is a 400 ``ProblemDetails`` with ``errors`` by field (``steps[0].input.width``),
+    as the orchestrator answers."""
     # Optional dependency: jsonschema (the ``sandbox`` extra); the pytest plugin imports these routes and
     # must stay standard-library only until a body is checked.
     from civitai_kit.testing.openapi_contract import v2_contract
 
     body = json_body(request)
     contract = v2_contract()
-    errors = contract.field_errors(contract.validator(schema), body)
+    validator = contract.validator(schema) if schema else contract.inline_validator({"type": "string"})
+    errors = contract.field_errors(validator, body)
     if errors:
         detail = f"The request body is not a valid {schema}."
         raise ApiProblem(400, "One or more validation errors occurred.", detail, errors=errors)
