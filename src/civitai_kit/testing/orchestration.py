@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import secrets
 from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,7 @@ from civitai_kit.testing.orchestration_state import (
     IMAGE_STEPS,
     LIFECYCLE,
     PREVIEW_SIDE,
+    URL_LIFETIME,
     FakeBlob,
     FakeOrchestrator,
     FakeWorkflow,
@@ -264,6 +266,13 @@ def apply_patch(fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, oper
         raise ApiProblem(400, "One or more validation errors occurred.", "Invalid JSON Patch document.", errors=errors)
 
 
+def user_id(request: FakeRequest) -> int:
+    try:
+        return int(request.path_params["userId"])
+    except ValueError:
+        raise ApiProblem(400, "Bad Request", "userId must be an integer.", errors={"userId": ["Invalid."]}) from None
+
+
 def _unknown_route(request: FakeRequest) -> FakeResponse:
     """Anything under ``/v2`` that no route serves: a ``ProblemDetails`` 404, never an HTML page."""
     return problem_response(404, "Not Found", f"No operation {request.method} {request.path}.")
@@ -453,6 +462,23 @@ def install_orchestration_routes(
 
     server.add_route("GET", "/v2/consumer/blobs/content/{token}", content)
 
+    def blocked(request: FakeRequest) -> FakeResponse:
+        return problem_response(403, "Forbidden", "This content was blocked by moderation.")
+
+    def archive(request: FakeRequest) -> FakeResponse:
+        return problem_response(410, "Gone", "The archive link has expired.")
+
+    def streaming(request: FakeRequest) -> FakeResponse:
+        with fake.lock:
+            blob = fake.blobs.get(request.path_params["blobKey"])
+        if blob is None:
+            return problem_response(404, "Not Found", f"Blob {request.path_params['blobKey']} was not found.")
+        return FakeResponse.bytes(blob.content or png(PREVIEW_SIDE, PREVIEW_SIDE, blob.seed), blob.content_type)
+
+    server.add_route("GET", "/v2/consumer/blobs/blocked/{token}", blocked)
+    server.add_route("GET", "/v2/consumer/blobs/archive/{token}", archive)
+    server.add_route("GET", "/v2/consumer/streaming-blobs/{blobKey}", streaming)
+
     @route("GET", "/v2/resources/{air}")
     def resource(request: FakeRequest) -> FakeResponse:
         air = request.path_params["air"]
@@ -460,6 +486,64 @@ def install_orchestration_routes(
         if info is None:
             raise ApiProblem(404, "Not Found", f"Resource {air} was not found.")
         return FakeResponse.json(info)
+
+    @route("PATCH", "/v2/consumer/workflows/{workflowId}/steps/{stepName}")
+    def patch_step(request: FakeRequest) -> FakeResponse:
+        workflow, index = find_step(request)
+        step = workflow.body["steps"][index]
+        for number, operation in enumerate(spec_body(request, "JsonPatchDocument")):
+            value = operation.get("value")
+            if (
+                operation["path"] != "/metadata"
+                or operation["op"] not in ("add", "replace")
+                or not isinstance(value, dict)
+            ):
+                detail = f"The operation {operation['op']} {operation['path']} is not supported on a step."
+                raise ApiProblem(400, "Bad Request", detail, errors={f"[{number}]": [detail]})
+            step["metadata"] = dict(value)
+        return FakeResponse.empty(204)
+
+    @route("GET", "/v2/consumer/blobs/upload")
+    def upload_url(request: FakeRequest) -> FakeResponse:
+        expires = fake.clock() + URL_LIFETIME
+        url = f"{server.url}/v2/consumer/blobs?sig={secrets.token_urlsafe(18)}"
+        return FakeResponse.json({"uploadUrl": url, "expiresAt": timestamp(expires)})
+
+    @route("POST", "/v2/consumer/blobs")
+    def upload(request: FakeRequest) -> FakeResponse:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        kind = content_type.split("/")[0]
+        if kind not in ("image", "video", "audio"):
+            raise ApiProblem(415, "Unsupported Media Type", f"Cannot store a blob of type {content_type or 'none'}.")
+        if not request.body:
+            raise ApiProblem(400, "Bad Request", "The upload is empty.")
+        extension = content_type.split("/")[1].split("+")[0] or "bin"
+        blob = fake.store_media(kind, request.body, content_type, extension)
+        return FakeResponse.json({**blob, "type": kind}, 201)
+
+    @route("DELETE", "/v2/consumer/civitai/{userId}")
+    def invalidate_user(request: FakeRequest) -> FakeResponse:
+        user_id(request)
+        return FakeResponse.empty(204)
+
+    @route("DELETE", "/v2/consumer/civitai/{userId}/tokens")
+    def invalidate_tokens(request: FakeRequest) -> FakeResponse:
+        user_id(request)
+        return FakeResponse.empty(204)
+
+    @route("GET", "/v2/resources")
+    def resources(request: FakeRequest) -> FakeResponse:
+        if request.query.get("view") != "queue":
+            raise ApiProblem(400, "Bad Request", "view is required and must be 'queue'.", errors={"view": ["Invalid."]})
+        return FakeResponse.json({"next": None, "items": []})
+
+    @route("GET", "/v2/services")
+    def services(request: FakeRequest) -> FakeResponse:
+        return FakeResponse.json({"items": [], "totalCount": 0, "limit": 100, "offset": 0})
+
+    @route("GET", "/v2/services/{serviceId:path}")
+    def service(request: FakeRequest) -> FakeResponse:
+        raise ApiProblem(404, "Not Found", f"Service {request.path_params['serviceId']} was not found.")
 
     @route("POST", "/v2/consumer/recipes/{recipe}")
     def recipe(request: FakeRequest) -> FakeResponse:
