@@ -82,3 +82,16 @@ def test_every_operation_of_the_spec_is_served(fake_civitai: FakeCivitai) -> Non
                     v2().assert_valid(json_schema["$ref"].rsplit("/", 1)[-1], response.json())
                 seen += 1
         assert seen == sum(len([m for m in ops if m != "parameters"]) for ops in v2().document["paths"].values())
+
+
+def test_a_video_step_completes_with_a_spec_valid_output(fake_civitai: FakeCivitai) -> None:
+    install_orchestration_routes(fake_civitai)
+    step = {"$type": "videoGen", "input": minimal("VideoGenInput")}
+    with httpx.Client(base_url=fake_civitai.url, headers={"Authorization": "Bearer t"}) as http:
+        response = http.post("/v2/consumer/workflows", json={"steps": [step], "currencies": []}, params={"wait": 1})
+        assert response.status_code == 200, response.text
+        workflow = response.json()
+        v2().assert_valid("Workflow", workflow)
+        assert workflow["steps"][0]["output"]["video"]["url"]
+        again = http.get(f"/v2/consumer/workflows/{workflow['id']}").json()
+        assert again["steps"][0]["output"] == workflow["steps"][0]["output"]

@@ -34,7 +34,7 @@ from civitai_kit.testing.orchestration_http import (
     spec_body,
     wait_seconds,
 )
-from civitai_kit.testing.orchestration_outputs import RECIPES, MintBlob, recipe_output
+from civitai_kit.testing.orchestration_outputs import RECIPES, STEP_TYPES, MintBlob, output_for, recipe_output
 from civitai_kit.testing.orchestration_state import (
     IMAGE_STEPS,
     LIFECYCLE,
@@ -194,7 +194,21 @@ def render_output(
         return {"images": images}
     if template["$type"] == "echo" and status == "succeeded":
         return {"message": str((template.get("input") or {}).get("message", ""))}
+    if status == "succeeded" and template["$type"] in STEP_TYPES:
+        return completed_output(fake, workflow, index, template)
     return None
+
+
+def completed_output(
+    fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, template: dict[str, Any]
+) -> dict[str, Any]:
+    """The one place a succeeded step (other than the image steps above) gets its output: made once by
+    [`output_for`][civitai_kit.testing.orchestration_outputs.output_for], its files stored as blobs."""
+    if index not in workflow.outputs:
+        mint: MintBlob = lambda item: fake.store_media(item.kind, item.content, item.content_type, item.extension)  # noqa: E731
+        outcome = output_for(template["$type"], template.get("input"), mint=mint, now=fake.clock())
+        workflow.outputs[index] = outcome.output
+    return workflow.outputs[index]
 
 
 # ---------------------------------------------------------------------------------------------- checks

@@ -57,6 +57,7 @@ class FakeWorkflow:
     completed_at: datetime | None = None
     jobs: list[list[str]] = field(default_factory=list)
     blobs: list[list[FakeBlob]] = field(default_factory=list)
+    outputs: dict[int, dict[str, Any]] = field(default_factory=dict)  # finished non-image steps, made once
 
     @property
     def status(self) -> str:
