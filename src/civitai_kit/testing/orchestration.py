@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import secrets
 from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
@@ -30,12 +31,15 @@ from civitai_kit.testing.orchestration_http import (
     json_body,
     problem_response,
     router,
+    spec_body,
     wait_seconds,
 )
+from civitai_kit.testing.orchestration_outputs import RECIPES, STEP_TYPES, MintBlob, output_for, recipe_output
 from civitai_kit.testing.orchestration_state import (
     IMAGE_STEPS,
     LIFECYCLE,
     PREVIEW_SIDE,
+    URL_LIFETIME,
     FakeBlob,
     FakeOrchestrator,
     FakeWorkflow,
@@ -43,6 +47,9 @@ from civitai_kit.testing.orchestration_state import (
 from civitai_kit.testing.orchestration_v1 import install_v1_routes
 from civitai_kit.testing.server import FakeCivitai
 
+# The input schema of each recipe, as the spec's paths name it (``imageUpload`` takes a bare string: "").
+RECIPE_INPUTS = {name: f"{name[0].upper()}{name[1:]}Input" for name in RECIPES} | {"wdTagging": "WDTaggingInput"}
+RECIPE_INPUTS["imageUpload"] = ""
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _TEXT_TO_IMAGE_KEYS = frozenset(
     [
@@ -187,7 +194,21 @@ def render_output(
         return {"images": images}
     if template["$type"] == "echo" and status == "succeeded":
         return {"message": str((template.get("input") or {}).get("message", ""))}
+    if status == "succeeded" and template["$type"] in STEP_TYPES:
+        return completed_output(fake, workflow, index, template)
     return None
+
+
+def completed_output(
+    fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, template: dict[str, Any]
+) -> dict[str, Any]:
+    """The one place a succeeded step (other than the image steps above) gets its output: made once by
+    [`output_for`][civitai_kit.testing.orchestration_outputs.output_for], its files stored as blobs."""
+    if index not in workflow.outputs:
+        mint: MintBlob = lambda item: fake.store_media(item.kind, item.content, item.content_type, item.extension)  # noqa: E731
+        outcome = output_for(template["$type"], template.get("input"), mint=mint, now=fake.clock())
+        workflow.outputs[index] = outcome.output
+    return workflow.outputs[index]
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -235,6 +256,42 @@ def check_template(body: Any, wait: int) -> dict[str, Any]:
     return body
 
 
+def apply_patch(fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, operation: dict[str, Any]) -> None:
+    """One JSON Patch operation on a workflow: what the orchestrator lets a client change (status to
+    ``canceled``, ``metadata`` and its keys, ``tags``), anything else a 400 naming the operation."""
+    op, path, value = operation["op"], operation["path"], operation.get("value")
+    if path == "/status" and op == "replace" and value == "canceled":
+        fake.cancel(workflow)
+    elif path == "/metadata" and op in ("add", "replace") and isinstance(value, dict):
+        workflow.metadata = dict(value)
+    elif path.startswith("/metadata/") and op in ("add", "replace", "remove"):
+        key = path.removeprefix("/metadata/").replace("~1", "/").replace("~0", "~")
+        if op == "remove":
+            workflow.metadata.pop(key, None)
+        else:
+            workflow.metadata[key] = value
+    elif path == "/tags" and op in ("add", "replace") and isinstance(value, list):
+        workflow.tags = [str(tag) for tag in value][:10]
+    elif path == "/tags/-" and op == "add" and isinstance(value, str):
+        if value not in workflow.tags:
+            workflow.tags.append(value)
+    else:
+        errors = {f"[{index}]": [f"The operation {op} {path} is not supported on a workflow."]}
+        raise ApiProblem(400, "One or more validation errors occurred.", "Invalid JSON Patch document.", errors=errors)
+
+
+def user_id(request: FakeRequest) -> int:
+    try:
+        return int(request.path_params["userId"])
+    except ValueError:
+        raise ApiProblem(400, "Bad Request", "userId must be an integer.", errors={"userId": ["Invalid."]}) from None
+
+
+def _unknown_route(request: FakeRequest) -> FakeResponse:
+    """Anything under ``/v2`` that no route serves: a ``ProblemDetails`` 404, never an HTML page."""
+    return problem_response(404, "Not Found", f"No operation {request.method} {request.path}.")
+
+
 # ---------------------------------------------------------------------------------------------- routes
 
 
@@ -267,7 +324,7 @@ def install_orchestration_routes(
 
     @route("POST", "/v2/consumer/workflows")
     def submit(request: FakeRequest) -> FakeResponse:
-        body = check_template(json_body(request), wait_seconds(request))
+        body = check_template(spec_body(request, "WorkflowTemplate"), wait_seconds(request))
         external_id = body.get("externalId")
         existing = next(
             (w for w in fake.workflows.values() if external_id and w.body.get("externalId") == external_id), None
@@ -290,7 +347,7 @@ def install_orchestration_routes(
 
     @route("PUT", "/v2/consumer/workflows/{workflowId}")
     def update(request: FakeRequest) -> FakeResponse:
-        workflow, body = find(request), json_body(request)
+        workflow, body = find(request), spec_body(request, "UpdateWorkflowRequest")
         unknown = set(body) - {"status", "metadata", "tags", "allowMatureContent"} if isinstance(body, dict) else {"?"}
         if unknown or (isinstance(body, dict) and body.get("status") not in (None, "canceled")):
             raise ApiProblem(400, "Bad Request", f"Invalid update request: {sorted(unknown) or body.get('status')}")
@@ -302,6 +359,13 @@ def install_orchestration_routes(
             workflow.tags = list(body["tags"])
         if body.get("allowMatureContent") is not None:
             workflow.allow_mature_content = bool(body["allowMatureContent"])
+        return FakeResponse.empty(204)
+
+    @route("PATCH", "/v2/consumer/workflows/{workflowId}")
+    def patch(request: FakeRequest) -> FakeResponse:
+        workflow = find(request)
+        for index, operation in enumerate(spec_body(request, "JsonPatchDocument")):
+            apply_patch(fake, workflow, index, operation)
         return FakeResponse.empty(204)
 
     @route("DELETE", "/v2/consumer/workflows/{workflowId}")
@@ -357,7 +421,7 @@ def install_orchestration_routes(
     @route("PUT", "/v2/consumer/workflows/{workflowId}/steps/{stepName}")
     def update_step(request: FakeRequest) -> FakeResponse:
         workflow, index = find_step(request)
-        body = json_body(request)
+        body = spec_body(request, "UpdateWorkflowStepRequest")
         if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict):
             raise ApiProblem(400, "Bad Request", "metadata is required.")
         workflow.body["steps"][index]["metadata"] = body["metadata"]
@@ -407,9 +471,27 @@ def install_orchestration_routes(
         if blob is None:
             return problem_response(403, "Forbidden", "The signed URL is invalid or has expired.")
         side = PREVIEW_SIDE
-        return FakeResponse.bytes(png(side, side, blob.seed), "image/png", headers={"Cache-Control": "private"})
+        content = blob.content or png(side, side, blob.seed)
+        return FakeResponse.bytes(content, blob.content_type, headers={"Cache-Control": "private"})
 
     server.add_route("GET", "/v2/consumer/blobs/content/{token}", content)
+
+    def blocked(request: FakeRequest) -> FakeResponse:
+        return problem_response(403, "Forbidden", "This content was blocked by moderation.")
+
+    def archive(request: FakeRequest) -> FakeResponse:
+        return problem_response(410, "Gone", "The archive link has expired.")
+
+    def streaming(request: FakeRequest) -> FakeResponse:
+        with fake.lock:
+            blob = fake.blobs.get(request.path_params["blobKey"])
+        if blob is None:
+            return problem_response(404, "Not Found", f"Blob {request.path_params['blobKey']} was not found.")
+        return FakeResponse.bytes(blob.content or png(PREVIEW_SIDE, PREVIEW_SIDE, blob.seed), blob.content_type)
+
+    server.add_route("GET", "/v2/consumer/blobs/blocked/{token}", blocked)
+    server.add_route("GET", "/v2/consumer/blobs/archive/{token}", archive)
+    server.add_route("GET", "/v2/consumer/streaming-blobs/{blobKey}", streaming)
 
     @route("GET", "/v2/resources/{air}")
     def resource(request: FakeRequest) -> FakeResponse:
@@ -419,7 +501,76 @@ def install_orchestration_routes(
             raise ApiProblem(404, "Not Found", f"Resource {air} was not found.")
         return FakeResponse.json(info)
 
+    @route("PATCH", "/v2/consumer/workflows/{workflowId}/steps/{stepName}")
+    def patch_step(request: FakeRequest) -> FakeResponse:
+        workflow, index = find_step(request)
+        step = workflow.body["steps"][index]
+        for number, operation in enumerate(spec_body(request, "JsonPatchDocument")):
+            value = operation.get("value")
+            if (
+                operation["path"] != "/metadata"
+                or operation["op"] not in ("add", "replace")
+                or not isinstance(value, dict)
+            ):
+                detail = f"The operation {operation['op']} {operation['path']} is not supported on a step."
+                raise ApiProblem(400, "Bad Request", detail, errors={f"[{number}]": [detail]})
+            step["metadata"] = dict(value)
+        return FakeResponse.empty(204)
+
+    @route("GET", "/v2/consumer/blobs/upload")
+    def upload_url(request: FakeRequest) -> FakeResponse:
+        expires = fake.clock() + URL_LIFETIME
+        url = f"{server.url}/v2/consumer/blobs?sig={secrets.token_urlsafe(18)}"
+        return FakeResponse.json({"uploadUrl": url, "expiresAt": timestamp(expires)})
+
+    @route("POST", "/v2/consumer/blobs")
+    def upload(request: FakeRequest) -> FakeResponse:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        kind = content_type.split("/")[0]
+        if kind not in ("image", "video", "audio"):
+            raise ApiProblem(415, "Unsupported Media Type", f"Cannot store a blob of type {content_type or 'none'}.")
+        if not request.body:
+            raise ApiProblem(400, "Bad Request", "The upload is empty.")
+        extension = content_type.split("/")[1].split("+")[0] or "bin"
+        blob = fake.store_media(kind, request.body, content_type, extension)
+        return FakeResponse.json({**blob, "type": kind}, 201)
+
+    @route("DELETE", "/v2/consumer/civitai/{userId}")
+    def invalidate_user(request: FakeRequest) -> FakeResponse:
+        user_id(request)
+        return FakeResponse.empty(204)
+
+    @route("DELETE", "/v2/consumer/civitai/{userId}/tokens")
+    def invalidate_tokens(request: FakeRequest) -> FakeResponse:
+        user_id(request)
+        return FakeResponse.empty(204)
+
+    @route("GET", "/v2/resources")
+    def resources(request: FakeRequest) -> FakeResponse:
+        if request.query.get("view") != "queue":
+            raise ApiProblem(400, "Bad Request", "view is required and must be 'queue'.", errors={"view": ["Invalid."]})
+        return FakeResponse.json({"next": None, "items": []})
+
+    @route("GET", "/v2/services")
+    def services(request: FakeRequest) -> FakeResponse:
+        return FakeResponse.json({"items": [], "totalCount": 0, "limit": 100, "offset": 0})
+
+    @route("GET", "/v2/services/{serviceId:path}")
+    def service(request: FakeRequest) -> FakeResponse:
+        raise ApiProblem(404, "Not Found", f"Service {request.path_params['serviceId']} was not found.")
+
+    @route("POST", "/v2/consumer/recipes/{recipe}")
+    def recipe(request: FakeRequest) -> FakeResponse:
+        name = request.path_params["recipe"]
+        if name not in RECIPES:
+            raise ApiProblem(404, "Not Found", f"No recipe {name}.")
+        body = spec_body(request, RECIPE_INPUTS.get(name, ""))
+        mint: MintBlob = lambda item: fake.store_media(item.kind, item.content, item.content_type, item.extension)  # noqa: E731
+        return FakeResponse.json(recipe_output(name, body, mint=mint, now=fake.clock()).output)
+
     install_v1_routes(fake, route)
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        server.add_route(method, "/v2/{rest:path}", _unknown_route)
     return fake
 
 

@@ -77,6 +77,25 @@ def json_body(request: FakeRequest) -> Any:
         raise ApiProblem(400, "Bad Request", "The request body is not valid JSON.") from None
 
 
+def spec_body(request: FakeRequest, schema: str) -> Any:
+    """The JSON body, checked against component ``schema`` of the v2 spec (``""``: a bare JSON string).
+
+    A body the spec rejects is a 400 ``ProblemDetails`` with ``errors`` by field (``steps[0].input.width``),
+    as the orchestrator answers."""
+    # Optional dependency: jsonschema (the ``sandbox`` extra); the pytest plugin imports these routes and
+    # must stay standard-library only until a body is checked.
+    from civitai_kit.testing.openapi_contract import v2_contract
+
+    body = json_body(request)
+    contract = v2_contract()
+    validator = contract.validator(schema) if schema else contract.inline_validator({"type": "string"})
+    errors = contract.field_errors(validator, body)
+    if errors:
+        detail = f"The request body is not a valid {schema}."
+        raise ApiProblem(400, "One or more validation errors occurred.", detail, errors=errors)
+    return body
+
+
 def flag(request: FakeRequest, name: str) -> bool:
     return request.query.get(name, "false").lower() == "true"
 

@@ -37,6 +37,8 @@ class FakeBlob:
     nsfw_level: str = "pg"
     token: str = ""
     expires_at: datetime | None = None
+    content: bytes = b""  # a stored file (recipe output); empty: a generated PNG preview is served
+    content_type: str = "image/png"
 
 
 @dataclass
@@ -55,6 +57,7 @@ class FakeWorkflow:
     completed_at: datetime | None = None
     jobs: list[list[str]] = field(default_factory=list)
     blobs: list[list[FakeBlob]] = field(default_factory=list)
+    outputs: dict[int, dict[str, Any]] = field(default_factory=dict)  # finished non-image steps, made once
 
     @property
     def status(self) -> str:
@@ -132,6 +135,14 @@ class FakeOrchestrator:
         blob = FakeBlob(secrets.token_hex(16).upper() + ".png", job_id, width, height, secrets.randbits(24))
         self.blobs[blob.id] = blob
         return blob
+
+    def store_media(self, kind: str, content: bytes, content_type: str, extension: str) -> dict[str, Any]:
+        """Keep a produced file as a blob and answer its common ``Blob`` JSON (signed URL included)."""
+        blob = FakeBlob(secrets.token_hex(16).upper() + f".{extension}", str(uuid.uuid4()), 0, 0, 0)
+        blob.content, blob.content_type = content, content_type
+        self.blobs[blob.id] = blob
+        body = self.blob_json(blob, available=True)
+        return {key: body[key] for key in ("id", "available", "jobId", "nsfwLevel", "url", "urlExpiresAt")}
 
     def poll(self, workflow: FakeWorkflow) -> None:
         """One status read: move an unfinished workflow along every ``polls_per_stage`` reads."""

@@ -45,7 +45,6 @@ def fake_civitai_url(fake_civitai: FakeCivitai) -> str:
     return fake_civitai.url
 
 
-
 @pytest.fixture
 def civitai_sandbox(fake_civitai: FakeCivitai) -> Sandbox:
     """`fake_civitai` with every area installed: REST catalogue, downloads and the Generator API."""
