@@ -19,6 +19,7 @@ from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.sdk.blobs import Blobs, Resources
 from civitai_kit.sdk.coverage import Coverage, Usage
 from civitai_kit.sdk.jobs import Jobs
+from civitai_kit.sdk.services import Services, Users
 from civitai_kit.sdk.workflows import Workflows
 
 MISSING_TOKEN = (
@@ -74,6 +75,8 @@ class _SdkBase(Generic[M]):
         self.jobs: Jobs[M] = Jobs(driver)
         self.coverage: Coverage[M] = Coverage(driver)
         self.usage: Usage[M] = Usage(driver)
+        self.services: Services[M] = Services(driver)
+        self.users: Users[M] = Users(driver)
         self._settings = settings
 
     @property
