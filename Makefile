@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check bench docs clean
+.PHONY: demo test check bench docs clean generate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ check: $(STAMP)
 	$(BIN)/mypy src tests
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/deferred_imports.py --quiet
+	$(BIN)/python scripts/generate_sdk_recipes.py --check
+
+generate: $(STAMP)
+	$(BIN)/python scripts/generate_sdk_recipes.py
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from civitai_kit._http import AsyncHttpClient, HttpClient
 from civitai_kit.result import Success
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
+from civitai_kit.sdk._recipes_generated import RECIPES, Recipes
 from civitai_kit.sdk.operations import NOT_YET, OPERATIONS
 from civitai_kit.sdk.patches import JSON_PATCH, Patch, document
 from tests.support.recording_server import RecordingServer
@@ -261,3 +262,49 @@ def test_a_patch_document_is_exactly_the_typed_patches() -> None:
         {"op": "add", "path": "/metadata/a~1b", "value": {"x": 1}},
     ]
     assert JSON_PATCH == "application/json-patch+json"
+
+
+RECIPE_OPERATIONS = {
+    operation["operationId"]: (path, operation)
+    for path, methods in SPEC["paths"].items()
+    for operation in methods.values()
+    if path.startswith("/v2/consumer/recipes/")
+}
+ECHO = {"message": "hello"}
+
+
+def test_every_recipe_of_the_spec_has_a_generated_method() -> None:
+    assert set(RECIPES) == set(RECIPE_OPERATIONS)
+    for method in RECIPES.values():
+        assert callable(getattr(Recipes, method))
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("operation_id", sorted(RECIPE_OPERATIONS))
+async def test_each_recipe_goes_out_as_the_spec_says(operation_id: str, mode: str, recorder: RecordingServer) -> None:
+    path, _ = RECIPE_OPERATIONS[operation_id]
+    body: Any = "https://example.test/a.png" if operation_id == "InvokeImageUploadStepTemplate" else ECHO
+    recorder.answer(200, json.dumps({"ok": True}).encode(), Content_Type="application/json")
+    settings = settings_for(recorder)  # type: ignore[arg-type]
+    method = RECIPES[operation_id]
+    if mode == "sync":
+        with HttpClient(settings) as http:
+            result = getattr(SdkClient(http_client=http).recipes, method)(body, whatif=True, ephemeral=False)
+    else:
+        async with AsyncHttpClient(settings) as ahttp:
+            result = await getattr(AsyncSdkClient(http_client=ahttp).recipes, method)(
+                body, whatif=True, ephemeral=False
+            )
+    assert result == Success({"ok": True})
+    [sent] = recorder.requests
+    assert (sent.method, sent.path, sorted(sent.query)) == ("POST", path, [("ephemeral", "false"), ("whatif", "true")])
+    assert sent.headers["authorization"] == f"Bearer {TOKEN}"
+    assert sent.headers["content-type"] == "application/json"
+    assert json.loads(sent.body) == body
+
+
+def test_a_recipe_body_from_the_echo_input_is_valid_against_the_spec(recorder: RecordingServer) -> None:
+    recorder.answer(200, json.dumps({"message": "hello"}).encode(), Content_Type="application/json")
+    with HttpClient(settings_for(recorder)) as http:  # type: ignore[arg-type]
+        assert SdkClient(http_client=http).recipes.echo(ECHO) == Success({"message": "hello"})
+    v2().assert_valid("EchoInput", json.loads(recorder.requests[0].body))
