@@ -37,6 +37,7 @@ def test_each_spec_event_is_typed(payload: dict[str, Any], schema: str, kind: ty
     body: Any = {"bytes": text.encode(), "str": text, "mapping": payload}[form]
     event = parse_webhook_event(body)
     assert isinstance(event, kind)
+    assert not isinstance(event, UnknownWebhookEvent)
     assert event.workflow_id == "wf-1" and event.status == payload["status"]
 
 
