@@ -15,8 +15,10 @@ from civitai_kit._http import AsyncHttpClient, HttpClient
 from civitai_kit.result import Success
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.sdk._recipes_generated import RECIPES, Recipes
+from civitai_kit.sdk.enums import CallbackEvent
 from civitai_kit.sdk.operations import NOT_YET, OPERATIONS
 from civitai_kit.sdk.patches import JSON_PATCH, Patch, document
+from civitai_kit.sdk.templates import Callback
 from tests.support.recording_server import RecordingServer
 from tests.support.sdk_openapi import v2
 from tests.support.sdk_support import TOKEN, collect, resolve, settings_for
@@ -32,7 +34,13 @@ SPEC_OPERATIONS = {
 WORKFLOW = {"id": "wf-1", "status": "succeeded", "steps": []}
 BLOB = {"id": "b1.png", "available": True}
 SERVICE = {"id": "image/flux2", "category": "image", "parameters": {}, "status": "healthy", "tags": []}
-PATCHES = (Patch.cancel(), Patch.priority("high"), Patch.add_tag("night"), Patch.metadata("a/b", {"x": 1}))
+PATCHES = (
+    Patch.cancel(),
+    Patch.priority("high"),
+    Patch.add_tag("night"),
+    Patch.metadata("a/b", {"x": 1}),
+    Patch.callbacks(Callback("https://example.test/hook", (CallbackEvent.WORKFLOW_SUCCEEDED,))),
+)
 
 # operationId -> (how to call it, canned answer (status, JSON body or raw bytes, headers), expected path, query)
 Call = Callable[[Any, Path], Any]
@@ -260,7 +268,21 @@ def test_a_patch_document_is_exactly_the_typed_patches() -> None:
         {"op": "replace", "path": "/priority", "value": "high"},
         {"op": "add", "path": "/tags/-", "value": "night"},
         {"op": "add", "path": "/metadata/a~1b", "value": {"x": 1}},
+        {
+            "op": "replace",
+            "path": "/callbacks",
+            "value": [{"url": "https://example.test/hook", "type": ["workflow:succeeded"]}],
+        },
     ]
+
+
+def test_a_patch_is_checked_when_made() -> None:
+    with pytest.raises(ValueError, match="from_"):
+        Patch("move", "/a")
+    with pytest.raises(ValueError, match="JSON Pointer"):
+        Patch("remove", "tags")
+    with pytest.raises(ValueError, match="at least one"):
+        document([])
     assert JSON_PATCH == "application/json-patch+json"
 
 

@@ -15,6 +15,7 @@ from civitai_kit._runtime import Operation
 from civitai_kit.result import Result
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk.calls import call_empty
+from civitai_kit.sdk.templates import Callback
 from civitai_kit.sdk.workflow_calls import workflow_path
 
 JSON_PATCH = "application/json-patch+json"
@@ -80,6 +81,14 @@ class Patch:
     def metadata(cls, key: str, value: Any) -> Patch:
         """Set one metadata entry (``/metadata/<key>``)."""
         return cls("add", pointer("metadata", check.text("key", key)), value)
+
+    @classmethod
+    def callbacks(cls, *callbacks: Callback) -> Patch:
+        """Replace the workflow's callbacks (typed [`Callback`][]s; none removes them all)."""
+        for callback in callbacks:
+            if not isinstance(callback, Callback):
+                raise ValueError(f"callbacks: expected Callback objects, got {type(callback).__name__}")
+        return cls("replace", "/callbacks", [callback.to_json() for callback in callbacks])
 
     @classmethod
     def replace_metadata(cls, metadata: Mapping[str, Any]) -> Patch:
