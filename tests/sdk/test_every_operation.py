@@ -12,7 +12,8 @@ import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from civitai_kit._http import AsyncHttpClient, HttpClient
-from civitai_kit.result import Success
+from civitai_kit.errors import ErrorCode
+from civitai_kit.result import Failure, Success
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.sdk._recipes_generated import RECIPES, Recipes
 from civitai_kit.sdk.enums import CallbackEvent
@@ -330,3 +331,18 @@ def test_a_recipe_body_from_the_echo_input_is_valid_against_the_spec(recorder: R
     with HttpClient(settings_for(recorder)) as http:  # type: ignore[arg-type]
         assert SdkClient(http_client=http).recipes.echo(ECHO) == Success({"message": "hello"})
     v2().assert_valid("EchoInput", json.loads(recorder.requests[0].body))
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [(400, ErrorCode.BAD_REQUEST), (404, ErrorCode.NOT_FOUND), (401, ErrorCode.UNAUTHORIZED)]
+)
+def test_a_problem_details_answer_is_a_failure_with_civitais_message(
+    recorder: RecordingServer, status: int, code: ErrorCode
+) -> None:
+    problem = {"title": "Invalid patch", "status": status, "detail": "Path '/nope' does not exist."}
+    recorder.answer(status, json.dumps(problem).encode(), Content_Type="application/problem+json")
+    with HttpClient(settings_for(recorder)) as http:  # type: ignore[arg-type]
+        result = SdkClient(http_client=http).workflows.patch("wf-1", Patch("remove", "/nope"))
+    assert isinstance(result, Failure)
+    assert (result.error.code, result.error.http_status) == (code, status)
+    assert "does not exist" in result.error.message

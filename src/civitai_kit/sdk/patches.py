@@ -84,7 +84,7 @@ class Patch:
 
     @classmethod
     def callbacks(cls, *callbacks: Callback) -> Patch:
-        """Replace the workflow's callbacks (typed [`Callback`][]s; none removes them all)."""
+        """Replace the workflow's callbacks (typed ``Callback``s; none removes them all)."""
         for callback in callbacks:
             if not isinstance(callback, Callback):
                 raise ValueError(f"callbacks: expected Callback objects, got {type(callback).__name__}")
