@@ -30,10 +30,12 @@ check: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/deferred_imports.py --quiet
 	$(BIN)/python scripts/generate_sdk_schema.py --check
+	$(BIN)/python scripts/generate_sdk_recipes.py --check
 
-# civitai_kit.sdk.schema: the pydantic models of the v2 orchestration OpenAPI document (docs/sdk-schema.md)
+# generated code: civitai_kit.sdk.schema (docs/sdk-schema.md), then the recipes service written from it
 generate: $(STAMP)
 	$(BIN)/python scripts/generate_sdk_schema.py
+	$(BIN)/python scripts/generate_sdk_recipes.py
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -34,6 +34,17 @@ _EXPORTS = {
         "WorkflowNsfwLevel",
         "WorkflowStatus",
     ),
+    "civitai_kit.sdk.patches": ("Patch",),
+    "civitai_kit.sdk.services": ("ServiceInfo", "ServicePage"),
+    "civitai_kit.sdk.blobs": ("BlobUploadUrl", "ResourcePage"),
+    "civitai_kit.sdk.webhooks": (
+        "UnknownWebhookEvent",
+        "WebhookEvent",
+        "WorkflowEvent",
+        "WorkflowStepEvent",
+        "WorkflowStepJobEvent",
+        "parse_webhook_event",
+    ),
     "civitai_kit.sdk.job_models": (
         "ConsumptionDetails",
         "JobEvent",

@@ -1,6 +1,7 @@
 # Written by scripts/export_stubs.py from _EXPORTS in __init__.py: edit the table there, then rerun it.
 from civitai_kit._runtime import Async, Sync
 from civitai_kit.core.air import AirBuilder, AirIdentifier
+from civitai_kit.sdk.blobs import BlobUploadUrl, ResourcePage
 from civitai_kit.sdk.builders import StepBuilder, TextToImageBuilder, WorkflowBuilder
 from civitai_kit.sdk.client import AsyncSdkClient, SdkClient
 from civitai_kit.sdk.enums import (
@@ -43,7 +44,17 @@ from civitai_kit.sdk.models import (
     WorkflowStep,
     WorkflowStepJob,
 )
+from civitai_kit.sdk.patches import Patch
+from civitai_kit.sdk.services import ServiceInfo, ServicePage
 from civitai_kit.sdk.templates import Callback, StepTemplate, WorkflowTemplate
+from civitai_kit.sdk.webhooks import (
+    UnknownWebhookEvent,
+    WebhookEvent,
+    WorkflowEvent,
+    WorkflowStepEvent,
+    WorkflowStepJobEvent,
+    parse_webhook_event,
+)
 
 __all__ = [
     "AirBuilder",
@@ -53,6 +64,7 @@ __all__ = [
     "Async",
     "AsyncSdkClient",
     "Blob",
+    "BlobUploadUrl",
     "BuzzAccount",
     "Callback",
     "CallbackEvent",
@@ -69,28 +81,38 @@ __all__ = [
     "JobStatus",
     "JobStatusCollection",
     "OutputFormat",
+    "Patch",
     "Priority",
     "ProviderAssetAvailability",
     "QueryJobsResult",
     "ResourceAvailability",
     "ResourceInfo",
+    "ResourcePage",
     "Scheduler",
     "SdCppSampleMethod",
     "SdCppSchedule",
     "SdkClient",
+    "ServiceInfo",
+    "ServicePage",
     "StepBuilder",
     "StepTemplate",
     "Sync",
     "TaintJobsResult",
     "TextToImageBuilder",
     "TextToImageJobBuilder",
+    "UnknownWebhookEvent",
     "UpgradeMode",
+    "WebhookEvent",
     "Workflow",
     "WorkflowBuilder",
+    "WorkflowEvent",
     "WorkflowNsfwLevel",
     "WorkflowPage",
     "WorkflowStatus",
     "WorkflowStep",
+    "WorkflowStepEvent",
     "WorkflowStepJob",
+    "WorkflowStepJobEvent",
     "WorkflowTemplate",
+    "parse_webhook_event",
 ]

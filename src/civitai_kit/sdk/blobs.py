@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Generic
+from typing import Generic, Literal
 from urllib.parse import quote
+
+from pydantic import Field
 
 from civitai_kit._http import ApiRequest, HttpCore, Response, encode_query
 from civitai_kit._runtime import M, Operation
@@ -15,7 +18,7 @@ from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk.calls import call, call_empty
 from civitai_kit.sdk.enums import WorkflowNsfwLevel, member
 from civitai_kit.sdk.file_download import download_to
-from civitai_kit.sdk.models import Blob, ResourceInfo
+from civitai_kit.sdk.models import ApiModel, Blob, ResourceInfo
 from civitai_kit.sdk.service import Service, over_http
 
 BLOBS = "/v2/consumer/blobs"
@@ -91,10 +94,61 @@ def download(
     return download_to(http, request, target, overwrite=overwrite)
 
 
+class BlobUploadUrl(ApiModel):
+    """Where to ``PUT`` a file (``ConsumerBlobPresignResponse``): a signed URL, valid until ``expires_at``."""
+
+    upload_url: str
+    expires_at: datetime
+
+
+def upload_url(http: HttpCore) -> Operation[Result[BlobUploadUrl]]:
+    """``GET /v2/consumer/blobs/upload``: a presigned URL to upload one file to."""
+    return call(http, ApiRequest("GET", BLOBS + "/upload"), BlobUploadUrl.model_validate)
+
+
+TokenLink = Literal["content", "blocked", "archive"]
+
+
+def download_link(
+    http: HttpCore, token: str, destination: str | Path, *, kind: TokenLink = "content", overwrite: bool = False
+) -> Operation[Result[Path]]:
+    """Stream a signed-token link to ``destination``: ``content`` (a blob), ``blocked`` (its placeholder
+    image) or ``archive`` (the zip/tar a ``blobArchive`` step made): ``GET /v2/consumer/blobs/{kind}/{token}``."""
+    if kind not in ("content", "blocked", "archive"):
+        raise ValueError(f"kind must be content, blocked or archive, not {kind!r}")
+    path = "/".join((BLOBS, kind, quote(check.text("token", token), safe="")))
+    return download_to(http, ApiRequest("GET", path), Path(destination), overwrite=overwrite)
+
+
+def download_streaming(
+    http: HttpCore, blob_key: str, destination: str | Path, *, overwrite: bool = False
+) -> Operation[Result[Path]]:
+    """Stream a streaming blob (``GET /v2/consumer/streaming-blobs/{blobKey}``) to ``destination``."""
+    path = "/v2/consumer/streaming-blobs/" + quote(check.text("blob_key", blob_key), safe="")
+    return download_to(http, ApiRequest("GET", path), Path(destination), overwrite=overwrite)
+
+
 def get_resource(http: HttpCore, air: AirIdentifier | str) -> Operation[Result[ResourceInfo]]:
     """``GET /v2/resources/{air}``: size, hashes, whether it can generate and its availability."""
     path = "/v2/resources/" + quote(check.air("air", air), safe=":@")
     return call(http, ApiRequest("GET", path), ResourceInfo.model_validate)
+
+
+class ResourcePage(ApiModel):
+    """One page of ``GET /v2/resources`` (``CursedArrayOfStringAndResourceInfo``)."""
+
+    next: str | None = None
+    items: list[ResourceInfo] = Field(default_factory=list)
+
+
+def query_resources(
+    http: HttpCore, *, view: str = "queue", cursor: str | None = None, take: int = 100
+) -> Operation[Result[ResourcePage]]:
+    """``GET /v2/resources?view=queue``: the resources being loaded; ``next`` continues the listing."""
+    params = encode_query(
+        {"view": check.text("view", view), "cursor": cursor or None, "take": check.integer("take", take, 1, 1000)}
+    )
+    return call(http, ApiRequest("GET", "/v2/resources", params=params), ResourcePage.model_validate)
 
 
 class Blobs(Service[M], Generic[M]):
@@ -103,11 +157,15 @@ class Blobs(Service[M], Generic[M]):
     get_url = over_http(get_url)
     exists = over_http(exists)
     refresh = over_http(refresh)
+    upload_url = over_http(upload_url)
 
     download = over_http(download, offload=True)
+    download_link = over_http(download_link, offload=True)
+    download_streaming = over_http(download_streaming, offload=True)
 
 
 class Resources(Service[M], Generic[M]):
     """``sdk.resources``: what the orchestrator knows about a model."""
 
     get = over_http(get_resource)
+    query = over_http(query_resources)

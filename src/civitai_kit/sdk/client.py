@@ -16,9 +16,11 @@ from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit._runtime import Async, AsyncDriver, Driver, M, Sync
 from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 from civitai_kit.options import CivitaiApiOptions
+from civitai_kit.sdk._recipes_generated import Recipes
 from civitai_kit.sdk.blobs import Blobs, Resources
 from civitai_kit.sdk.coverage import Coverage, Usage
 from civitai_kit.sdk.jobs import Jobs
+from civitai_kit.sdk.services import Services, Users
 from civitai_kit.sdk.workflows import Workflows
 
 MISSING_TOKEN = (
@@ -74,6 +76,9 @@ class _SdkBase(Generic[M]):
         self.jobs: Jobs[M] = Jobs(driver)
         self.coverage: Coverage[M] = Coverage(driver)
         self.usage: Usage[M] = Usage(driver)
+        self.services: Services[M] = Services(driver)
+        self.users: Users[M] = Users(driver)
+        self.recipes: Recipes[M] = Recipes(driver)
         self._settings = settings
 
     @property

@@ -14,6 +14,7 @@ from civitai_kit.sdk.builders import StepBuilder, TextToImageBuilder, WorkflowBu
 from civitai_kit.sdk.image_gen import ImageGenBuilder, variant
 from civitai_kit.sdk.models import Workflow, WorkflowPage
 from civitai_kit.sdk.pagination import cursor_walk
+from civitai_kit.sdk.patches import patch_step, patch_workflow
 from civitai_kit.sdk.service import Service, http_of, over_http
 from civitai_kit.sdk.templates import WorkflowTemplate
 from civitai_kit.sdk.workflow_calls import WorkflowFilters
@@ -89,6 +90,8 @@ class Workflows(Service[M], Generic[M]):
     remove_tag = over_http(workflow_calls.remove_tag)
     get_step = over_http(workflow_calls.get_step)
     update_step = over_http(workflow_calls.update_step)
+    patch = over_http(patch_workflow)
+    patch_step = over_http(patch_step)
     query_page = over_http(workflow_calls.query_page)
 
     @overload
