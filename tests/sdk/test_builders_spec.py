@@ -22,8 +22,11 @@ STEP_TYPES = [
     for step_type in sorted(spec_inputs.shape("WorkflowStepTemplate").discriminator[1])  # type: ignore[index]
     if step_type != "imageUpload"  # the spec gives it no typed input
 ]
-LEAVES = [(step_type, leaf) for step_type in STEP_TYPES for leaf in spec_inputs.concrete_schemas(
-    spec_inputs.step_input_schema(step_type))]
+LEAVES = [
+    (step_type, leaf)
+    for step_type in STEP_TYPES
+    for leaf in spec_inputs.concrete_schemas(spec_inputs.step_input_schema(step_type))
+]
 
 
 def as_arguments(values: dict[str, Any]) -> dict[str, Any]:
@@ -33,8 +36,18 @@ def as_arguments(values: dict[str, Any]) -> dict[str, Any]:
 
 def test_every_engine_of_image_gen_and_video_gen_is_covered() -> None:
     assert set(spec_inputs.engines("ImageGenInput")) == {
-        "comfy", "fal", "flux1-kontext", "flux2", "gemini", "google", "grok", "openai", "qwen", "sdcpp",
-        "seedream", "wan",
+        "comfy",
+        "fal",
+        "flux1-kontext",
+        "flux2",
+        "gemini",
+        "google",
+        "grok",
+        "openai",
+        "qwen",
+        "sdcpp",
+        "seedream",
+        "wan",
     }
     assert len(spec_inputs.engines("VideoGenInput")) == 21
     covered = {leaf for _, leaf in LEAVES}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, Self, TypedDict, Unpack
 
@@ -158,10 +159,8 @@ class SpecStepBuilder(_StepBuilderBase[M]):
 
 def _partial_check(step_type: str, values: Mapping[str, Any]) -> None:
     """Check the values given so far; a still-missing required field is fine until ``step()``."""
-    try:
+    with suppress(spec_inputs.MissingField):
         spec_inputs.check_step_input(step_type, values)
-    except spec_inputs.MissingField:
-        pass
 
 
 @dataclass(frozen=True, kw_only=True)

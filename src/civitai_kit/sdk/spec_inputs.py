@@ -157,7 +157,8 @@ def check_object(name: str, values: Mapping[str, Any], where: str) -> dict[str, 
                 raise ValueError(f"{field}: not a field of {concrete} (fields: {known})")
             continue
         wire[key] = check_value(found.properties[key], value, field)
-    missing = sorted(key for key in found.required if key not in wire and "default" not in found.properties.get(key, {}))
+    defaulted = {key for key, schema in found.properties.items() if "default" in schema}
+    missing = sorted(found.required - defaulted - wire.keys())
     if missing:
         raise MissingField(f"{where}{to_snake(missing[0])} is required by {concrete}")
     return wire

@@ -12,7 +12,13 @@ from civitai_kit._runtime import Async, M, Operation, Sync
 from civitai_kit.result import Result
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk import workflow_calls
-from civitai_kit.sdk.builders import SpecStepBuilder, StepBuilder, TextToImageBuilder, WorkflowBuilder, _WorkflowBuilderBase
+from civitai_kit.sdk.builders import (
+    SpecStepBuilder,
+    StepBuilder,
+    TextToImageBuilder,
+    WorkflowBuilder,
+    _WorkflowBuilderBase,
+)
 from civitai_kit.sdk.image_gen import ImageGenBuilder, variant
 from civitai_kit.sdk.models import Workflow, WorkflowPage
 from civitai_kit.sdk.pagination import cursor_walk
