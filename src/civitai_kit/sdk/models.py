@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from civitai_kit.sdk import outputs
 from civitai_kit.sdk.enums import TERMINAL_STATUSES, WorkflowStatus
 
 
@@ -98,8 +99,37 @@ class WorkflowStep(ApiModel):
     output: StepOutput | None = None
 
     @property
+    def raw_output(self) -> dict[str, Any]:
+        """The output exactly as the server sent it (any step type, known to the spec or not)."""
+        return self.output.model_dump(mode="json", by_alias=True, exclude_unset=True) if self.output else {}
+
+    def blobs(self, kind: str | None = None) -> list[Blob]:
+        """Every file this step produced, found through the spec's output schema of its type; ``kind``
+        (``image``, ``video``, ``audio``, ``model3d``) keeps one kind."""
+        found = outputs.blobs(self.type, self.raw_output)
+        return [Blob.model_validate(blob) for blob_kind, blob in found if kind is None or blob_kind == kind]
+
+    @property
     def images(self) -> list[Blob]:
-        return list(self.output.images) if self.output is not None else []
+        return self.blobs("image")
+
+    @property
+    def videos(self) -> list[Blob]:
+        return self.blobs("video")
+
+    @property
+    def audio(self) -> list[Blob]:
+        return self.blobs("audio")
+
+    @property
+    def texts(self) -> list[str]:
+        """Chat answers, captions, transcripts, enhanced prompts."""
+        return outputs.texts(self.type, self.raw_output)
+
+    @property
+    def tags(self) -> dict[str, float]:
+        """Tag → confidence of a tagging step."""
+        return outputs.tags(self.type, self.raw_output)
 
 
 class CostTips(ApiModel):
@@ -166,8 +196,28 @@ class Workflow(ApiModel):
 
     @property
     def images(self) -> list[Blob]:
-        """Every output image of every step, in step order."""
+        """Every output image of every step, in step order (download with ``sdk.blobs.download``)."""
         return [image for step in self.steps for image in step.images]
+
+    @property
+    def videos(self) -> list[Blob]:
+        """Every output video of every step, in step order."""
+        return [video for step in self.steps for video in step.videos]
+
+    @property
+    def audio(self) -> list[Blob]:
+        """Every output audio file of every step, in step order."""
+        return [clip for step in self.steps for clip in step.audio]
+
+    @property
+    def texts(self) -> list[str]:
+        """Every text output (chat answers, captions, transcripts, enhanced prompts), in step order."""
+        return [text for step in self.steps for text in step.texts]
+
+    @property
+    def tags(self) -> dict[str, float]:
+        """Tag → confidence over every tagging step (a later step's score wins)."""
+        return {tag: score for step in self.steps for tag, score in step.tags.items()}
 
     def step(self, name: str) -> WorkflowStep | None:
         return next((step for step in self.steps if step.name == name), None)

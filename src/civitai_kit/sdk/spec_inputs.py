@@ -157,8 +157,10 @@ def check_object(name: str, values: Mapping[str, Any], where: str) -> dict[str, 
                 raise ValueError(f"{field}: not a field of {concrete} (fields: {known})")
             continue
         wire[key] = check_value(found.properties[key], value, field)
-    defaulted = {key for key, schema in found.properties.items() if "default" in schema}
-    missing = sorted(found.required - defaulted - wire.keys())
+    for key in sorted(found.required - wire.keys()):
+        if "default" in found.properties.get(key, {}):  # required on the wire, but the spec says what to send
+            wire[key] = found.properties[key]["default"]
+    missing = sorted(found.required - wire.keys())
     if missing:
         raise MissingField(f"{where}{to_snake(missing[0])} is required by {concrete}")
     return wire

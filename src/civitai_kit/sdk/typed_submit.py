@@ -18,12 +18,12 @@ def workflow_body(model: BaseModel) -> dict[str, Any]:
     """The ``POST /v2/consumer/workflows`` body for ``model`` (``TypeError`` when it is none of the three)."""
     body: dict[str, Any] = spec_inputs.plain(model)
     if "steps" in body:
-        return body
+        return {"currencies": [], **body}  # required by the spec; empty lets the server use its default order
     if "$type" in body:
-        return {"steps": [body]}
+        return {"steps": [body], "currencies": []}
     step_type = spec_inputs.step_type_of(type(model).__name__)
     if step_type is None:
         raise TypeError(
             f"cannot submit a {type(model).__name__}: give a workflow template, a step template or a step input"
         )
-    return {"steps": [{"$type": step_type, "input": body}]}
+    return {"steps": [{"$type": step_type, "input": body}], "currencies": []}
