@@ -127,8 +127,8 @@ class WorkflowStep(ApiModel):
         return outputs.texts(self.type, self.raw_output)
 
     @property
-    def tags(self) -> dict[str, float]:
-        """Tag → confidence of a tagging step."""
+    def output_tags(self) -> dict[str, float]:
+        """Tag → confidence of a tagging step (``wdTagging``)."""
         return outputs.tags(self.type, self.raw_output)
 
 
@@ -215,9 +215,9 @@ class Workflow(ApiModel):
         return [text for step in self.steps for text in step.texts]
 
     @property
-    def tags(self) -> dict[str, float]:
-        """Tag → confidence over every tagging step (a later step's score wins)."""
-        return {tag: score for step in self.steps for tag, score in step.tags.items()}
+    def output_tags(self) -> dict[str, float]:
+        """Tag → confidence over every tagging step (a later step's score wins); ``tags`` are the workflow's own."""
+        return {tag: score for step in self.steps for tag, score in step.output_tags.items()}
 
     def step(self, name: str) -> WorkflowStep | None:
         return next((step for step in self.steps if step.name == name), None)
