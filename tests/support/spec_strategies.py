@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC
 from typing import Any
 
 from hypothesis import strategies as st
@@ -68,5 +69,9 @@ def _typed(kind: str, schema: Mapping[str, Any], depth: int) -> st.SearchStrateg
         return st.from_regex(pattern, fullmatch=True)
     if schema.get("format") == "uri":
         return st.just(URL)
+    if schema.get("format") == "date-time":
+        return st.datetimes(timezones=st.just(UTC)).map(lambda moment: moment.isoformat())
+    if schema.get("format") == "date-span":
+        return st.just("00:05:00")
     low = schema.get("minLength", 0)
     return st.text(min_size=low, max_size=max(low, min(schema.get("maxLength", 40), 40)))
