@@ -1,7 +1,7 @@
 # Written by scripts/export_stubs.py from _EXPORTS in __init__.py: edit the table there, then rerun it.
 from civitai_kit._runtime import Async, Sync
 from civitai_kit.core.air import AirBuilder, AirIdentifier
-from civitai_kit.sdk.builders import StepBuilder, TextToImageBuilder, WorkflowBuilder
+from civitai_kit.sdk.builders import SpecStepBuilder, StepBuilder, TextToImageBuilder, WorkflowBuilder
 from civitai_kit.sdk.client import AsyncSdkClient, SdkClient
 from civitai_kit.sdk.enums import (
     AssetAvailability,
@@ -78,6 +78,7 @@ __all__ = [
     "SdCppSampleMethod",
     "SdCppSchedule",
     "SdkClient",
+    "SpecStepBuilder",
     "StepBuilder",
     "StepTemplate",
     "Sync",
