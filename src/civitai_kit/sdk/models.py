@@ -65,6 +65,25 @@ class StepOutput(ApiModel):
     errors: list[str] | None = None
 
 
+class MediaOutputs:
+    """``images``, ``videos`` and ``audio`` for whatever lists its produced files by kind (a step, a workflow)."""
+
+    def blobs(self, kind: str | None = None) -> list[Blob]:
+        raise NotImplementedError
+
+    @property
+    def images(self) -> list[Blob]:
+        return self.blobs("image")
+
+    @property
+    def videos(self) -> list[Blob]:
+        return self.blobs("video")
+
+    @property
+    def audio(self) -> list[Blob]:
+        return self.blobs("audio")
+
+
 class QueuePosition(ApiModel):
     support: str | None = None
     preceding_jobs: int | None = None
@@ -82,7 +101,7 @@ class WorkflowStepJob(ApiModel):
     estimated_progress_rate: float | None = None
 
 
-class WorkflowStep(ApiModel):
+class WorkflowStep(ApiModel, MediaOutputs):
     type: str = Field(alias="$type")
     name: str = ""
     status: str | None = None
@@ -108,18 +127,6 @@ class WorkflowStep(ApiModel):
         (``image``, ``video``, ``audio``, ``model3d``) keeps one kind."""
         found = outputs.blobs(self.type, self.raw_output)
         return [Blob.model_validate(blob) for blob_kind, blob in found if kind is None or blob_kind == kind]
-
-    @property
-    def images(self) -> list[Blob]:
-        return self.blobs("image")
-
-    @property
-    def videos(self) -> list[Blob]:
-        return self.blobs("video")
-
-    @property
-    def audio(self) -> list[Blob]:
-        return self.blobs("audio")
 
     @property
     def texts(self) -> list[str]:
@@ -158,7 +165,7 @@ class Transactions(ApiModel):
     insufficient_buzz: bool | None = None
 
 
-class Workflow(ApiModel):
+class Workflow(ApiModel, MediaOutputs):
     """A submitted workflow and everything it produced so far."""
 
     id: str | None = None
@@ -194,20 +201,10 @@ class Workflow(ApiModel):
     def succeeded(self) -> bool:
         return self.status == WorkflowStatus.SUCCEEDED
 
-    @property
-    def images(self) -> list[Blob]:
-        """Every output image of every step, in step order (download with ``sdk.blobs.download``)."""
-        return [image for step in self.steps for image in step.images]
-
-    @property
-    def videos(self) -> list[Blob]:
-        """Every output video of every step, in step order."""
-        return [video for step in self.steps for video in step.videos]
-
-    @property
-    def audio(self) -> list[Blob]:
-        """Every output audio file of every step, in step order."""
-        return [clip for step in self.steps for clip in step.audio]
+    def blobs(self, kind: str | None = None) -> list[Blob]:
+        """Every file of every step (of one ``kind``: ``image``, ``video``, ``audio``…), in step order;
+        download with ``sdk.blobs.download``."""
+        return [blob for step in self.steps for blob in step.blobs(kind)]
 
     @property
     def texts(self) -> list[str]:
