@@ -11,7 +11,7 @@ from civitai_kit._lazy import exports
 _EXPORTS = {
     "civitai_kit.core.air": ("AirBuilder", "AirIdentifier"),
     "civitai_kit.sdk.client": ("AsyncSdkClient", "SdkClient"),
-    "civitai_kit.sdk.builders": ("StepBuilder", "TextToImageBuilder", "WorkflowBuilder"),
+    "civitai_kit.sdk.builders": ("SpecStepBuilder", "StepBuilder", "TextToImageBuilder", "WorkflowBuilder"),
     "civitai_kit.sdk.image_gen": ("ImageGenBuilder",),
     "civitai_kit.sdk.jobs": ("JobQueryBuilder", "TextToImageJobBuilder"),
     "civitai_kit._runtime": ("Async", "Sync"),

@@ -2,7 +2,7 @@
 from civitai_kit._runtime import Async, Sync
 from civitai_kit.core.air import AirBuilder, AirIdentifier
 from civitai_kit.sdk.blobs import BlobUploadUrl, ResourcePage
-from civitai_kit.sdk.builders import StepBuilder, TextToImageBuilder, WorkflowBuilder
+from civitai_kit.sdk.builders import SpecStepBuilder, StepBuilder, TextToImageBuilder, WorkflowBuilder
 from civitai_kit.sdk.client import AsyncSdkClient, SdkClient
 from civitai_kit.sdk.enums import (
     AssetAvailability,
@@ -94,6 +94,7 @@ __all__ = [
     "SdkClient",
     "ServiceInfo",
     "ServicePage",
+    "SpecStepBuilder",
     "StepBuilder",
     "StepTemplate",
     "Sync",

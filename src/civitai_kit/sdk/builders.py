@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, Self, TypedDict, Unpack
 
@@ -21,7 +22,7 @@ from civitai_kit._runtime import AsyncDriver, Bound, Driver, M, Operation, Opera
 from civitai_kit.core.air import AirIdentifier
 from civitai_kit.result import Result
 from civitai_kit.sdk import _checks as check
-from civitai_kit.sdk import workflow_calls
+from civitai_kit.sdk import spec_inputs, workflow_calls
 from civitai_kit.sdk.enums import AssetType, ImageTransformer, OutputFormat, Scheduler, member
 from civitai_kit.sdk.models import Workflow
 from civitai_kit.sdk.service import http_of
@@ -128,6 +129,38 @@ class StepBuilder(_StepBuilderBase[M]):
 
     def step(self) -> StepTemplate:
         return StepTemplate(self.type, dict(self.input), self.step_options)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpecStepBuilder(_StepBuilderBase[M]):
+    """Any step type, any engine, checked against the v2 spec: ``sdk.workflows.image_gen_with("flux2", …)``,
+    ``video_gen("kling", …)``, ``run("wdTagging", media_url=…)``.
+
+    Fields are given in snake_case (or wire names); each is checked when set — unknown fields, wrong types,
+    out-of-range numbers, over-long text and unknown enum or discriminator values (``engine``, ``model``,
+    ``operation``…) raise ``ValueError`` naming the field — and required ones when the step is built.
+    """
+
+    type: str
+    input: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        spec_inputs.step_input_schema(self.type)  # an unknown step type fails here, not at submit
+
+    def with_input(self, **values: Any) -> Self:
+        """More input fields; the values set so far are re-checked with them (a discriminator may change)."""
+        merged = {**self.input, **values}
+        _partial_check(self.type, merged)
+        return replace(self, input=merged)
+
+    def step(self) -> StepTemplate:
+        return StepTemplate(self.type, spec_inputs.check_step_input(self.type, self.input), self.step_options)
+
+
+def _partial_check(step_type: str, values: Mapping[str, Any]) -> None:
+    """Check the values given so far; a still-missing required field is fine until ``step()``."""
+    with suppress(spec_inputs.MissingField):
+        spec_inputs.check_step_input(step_type, values)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from civitai_kit.sdk import outputs
 from civitai_kit.sdk.enums import TERMINAL_STATUSES, WorkflowStatus
 
 
@@ -64,6 +65,25 @@ class StepOutput(ApiModel):
     errors: list[str] | None = None
 
 
+class MediaOutputs:
+    """``images``, ``videos`` and ``audio`` for whatever lists its produced files by kind (a step, a workflow)."""
+
+    def blobs(self, kind: str | None = None) -> list[Blob]:
+        raise NotImplementedError
+
+    @property
+    def images(self) -> list[Blob]:
+        return self.blobs("image")
+
+    @property
+    def videos(self) -> list[Blob]:
+        return self.blobs("video")
+
+    @property
+    def audio(self) -> list[Blob]:
+        return self.blobs("audio")
+
+
 class QueuePosition(ApiModel):
     support: str | None = None
     preceding_jobs: int | None = None
@@ -81,7 +101,7 @@ class WorkflowStepJob(ApiModel):
     estimated_progress_rate: float | None = None
 
 
-class WorkflowStep(ApiModel):
+class WorkflowStep(ApiModel, MediaOutputs):
     type: str = Field(alias="$type")
     name: str = ""
     status: str | None = None
@@ -98,8 +118,25 @@ class WorkflowStep(ApiModel):
     output: StepOutput | None = None
 
     @property
-    def images(self) -> list[Blob]:
-        return list(self.output.images) if self.output is not None else []
+    def raw_output(self) -> dict[str, Any]:
+        """The output exactly as the server sent it (any step type, known to the spec or not)."""
+        return self.output.model_dump(mode="json", by_alias=True, exclude_unset=True) if self.output else {}
+
+    def blobs(self, kind: str | None = None) -> list[Blob]:
+        """Every file this step produced, found through the spec's output schema of its type; ``kind``
+        (``image``, ``video``, ``audio``, ``model3d``) keeps one kind."""
+        found = outputs.blobs(self.type, self.raw_output)
+        return [Blob.model_validate(blob) for blob_kind, blob in found if kind is None or blob_kind == kind]
+
+    @property
+    def texts(self) -> list[str]:
+        """Chat answers, captions, transcripts, enhanced prompts."""
+        return outputs.texts(self.type, self.raw_output)
+
+    @property
+    def output_tags(self) -> dict[str, float]:
+        """Tag → confidence of a tagging step (``wdTagging``)."""
+        return outputs.tags(self.type, self.raw_output)
 
 
 class CostTips(ApiModel):
@@ -128,7 +165,7 @@ class Transactions(ApiModel):
     insufficient_buzz: bool | None = None
 
 
-class Workflow(ApiModel):
+class Workflow(ApiModel, MediaOutputs):
     """A submitted workflow and everything it produced so far."""
 
     id: str | None = None
@@ -164,10 +201,20 @@ class Workflow(ApiModel):
     def succeeded(self) -> bool:
         return self.status == WorkflowStatus.SUCCEEDED
 
+    def blobs(self, kind: str | None = None) -> list[Blob]:
+        """Every file of every step (of one ``kind``: ``image``, ``video``, ``audio``…), in step order;
+        download with ``sdk.blobs.download``."""
+        return [blob for step in self.steps for blob in step.blobs(kind)]
+
     @property
-    def images(self) -> list[Blob]:
-        """Every output image of every step, in step order."""
-        return [image for step in self.steps for image in step.images]
+    def texts(self) -> list[str]:
+        """Every text output (chat answers, captions, transcripts, enhanced prompts), in step order."""
+        return [text for step in self.steps for text in step.texts]
+
+    @property
+    def output_tags(self) -> dict[str, float]:
+        """Tag → confidence over every tagging step (a later step's score wins); ``tags`` are the workflow's own."""
+        return {tag: score for step in self.steps for tag, score in step.output_tags.items()}
 
     def step(self, name: str) -> WorkflowStep | None:
         return next((step for step in self.steps if step.name == name), None)
