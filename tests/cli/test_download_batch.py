@@ -163,9 +163,7 @@ def test_all_files_and_all_versions(run: Any, sandbox: Sandbox, tmp_path: Path) 
             for f in sandbox.downloads.files()
             if any(f.version_id == v["id"] for v in m["modelVersions"])
         )
-        and all(
-            file.get("pickleScanResult") != "Danger" for v in m["modelVersions"] for file in v.get("files") or ()
-        )
+        and all(file.get("pickleScanResult") != "Danger" for v in m["modelVersions"] for file in v.get("files") or ())
         and all(v.get("files") for v in m["modelVersions"])
     )
     expected = {(v["id"], f["id"]) for v in model["modelVersions"] for f in v["files"]}
