@@ -25,7 +25,7 @@ from rich.text import Text
 
 from civitai_kit.cli._output import Output, cell, human_size, print_rows, table
 from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
-from civitai_kit.core import CivitaiClient, ModelVersion
+from civitai_kit.core import CivitaiClient, ModelFile, ModelVersion
 from civitai_kit.errors import Error, ErrorCode
 from civitai_kit.result import Failure, Result
 from civitai_kit.tools.download_batch import BatchEntry, BatchReport, ResolvedFile, prepare_batch
@@ -153,14 +153,17 @@ def download_command(
     parsed = [target for _, target in request.targets]
     if file_id is not None:
         parsed = [replace(parsed[0], file_id=file_id)]
-    if dry_run:
-        _dry_run(state, parsed[0], request.choices)
-        return
-    done = _run_batch(state, parsed, request.choices, all_files, all_versions, concurrency)
     if batch:
-        _show_batch(output, done)
-    else:
-        _show_single(output, done.entries[0])
+        _show_batch(output, _run_batch(state, parsed, request.choices, all_files, all_versions, concurrency))
+        return
+    version: ModelVersion = output.unwrap(resolve_version(state.core_client(), parsed[0]))
+    file: ModelFile = output.unwrap(parsed[0].choose_file(version))
+    if dry_run:
+        plan: DownloadPlan = output.unwrap(plan_model_file(file, version, options, **request.choices))
+        data = _plan_data(plan, version.id, file.id, file.name, file.size_bytes)
+        output.emit(data, lambda console: _render_plan(console, plan, cell(file.name), file.size_bytes))
+        return
+    _show_single(output, _download_one(state, file, version, request.choices))
 
 
 # ---------------------------------------------------------------------------------------------- running
@@ -220,22 +223,33 @@ class _Display:
             self._progress.update(self._overall, completed=sum(self._done.values()))
 
 
-def _dry_run(state: CliState, target: DownloadTarget, choices: dict[str, Any]) -> None:
+def _download_one(
+    state: CliState, file: ModelFile, version: ModelVersion, choices: dict[str, Any]
+) -> Result[DownloadedFile]:
     output = state.output
-    version: ModelVersion = output.unwrap(resolve_version(state.core_client(), target))
-    file = output.unwrap(target.choose_file(version))
-    plan: DownloadPlan = output.unwrap(plan_model_file(file, version, state.options(), **choices))
-    data = _plan_data(plan, version.id, file.id, file.name, file.size_bytes)
-    output.emit(data, lambda console: _render_plan(console, plan, cell(file.name), file.size_bytes))
+    name = escape(cell(file.name))
+    output.info(f"Downloading [bold]{name}[/] ({human_size(file.size_bytes)}) of version {version.id}")
+    with output.progress(transfer=True) as progress:
+        task = progress.add_task(cell(file.name), total=file.size_bytes)
+
+        def report(update: DownloadProgress) -> None:
+            progress.update(task, completed=update.downloaded, total=update.total)
+
+        result: Result[DownloadedFile] = state.downloader().download_model_file(
+            file, version, on_progress=report, **choices
+        )
+    return result
 
 
 # ---------------------------------------------------------------------------------------------- showing
 
 
-def _show_single(output: Output, entry: BatchEntry) -> None:
-    if isinstance(entry.result, Failure):
-        output.fail(cli_error(entry.result.error))
-    done = entry.result.value
+def _show_single(output: Output, result: Result[DownloadedFile]) -> None:
+    if isinstance(result, Failure):
+        output.fail(cli_error(result.error))
+    done = result.value
+    for warning in done.warnings:
+        output.warn(escape(warning))
     if output.quiet and not output.json_mode:
         output.line(str(done.path))
         return

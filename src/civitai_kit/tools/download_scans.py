@@ -32,7 +32,7 @@ def _text(value: object) -> str:
 def scan_warnings(file: ModelFile, *, allow_unsafe: bool) -> Result[tuple[str, ...]]:
     """The warnings ``file`` deserves, or a ``Failure`` (``UNSAFE_FILE``) when a scan says ``Danger`` and
     ``allow_unsafe`` is off. The failure's message and ``details`` carry Civitai's scan messages."""
-    name = file.name or f"file {file.id}"
+    name = _shown(file.name) if file.name else f"file {file.id}"
     dangers: dict[str, str] = {}
     warnings: list[str] = []
     for scan, result_field, message_field in _SCANS:
@@ -60,6 +60,11 @@ def scan_warnings(file: ModelFile, *, allow_unsafe: bool) -> Result[tuple[str, .
     if _is_pickle(file):
         warnings.append(f"{name} is a pickle format: loading it can run code (prefer a SafeTensor file)")
     return Success(tuple(warnings))
+
+
+def _shown(name: str) -> str:
+    """``name`` as loggable text: a lone surrogate (an undecodable byte a server sent) becomes ``\\udc80``."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _is_pickle(file: ModelFile) -> bool:
