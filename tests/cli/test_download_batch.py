@@ -134,11 +134,13 @@ def test_a_thousand_targets_download_each_file_once(run: Any, sandbox: Sandbox, 
     one, other = clean_primary(sandbox, "LORA"), clean_primary(sandbox, "Checkpoint")
     listing = tmp_path / "targets.txt"
     listing.write_text("\n".join([str(one.version_id), str(other.version_id)] * 500), "utf-8")
-    before = len(sandbox.downloads.storage_requests)
+    before, asked = len(sandbox.downloads.storage_requests), len(sandbox.server.requests)
     outcome = run("download", "-i", str(listing), "--dir", str(tmp_path / "out"), "-j", "8", "--json")
     assert outcome.exit_code == 0, outcome.everything
     assert [entry["version_id"] for entry in outcome.json()["files"]] == [one.version_id, other.version_id]
     assert len(sandbox.downloads.storage_requests) - before == 2
+    lookups = [r for r in list(sandbox.server.requests)[asked:] if r.path.startswith("/api/v1/model-versions/")]
+    assert len(lookups) == 2  # a target given 500 times is looked up once
 
 
 def test_the_file_conflict_message_names_the_flag(run: Any, sandbox: Sandbox, tmp_path: Path) -> None:

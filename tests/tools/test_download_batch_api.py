@@ -157,3 +157,16 @@ async def test_a_full_disk_mid_batch_fails_that_file_only(twin: Twin, sandbox: S
     assert "No space left" in full.result.error.message
     assert fine.ok and (tmp_path / "app/models/vae" / vae.fake.name).read_bytes() == vae.fake.data
     assert list(loras.iterdir()) == []  # the failed write's .part is gone: it holds the space to free
+
+
+async def test_a_file_conflict_says_how_to_overwrite_and_marks_the_remedy(
+    twin: Twin, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    good = clean_primary(sandbox, "LORA")
+    first = await twin.call("download_version", good.version_id, pattern="{FileName}")
+    assert isinstance(first, Success)
+    first.value.path.write_bytes(b"another file")
+    again = await twin.call("download_version", good.version_id, pattern="{FileName}")
+    assert isinstance(again, Failure) and "overwrite=True" in again.error.message
+    assert again.error.details is not None and again.error.details["remedy"] == "overwrite"
+    assert again.error.details["path"] == str(first.value.path)

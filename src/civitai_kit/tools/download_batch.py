@@ -141,6 +141,7 @@ def prepare_batch(
         raise ValueError(f"{len(problems)} target(s) cannot be read: {shown}{more}")
     if not read:
         raise ValueError("targets: no target given")
+    read = _first_of_each(read)
     if pattern is not None:
         try:
             validate_pattern(pattern, "model")
@@ -174,6 +175,17 @@ def check_destination(base: Path) -> None:
         raise ValueError(f"directory: {str(base)!r} {what} a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ValueError(f"directory: {str(existing)!r} cannot be written (permission denied)")
+
+
+def _first_of_each(read: list[tuple[str, DownloadTarget]]) -> list[tuple[str, DownloadTarget]]:
+    """A target given twice (the same ids and selectors, however written) is looked up once."""
+    seen: set[DownloadTarget] = set()
+    kept: list[tuple[str, DownloadTarget]] = []
+    for text, target in read:
+        if target not in seen:
+            seen.add(target)
+            kept.append((text, target))
+    return kept
 
 
 def _describe(target: DownloadTarget) -> str:

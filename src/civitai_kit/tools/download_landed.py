@@ -2,7 +2,8 @@
 
 Previews and sidecar files (``<name>.preview.png``, ``<name>.civitai.info``, ``<name>.json``) are written next to
 a model file from its version's metadata; a downloader calls ``on_landed`` once a file is at its final path
-(downloaded and verified, or found already there and verified), on the caller's thread like the progress callback.
+(downloaded and verified, or found already there and verified), where the progress callback is called: the event
+loop's thread for the async service, the thread running that download for the sync one.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ LandedCallback = Callable[[LandedFile], object]
 
 @dataclass(frozen=True, slots=True)
 class NotifyLanded(Action):
-    """Call ``callback`` on the caller's thread (the event loop's when awaited), never a worker's."""
+    """Call ``callback`` where the driver runs (the event loop's thread when awaited), never an offload worker's."""
 
     callback: LandedCallback
     landed: LandedFile
