@@ -109,6 +109,7 @@ def test_a_list_file_with_comments_and_a_missing_model(run: Any, sandbox: Sandbo
     report = outcome.json()
     assert [entry["ok"] for entry in report["files"]] == [True, False]
     assert report["files"][1]["error"]["code"] == "NOT_FOUND"
+    assert report["files"][1]["target"] == "https://civitai.com/models/999999999"  # as written in the list
     assert Path(report["files"][0]["path"]).read_bytes() == good.fake.data
 
 

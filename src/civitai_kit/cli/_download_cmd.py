@@ -154,7 +154,8 @@ def download_command(
     if file_id is not None:
         parsed = [replace(parsed[0], file_id=file_id)]
     if batch:
-        _show_batch(output, _run_batch(state, parsed, request.choices, all_files, all_versions, concurrency))
+        as_given = [text for text, _ in request.targets]  # the summary names each target as the user wrote it
+        _show_batch(output, _run_batch(state, as_given, request.choices, all_files, all_versions, concurrency))
         return
     version: ModelVersion = output.unwrap(resolve_version(state.core_client(), parsed[0]))
     file: ModelFile = output.unwrap(parsed[0].choose_file(version))
@@ -171,7 +172,7 @@ def download_command(
 
 def _run_batch(
     state: CliState,
-    targets: list[DownloadTarget],
+    targets: list[str],
     choices: dict[str, Any],
     all_files: bool,
     all_versions: bool,
@@ -296,7 +297,9 @@ def _render_batch(console: Console, report: BatchReport) -> None:
         name = cell(entry.file.name) if entry.file is not None else ""
         if isinstance(entry.result, Failure):
             error = cli_error(entry.result.error)
-            rows.add_row(cell(entry.target), name, "failed", "", f"{error.code.name}: {error.message}")
+            rows.add_row(
+                cell(entry.target), name, "failed", "", " ".join(f"{error.code.name}: {error.message}".split())
+            )
             continue
         done = entry.result.value
         rows.add_row(cell(entry.target), name, _how(done), human_size(done.size), str(done.path))
