@@ -178,3 +178,17 @@ def test_all_files_and_all_versions(run: Any, sandbox: Sandbox, tmp_path: Path) 
     assert {(entry["version_id"], entry["file_id"]) for entry in report["files"]} == expected
     assert outcome.exit_code == (0 if report["ok"] else 1)
     assert json.dumps(report)  # the whole report is JSON
+
+
+def test_targets_from_stdin_and_unreadable_lists(cli: Any, sandbox: Sandbox, tmp_path: Path) -> None:
+    good = clean_primary(sandbox, "VAE")
+    piped = cli("download", "-i", "-", "--dir", str(tmp_path), "--json", input=f"# from a pipe\n{good.version_id}\n")
+    assert piped.exit_code == 0, piped.everything
+    assert Path(piped.json()["files"][0]["path"]).read_bytes() == good.fake.data
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    assert cli("download", "-i", str(binary)).exit_code == 2
+    assert cli("download", "-i", str(tmp_path / "missing.txt")).exit_code == 2
+    assert cli("download").exit_code == 2
+    both = cli("download", "1", "2", "--file-id", "3")
+    assert both.exit_code == 2 and "exactly one TARGET" in both.stderr
