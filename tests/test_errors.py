@@ -31,6 +31,7 @@ from civitai_kit.errors import (
     RateLimitError,
     ResponseParseError,
     ServerError,
+    UnsafeFileError,
 )
 from civitai_kit.result import Failure
 
@@ -84,6 +85,7 @@ INTENDED: dict[ErrorCode, type[CivitaiError]] = {
     ErrorCode.NO_ACCESS: NoAccessError,
     ErrorCode.ARCHIVED: ArchivedError,
     ErrorCode.DOWNLOAD_LIMIT: DownloadLimitError,
+    ErrorCode.UNSAFE_FILE: UnsafeFileError,
     ErrorCode.CONFIGURATION_INVALID: ConfigurationError,
 }
 """The class each code that says what went wrong raises, whatever the status."""

@@ -38,6 +38,7 @@ from civitai_kit.errors import (
     RedactedException,
     ResponseParseError,
     ServerError,
+    UnsafeFileError,
 )
 from civitai_kit.options import CivitaiApiOptions, ConfigDirectoryWarning, UserSecrets
 from civitai_kit.result import Failure, Result, Success
@@ -109,6 +110,7 @@ __all__ = [
     "ServerError",
     "StreamingResponse",
     "Success",
+    "UnsafeFileError",
     "UserSecrets",
     "__version__",
     "add_civitai_api",

@@ -20,7 +20,8 @@ the decision to the HTTP status:
     ├── DownloadError               a download (or another file operation) failed
     │   ├── DownloadRefusedError    Civitai refused the download
     │   │   ├── LoginRequiredError, DownloadsDisabledError, EarlyAccessError,
-    │   │   └── NoAccessError, ArchivedError, DownloadLimitError
+    │   │   ├── NoAccessError, ArchivedError, DownloadLimitError
+    │   │   └── UnsafeFileError     Civitai's pickle or virus scan found danger (refused locally)
     │   └── HashMismatchError       the bytes are not the file Civitai describes
     └── ConfigurationError          bad options (also a ValueError)
 
@@ -63,6 +64,7 @@ __all__ = [
     "RedactedException",
     "ResponseParseError",
     "ServerError",
+    "UnsafeFileError",
 ]
 
 
@@ -129,6 +131,7 @@ class ErrorCode(IntEnum):
     NO_ACCESS = 803
     ARCHIVED = 804
     DOWNLOAD_LIMIT = 805
+    UNSAFE_FILE = 806
     # configuration (civitai-kit)
     CONFIGURATION_INVALID = 900
 
@@ -311,6 +314,11 @@ class DownloadLimitError(DownloadRefusedError):
         return self.error.retry_after
 
 
+class UnsafeFileError(DownloadRefusedError):
+    """Civitai's pickle or virus scan of the file says ``Danger``; nothing was downloaded. ``.error.message``
+    carries Civitai's scan message; ``allow_unsafe=True`` (``--allow-unsafe``) downloads it anyway."""
+
+
 class HashMismatchError(DownloadError):
     """The downloaded bytes do not have the hash Civitai lists for the file; nothing was kept."""
 
@@ -381,6 +389,7 @@ _EXCEPTIONS: dict[ErrorCode, type[CivitaiError] | _ByStatus] = {
     ErrorCode.NO_ACCESS: NoAccessError,
     ErrorCode.ARCHIVED: ArchivedError,
     ErrorCode.DOWNLOAD_LIMIT: DownloadLimitError,
+    ErrorCode.UNSAFE_FILE: UnsafeFileError,
     ErrorCode.CONFIGURATION_INVALID: ConfigurationError,
 }
 """Every [`ErrorCode`][] and the exception it raises (a test checks that no code is missing)."""

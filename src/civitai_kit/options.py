@@ -75,6 +75,7 @@ from civitai_kit._config.sources import (
 from civitai_kit._config.user_secrets import UserSecretsFile
 from civitai_kit._redact import register_secret
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
+from civitai_kit._vocabulary.layouts import Layout
 from civitai_kit._vocabulary.path_pattern_rules import PatternKind, validate_pattern
 from civitai_kit.errors import ConfigurationError
 
@@ -561,6 +562,46 @@ class SidecarOptions(_OptionsModel):
     """The most explicit preview image chosen (the first image at or below it)."""
 
 
+def _relative_folder(value: str | None) -> str | None:
+    """A layout folder override: a relative path that stays under the root."""
+    if value is None:
+        return None
+    parts = [part for part in value.replace("\\", "/").split("/") if part not in ("", ".")]
+    if not parts or value.startswith(("/", "\\")) or ".." in parts or ":" in value:
+        raise ValueError("must be a folder relative to Downloads:Root, without '..'")
+    return "/".join(parts)
+
+
+Folder = Annotated[str | None, AfterValidator(_relative_folder)]
+
+
+class LayoutFolderOptions(_OptionsModel):
+    """Overrides of a layout's folder for one kind of model, relative to ``Downloads:Root`` (unset: the layout's).
+
+    The kinds are Civitai's model types, plus ``TextEncoder`` and ``UNet`` for files that say they are one.
+    """
+
+    _location = ("downloads", "layout_folders")
+
+    checkpoint: Folder = None
+    lora: Folder = None
+    locon: Folder = None
+    dora: Folder = None
+    textual_inversion: Folder = None
+    vae: Folder = None
+    controlnet: Folder = None
+    upscaler: Folder = None
+    hypernetwork: Folder = None
+    motion_module: Folder = None
+    poses: Folder = None
+    wildcards: Folder = None
+    workflows: Folder = None
+    detection: Folder = None
+    text_encoder: Folder = None
+    unet: Folder = None
+    other: Folder = None
+
+
 class DownloadOptions(_OptionsModel):
     """Downloads of model files and images."""
 
@@ -570,6 +611,16 @@ class DownloadOptions(_OptionsModel):
     images: ImageDownloadOptions = Field(default_factory=ImageDownloadOptions)
     sidecars: SidecarOptions = Field(default_factory=SidecarOptions)
     max_concurrency: int = Field(default=4, ge=1, le=64)
+    # -- layouts and safety (civitai_kit.tools.layouts, civitai_kit.tools.download_scans) --------------------
+    layout: Layout = Layout.FLAT
+    """``flat`` (the models' path pattern under their base directory), ``comfyui`` or ``a1111`` (also Forge and
+    reForge): each model type in the folder that app reads, under ``Root``."""
+    root: Directory | None = None
+    """The app's folder (ComfyUI's, or A1111's ``stable-diffusion-webui``) for a ``Layout`` other than flat."""
+    layout_folders: LayoutFolderOptions = Field(default_factory=lambda: LayoutFolderOptions())
+    """Per-type overrides of the layout's folders (``Downloads:LayoutFolders:Lora = models/loras/civitai``)."""
+    allow_unsafe: bool = False
+    """Download files whose pickle or virus scan says ``Danger`` (refused by default)."""
 
 
 class CacheOptions(_OptionsModel):

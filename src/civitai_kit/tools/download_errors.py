@@ -19,7 +19,15 @@ from civitai_kit._http import redact_url
 from civitai_kit.errors import CivitaiError, Error, ErrorCode
 from civitai_kit.result import Failure
 
-__all__ = ["io_error", "redact_error", "redact_text", "secrets_in_url", "unexpected_failure"]
+__all__ = [
+    "OVERWRITE_HINT",
+    "conflict_error",
+    "io_error",
+    "redact_error",
+    "redact_text",
+    "secrets_in_url",
+    "unexpected_failure",
+]
 
 _SECRET_PARAMETERS = frozenset({"token", "api_key", "apikey", "key", "access_token", "auth"})
 _URL = re.compile(r"""https?://[^\s'"<>]+""", re.IGNORECASE)
@@ -92,6 +100,18 @@ def _same_type(exc: BaseException, text: str) -> BaseException:
         return type(exc)(text)
     except Exception:  # an exception type whose constructor wants other arguments
         return RuntimeError(f"{type(exc).__name__}: {text}")
+
+
+OVERWRITE_HINT = "pass overwrite=True to replace it"
+"""How a file conflict's message says to resolve it; the CLI words it as its flag (``details["remedy"]``)."""
+
+
+def conflict_error(what: str, path: str, **details: Any) -> Error:
+    """A file is in the way and overwrite is off: ``what``, the hint, and ``details`` with the ``path`` and
+    ``remedy="overwrite"`` (so a front end can name its own way to overwrite)."""
+    return Error(
+        ErrorCode.IO_ERROR, f"{what} ({OVERWRITE_HINT}).", details={"path": path, "remedy": "overwrite", **details}
+    )
 
 
 def io_error(code: ErrorCode, what: str, exc: OSError) -> Error:

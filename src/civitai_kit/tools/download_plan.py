@@ -19,7 +19,9 @@ from civitai_kit.core.enums import NsfwLevel
 from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.download_errors import redact_text, secrets_in_url
+from civitai_kit.tools.download_scans import scan_warnings
 from civitai_kit.tools.download_types import DownloadPlan, ExpectedHash
+from civitai_kit.tools.layouts import Layout, layout_folder
 from civitai_kit.tools.path_patterns import EscapingLinkError, render_pattern, resolve_within, sanitize_filename
 
 if TYPE_CHECKING:
@@ -28,10 +30,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CIVITAI_HOSTS",
+    "LAYOUT_PATTERN",
     "STRENGTH_ORDER",
     "choose_expected_hash",
     "image_extension",
     "image_tokens",
+    "layout_argument",
+    "model_directory",
     "model_file_tokens",
     "plan_image",
     "plan_model_file",
@@ -211,25 +216,75 @@ def plan_model_file(
     pattern: str | None = None,
     verify: bool | None = None,
     overwrite: bool | None = None,
+    layout: Layout | str | None = None,
+    allow_unsafe: bool | None = None,
 ) -> Result[DownloadPlan]:
-    """Plan a model file download. Raises ``ValueError`` for an invalid ``pattern`` argument."""
+    """Plan a model file download: refused (``UNSAFE_FILE``) when Civitai's scan says ``Danger`` unless
+    ``allow_unsafe``; placed by ``layout`` (default: ``Downloads:Layout``) under ``directory`` (default:
+    ``Downloads:Root`` for a layout, the models' base directory for ``flat``).
+
+    Raises ``ValueError`` for an invalid ``pattern`` or ``layout`` argument, or a layout without a root.
+    """
     settings = options.downloads.models
+    chosen_layout = layout_argument(layout, options)
     url = _check_url(file.download_url, ErrorCode.DOWNLOAD_URL_MISSING, "Model file download")
     if isinstance(url, Failure):
         return url
-    base = _directory(directory, settings.base_directory)
-    relative = render_pattern(pattern or settings.path_pattern, model_file_tokens(file, version), "model")
+    base = model_directory(directory, chosen_layout, options)
+    scanned = scan_warnings(file, allow_unsafe=options.downloads.allow_unsafe if allow_unsafe is None else allow_unsafe)
+    if isinstance(scanned, Failure):
+        return scanned
+    relative = render_pattern(
+        pattern or _layout_pattern(chosen_layout, settings.path_pattern), model_file_tokens(file, version), "model"
+    )
+    folder = layout_folder(chosen_layout, file, version, options.downloads.layout_folders)
     verifying = settings.verify_hash if verify is None else verify
     expected = choose_expected_hash(file.hashes, settings.hash_algorithm) if verifying else None
     return _plan(
         rebase_download_url(url.value, options.base_url),
         base,
-        relative,
+        relative if folder is None else folder / relative,
         kind="model",
         expected=expected,
         algorithms=_algorithms_for(expected),
         overwrite=settings.overwrite_existing if overwrite is None else overwrite,
+        warnings=scanned.value,
     )
+
+
+LAYOUT_PATTERN = "{FileName}"
+"""The path pattern under a layout's folder when none is given (the models' ``PathPattern`` is for ``flat``)."""
+
+
+def _layout_pattern(layout: Layout, flat_pattern: str) -> str:
+    return flat_pattern if layout is Layout.FLAT else LAYOUT_PATTERN
+
+
+def layout_argument(layout: Layout | str | None, options: CivitaiApiOptions) -> Layout:
+    """``layout`` as a [`Layout`][civitai_kit.tools.layouts.Layout] (default: the options'); raises
+    ``ValueError`` naming the argument for an unknown name."""
+    if layout is None:
+        return options.downloads.layout
+    try:
+        return Layout(layout)
+    except ValueError:
+        names = ", ".join(member.value for member in Layout)
+        raise ValueError(f"layout: {layout!r} is not a layout (valid: {names}; forge and reforge mean a1111)") from None
+
+
+def model_directory(directory: str | os.PathLike[str] | None, layout: Layout, options: CivitaiApiOptions) -> Path:
+    """The base directory of a model download: ``directory``, else ``Downloads:Root`` for a layout (which
+    needs one: ``ValueError`` otherwise), else the models' base directory."""
+    if directory is not None:
+        return _directory(directory, options.downloads.models.base_directory)
+    if layout is Layout.FLAT:
+        return _directory(None, options.downloads.models.base_directory)
+    if options.downloads.root is None:
+        raise ValueError(
+            f"directory: the {layout.value} layout needs the app's folder: "
+            "pass directory= (--root) or set Downloads:Root"
+        )
+    return _directory(options.downloads.root, options.downloads.root)
 
 
 def plan_image(

@@ -33,12 +33,11 @@ from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.download_errors import redact_text
 from civitai_kit.tools.download_plan import CIVITAI_HOSTS
-from civitai_kit.tools.downloads import pick_file
 
 if TYPE_CHECKING:
     from civitai_kit.core.models import ModelFile, ModelVersion
 
-__all__ = ["MAX_TARGET_LENGTH", "DownloadTarget"]
+__all__ = ["MAX_TARGET_LENGTH", "DownloadTarget", "pick_file"]
 
 MAX_TARGET_LENGTH = 2048
 """Longer text is refused before it is read (a real target is well under 300 characters)."""
@@ -126,6 +125,23 @@ class DownloadTarget:
                 ErrorCode.NOT_FOUND, f"Model version {version.id} has no file with {wanted} (files: {files})."
             )
         return Success(next((file for file in matching if file.primary), matching[0]))
+
+
+# ------------------------------------------------------------------------------------------------ files
+
+
+def pick_file(version: ModelVersion, file_id: int | None = None) -> Result[ModelFile]:
+    """The version's file with ``file_id``, else its primary file (what ``download_version`` downloads)."""
+    if file_id is not None:
+        chosen = next((file for file in version.files if file.id == file_id), None)
+        if chosen is None:
+            ids = ", ".join(str(file.id) for file in version.files) or "none"
+            return Failure.of(ErrorCode.NOT_FOUND, f"Model version {version.id} has no file {file_id} (files: {ids}).")
+        return Success(chosen)
+    primary = version.primary_file
+    if primary is None:
+        return Failure.of(ErrorCode.NOT_FOUND, f"Model version {version.id} has no files to download.")
+    return Success(primary)
 
 
 # ------------------------------------------------------------------------------------------------ forms

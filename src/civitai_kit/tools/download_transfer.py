@@ -47,7 +47,7 @@ from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 from civitai_kit.errors import ApiConnectionError, Error, ErrorCode
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.tools.content_disposition import filename_from_content_disposition
-from civitai_kit.tools.download_errors import io_error, redact_error, secrets_in_url, unexpected_failure
+from civitai_kit.tools.download_errors import conflict_error, io_error, redact_error, secrets_in_url, unexpected_failure
 from civitai_kit.tools.download_files import (
     ensure_directory,
     is_inside,
@@ -200,6 +200,8 @@ class Transfer:
     def run(self, http: HttpCore) -> Operation[Result[DownloadedFile]]:
         """The download, requests sent through ``http``: the file at its final path, or why not."""
         created: list[Path] = []
+        for warning in self.plan.warnings:
+            logger.warning("%s", warning)
         try:
             result = yield from self._in_place(http, created)
         except (OSError, UnicodeError) as exc:  # a file-system oddity the transfer did not foresee
@@ -209,6 +211,8 @@ class Transfer:
                 _remove_empty(created)
         if isinstance(result, Failure):
             return Failure(redact_error(result.error, self._secrets))
+        if self.plan.warnings:
+            return Success(replace(result.value, warnings=self.plan.warnings))
         return result
 
     def _in_place(self, http: HttpCore, created: list[Path]) -> Operation[Result[DownloadedFile]]:
@@ -496,10 +500,7 @@ class Transfer:
             return _in_the_way(found)
         expected = self.plan.expected
         if expected is None:
-            return Failure.of(
-                ErrorCode.IO_ERROR,
-                f"File already exists and overwrite is off: {found} (pass overwrite=True to replace it).",
-            )
+            return Failure(conflict_error(f"File already exists and overwrite is off: {found}", str(found)))
         return self._same_as_expected(found)
 
     def _existing(self, destination: Path) -> Path | None:
@@ -523,11 +524,9 @@ class Transfer:
         except OSError as exc:
             return self._io_failure(f"Cannot read the existing file '{path}'", exc)
         if not expected.matches(computed):
-            return Failure.of(
-                ErrorCode.IO_ERROR,
-                f"A different file already exists at {path} (its {expected.algorithm} is {computed}, "
-                f"Civitai's is {expected.value}); pass overwrite=True to replace it.",
-                details={"path": str(path), "expected": expected.value, "computed": computed},
+            what = f"A different file already exists at {path} (its {expected.algorithm} is {computed}, Civitai's is"
+            return Failure(
+                conflict_error(f"{what} {expected.value})", str(path), expected=expected.value, computed=computed)
             )
         return Success(
             DownloadedFile(
@@ -648,10 +647,7 @@ class Transfer:
                 self._discard_part()
                 if expected is not None and isinstance(self._same_as_expected(final), Success):
                     return Success(replace(downloaded, already_present=True))
-                return Failure.of(
-                    ErrorCode.IO_ERROR,
-                    f"File already exists and overwrite is off: {final} (pass overwrite=True to replace it).",
-                )
+                return Failure(conflict_error(f"File already exists and overwrite is off: {final}", str(final)))
         except OSError as exc:
             return self._io_failure(f"Failed to move the download to '{final}'", exc)
         remove_quietly(self._meta)

@@ -71,6 +71,9 @@ class DownloadedFile:
     already_present: bool = False
     """Nothing was downloaded: an identical file was already at ``path``."""
     verified_with: HashAlgorithm | None = None
+    warnings: tuple[str, ...] = ()
+    """What the caller should know about the file although it downloaded: a scan still ``Pending`` or in
+    ``Error``, a pickle format (code may run when it is loaded), a ``Danger`` file allowed with ``allow_unsafe``."""
 
     @property
     def computed_hash(self) -> str | None:
@@ -95,3 +98,6 @@ class DownloadPlan:
     """Images: rename to the extension of the format detected in the first bytes."""
     name_from_response: bool = False
     """``download_url`` into a directory: the file name comes from Content-Disposition or the URL."""
+    warnings: tuple[str, ...] = ()
+    """Found while planning (Civitai's scans, the file's format); logged when the transfer starts and handed on
+    in [`DownloadedFile.warnings`][civitai_kit.tools.download_types.DownloadedFile]."""

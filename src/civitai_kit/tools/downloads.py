@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -35,11 +35,24 @@ from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 from civitai_kit.core import lookups
 from civitai_kit.core.calls import failed
 from civitai_kit.core.models import Image, ModelFile
-from civitai_kit.errors import ErrorCode
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Failure, Result, Success
+from civitai_kit.tools.download_batch import (
+    BatchReport,
+    BatchRequest,
+    Picked,
+    ResolvedFile,
+    Selected,
+    distinct,
+    prepare_batch,
+    report,
+    resolve,
+    to_download,
+)
 from civitai_kit.tools.download_errors import unexpected_failure
+from civitai_kit.tools.download_landed import LandedCallback, LandedFile, NotifyLanded
 from civitai_kit.tools.download_plan import plan_image, plan_model_file, plan_url
+from civitai_kit.tools.download_targets import pick_file
 from civitai_kit.tools.download_transfer import Transfer
 from civitai_kit.tools.download_types import (
     DownloadedFile,
@@ -52,7 +65,9 @@ from civitai_kit.tools.download_types import (
 if TYPE_CHECKING:
     from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
     from civitai_kit.core.models import ModelVersion
+    from civitai_kit.tools.download_targets import DownloadTarget
     from civitai_kit.tools.hash_cache import HashCache
+    from civitai_kit.tools.layouts import Layout
 
 __all__ = [
     "AsyncDownloadService",
@@ -70,30 +85,55 @@ DownloadItem: TypeAlias = "ModelFile | tuple[ModelFile, ModelVersion | None] | I
 model version id (its primary file)."""
 
 
-def pick_file(version: ModelVersion, file_id: int | None = None) -> Result[ModelFile]:
-    """The version's file with ``file_id``, else its primary file (what ``download_version`` downloads)."""
-    if file_id is not None:
-        chosen = next((file for file in version.files if file.id == file_id), None)
-        if chosen is None:
-            ids = ", ".join(str(file.id) for file in version.files) or "none"
-            return Failure.of(ErrorCode.NOT_FOUND, f"Model version {version.id} has no file {file_id} (files: {ids}).")
-        return Success(chosen)
-    primary = version.primary_file
-    if primary is None:
-        return Failure.of(ErrorCode.NOT_FOUND, f"Model version {version.id} has no files to download.")
-    return Success(primary)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class _Job:
-    """One ``download_many`` item: how to start its download, and what it is (for its ``Failure`` if it
-    raises)."""
+class _Job(Generic[T]):
+    """One item of a batch: how to start its operation, and what it is (for its ``Failure`` if it raises)."""
 
-    start: Callable[[], Operation[Result[DownloadedFile]]]
+    start: Callable[[], Operation[Result[T]]]
     description: str
 
     def failed(self, exc: Exception) -> Failure:
         return unexpected_failure(exc, self.description)
+
+
+def _choices(
+    directory: PathLike | None,
+    pattern: str | None,
+    verify: bool | None,
+    overwrite: bool | None,
+    layout: Layout | str | None,
+    allow_unsafe: bool | None,
+) -> dict[str, Any]:
+    """The arguments of ``plan_model_file`` a caller chose (``None``: the options decide)."""
+    return {
+        "directory": directory,
+        "pattern": pattern,
+        "verify": verify,
+        "overwrite": overwrite,
+        "layout": layout,
+        "allow_unsafe": allow_unsafe,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """A ``download_targets`` call on its way: the checked request, its limit and its callbacks."""
+
+    request: BatchRequest
+    limit: int
+    on_progress: ProgressCallback | None
+    on_landed: LandedCallback | None
+    on_resolved: Callable[[Sequence[ResolvedFile]], object] | None
+
+    def picked(self, resolved: Sequence[Result[tuple[Selected, ...]]]) -> list[Picked]:
+        """The files to download (each once), after telling ``on_resolved``."""
+        picked = distinct(zip((text for text, _ in self.request.targets), resolved, strict=True))
+        if self.on_resolved is not None:
+            self.on_resolved(to_download(picked))
+        return picked
 
 
 # ---------------------------------------------------------------------------------------------- methods
@@ -101,9 +141,10 @@ class _Job:
 H = TypeVar("H", HttpClient, AsyncHttpClient)
 R = TypeVar("R")
 M = TypeVar("M")
+B = TypeVar("B")
 
 
-class _DownloadMethods(Generic[H, R, M]):
+class _DownloadMethods(Generic[H, R, M, B]):
     """The public methods, written once: each builds its download as an operation, and the twin runs it —
     the sync service returns a ``Result``, the async one an awaitable of it."""
 
@@ -145,14 +186,17 @@ class _DownloadMethods(Generic[H, R, M]):
         pattern: str | None = None,
         verify: bool | None = None,
         overwrite: bool | None = None,
+        layout: Layout | str | None = None,
+        allow_unsafe: bool | None = None,
         on_progress: ProgressCallback | None = None,
+        on_landed: LandedCallback | None = None,
     ) -> R:
-        """Download one model file to ``directory`` (default: the options' models base directory) under
-        ``pattern``; verify it against Civitai's hash unless ``verify=False`` (default: options)."""
-        plan = plan_model_file(
-            file, version, self.options, directory=directory, pattern=pattern, verify=verify, overwrite=overwrite
-        )
-        return self._run(self._download(plan, on_progress))
+        """Download one model file to ``directory`` under ``pattern``, placed by ``layout`` (defaults: the
+        options); verify it against Civitai's hash unless ``verify=False``. A file Civitai's scan marks ``Danger``
+        is refused (``UNSAFE_FILE``) before any byte is written unless ``allow_unsafe=True``. ``on_landed`` is
+        called once the file is in place (see [`LandedFile`][civitai_kit.tools.download_landed.LandedFile])."""
+        choices = _choices(directory, pattern, verify, overwrite, layout, allow_unsafe)
+        return self._run(self._model_file(file, version, choices, on_progress, on_landed))
 
     def download_version(
         self,
@@ -163,11 +207,56 @@ class _DownloadMethods(Generic[H, R, M]):
         pattern: str | None = None,
         verify: bool | None = None,
         overwrite: bool | None = None,
+        layout: Layout | str | None = None,
+        allow_unsafe: bool | None = None,
         on_progress: ProgressCallback | None = None,
+        on_landed: LandedCallback | None = None,
     ) -> R:
-        """Fetch model version ``version_id`` from the API and download its primary file (or ``file_id``)."""
-        choices: dict[str, Any] = {"directory": directory, "pattern": pattern, "verify": verify, "overwrite": overwrite}
-        return self._run(self._version(version_id, file_id, on_progress, choices))
+        """Fetch model version ``version_id`` from the API and download its primary file (or ``file_id``), as
+        ``download_model_file`` does."""
+        choices = _choices(directory, pattern, verify, overwrite, layout, allow_unsafe)
+        return self._run(self._version(version_id, file_id, on_progress, choices, on_landed))
+
+    def download_targets(
+        self,
+        targets: Iterable[str | DownloadTarget],
+        *,
+        all_files: bool = False,
+        all_versions: bool = False,
+        directory: PathLike | None = None,
+        pattern: str | None = None,
+        verify: bool | None = None,
+        overwrite: bool | None = None,
+        layout: Layout | str | None = None,
+        allow_unsafe: bool | None = None,
+        max_concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_landed: LandedCallback | None = None,
+        on_resolved: Callable[[Sequence[ResolvedFile]], object] | None = None,
+    ) -> B:
+        """Download what every target names (version ids, AIRs, model or download URLs; see
+        [`DownloadTarget`][civitai_kit.tools.download_targets.DownloadTarget]): its primary file, or all its files
+        with ``all_files``, of the named version, or of every version of its model with ``all_versions``.
+
+        Every target is read and the destination checked first (``ValueError`` before any request); then the
+        targets are looked up and the files downloaded, at most ``max_concurrency`` (default: options) at a time.
+        ``on_resolved`` gets the files about to be downloaded (after every target was looked up). Returns a
+        [`BatchReport`][civitai_kit.tools.download_batch.BatchReport].
+        """
+        limit = self._limit(max_concurrency)
+        request = prepare_batch(
+            targets,
+            self.options,
+            all_files=all_files,
+            all_versions=all_versions,
+            directory=directory,
+            pattern=pattern,
+            layout=layout,
+            verify=verify,
+            overwrite=overwrite,
+            allow_unsafe=allow_unsafe,
+        )
+        return self._batch(_Batch(request, limit, on_progress, on_landed, on_resolved))
 
     def download_image(
         self,
@@ -210,11 +299,15 @@ class _DownloadMethods(Generic[H, R, M]):
     ) -> M:
         """Download every item with at most ``max_concurrency`` (default: options) at once; results in
         the items' order. One failure does not stop the others."""
-        limit = self.options.downloads.max_concurrency if max_concurrency is None else max_concurrency
-        if limit < 1:
-            raise ValueError("max_concurrency: must be >= 1")
+        limit = self._limit(max_concurrency)
         choices: dict[str, Any] = {"directory": directory, "overwrite": overwrite}
         return self._run_many([self._job(item, on_progress, choices) for item in items], limit)
+
+    def _limit(self, max_concurrency: int | None) -> int:
+        limit = self.options.downloads.max_concurrency if max_concurrency is None else max_concurrency
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"max_concurrency: must be an int >= 1, got {limit!r}")
+        return limit
 
     # -- the operations -----------------------------------------------------------------------------------
 
@@ -227,7 +320,12 @@ class _DownloadMethods(Generic[H, R, M]):
         return transfer.run(self._http.core)
 
     def _version(
-        self, version_id: int, file_id: int | None, on_progress: ProgressCallback | None, choices: dict[str, Any]
+        self,
+        version_id: int,
+        file_id: int | None,
+        on_progress: ProgressCallback | None,
+        choices: dict[str, Any],
+        on_landed: LandedCallback | None = None,
     ) -> Operation[Result[DownloadedFile]]:
         """Look the version up, pick its file and download it, as one operation."""
         strict = self.options.strict_json_parsing
@@ -237,10 +335,46 @@ class _DownloadMethods(Generic[H, R, M]):
         file = pick_file(version.value, file_id)
         if isinstance(file, Failure):
             return file
-        plan = plan_model_file(file.value, version.value, self.options, **choices)
-        return (yield from self._download(plan, on_progress))
+        return (yield from self._model_file(file.value, version.value, choices, on_progress, on_landed))
 
-    def _job(self, item: DownloadItem, on_progress: ProgressCallback | None, choices: dict[str, Any]) -> _Job:
+    def _model_file(
+        self,
+        file: ModelFile,
+        version: ModelVersion | None,
+        choices: dict[str, Any],
+        on_progress: ProgressCallback | None,
+        on_landed: LandedCallback | None,
+    ) -> Operation[Result[DownloadedFile]]:
+        """Plan, download, and tell ``on_landed`` (on the caller's thread) once the file is in place."""
+        plan = plan_model_file(file, version, self.options, **choices)
+        result = yield from self._download(plan, on_progress)
+        if on_landed is not None and isinstance(result, Success):
+            yield NotifyLanded(on_landed, LandedFile(result.value, file, version))
+        return result
+
+    def _resolve(self, target: DownloadTarget, request: BatchRequest) -> Operation[Result[tuple[Selected, ...]]]:
+        return resolve(
+            self._http.core,
+            target,
+            all_files=request.all_files,
+            all_versions=request.all_versions,
+            strict=self.options.strict_json_parsing,
+        )
+
+    def _resolve_jobs(self, request: BatchRequest) -> list[_Job[tuple[Selected, ...]]]:
+        return [_Job(partial(self._resolve, target, request), text) for text, target in request.targets]
+
+    def _download_jobs(self, batch: _Batch, files: Sequence[ResolvedFile]) -> list[_Job[DownloadedFile]]:
+        choices = batch.request.choices
+        return [
+            _Job(partial(self._model_file, one.file, one.version, choices, batch.on_progress, batch.on_landed),
+                 one.file.download_url or one.target)
+            for one in files
+        ]  # fmt: skip
+
+    def _job(
+        self, item: DownloadItem, on_progress: ProgressCallback | None, choices: dict[str, Any]
+    ) -> _Job[DownloadedFile]:
         """What a ``download_many`` item needs done; planning waits until it runs, so its trouble stays its own."""
         if isinstance(item, int) and not isinstance(item, bool):
             return _Job(partial(self._version, item, None, on_progress, choices), f"download_version({item!r})")
@@ -270,14 +404,17 @@ class _DownloadMethods(Generic[H, R, M]):
     def _run(self, operation: Operation[Result[DownloadedFile]]) -> R:
         raise NotImplementedError
 
-    def _run_many(self, jobs: list[_Job], limit: int) -> M:
+    def _run_many(self, jobs: list[_Job[DownloadedFile]], limit: int) -> M:
+        raise NotImplementedError
+
+    def _batch(self, batch: _Batch) -> B:
         raise NotImplementedError
 
 
 # ---------------------------------------------------------------------------------------------- sync
 
 
-class DownloadService(_DownloadMethods[HttpClient, Result[DownloadedFile], list[Result[DownloadedFile]]]):
+class DownloadService(_DownloadMethods[HttpClient, Result[DownloadedFile], list[Result[DownloadedFile]], BatchReport]):
     """Synchronous downloads. Thread-safe; ``download_many`` runs up to ``max_concurrency`` at once.
 
     ``client`` (a [`CivitaiClient`][civitai_kit.core.CivitaiClient]) lends its options and its HTTP connection pool;
@@ -308,13 +445,23 @@ class DownloadService(_DownloadMethods[HttpClient, Result[DownloadedFile], list[
     def _run(self, operation: Operation[Result[DownloadedFile]]) -> Result[DownloadedFile]:
         return self._http.driver.run(operation)
 
-    def _run_many(self, jobs: list[_Job], limit: int) -> list[Result[DownloadedFile]]:
-        with ThreadPoolExecutor(limit, "civitai-download") as pool:
+    def _run_many(self, jobs: list[_Job[DownloadedFile]], limit: int) -> list[Result[DownloadedFile]]:
+        return self._gather(jobs, limit)
+
+    def _batch(self, batch: _Batch) -> BatchReport:
+        resolved = self._gather(self._resolve_jobs(batch.request), batch.limit)
+        picked = batch.picked(resolved)
+        return report(picked, self._gather(self._download_jobs(batch, to_download(picked)), batch.limit))
+
+    def _gather(self, jobs: list[_Job[T]], limit: int) -> list[Result[T]]:
+        if not jobs:
+            return []
+        with ThreadPoolExecutor(min(limit, len(jobs)), "civitai-download") as pool:
             return list(pool.map(self._run_job, jobs))
 
-    def _run_job(self, job: _Job) -> Result[DownloadedFile]:
+    def _run_job(self, job: _Job[T]) -> Result[T]:
         try:
-            return self._run(job.start())
+            return self._http.driver.run(job.start())
         except Exception as exc:  # one item's trouble must not take the batch's other results with it
             return job.failed(exc)
 
@@ -327,6 +474,7 @@ class AsyncDownloadService(
         AsyncHttpClient,
         Coroutine[Any, Any, Result[DownloadedFile]],
         Coroutine[Any, Any, list[Result[DownloadedFile]]],
+        Coroutine[Any, Any, BatchReport],
     ]
 ):
     """The async twin of ``DownloadService``: the same methods, awaited. File work runs on a worker
@@ -356,13 +504,21 @@ class AsyncDownloadService(
     async def _run(self, operation: Operation[Result[DownloadedFile]]) -> Result[DownloadedFile]:
         return await self._http.driver.run(operation, offload=True)
 
-    async def _run_many(self, jobs: list[_Job], limit: int) -> list[Result[DownloadedFile]]:
+    async def _run_many(self, jobs: list[_Job[DownloadedFile]], limit: int) -> list[Result[DownloadedFile]]:
+        return await self._gather(jobs, limit)
+
+    async def _batch(self, batch: _Batch) -> BatchReport:
+        resolved = await self._gather(self._resolve_jobs(batch.request), batch.limit)
+        picked = batch.picked(resolved)
+        return report(picked, await self._gather(self._download_jobs(batch, to_download(picked)), batch.limit))
+
+    async def _gather(self, jobs: list[_Job[T]], limit: int) -> list[Result[T]]:
         slots = asyncio.Semaphore(limit)
 
-        async def bounded(job: _Job) -> Result[DownloadedFile]:
+        async def bounded(job: _Job[T]) -> Result[T]:
             async with slots:
                 try:
-                    return await self._run(job.start())
+                    return await self._http.driver.run(job.start(), offload=True)
                 except Exception as exc:  # one item's trouble must not take the batch's other results with it
                     return job.failed(exc)
 
