@@ -76,10 +76,13 @@ def hash_command(
                 failures.append(error)
 
     def render(console: Console) -> None:
-        listing = table("File", "Size", *(algorithm.value for algorithm in chosen))
+        # Lines, not a table: a table folds 64-character hashes on a narrow terminal, and a hash cut in two
+        # cannot be copied or grepped. ``soft_wrap`` leaves long lines whole at any width.
+        width = max(len(algorithm.value) for algorithm in chosen)
         for row in rows:
-            listing.add_row(row["path"], human_size(row["size"]), *(cell(v) for v in row["hashes"].values()))
-        console.print(listing)
+            console.print(f"{row['path']}  {human_size(row['size'])}", soft_wrap=True)
+            for name, value in row["hashes"].items():
+                console.print(f"  {name:<{width}}  {cell(value)}", soft_wrap=True)
 
     if rows:
         output.emit(rows, render)

@@ -11,12 +11,14 @@ from civitai_kit._version import __version__
 from civitai_kit.cli import _browse, _config_cmd, _download_cmd, _generate_cmd, _hashing, _sandbox_cmd, _secrets_cmd
 from civitai_kit.cli._output import Output
 from civitai_kit.cli._state import CliState
+from civitai_kit.cli._usage import CivitaiGroup
 
 app = typer.Typer(
     name="civitai",
+    cls=CivitaiGroup,  # usage errors: one line, exit 2, JSON with --json
     help="Civitai from the command line: search, look up by hash, download and verify, identify, generate.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion
     pretty_exceptions_enable=False,  # never render locals (they may hold a key)
     rich_markup_mode="rich",
 )
