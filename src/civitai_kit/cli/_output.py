@@ -11,6 +11,8 @@ Conventions every ``civitai`` command follows (use these helpers, never ``typer.
   ``--json`` also ``{"error": {"code", "name", "message", "exit_code", ...}}`` on stdout. Exit code 1 is an API or
   I/O failure, 2 ([`USAGE_ERROR`][]) a bad argument; click's own usage errors get the same treatment (see
   ``app.main``).
+- A **batch** that partly failed emits its results with each failed item's ``"error"`` and then calls
+  [`Output.fail_after_results`][]: stdout is always exactly one JSON document.
 - **Hints** a user may paste into a shell (``more: --cursor ...``) go through [`Output.hint`][]: every value is
   ``shlex.quote``-d.
 - **Local checks first**: validate ids, hashes (``cli._validate``) and destinations ([`ensure_directory`][])
@@ -164,6 +166,13 @@ class Output:
         error is also a JSON object on stdout, so a script reading stdout always gets JSON."""
         self.report(error, exit_code)
         raise typer.Exit(exit_code)
+
+    def fail_after_results(self, errors: list[Error]) -> NoReturn:
+        """Exit 1 after a partly failed batch whose results were already emitted, each failed item carrying its
+        error: the error lines go to stderr, and stdout stays one JSON document."""
+        for error in errors:
+            self.error_line(error)
+        raise typer.Exit(FAILURE)
 
     def report(self, error: Error | str, exit_code: int) -> None:
         """The ``error:`` line on stderr and, with ``--json``, the error object on stdout (no exit)."""
