@@ -97,9 +97,7 @@ def test_generate_checks_dir_before_submitting(run: Any, sandbox: Sandbox, tmp_p
     a_file = tmp_path / "taken"
     a_file.write_text("not a folder")
     before = len(sandbox.server.requests.snapshot())
-    outcome = run(
-        "--json", "generate", "a cat", "--dir", str(a_file), env={"CIVITAIAPI__SDK__APITOKEN": fake_key}
-    )
+    outcome = run("--json", "generate", "a cat", "--dir", str(a_file), env={"CIVITAIAPI__SDK__APITOKEN": fake_key})
     assert outcome.exit_code == 2, outcome.stderr
     assert "--dir" in outcome.json()["error"]["message"]
     assert not [r for r in sandbox.server.requests.snapshot()[before:] if r.path.startswith("/v2/")]  # no Buzz spent

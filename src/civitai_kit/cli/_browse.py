@@ -278,18 +278,52 @@ def render_version(console: Console, version: ModelVersion) -> None:
 # ---------------------------------------------------------------------------------------------- images
 
 
+ImageModelId = Annotated[int | None, typer.Option("--model-id", help="Images of this model.", min=1)]
+ImageVersionId = Annotated[int | None, typer.Option("--version-id", help="Images of this version.", min=1)]
+ImagePostId = Annotated[int | None, typer.Option("--post-id", help="Images of this post.", min=1)]
+ImageUsername = Annotated[str | None, typer.Option("--username", help="Images by this user.")]
+ImageNsfwLevel = Annotated[
+    str | None, typer.Option("--nsfw-level", help="None, Soft, Mature or X (Mature/X need a key).")
+]
+ImageSort = Annotated[str | None, typer.Option("--sort", help="'Most Reactions', 'Newest', ...")]
+Period = Annotated[str | None, typer.Option("--period", help="AllTime, Year, Month, Week, Day.")]
+
+
+def image_query(
+    client: Any,
+    *,
+    meta: bool,
+    model_id: int | None,
+    version_id: int | None,
+    post_id: int | None,
+    username: str | None,
+    nsfw_level: str | None,
+    sort: str | None,
+    period: str | None,
+) -> Any:
+    """The ``/images`` query of the image filters ``images list`` and ``images download`` share."""
+    return refine(
+        client.images.with_meta(meta),
+        ("where_model_id", model_id),
+        ("where_model_version_id", version_id),
+        ("where_post_id", post_id),
+        ("where_username", username),
+        ("where_nsfw_level", nsfw_level),
+        ("order_by", sort),
+        ("where_period", period),
+    )
+
+
 @images_app.command("list")
 def images_list(
     ctx: typer.Context,
-    model_id: Annotated[int | None, typer.Option("--model-id", help="Images of this model.", min=1)] = None,
-    version_id: Annotated[int | None, typer.Option("--version-id", help="Images of this version.", min=1)] = None,
-    post_id: Annotated[int | None, typer.Option("--post-id", help="Images of this post.", min=1)] = None,
-    username: Annotated[str | None, typer.Option("--username", help="Images by this user.")] = None,
-    nsfw_level: Annotated[
-        str | None, typer.Option("--nsfw-level", help="None, Soft, Mature or X (Mature/X need a key).")
-    ] = None,
-    sort: Annotated[str | None, typer.Option("--sort", help="'Most Reactions', 'Newest', ...")] = None,
-    period: Annotated[str | None, typer.Option("--period", help="AllTime, Year, Month, Week, Day.")] = None,
+    model_id: ImageModelId = None,
+    version_id: ImageVersionId = None,
+    post_id: ImagePostId = None,
+    username: ImageUsername = None,
+    nsfw_level: ImageNsfwLevel = None,
+    sort: ImageSort = None,
+    period: Period = None,
     meta: Annotated[bool, typer.Option("--meta/--no-meta", help="Include generation metadata.")] = True,
     limit: Limit = 20,
     cursor: Cursor = None,
@@ -299,15 +333,16 @@ def images_list(
     """Images with their generation metadata (prompt, seed, sampler...)."""
 
     def build(client: Any) -> Any:
-        return refine(
-            client.images.with_meta(meta),
-            ("where_model_id", model_id),
-            ("where_model_version_id", version_id),
-            ("where_post_id", post_id),
-            ("where_username", username),
-            ("where_nsfw_level", nsfw_level),
-            ("order_by", sort),
-            ("where_period", period),
+        return image_query(
+            client,
+            meta=meta,
+            model_id=model_id,
+            version_id=version_id,
+            post_id=post_id,
+            username=username,
+            nsfw_level=nsfw_level,
+            sort=sort,
+            period=period,
         )
 
     _run_listing(
