@@ -8,6 +8,7 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from civitai_kit.cli.app import app
 from tests.cli.conftest import CIVITAI
 
 Case = Callable[[Any, Path], tuple[str, ...]]
-"""(served file with its ``model_id`` and ``sha256``, a temporary folder) → the command's arguments."""
+"""(the served version: ``version_id``, ``model_id``, ``sha256``; a temporary folder) → the command's arguments."""
 
 
 def _leaves(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -43,7 +44,7 @@ SUCCESS: dict[tuple[str, ...], Case] = {
     ("hash",): lambda f, tmp: (str(_file(tmp)),),
     ("identify",): lambda f, tmp: (str(_file(tmp).parent),),
     ("generate",): lambda f, tmp: ("a cat", "--dir", str(tmp / "gen")),
-    ("images", "download"): lambda f, tmp: ("--username", "nobody-at-all", "--dir", str(tmp / "img")),
+    ("images", "download"): lambda f, tmp: ("--username", "nobody_at_all", "--dir", str(tmp / "img")),
     ("config", "show"): lambda f, tmp: (),
     ("secrets", "set"): lambda f, tmp: ("CivitaiApi:Sdk:ApiToken", "ck-json-walk-0451"),
     ("secrets", "list"): lambda f, tmp: (),
@@ -69,7 +70,15 @@ def test_every_command_has_a_success_case() -> None:
 def test_json_success_parses(
     cli: Any, served_file: Any, tmp_path: Path, fake_key: str, command: tuple[str, ...]
 ) -> None:
-    args = SUCCESS[command](served_file, tmp_path)
+    version = cli("--json", "versions", "get", str(served_file.version_id)).json()
+    known = SimpleNamespace(
+        version_id=served_file.version_id,
+        model_id=version["modelId"],
+        sha256=next(file["hashes"]["SHA256"] for file in version["files"] if file.get("primary")),
+    )
+    if command == ("secrets", "remove"):  # something to remove
+        assert cli("secrets", "set", "CivitaiApi:Sdk:ApiToken", "ck-json-walk-0451").exit_code == 0
+    args = SUCCESS[command](known, tmp_path)
     outcome = cli("--json", *command, *args, env={"CIVITAIAPI__SDK__APITOKEN": fake_key})
     assert outcome.exit_code == 0, outcome.everything
     document = outcome.json()
