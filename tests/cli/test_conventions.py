@@ -113,3 +113,13 @@ def test_bash_completion_installs_into_home(run: Any, tmp_path: Path) -> None:
     assert str(script) in (home / ".bashrc").read_text()
     shown = run("--show-completion", "bash", env={"HOME": str(home), "SHELL": "/bin/bash"})
     assert shown.exit_code == 0 and re.search(r"complete .*civitai", shown.stdout)
+
+
+def test_api_key_after_any_command_reaches_the_request(run: Any, sandbox: Sandbox, fake_key: str) -> None:
+    outcome = run("models", "list", "--limit", "1", "--api-key", fake_key, "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    request = sandbox.server.requests.matching(path="/api/v1/models")[-1]
+    assert request.headers.get("authorization") == f"Bearer {fake_key}"
+    assert fake_key not in outcome.everything
+    equals = run("config", "show", f"--api-key={fake_key}", "--json")
+    assert equals.exit_code == 0 and fake_key not in equals.everything

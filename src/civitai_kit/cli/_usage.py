@@ -1,4 +1,5 @@
-"""click's own usage errors (an unknown option, a missing argument, ``--limit 500``) in our shape.
+"""click's own usage errors (an unknown option, a missing argument, ``--limit 500``) in our shape, and
+``--api-key`` accepted after any command.
 
 click prints a usage block, a hint and the error over several lines (Typer draws a rich panel): a script cannot
 parse that and a human has to look for the message. [`CivitaiGroup`][] reports them like every other failure:
@@ -34,7 +35,7 @@ class CivitaiGroup(TyperGroup):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        arguments = list(sys.argv[1:] if args is None else args)
+        arguments = hoist_global_flags(list(sys.argv[1:] if args is None else args))
         try:
             returned = super().main(arguments, prog_name, complete_var, False, **extra)
         except typer.TyperException as exc:  # click's errors (Typer vendors click; this is their public base)
@@ -45,6 +46,29 @@ class CivitaiGroup(TyperGroup):
             sys.stderr.write("Aborted.\n")
             sys.exit(FAILURE)
         sys.exit(returned if isinstance(returned, int) else 0)
+
+
+def hoist_global_flags(arguments: list[str]) -> list[str]:
+    """``--api-key VALUE`` anywhere before ``--`` moved to the front, where the root callback reads it: so
+    ``civitai models list --api-key ...`` works for every command, present and future, like ``hf ... --token``."""
+    hoisted: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(arguments):
+        argument = arguments[index]
+        if argument == "--":
+            rest.extend(arguments[index:])
+            break
+        if argument == _KEY_FLAG and index + 1 < len(arguments):
+            hoisted += arguments[index : index + 2]
+            index += 2
+            continue
+        if argument.startswith(_KEY_FLAG + "="):
+            hoisted.append(argument)
+        else:
+            rest.append(argument)
+        index += 1
+    return hoisted + rest
 
 
 def _output_for(arguments: list[str]) -> Output:
