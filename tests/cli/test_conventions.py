@@ -61,6 +61,7 @@ def test_models_list_limit_is_the_real_apis_1_to_100(run: Any) -> None:
     [
         ("models", "list", "--limit", "0"),
         ("models", "get", "not-a-number"),
+        ("models", "get", "0"),
         ("versions", "get"),
         ("models", "list", "--no-such-flag"),
         ("no-such-command",),
