@@ -36,7 +36,9 @@ def test_hash_failures(cli: Any, tmp_path: Path) -> None:
     good.write_bytes(b"x")
     partly = cli("hash", str(good), str(tmp_path / "missing.bin"), "--json")
     assert partly.exit_code == 1
-    assert [row["path"] for row in json.loads(partly.stdout)] == [str(good)]
+    rows = json.loads(partly.stdout)
+    assert [row["path"] for row in rows if "hashes" in row] == [str(good)]
+    assert [row["path"] for row in rows if "error" in row] == [str(tmp_path / "missing.bin")]
     assert "missing.bin" in partly.stderr
     bad_algo = cli("hash", str(good), "--algo", "md5")
     assert bad_algo.exit_code == 2 and "not a hash algorithm" in bad_algo.stderr

@@ -14,6 +14,7 @@ from rich.markup import escape
 from civitai_kit.cli._hashing import hash_with_progress
 from civitai_kit.cli._output import Output, cell, human_size, print_rows, table
 from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
+from civitai_kit.cli._validate import civitai_hash
 from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
 from civitai_kit.core.queries import QueryBuilder
 from civitai_kit.errors import CivitaiError
@@ -29,7 +30,9 @@ images_app = typer.Typer(help="Browse images and their generation metadata.", no
 tags_app = typer.Typer(help="Browse tags.", no_args_is_help=True)
 creators_app = typer.Typer(help="Browse creators.", no_args_is_help=True)
 
-Limit = Annotated[int, typer.Option("--limit", "-n", help="Items per page.", min=1, max=200)]
+# The real API's bounds (spec: rest-api.md): /models answers 400 above 100, /images, /tags and /creators allow 200.
+ModelsLimit = Annotated[int, typer.Option("--limit", "-n", help="Items per page (1-100).", min=1, max=100)]
+Limit = Annotated[int, typer.Option("--limit", "-n", help="Items per page (1-200).", min=1, max=200)]
 Cursor = Annotated[str | None, typer.Option("--cursor", help="Continue from a previous page's cursor.")]
 MaxItems = Annotated[
     int | None,
@@ -96,9 +99,9 @@ def _run_listing(
         page: Page[T] = output.unwrap(query.execute(limit=limit, cursor=cursor))
     output.emit(page, lambda console: render(console, list(page.items)))
     if page.next_cursor and not output.json_mode:
-        output.info(f"[dim]more: --cursor {escape(page.next_cursor)}[/]")
+        output.hint("more:", "--cursor", page.next_cursor)
     elif page.next_page and not output.json_mode and page.current_page is not None:
-        output.info(f"[dim]more: --page {page.current_page + 1}[/]")
+        output.hint("more:", "--page", str(page.current_page + 1))
 
 
 # ---------------------------------------------------------------------------------------------- models
@@ -123,7 +126,7 @@ def models_list(
     nsfw: Annotated[bool, typer.Option("--nsfw", help="Include mature content (needs a key).")] = False,
     favorites: Annotated[bool, typer.Option("--favorites", help="Only your favorites (needs a key).")] = False,
     hidden: Annotated[bool, typer.Option("--hidden", help="Only models you hid (needs a key).")] = False,
-    limit: Limit = 20,
+    limit: ModelsLimit = 20,
     cursor: Cursor = None,
     page: PageIndex = None,
     max_items: MaxItems = None,
@@ -239,7 +242,7 @@ def versions_by_hash(
     elif path.exists() or any(sep in hash_or_file for sep in ("/", "\\")):
         output.fail(f"{hash_or_file} is not a regular file", exit_code=USAGE_ERROR)
     else:
-        value = hash_or_file.strip()
+        value = civitai_hash(output, hash_or_file, argument="HASH_OR_FILE")
     _lookup(state, lambda client: client.models.get_by_version_hash(value), render_version)
 
 
@@ -275,18 +278,52 @@ def render_version(console: Console, version: ModelVersion) -> None:
 # ---------------------------------------------------------------------------------------------- images
 
 
+ImageModelId = Annotated[int | None, typer.Option("--model-id", help="Images of this model.", min=1)]
+ImageVersionId = Annotated[int | None, typer.Option("--version-id", help="Images of this version.", min=1)]
+ImagePostId = Annotated[int | None, typer.Option("--post-id", help="Images of this post.", min=1)]
+ImageUsername = Annotated[str | None, typer.Option("--username", help="Images by this user.")]
+ImageNsfwLevel = Annotated[
+    str | None, typer.Option("--nsfw-level", help="None, Soft, Mature or X (Mature/X need a key).")
+]
+ImageSort = Annotated[str | None, typer.Option("--sort", help="'Most Reactions', 'Newest', ...")]
+Period = Annotated[str | None, typer.Option("--period", help="AllTime, Year, Month, Week, Day.")]
+
+
+def image_query(
+    client: Any,
+    *,
+    meta: bool,
+    model_id: int | None,
+    version_id: int | None,
+    post_id: int | None,
+    username: str | None,
+    nsfw_level: str | None,
+    sort: str | None,
+    period: str | None,
+) -> Any:
+    """The ``/images`` query of the image filters ``images list`` and ``images download`` share."""
+    return refine(
+        client.images.with_meta(meta),
+        ("where_model_id", model_id),
+        ("where_model_version_id", version_id),
+        ("where_post_id", post_id),
+        ("where_username", username),
+        ("where_nsfw_level", nsfw_level),
+        ("order_by", sort),
+        ("where_period", period),
+    )
+
+
 @images_app.command("list")
 def images_list(
     ctx: typer.Context,
-    model_id: Annotated[int | None, typer.Option("--model-id", help="Images of this model.", min=1)] = None,
-    version_id: Annotated[int | None, typer.Option("--version-id", help="Images of this version.", min=1)] = None,
-    post_id: Annotated[int | None, typer.Option("--post-id", help="Images of this post.", min=1)] = None,
-    username: Annotated[str | None, typer.Option("--username", help="Images by this user.")] = None,
-    nsfw_level: Annotated[
-        str | None, typer.Option("--nsfw-level", help="None, Soft, Mature or X (Mature/X need a key).")
-    ] = None,
-    sort: Annotated[str | None, typer.Option("--sort", help="'Most Reactions', 'Newest', ...")] = None,
-    period: Annotated[str | None, typer.Option("--period", help="AllTime, Year, Month, Week, Day.")] = None,
+    model_id: ImageModelId = None,
+    version_id: ImageVersionId = None,
+    post_id: ImagePostId = None,
+    username: ImageUsername = None,
+    nsfw_level: ImageNsfwLevel = None,
+    sort: ImageSort = None,
+    period: Period = None,
     meta: Annotated[bool, typer.Option("--meta/--no-meta", help="Include generation metadata.")] = True,
     limit: Limit = 20,
     cursor: Cursor = None,
@@ -296,15 +333,16 @@ def images_list(
     """Images with their generation metadata (prompt, seed, sampler...)."""
 
     def build(client: Any) -> Any:
-        return refine(
-            client.images.with_meta(meta),
-            ("where_model_id", model_id),
-            ("where_model_version_id", version_id),
-            ("where_post_id", post_id),
-            ("where_username", username),
-            ("where_nsfw_level", nsfw_level),
-            ("order_by", sort),
-            ("where_period", period),
+        return image_query(
+            client,
+            meta=meta,
+            model_id=model_id,
+            version_id=version_id,
+            post_id=post_id,
+            username=username,
+            nsfw_level=nsfw_level,
+            sort=sort,
+            period=period,
         )
 
     _run_listing(

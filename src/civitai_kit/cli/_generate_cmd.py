@@ -11,6 +11,7 @@ from rich.console import Console
 from civitai_kit.cli._browse import refine
 from civitai_kit.cli._output import Output, cell, table
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
+from civitai_kit.cli._validate import ensure_directory
 from civitai_kit.errors import Error, ErrorCode
 from civitai_kit.result import Failure, Result
 from civitai_kit.sdk import Blob, SdkClient, Workflow
@@ -42,6 +43,7 @@ def generate_command(
     """Generate images from PROMPT (a textToImage workflow), wait for them and save them to --dir."""
     state = state_of(ctx, json_output)
     output = state.output
+    ensure_directory(output, directory, argument="--dir")  # before anything is submitted (and paid for)
     sdk = state.sdk_client()
     try:
         builder = refine(
@@ -101,11 +103,8 @@ def _run(output: Output, sdk: SdkClient, builder: Any, timeout: float) -> Workfl
 
 
 def _save(output: Output, sdk: SdkClient, blobs: list[Blob], directory: Path) -> list[tuple[Blob, Path]]:
-    """Download each produced image into ``directory``, named after its blob id with the right extension."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        output.fail(Error(ErrorCode.DIRECTORY_CREATION_FAILED, f"Cannot create {directory}: {exc.strerror or exc}"))
+    """Download each produced image into ``directory`` (checked before submitting), named after its blob id with
+    the right extension."""
     saved: list[tuple[Blob, Path]] = []
     with output.progress() as progress:
         task = progress.add_task("downloading images", total=len(blobs))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from civitai_kit.cli._output import Output, cell, human_size, table
+from civitai_kit.cli._output import FAILURE, Output, cell, error_document, human_size, table
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
 from civitai_kit.core.models import FileHashes
 from civitai_kit.errors import Error
@@ -74,19 +74,24 @@ def hash_command(
                 rows.append({"path": str(path), "size": path.stat().st_size, "hashes": values})
             case Failure(error):
                 failures.append(error)
+                if output.json_mode:
+                    rows.append({"path": str(path), "error": error_document(error, FAILURE)["error"]})
 
     def render(console: Console) -> None:
-        listing = table("File", "Size", *(algorithm.value for algorithm in chosen))
+        # Lines, not a table: a table folds 64-character hashes on a narrow terminal, and a hash cut in two
+        # cannot be copied or grepped. ``soft_wrap`` leaves long lines whole at any width.
+        width = max(len(algorithm.value) for algorithm in chosen)
         for row in rows:
-            listing.add_row(row["path"], human_size(row["size"]), *(cell(v) for v in row["hashes"].values()))
-        console.print(listing)
+            if "hashes" not in row:
+                continue
+            console.print(f"{row['path']}  {human_size(row['size'])}", soft_wrap=True)
+            for name, value in row["hashes"].items():
+                console.print(f"  {name:<{width}}  {cell(value)}", soft_wrap=True)
 
     if rows:
         output.emit(rows, render)
-    for error in failures[:-1]:
-        output.error_line(error)
     if failures:
-        output.fail(failures[-1])
+        output.fail_after_results(failures)
 
 
 def _algorithms(output: Output, names: list[str] | None) -> list[HashAlgorithm]:
@@ -146,7 +151,7 @@ def identify_command(
     output.emit(data, render)
     errors = [record.error for record in records if record.error is not None]
     if errors:
-        output.fail(errors[0])
+        output.fail_after_results(errors)
 
 
 def _record(record: IdentifiedFile) -> dict[str, Any]:

@@ -2,11 +2,27 @@
 
 Progress bars appear only on an interactive stderr, and every known secret is masked on both streams as a
 last line of defence (the library never prints a key; this makes sure a stray one still would not show).
+
+Conventions every ``civitai`` command follows (use these helpers, never ``typer.echo``/``print``):
+
+- **Results** go through [`Output.emit`][] (JSON with ``--json``, a table otherwise); a plain line that must
+  never wrap (a hash, a path) through [`Output.line`][].
+- **Failures** go through [`Output.fail`][] / [`Output.unwrap`][]: one ``error: ...`` line on stderr, and with
+  ``--json`` also ``{"error": {"code", "name", "message", "exit_code", ...}}`` on stdout. Exit code 1 is an API or
+  I/O failure, 2 ([`USAGE_ERROR`][]) a bad argument; click's own usage errors get the same treatment (see
+  ``app.main``).
+- A **batch** that partly failed emits its results with each failed item's ``"error"`` and then calls
+  [`Output.fail_after_results`][]: stdout is always exactly one JSON document.
+- **Hints** a user may paste into a shell (``more: --cursor ...``) go through [`Output.hint`][]: every value is
+  ``shlex.quote``-d.
+- **Local checks first**: validate ids, hashes (``cli._validate``) and destinations ([`ensure_directory`][])
+  before any paid or long request.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -32,6 +48,9 @@ from rich.table import Table
 from civitai_kit.errors import Error
 from civitai_kit.result import Failure, Result, Success
 
+USAGE_ERROR = 2
+"""Exit code of a bad argument (click's convention); 1 is a failure of the API or the file system."""
+FAILURE = 1
 MASK = "***"
 _MIN_SECRET_LENGTH = 4
 _PIPE_WIDTH = 1000
@@ -142,10 +161,31 @@ class Output:
 
     # -- failures ------------------------------------------------------------------------------------
 
-    def fail(self, error: Error | str, *, exit_code: int = 1) -> NoReturn:
-        """One line naming what went wrong, then exit (1: API or I/O failure, 2: usage)."""
-        self.error_line(error)
+    def fail(self, error: Error | str, *, exit_code: int = FAILURE) -> NoReturn:
+        """One line naming what went wrong, then exit (1: API or I/O failure, 2: usage); with ``--json`` the
+        error is also a JSON object on stdout, so a script reading stdout always gets JSON."""
+        self.report(error, exit_code)
         raise typer.Exit(exit_code)
+
+    def fail_after_results(self, errors: list[Error]) -> NoReturn:
+        """Exit 1 after a partly failed batch whose results were already emitted, each failed item carrying its
+        error: the error lines go to stderr, and stdout stays one JSON document."""
+        for error in errors:
+            self.error_line(error)
+        raise typer.Exit(FAILURE)
+
+    def report(self, error: Error | str, exit_code: int) -> None:
+        """The ``error:`` line on stderr and, with ``--json``, the error object on stdout (no exit)."""
+        self.error_line(error)
+        if self.json_mode:
+            self.write_json(error_document(error, exit_code))
+
+    def hint(self, text: str, *arguments: str) -> None:
+        """A dim ``text arg...`` note whose arguments are shell-quoted: pasted into a shell, it runs as shown
+        (a cursor like ``3|1715393280000`` would otherwise start a pipe)."""
+        if not self.json_mode:
+            quoted = " ".join(shlex.quote(argument) for argument in arguments)
+            self.info(f"[dim]{escape(text)} {escape(quoted)}[/]")
 
     def error_line(self, error: Error | str) -> None:
         """``error: <message>`` on one line of stderr; the message is text (a path's ``[x]`` stays)."""
@@ -172,6 +212,22 @@ class Output:
         else:
             columns += [MofNCompleteColumn(), TimeRemainingColumn()]
         return Progress(*columns, console=self.err, transient=True, disable=not self.show_progress)
+
+
+def error_document(error: Error | str, exit_code: int) -> dict[str, Any]:
+    """``{"error": {"code", "name", "message", "exit_code", ...}}``: the JSON form of a failure (``code`` is the
+    [`ErrorCode`][] number, ``"usage"`` for a bad argument, ``"failure"`` for a plain CLI message)."""
+    if isinstance(error, Error):
+        body: dict[str, Any] = {"code": int(error.code), "name": error.code.name, "message": error.message}
+        if error.http_status is not None:
+            body["http_status"] = error.http_status
+        if error.details:
+            body["details"] = to_jsonable(dict(error.details))
+    else:
+        kind = "usage" if exit_code == USAGE_ERROR else "failure"
+        body = {"code": kind, "name": kind.upper(), "message": " ".join(error.split())}
+    body["exit_code"] = exit_code
+    return {"error": body}
 
 
 def table(*columns: str, title: str | None = None) -> Table:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from civitai_kit.cli._output import Output
+from civitai_kit.cli._output import FAILURE, USAGE_ERROR, Output
 from civitai_kit.container import CivitaiContainer
 from civitai_kit.core import CivitaiClient
 from civitai_kit.errors import ConfigurationError
@@ -26,8 +26,7 @@ from civitai_kit.tools.downloads import DownloadService
 from civitai_kit.tools.hashing import FileHashingService
 from civitai_kit.tools.library import LibraryScanner
 
-USAGE_ERROR = 2
-FAILURE = 1
+__all__ = ["FAILURE", "USAGE_ERROR", "CliState", "JsonFlag", "state_of"]
 
 T = TypeVar("T")
 

@@ -8,15 +8,26 @@ from typing import Annotated
 import typer
 
 from civitai_kit._version import __version__
-from civitai_kit.cli import _browse, _config_cmd, _download_cmd, _generate_cmd, _hashing, _sandbox_cmd, _secrets_cmd
+from civitai_kit.cli import (
+    _browse,
+    _config_cmd,
+    _download_cmd,
+    _generate_cmd,
+    _hashing,
+    _images_cmd,
+    _sandbox_cmd,
+    _secrets_cmd,
+)
 from civitai_kit.cli._output import Output
 from civitai_kit.cli._state import CliState
+from civitai_kit.cli._usage import CivitaiGroup
 
 app = typer.Typer(
     name="civitai",
+    cls=CivitaiGroup,  # usage errors: one line, exit 2, JSON with --json
     help="Civitai from the command line: search, look up by hash, download and verify, identify, generate.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion
     pretty_exceptions_enable=False,  # never render locals (they may hold a key)
     rich_markup_mode="rich",
 )
@@ -77,6 +88,7 @@ def root(
 app.add_typer(_browse.models_app, name="models")
 app.add_typer(_browse.versions_app, name="versions")
 app.add_typer(_browse.images_app, name="images")
+_browse.images_app.command("download")(_images_cmd.images_download)
 app.add_typer(_browse.tags_app, name="tags")
 app.add_typer(_browse.creators_app, name="creators")
 app.command("download")(_download_cmd.download_command)

@@ -17,7 +17,7 @@ from civitai_kit.result import Failure, Result, Success
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk.calls import call, call_empty
 from civitai_kit.sdk.enums import WorkflowNsfwLevel, member
-from civitai_kit.sdk.file_download import download_to
+from civitai_kit.sdk.file_download import download_to, target_in
 from civitai_kit.sdk.models import ApiModel, Blob, ResourceInfo
 from civitai_kit.sdk.service import Service, over_http
 
@@ -77,16 +77,14 @@ def refresh(http: HttpCore, blob_id: str) -> Operation[Result[Blob]]:
 def download(
     http: HttpCore, blob: Blob | str, destination: str | Path, *, overwrite: bool = False
 ) -> Operation[Result[Path]]:
-    """Stream a blob to ``destination`` (a file, or an existing directory to put ``<blob id>`` in).
+    """Stream a blob to ``destination`` (a file, or a directory — existing or ending in ``/`` — for ``<blob id>``).
 
     A ``Blob`` with an unexpired URL is fetched from that URL; otherwise through
     ``/v2/consumer/blobs/{id}``, whose redirect is followed (the key is never sent to another host).
     The file appears only when complete.
     """
     blob_id = blob.id if isinstance(blob, Blob) else check.text("blob", blob)
-    target = Path(destination)
-    if target.is_dir():
-        target = target / Path(blob_id).name
+    target = target_in(destination, blob_id)
     if isinstance(blob, Blob) and not blob.is_expired() and blob.url:
         request = ApiRequest("GET", blob.url)
     else:

@@ -23,6 +23,16 @@ from civitai_kit.errors import ApiConnectionError, CivitaiError, Error, ErrorCod
 from civitai_kit.result import Failure, Result, Success
 
 
+def target_in(destination: str | os.PathLike[str], name: str) -> Path:
+    """Where a download named ``name`` goes: inside ``destination`` when it is a directory — an existing one, or
+    one spelled with a trailing separator (``"out/"``, created on write) — otherwise ``destination`` itself."""
+    spelled = os.fspath(destination)
+    target = Path(spelled)
+    if target.is_dir() or spelled.endswith(("/", os.sep)):
+        return target / Path(name).name
+    return target
+
+
 def download_to(http: HttpCore, request: ApiRequest, destination: Path, *, overwrite: bool) -> Operation[Result[Path]]:
     """``request``'s body streamed into ``destination`` (run it with ``offload=True``); an existing
     destination is refused before anything is requested (unless ``overwrite``)."""

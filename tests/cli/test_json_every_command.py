@@ -1,0 +1,114 @@
+"""``--json`` output parses for every command of the app, on success and on error: the commands are found by
+walking the Typer app, so a command added without a success case here fails the test."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import typer
+
+from civitai_kit.cli.app import app
+from tests.cli.conftest import CIVITAI
+
+Case = Callable[[Any, Path], tuple[str, ...]]
+"""(the served version: ``version_id``, ``model_id``, ``sha256``; a temporary folder) → the command's arguments."""
+
+
+def _leaves(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    children = getattr(command, "commands", None)
+    if not children:
+        yield path
+        return
+    for name, child in children.items():
+        yield from _leaves(child, (*path, name))
+
+
+COMMANDS = sorted(_leaves(typer.main.get_command(app)))
+
+SUCCESS: dict[tuple[str, ...], Case] = {
+    ("models", "list"): lambda f, tmp: ("--limit", "2"),
+    ("models", "get"): lambda f, tmp: (str(f.model_id),),
+    ("versions", "get"): lambda f, tmp: (str(f.version_id),),
+    ("versions", "by-hash"): lambda f, tmp: (f.sha256,),
+    ("images", "list"): lambda f, tmp: ("--limit", "2"),
+    ("tags", "list"): lambda f, tmp: ("--limit", "2"),
+    ("creators", "list"): lambda f, tmp: ("--limit", "2"),
+    ("download",): lambda f, tmp: (str(f.version_id), "--dir", str(tmp / "dl")),
+    ("hash",): lambda f, tmp: (str(_file(tmp)),),
+    ("identify",): lambda f, tmp: (str(_file(tmp).parent),),
+    ("generate",): lambda f, tmp: ("a cat", "--dir", str(tmp / "gen")),
+    ("images", "download"): lambda f, tmp: ("--username", "nobody_at_all", "--dir", str(tmp / "img")),
+    ("config", "show"): lambda f, tmp: (),
+    ("secrets", "set"): lambda f, tmp: ("CivitaiApi:Sdk:ApiToken", "ck-json-walk-0451"),
+    ("secrets", "list"): lambda f, tmp: (),
+    ("secrets", "remove"): lambda f, tmp: ("CivitaiApi:Sdk:ApiToken",),
+}
+LONG_RUNNING = {("sandbox",)}
+"""Serves until stopped: checked as a process (its first JSON document, then SIGTERM)."""
+
+
+def _file(tmp: Path) -> Path:
+    folder = tmp / "files"
+    folder.mkdir(exist_ok=True)
+    file = folder / "a.safetensors"
+    file.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      " + b"w" * 64)
+    return file
+
+
+def test_every_command_has_a_success_case() -> None:
+    assert set(COMMANDS) == set(SUCCESS) | LONG_RUNNING
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in LONG_RUNNING], ids=" ".join)
+def test_json_success_parses(
+    cli: Any, served_file: Any, tmp_path: Path, fake_key: str, command: tuple[str, ...]
+) -> None:
+    version = cli("--json", "versions", "get", str(served_file.version_id)).json()
+    known = SimpleNamespace(
+        version_id=served_file.version_id,
+        model_id=version["modelId"],
+        sha256=next(file["hashes"]["SHA256"] for file in version["files"] if file.get("primary")),
+    )
+    if command == ("secrets", "remove"):  # something to remove
+        assert cli("secrets", "set", "CivitaiApi:Sdk:ApiToken", "ck-json-walk-0451").exit_code == 0
+    args = SUCCESS[command](known, tmp_path)
+    outcome = cli("--json", *command, *args, env={"CIVITAIAPI__SDK__APITOKEN": fake_key})
+    assert outcome.exit_code == 0, outcome.everything
+    document = outcome.json()
+    assert "error" not in document if isinstance(document, dict) else True
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_json_usage_error_parses(cli: Any, command: tuple[str, ...]) -> None:
+    outcome = cli("--json", *command, "--no-such-option")
+    assert outcome.exit_code == 2
+    assert outcome.json()["error"]["code"] == "usage"
+    assert len(outcome.stderr.strip().splitlines()) == 1
+
+
+def test_sandbox_json_then_stops(sandbox_env: dict[str, str]) -> None:
+    process = subprocess.Popen(
+        [str(CIVITAI), "--json", "sandbox"],
+        env={**os.environ, **sandbox_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        while (line := process.stdout.readline()) and line != "}\n":
+            lines.append(line)
+        document = json.loads("".join([*lines, line]))
+        assert document["url"].startswith("http://127.0.0.1:")
+    finally:
+        process.terminate()
+        process.communicate(timeout=60)
+    assert process.returncode == 0
