@@ -192,3 +192,20 @@ def test_targets_from_stdin_and_unreadable_lists(cli: Any, sandbox: Sandbox, tmp
     assert cli("download").exit_code == 2
     both = cli("download", "1", "2", "--file-id", "3")
     assert both.exit_code == 2 and "exactly one TARGET" in both.stderr
+
+
+def test_a_comfyui_batch_with_sidecars_gets_previews_and_metadata(run: Any, sandbox: Sandbox, tmp_path: Path) -> None:
+    lora, checkpoint = clean_primary(sandbox, "LORA"), clean_primary(sandbox, "Checkpoint")
+    ids = [str(lora.version_id), str(checkpoint.version_id)]
+    outcome = run("download", *ids, "--layout", "comfyui", "--root", str(tmp_path), "--sidecars", "--json")
+    assert outcome.exit_code == 0, outcome.everything
+    for folder, one in (("models/loras", lora), ("models/checkpoints", checkpoint)):
+        stem = Path(one.fake.name).stem
+        beside = {path.name for path in (tmp_path / folder).iterdir()}
+        assert {f"{stem}.civitai.info", f"{stem}.json", f"{stem}.civitai.json"} <= beside, beside
+        info = json.loads((tmp_path / folder / f"{stem}.civitai.info").read_text(encoding="utf-8"))
+        assert info["id"] == one.version_id and info["model"]["name"]
+        previews = [name for name in beside if name.startswith(f"{stem}.preview.")]
+        assert len(previews) <= 1  # a version with no image at or below PG13 gets none, and a warning says so
+        if not previews:
+            assert "no preview sidecar" in outcome.stderr

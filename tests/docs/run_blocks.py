@@ -34,6 +34,7 @@ def given() -> dict[str, object]:
 
 def main() -> int:
     namespace: dict[str, object] = {"__name__": "__main__"}
+    failed = 0
     for where, code in json.load(sys.stdin):
         for name, value in given().items():
             if name not in namespace or type(namespace[name]) is type(value):
@@ -43,11 +44,11 @@ def main() -> int:
             outcome = eval(compiled, namespace)
             if asyncio.iscoroutine(outcome):
                 asyncio.run(outcome)
-        except BaseException:
-            print(f"FAILED: the block at {where}", file=sys.stderr)
-            traceback.print_exc()
-            return 1
-    return 0
+        except BaseException as exc:  # report every failing block of the page, not only the first
+            print(f"FAILED: the block at {where}: {type(exc).__name__}: {exc}"[:400], file=sys.stderr)
+            traceback.print_exc(limit=-3)
+            failed += 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ Rules a page follows (they are what a reader can rely on, so the test keeps them
   ``export``…) set a machine up, and ``civitai sandbox`` serves until stopped (the tests run one already): they
   are not run. ``<placeholders>`` in angle brackets are filled in with the sandbox's token.
 - Everything runs in a scratch folder (also ``$HOME``) holding ``model.safetensors`` (a file the sandbox's
-  catalogue knows), and ``~/models/`` and ``~/ComfyUI/models/loras/`` with two known files (one of them
+  catalogue knows), ``models.txt`` (two version ids, one per line), and ``~/models/`` and
+  ``~/ComfyUI/models/loras/`` with two known files (one of them
   ``my-lora.safetensors``) and one unknown each, with the sandbox's URL and token in
   the environment, as [`sandbox_environment`][civitai_kit.testing.sandbox.sandbox_environment] sets them.
 """

@@ -35,6 +35,7 @@ def world(sandbox: Sandbox, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     files = [f for f in sandbox.rest.fake_files() if f.file.get("hashes") and f.file.get("type") == "Model"]
     documented = next(f for f in files if f.version_id == 128713)
     (home / "model.safetensors").write_bytes(documented.content)
+    (home / "models.txt").write_text("# what to download\n128713\n368189\n", encoding="utf-8")
     for folder in (home / "models", home / "ComfyUI" / "models" / "loras"):
         folder.mkdir(parents=True)
         for name, generated in zip(("my-lora.safetensors", str(files[1].file["name"])), files, strict=False):

@@ -270,7 +270,7 @@ def test_sdk_token_falls_back_to_the_api_key(places: ConfigPlaces) -> None:
 def test_describe_lists_every_option_with_value_and_source(places: ConfigPlaces) -> None:
     places.env("CIVITAIAPI__DOWNLOADS__MAXCONCURRENCY", "2")
     rows = {row.key: row for row in CivitaiApiOptions(api_key="k").describe()}
-    assert len(rows) == 53
+    assert len(rows) == 56
     assert rows["CivitaiApi:ApiKey"].value == "**********" and rows["CivitaiApi:ApiKey"].source == "argument"
     assert rows["CivitaiApi:Sdk:ApiToken"].value == "(not set)"
     assert rows["CivitaiApi:Downloads:MaxConcurrency"].value == "2"

@@ -27,6 +27,7 @@ from civitai_kit.cli._output import Output, cell, human_size, print_rows, table
 from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
 from civitai_kit.core import CivitaiClient, ModelFile, ModelVersion
 from civitai_kit.errors import Error, ErrorCode
+from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Failure, Result
 from civitai_kit.tools.download_batch import BatchEntry, BatchReport, ResolvedFile, prepare_batch
 from civitai_kit.tools.download_errors import OVERWRITE_HINT
@@ -119,6 +120,14 @@ def download_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be downloaded where (one TARGET); fetch nothing.")
     ] = False,
+    sidecars: Annotated[
+        bool | None,
+        typer.Option(
+            "--sidecars/--no-sidecars",
+            help="Write the preview and metadata files apps read beside each model (Downloads:Sidecars:Enabled).",
+            show_default=False,
+        ),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Download model files: streamed to <name>.part, resumed if cut, verified, then renamed into place."""
@@ -155,7 +164,12 @@ def download_command(
         parsed = [replace(parsed[0], file_id=file_id)]
     if batch:
         as_given = [text for text, _ in request.targets]  # the summary names each target as the user wrote it
-        _show_batch(output, _run_batch(state, as_given, request.choices, all_files, all_versions, concurrency))
+        report = _run_batch(state, as_given, request.choices, all_files, all_versions, concurrency)
+        if _wants_sidecars(sidecars, options):
+            for entry in report.entries:
+                if not isinstance(entry.result, Failure) and entry.version is not None:
+                    _write_sidecars(state, entry.result.value.path, entry.version)
+        _show_batch(output, report)
         return
     version: ModelVersion = output.unwrap(resolve_version(state.core_client(), parsed[0]))
     file: ModelFile = output.unwrap(parsed[0].choose_file(version))
@@ -164,7 +178,21 @@ def download_command(
         data = _plan_data(plan, version.id, file.id, file.name, file.size_bytes)
         output.emit(data, lambda console: _render_plan(console, plan, cell(file.name), file.size_bytes))
         return
-    _show_single(output, _download_one(state, file, version, request.choices))
+    result = _download_one(state, file, version, request.choices)
+    if not isinstance(result, Failure) and _wants_sidecars(sidecars, options):
+        _write_sidecars(state, result.value.path, version)
+    _show_single(output, result)
+
+
+def _wants_sidecars(flag: bool | None, options: CivitaiApiOptions) -> bool:
+    return options.downloads.sidecars.enabled if flag is None else flag
+
+
+def _write_sidecars(state: CliState, path: Path, version: ModelVersion) -> None:
+    """The sidecars next to a landed file; one that could not be written is a warning, not a failure."""
+    report = state.downloader().write_sidecars(path, version)
+    for kind, reason in report.skipped.items():
+        state.output.warn(escape(f"{path.name}: no {kind.value} sidecar: {reason}"))
 
 
 # ---------------------------------------------------------------------------------------------- running

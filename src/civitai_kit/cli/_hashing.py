@@ -113,7 +113,11 @@ def identify_command(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Folder of model files (.safetensors, .ckpt, .gguf, ...).")],
     write_sidecars: Annotated[
-        bool, typer.Option("--write-sidecars", help="Write <name>.civitai.json next to each identified file.")
+        bool,
+        typer.Option(
+            "--write-sidecars",
+            help="Write the preview and metadata files apps read beside each file (Downloads:Sidecars).",
+        ),
     ] = False,
     recursive: Annotated[bool, typer.Option("--recursive/--no-recursive", help="Include sub-folders.")] = True,
     json_output: JsonFlag = False,

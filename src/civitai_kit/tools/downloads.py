@@ -27,6 +27,7 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
@@ -61,10 +62,11 @@ from civitai_kit.tools.download_types import (
     ExpectedHash,
     ProgressCallback,
 )
+from civitai_kit.tools.sidecars import SidecarReport, sidecar_choice, write_sidecars
 
 if TYPE_CHECKING:
     from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
-    from civitai_kit.core.models import ModelVersion
+    from civitai_kit.core.models import Model, ModelVersion
     from civitai_kit.tools.download_targets import DownloadTarget
     from civitai_kit.tools.hash_cache import HashCache
     from civitai_kit.tools.layouts import Layout
@@ -401,6 +403,10 @@ class _DownloadMethods(Generic[H, R, M, B]):
 
     # -- what each twin does differently ------------------------------------------------------------------
 
+    def _sidecars(self, model_path: PathLike, version: ModelVersion, model: Model | None) -> Operation[SidecarReport]:
+        path = Path(model_path).expanduser()
+        return write_sidecars(self._http.core, path, version, model=model, **sidecar_choice(self.options))
+
     def _run(self, operation: Operation[Result[DownloadedFile]]) -> R:
         raise NotImplementedError
 
@@ -444,6 +450,13 @@ class DownloadService(_DownloadMethods[HttpClient, Result[DownloadedFile], list[
 
     def _run(self, operation: Operation[Result[DownloadedFile]]) -> Result[DownloadedFile]:
         return self._http.driver.run(operation)
+
+    def write_sidecars(
+        self, model_path: PathLike, version: ModelVersion, *, model: Model | None = None
+    ) -> SidecarReport:
+        """Write the sidecars ``Downloads:Sidecars`` chooses next to a downloaded model (see
+        ``civitai_kit.tools.sidecars``); what could not be written is in the report, never raised."""
+        return self._http.driver.run(self._sidecars(model_path, version, model), offload=True)
 
     def _run_many(self, jobs: list[_Job[DownloadedFile]], limit: int) -> list[Result[DownloadedFile]]:
         return self._gather(jobs, limit)
@@ -503,6 +516,12 @@ class AsyncDownloadService(
 
     async def _run(self, operation: Operation[Result[DownloadedFile]]) -> Result[DownloadedFile]:
         return await self._http.driver.run(operation, offload=True)
+
+    async def write_sidecars(
+        self, model_path: PathLike, version: ModelVersion, *, model: Model | None = None
+    ) -> SidecarReport:
+        """The async twin of [`DownloadService.write_sidecars`][civitai_kit.tools.DownloadService.write_sidecars]."""
+        return await self._http.driver.run(self._sidecars(model_path, version, model), offload=True)
 
     async def _run_many(self, jobs: list[_Job[DownloadedFile]], limit: int) -> list[Result[DownloadedFile]]:
         return await self._gather(jobs, limit)
