@@ -100,3 +100,14 @@ def test_the_documented_download_urls_serve_their_files(
         assert training.path.name == "training-data.zip"
         dreamshaper = downloads.download_version(128713).unwrap()
     assert dreamshaper.verified and dreamshaper.verified_with is HashAlgorithm.SHA256
+
+
+def test_no_image_url_leaves_loopback(sandbox: Sandbox, options: CivitaiApiOptions) -> None:
+    """2023 bodies use ``imagecache.civitai.com``, later ones ``image.civitai.com``: both point at the sandbox."""
+    with CivitaiClient(options) as client:
+        urls = [image.url for image in client.images.iterate(max_items=300)]
+        for model in client.models.iterate(max_items=300):
+            urls += [image.url for version in model.model_versions for image in version.images]
+    assert urls and all(url is None or url.startswith(f"{sandbox.url}/_cdn/image/") for url in urls), [
+        url for url in urls if url and not url.startswith(sandbox.url)
+    ][:3]

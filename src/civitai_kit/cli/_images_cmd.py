@@ -10,8 +10,6 @@ skips it — only when ``<id>.json`` exists in ``--dir`` and the file it names i
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,6 +36,7 @@ from civitai_kit.cli._validate import ensure_directory
 from civitai_kit.core import Image
 from civitai_kit.errors import CivitaiError, Error, ErrorCode
 from civitai_kit.result import Failure, Success
+from civitai_kit.tools.download_files import write_json_sidecar
 
 SIDECAR_SUFFIX = ".json"
 
@@ -146,10 +145,7 @@ def _write_sidecar(output: Output, image_path: Path, image: Image) -> Path:
     sidecar = _sidecar(image_path)
     document = {"file": image_path.name, **image.model_dump(mode="json", by_alias=True, exclude_none=True)}
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{sidecar.name}.", suffix=".part", dir=sidecar.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, ensure_ascii=False)
-        Path(name).replace(sidecar)
+        write_json_sidecar(sidecar, document, indent=2)
     except OSError as exc:
         output.fail(Error(ErrorCode.FILE_WRITE_FAILED, f"Cannot write {sidecar}: {exc.strerror or exc}"))
     return sidecar

@@ -39,8 +39,13 @@ def solid_png(width: int, height: int, rgb: Rgb) -> bytes:
     row = b"\x00" + bytes(rgb) * width  # filter byte "none", then the pixels
     compressor = zlib.compressobj(9)
     data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    return png_file(width, height, data)
+
+
+def png_file(width: int, height: int, idat: bytes) -> bytes:
+    """An 8-bit RGB PNG around ``idat``, the zlib-compressed filtered rows."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", data) + _png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
 
 
 def wav_tone(seconds: float, seed: int, *, sample_rate: int = 16_000) -> bytes:

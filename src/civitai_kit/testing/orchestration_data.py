@@ -6,10 +6,11 @@ schemas), so a client that works against the fake reads the real service the sam
 
 from __future__ import annotations
 
-import struct
 import zlib
 from datetime import datetime
 from typing import Any
+
+from civitai_kit.testing.media import png_file
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -23,14 +24,7 @@ def png(width: int, height: int, seed: int = 0) -> bytes:
         for x in range(width):
             rows += bytes(((red + x * 4) & 0xFF, (green + y * 4) & 0xFF, (blue + (x + y) * 2) & 0xFF))
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b"")
-    )
+    return png_file(width, height, zlib.compress(bytes(rows)))
 
 
 def timestamp(moment: datetime) -> str:

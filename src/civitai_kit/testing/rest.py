@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from civitai_kit.testing.image_cdn import CDN_ORIGIN, CDN_PATH, local_cdn, serve_image
+from civitai_kit.testing.image_cdn import CDN_PATH, serve_image, to_local_cdn
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
 from civitai_kit.testing.rest_data import JSON, RestData, air_for, browsing_level_of, published_at
 from civitai_kit.testing.server import FakeCivitai
@@ -155,7 +155,7 @@ def _json(request: FakeRequest, body: Any, status: int = 200) -> FakeResponse:
     """A JSON answer whose civitai.com API links point back at this server."""
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
     text = text.replace("https://civitai.com/api/", f"{_origin(request)}/api/")
-    text = text.replace(CDN_ORIGIN, local_cdn(_origin(request)))
+    text = to_local_cdn(text, _origin(request))
     return FakeResponse.bytes(text.encode(), "application/json; charset=utf-8", status=status)
 
 

@@ -187,14 +187,15 @@ def remove_quietly(path: Path) -> None:
 # ---------------------------------------------------------------------------------------------- sidecars
 
 
-def write_json_sidecar(path: Path, payload: dict[str, Any]) -> None:
+def write_json_sidecar(path: Path, payload: dict[str, Any], *, indent: int | None = None) -> None:
     """Write ``payload`` as JSON to ``path`` atomically: a fresh exclusive temporary file, then a rename
-    (which replaces whatever is at ``path``, a symlink included, without writing through it)."""
+    (which replaces whatever is at ``path``, a symlink included, without writing through it). ``indent``: for
+    files people read and edit."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW | _O_COMMON, 0o644)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(payload, out)
+            json.dump(payload, out, ensure_ascii=False, indent=indent)
         temporary.replace(path)
     except BaseException:
         remove_quietly(temporary)

@@ -20,10 +20,7 @@ cannot be written never fails the download it accompanies: the report says why.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -35,6 +32,7 @@ from civitai_kit._runtime import Blocking, Operation
 from civitai_kit.core.enums import BrowsingLevel
 from civitai_kit.core.html import html_to_plain_text
 from civitai_kit.result import Failure
+from civitai_kit.tools.download_files import write_json_sidecar
 from civitai_kit.tools.download_transfer import Transfer
 from civitai_kit.tools.download_types import DownloadPlan
 from civitai_kit.tools.formats import FileFormat, detect_format
@@ -187,21 +185,6 @@ def choose_preview(images: Iterable[ModelImage], max_level: int) -> ModelImage |
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def _write_json(path: Path, payload: Any) -> None:
-    """Write atomically: a reader sees the old file or the new one, and a symlink in the way is replaced, never
-    followed."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(payload, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        Path(temporary).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
-        raise
-
-
 def _existing_preview(model_path: Path) -> Path | None:
     stem = sidecar_paths(model_path)[SidecarKind.PREVIEW].name[: -len(".png")]
     for extension in PREVIEW_EXTENSIONS:
@@ -228,7 +211,7 @@ def _text_sidecars(
         if kind not in kinds:
             continue
         try:
-            _write_json(paths[kind], content())
+            write_json_sidecar(paths[kind], content(), indent=2)
         except OSError as exc:
             skipped[kind] = f"{paths[kind]} could not be written: {exc.strerror or exc}"
         else:
