@@ -781,6 +781,20 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         """The Generator API token: ``sdk.api_token``, else ``api_key``."""
         return self.sdk.api_token if self.sdk.api_token is not None else self.api_key
 
+    def rest_key(self) -> SecretStr | None:
+        """The key for REST calls and downloads: ``api_key``, else the Generator token (``Sdk:ApiToken``,
+        which ``CIVITAI_API_TOKEN`` and ``CIVITAI_TOKEN`` set): any name a user gives their one Civitai key
+        authenticates every service."""
+        return self.api_key if self.api_key is not None else self.sdk.api_token
+
+    def rest_key_source(self) -> str:
+        """Where [`rest_key`][] came from (``"not configured"`` when there is none)."""
+        if self.api_key is not None:
+            return self.source_of("api_key")
+        if self.sdk.api_token is not None:
+            return f"{self.source_of('sdk.api_token')} (Sdk:ApiToken, used as the API key)"
+        return "not configured"
+
     def sdk_token_source(self) -> str:
         """Where [`sdk_token`][] came from (``"not configured"`` when there is none)."""
         if self.sdk.api_token is not None:

@@ -34,6 +34,8 @@ def test_config_show_human_table(cli: Any, fake_key: str) -> None:
     assert outcome.exit_code == 0
     line = next(line for line in outcome.stdout.splitlines() if "CivitaiApi:Sdk:ApiToken" in line)
     assert "***" in line and "environment variable CIVITAIAPI__SDK__APITOKEN" in line
+    used = next(line for line in outcome.stdout.splitlines() if line.startswith("API key:"))
+    assert "***" in used and "(Sdk:ApiToken, used as the API key)" in used
     assert fake_key not in outcome.everything
 
 

@@ -59,13 +59,13 @@ class ClientSettings:
         return cls._common(
             options,
             base_url=options.base_url,
-            token=options.api_key,
-            token_source=options.source_of("api_key") if options.api_key else "not configured",
+            token=options.rest_key(),
+            token_source=options.rest_key_source(),
             timeout=float(options.timeout_seconds),
             service="Civitai API",
             token_hint=(
-                "CIVITAI_API_KEY, CivitaiApi:ApiKey in appsettings.json, or user secrets "
-                "(civitai secrets set CivitaiApi:ApiKey <key>)"
+                "the environment variables CIVITAI_API_KEY, CIVITAI_API_TOKEN or CIVITAI_TOKEN (or .env), "
+                "CivitaiApi:ApiKey in appsettings.json, or user secrets (civitai secrets set CivitaiApi:ApiKey <key>)"
             ),
         )
 
@@ -81,7 +81,7 @@ class ClientSettings:
             service="Civitai orchestration API",
             token_hint=(
                 "CivitaiApi:Sdk:ApiToken or CivitaiApi:ApiKey (appsettings.json or user secrets), "
-                "or the CIVITAI_API_TOKEN / CIVITAI_API_KEY environment variables"
+                "or the environment variables CIVITAI_API_TOKEN, CIVITAI_TOKEN or CIVITAI_API_KEY (or .env)"
             ),
         )
 

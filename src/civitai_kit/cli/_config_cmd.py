@@ -39,6 +39,7 @@ def show(
         if plan is not None
         else {}
     )
+    api_key = {"configured": options.rest_key() is not None, "source": options.rest_key_source()}
     sdk_token = {"configured": options.sdk_token() is not None, "source": options.sdk_token_source()}
 
     def render(console: Console) -> None:
@@ -46,8 +47,9 @@ def show(
         for row in rows:
             listing.add_row(row["key"], row["value"], row["source"])
         console.print(listing)
-        console.print(f"SDK token: {'***' if sdk_token['configured'] else 'not configured'} ({sdk_token['source']})")
+        for label, used in (("API key", api_key), ("SDK token", sdk_token)):
+            console.print(f"{label}: {'***' if used['configured'] else 'not configured'} ({used['source']})")
         for name, value in files.items():
             console.print(f"{name}: {value}", highlight=False)
 
-    state.output.emit({"options": rows, "sdk_token": sdk_token, "sources": files}, render)
+    state.output.emit({"options": rows, "api_key": api_key, "sdk_token": sdk_token, "sources": files}, render)
