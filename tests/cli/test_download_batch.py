@@ -195,17 +195,28 @@ def test_targets_from_stdin_and_unreadable_lists(cli: Any, sandbox: Sandbox, tmp
 
 
 def test_a_comfyui_batch_with_sidecars_gets_previews_and_metadata(run: Any, sandbox: Sandbox, tmp_path: Path) -> None:
-    lora, checkpoint = clean_primary(sandbox, "LORA"), clean_primary(sandbox, "Checkpoint")
-    ids = [str(lora.version_id), str(checkpoint.version_id)]
+    folders = {
+        "Checkpoint": "models/checkpoints",
+        "LORA": "models/loras",
+        "VAE": "models/vae",
+        "TextualInversion": "models/embeddings",
+    }
+    picked = {kind: clean_primary(sandbox, kind) for kind in folders}
+    ids = [str(one.version_id) for one in picked.values()]
     outcome = run("download", *ids, "--layout", "comfyui", "--root", str(tmp_path), "--sidecars", "--json")
     assert outcome.exit_code == 0, outcome.everything
-    for folder, one in (("models/loras", lora), ("models/checkpoints", checkpoint)):
+    with_preview = 0
+    for kind, one in picked.items():
+        folder = folders[kind]
         stem = Path(one.fake.name).stem
         beside = {path.name for path in (tmp_path / folder).iterdir()}
-        assert {f"{stem}.civitai.info", f"{stem}.json", f"{stem}.civitai.json"} <= beside, beside
+        assert {one.fake.name, f"{stem}.civitai.info", f"{stem}.json", f"{stem}.civitai.json"} <= beside, beside
         info = json.loads((tmp_path / folder / f"{stem}.civitai.info").read_text(encoding="utf-8"))
         assert info["id"] == one.version_id and info["model"]["name"]
         previews = [name for name in beside if name.startswith(f"{stem}.preview.")]
         assert len(previews) <= 1  # a version with no image at or below PG13 gets none, and a warning says so
-        if not previews:
+        if previews:
+            with_preview += 1
+        else:
             assert "no preview sidecar" in outcome.stderr
+    assert with_preview  # the sandbox's versions have safe images: at least one preview lands
