@@ -10,14 +10,17 @@ from civitai_kit.testing.faults import Fault
 from civitai_kit.testing.sandbox import Sandbox
 from tests.support.batch_support import clean_primary, danger, files_under, pending
 
+COMFYUI_FOLDERS = {
+    "Checkpoint": "models/checkpoints",
+    "LORA": "models/loras",
+    "VAE": "models/vae",
+    "TextualInversion": "models/embeddings",
+}
+"""One model of each everyday type, and the ComfyUI folder it belongs in."""
+
 
 def test_a_comfyui_batch_puts_each_type_in_its_folder(run: Any, sandbox: Sandbox, tmp_path: Path) -> None:
-    wanted = {
-        "Checkpoint": "models/checkpoints",
-        "LORA": "models/loras",
-        "VAE": "models/vae",
-        "TextualInversion": "models/embeddings",
-    }
+    wanted = COMFYUI_FOLDERS
     chosen = {kind: clean_primary(sandbox, kind) for kind in wanted}
     ids = [str(one.version_id) for one in chosen.values()]
     outcome = run("download", *ids, "--layout", "comfyui", "--root", str(tmp_path), "--json")
@@ -195,12 +198,7 @@ def test_targets_from_stdin_and_unreadable_lists(cli: Any, sandbox: Sandbox, tmp
 
 
 def test_a_comfyui_batch_with_sidecars_gets_previews_and_metadata(run: Any, sandbox: Sandbox, tmp_path: Path) -> None:
-    folders = {
-        "Checkpoint": "models/checkpoints",
-        "LORA": "models/loras",
-        "VAE": "models/vae",
-        "TextualInversion": "models/embeddings",
-    }
+    folders = COMFYUI_FOLDERS
     picked = {kind: clean_primary(sandbox, kind) for kind in folders}
     ids = [str(one.version_id) for one in picked.values()]
     outcome = run("download", *ids, "--layout", "comfyui", "--root", str(tmp_path), "--sidecars", "--json")
