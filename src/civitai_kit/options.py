@@ -501,7 +501,8 @@ class SdkOptions(_OptionsModel):
 
     base_url: BaseUrl = "https://orchestration.civitai.com"
     api_token: Key = None
-    """Falls back to ``ApiKey`` when unset (see [`CivitaiApiOptions.sdk_token`][])."""
+    """Falls back to ``ApiKey`` when unset (see [`CivitaiApiOptions.sdk_token`][]), and stands in for ``ApiKey``
+    when that is unset (see [`CivitaiApiOptions.rest_key`][])."""
     timeout_seconds: int = Field(default=600, ge=1, le=1800)
     """Long, because generation calls may wait server-side for minutes."""
 
@@ -647,7 +648,8 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
     base_url: BaseUrl = "https://civitai.com"
     api_version: Annotated[str, AfterValidator(_clean_api_version)] = "v1"
     api_key: Key = None
-    """Optional for the public REST API; also the SDK token unless ``sdk.api_token`` is set."""
+    """Optional for the public REST API; also the SDK token unless ``sdk.api_token`` is set. When unset, REST
+    calls and downloads use ``sdk.api_token`` (see [`rest_key`][civitai_kit.options.CivitaiApiOptions.rest_key])."""
     timeout_seconds: int = Field(default=30, ge=1, le=300)
     strict_json_parsing: bool = False
     """True: unknown fields in API responses are an error instead of being kept in ``model_extra``."""

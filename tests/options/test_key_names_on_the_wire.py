@@ -49,8 +49,9 @@ def test_an_explicit_generator_token_still_wins_for_the_generator(places: Config
     places.env("CIVITAI_API_KEY", KEY)
     places.env("CivitaiApi__Sdk__ApiToken", "generator-only-token")
     options = CivitaiApiOptions()
-    assert options.rest_key() is not None and options.rest_key().get_secret_value() == KEY  # type: ignore[union-attr]
-    assert options.sdk_token() is not None and options.sdk_token().get_secret_value() == "generator-only-token"  # type: ignore[union-attr]
+    rest, generator = options.rest_key(), options.sdk_token()
+    assert rest is not None and rest.get_secret_value() == KEY
+    assert generator is not None and generator.get_secret_value() == "generator-only-token"
 
 
 def test_the_rest_key_says_where_it_came_from(places: ConfigPlaces) -> None:
