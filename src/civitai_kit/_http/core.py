@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from civitai_kit._http.body import BodySourceError, ProgressCallbackError, UploadStream
 from civitai_kit._http.breaker import ADMITTED, CircuitBreaker
 from civitai_kit._http.errors import error_from_response
 from civitai_kit._http.limiter import RequestPacer
@@ -84,10 +85,14 @@ class Send(Action):
         return BodyBuffer(limit, status, response.headers.get("content-encoding", ""), cut=status >= 400)
 
     def perform(self, driver: Driver) -> Outcome:
+        if isinstance(self.request.stream, UploadStream):
+            self.request.stream.bind(driver)
         outcome: Outcome = driver.network._transmit(self)
         return outcome
 
     async def perform_async(self, driver: AsyncDriver) -> Outcome:
+        if isinstance(self.request.stream, UploadStream):
+            self.request.stream.bind(driver)
         outcome: Outcome = await driver.network._transmit(self)
         return outcome
 
@@ -262,6 +267,16 @@ class HttpCore:
         elif request.timeout is not None:
             extensions["timeout"] = timeout_for(request.timeout).as_dict()
         try:
+            if request.body is not None:  # given a stream, httpx adds no header of its own, not even Host
+                headers = {"Host": url.netloc.decode("ascii"), **self._headers(request, url), **request.body.headers()}
+                return httpx.Request(
+                    request.method.upper(),
+                    url,
+                    params=request.params or None,
+                    headers=headers,
+                    stream=request.body.attempt(),
+                    extensions=extensions,
+                )
             return httpx.Request(
                 request.method.upper(),
                 url,
@@ -329,6 +344,7 @@ class HttpCore:
                         logger.debug("%s %s", built.method, redact_url(str(built.url)))
                     max_bytes = self.settings.max_response_bytes
                     outcome = yield Send(built, stream, request.follow_redirects, remaining, max_bytes)
+                    outcome = _upload_outcome(built, outcome)
                     failed = self._error_for(request, outcome)
                     self._record(failed)
                     resolved = True
@@ -369,6 +385,8 @@ class HttpCore:
             )
         if isinstance(outcome, DeadlineReached):
             return self._deadline_error(request)
+        if isinstance(outcome, BodySourceError):
+            return Error(outcome.code, f"{outcome} ({target})", cause=outcome)
         if isinstance(outcome, httpx.TimeoutException | TimeoutError):
             return Error(ErrorCode.TIMEOUT, f"The request timed out ({target}).", cause=outcome)
         if isinstance(outcome, httpx.InvalidURL | httpx.UnsupportedProtocol):
@@ -417,8 +435,7 @@ class HttpCore:
     def _circuit_open(self, wait: float) -> Error:
         return Error(
             ErrorCode.CIRCUIT_OPEN,
-            f"{self.settings.service}: circuit breaker is open after repeated failures; "
-            f"calls resume in {wait:.1f} s.",
+            f"{self.settings.service}: circuit breaker is open after repeated failures; calls resume in {wait:.1f} s.",
         )
 
     def _explain(self, error: Error, request: ApiRequest) -> Error:
@@ -512,6 +529,17 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     lines = text.splitlines()
     return " ".join(lines[:3]) if lines else type(exc).__name__
+
+
+def _upload_outcome(request: httpx.Request, outcome: Outcome) -> Outcome:
+    """What ended an upload attempt, whatever the transport made of it: a source that could not be read is
+    the outcome; a progress callback that raised has its exception raised to the caller."""
+    stream = request.stream
+    if not isinstance(stream, UploadStream) or stream.failure is None:
+        return outcome
+    if isinstance(stream.failure, ProgressCallbackError):
+        raise stream.failure.error
+    return stream.failure
 
 
 def _sendable_url(text: str) -> httpx.URL:
