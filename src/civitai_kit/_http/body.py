@@ -161,33 +161,56 @@ class UploadStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __init__(self, body: RequestBody) -> None:
         self._body = body
         self._sent = 0
+        self._reader: _Reader | None = None
         self._driver: Driver | AsyncDriver | None = None
         self.failure: BodySourceError | ProgressCallbackError | None = None
 
     def bind(self, driver: Driver | AsyncDriver) -> None:
         self._driver = driver
 
-    def __iter__(self) -> Iterator[bytes]:
-        reader = self._blocking(self._opened)
+    def open(self) -> BodySourceError | None:
+        """Open the source for this attempt (before the request goes out); why it cannot be, if so."""
         try:
-            while chunk := self._blocking(reader.read):
-                yield chunk
-                self._report(len(chunk))
-        finally:
+            self._reader = self._watched(self._body._open)
+        except BodySourceError as problem:
+            return problem
+        return None
+
+    def close(self) -> None:
+        """Release the source (a file handle); any number of times."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
             reader.close()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        reader = await self._blocking_async(self._opened)
+    def __iter__(self) -> Iterator[bytes]:
         try:
-            while chunk := await self._blocking_async(reader.read):
+            if self._reader is None:
+                self._blocking(self._reopen)
+            while chunk := self._blocking(self._read):
                 yield chunk
                 self._report(len(chunk))
         finally:
-            await self._blocking_async(reader.close)
+            self.close()
 
-    def _opened(self) -> _Reader:
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            if self._reader is None:
+                await self._blocking_async(self._reopen)
+            while chunk := await self._blocking_async(self._read):
+                yield chunk
+                self._report(len(chunk))
+        finally:
+            await self._blocking_async(self.close)
+
+    def _reopen(self) -> None:
+        """Sent without ``open`` first (not through ``HttpCore``): open it now."""
+        if (problem := self.open()) is not None:
+            raise problem
+
+    def _read(self) -> bytes:
+        assert self._reader is not None
         self._body.started = True
-        return self._body._open()
+        return self._reader.read()
 
     def _blocking(self, function: Callable[[], Any]) -> Any:
         action = Blocking(partial(self._watched, function))

@@ -37,7 +37,7 @@ from civitai_kit._http.settings import ClientSettings
 from civitai_kit._http.transports import timeout_for
 from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit._redact import redact
-from civitai_kit._runtime import Action, Operation, Sleep
+from civitai_kit._runtime import Action, Blocking, Operation, Sleep
 from civitai_kit.errors import Error, ErrorCode
 from civitai_kit.result import Failure, Result, Success
 
@@ -342,9 +342,7 @@ class HttpCore:
                 else:
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug("%s %s", built.method, redact_url(str(built.url)))
-                    max_bytes = self.settings.max_response_bytes
-                    outcome = yield Send(built, stream, request.follow_redirects, remaining, max_bytes)
-                    outcome = _upload_outcome(built, outcome)
+                    outcome = yield from self._attempt(request, built, stream, remaining)
                     failed = self._error_for(request, outcome)
                     self._record(failed)
                     resolved = True
@@ -370,6 +368,21 @@ class HttpCore:
                 error.code.name,
             )
             yield Sleep(delay)
+
+    def _attempt(self, request: ApiRequest, built: httpx.Request, stream: bool, remaining: float) -> Operation[Outcome]:
+        """One send of ``built``. An upload's source is opened first (a ``Blocking`` action): one that cannot
+        be read as it was ends the attempt before a byte goes out; it is closed whatever happens."""
+        upload = built.stream if isinstance(built.stream, UploadStream) else None
+        if upload is not None:
+            problem: BodySourceError | None = yield Blocking(upload.open)
+            if problem is not None:
+                return problem
+        try:
+            outcome = yield Send(built, stream, request.follow_redirects, remaining, self.settings.max_response_bytes)
+        finally:
+            if upload is not None:
+                upload.close()
+        return _upload_outcome(built, outcome)
 
     def _error_for(self, request: ApiRequest, outcome: Outcome) -> Error | None:
         if isinstance(outcome, Received):

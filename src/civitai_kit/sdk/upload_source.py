@@ -82,9 +82,7 @@ def request_body(source: UploadSource, content_type: str | None, progress: Progr
         _check_file(path)
         return RequestBody.from_path(path, content_type or _type_of_file(path), progress)
     if callable(getattr(source, "read", None)):
-        name = getattr(source, "name", None)
-        named = _SUFFIXES.get(Path(name).suffix.lower()) if isinstance(name, str) else None
-        body = RequestBody.from_stream(source, content_type or named or _no_type("the stream"), progress)
+        body = RequestBody.from_stream(source, content_type or _type_of_stream(source), progress)
         if body.length == 0:
             raise ValueError("source is an empty stream (nothing is left to read): there is nothing to upload")
         return body
@@ -121,6 +119,27 @@ def _type_of_file(path: Path) -> str:
     except OSError as exc:
         raise ValueError(f"source: {path} cannot be read ({exc.strerror or type(exc).__name__})") from None
     return _sniffed(head, str(path))
+
+
+def _type_of_stream(stream: BinaryIO) -> str:
+    """From the stream's file name, else from its first bytes when they can be seen without consuming them
+    (``peek``, or a read and a seek back)."""
+    name = getattr(stream, "name", None)
+    named = _SUFFIXES.get(Path(name).suffix.lower()) if isinstance(name, str) else None
+    if named is not None:
+        return named
+    head = b""
+    try:
+        peek = getattr(stream, "peek", None)
+        if callable(peek):
+            head = bytes(peek(SNIFF_BYTES))[:SNIFF_BYTES]
+        elif stream.seekable():
+            here = stream.tell()
+            head = stream.read(SNIFF_BYTES)
+            stream.seek(here)
+    except (OSError, ValueError):
+        head = b""
+    return _sniffed(head, "the stream")
 
 
 def _sniffed(head: bytes, what: str) -> str:
