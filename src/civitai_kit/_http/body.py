@@ -66,71 +66,33 @@ class _Reader(Protocol):
 
 
 class RequestBody:
-    """What an upload sends: where its bytes come from, their type and size, and who hears of progress.
-
-    Build one with [`from_bytes`][civitai_kit._http.body.RequestBody.from_bytes],
-    [`from_path`][civitai_kit._http.body.RequestBody.from_path] or
-    [`from_stream`][civitai_kit._http.body.RequestBody.from_stream]; one per call (it records whether a
-    one-shot stream has been started)."""
+    """What an upload sends: where its bytes come from (``bytes``, a file ``Path`` as it is now, or a binary
+    stream read once from where it is), their media type and size, and who hears of progress. One per call:
+    it records whether a one-shot stream has been started."""
 
     __slots__ = ("_open", "content_type", "description", "length", "progress", "replayable", "started")
 
-    def __init__(
-        self,
-        open_reader: Callable[[], _Reader],
-        *,
-        content_type: str,
-        length: int | None,
-        replayable: bool,
-        description: str,
-        progress: Progress | None = None,
-    ) -> None:
-        self._open = open_reader
+    def __init__(self, source: bytes | Path | BinaryIO, content_type: str, progress: Progress | None = None) -> None:
         self.content_type = content_type
-        self.length = length
-        self.replayable = replayable
-        self.description = description
         self.progress = progress
         self.started = False
         """A byte of the source has been read (a one-shot stream can no longer be sent again)."""
-
-    @classmethod
-    def from_bytes(cls, data: bytes, content_type: str, progress: Progress | None = None) -> RequestBody:
-        view = memoryview(bytes(data))
-        return cls(
-            lambda: _BytesReader(view),
-            content_type=content_type,
-            length=len(view),
-            replayable=True,
-            description=f"{len(view)} bytes",
-            progress=progress,
-        )
-
-    @classmethod
-    def from_path(cls, path: Path, content_type: str, progress: Progress | None = None) -> RequestBody:
-        """The file at ``path`` as it is now (its size and modification time are taken here)."""
-        stat = path.stat()
-        return cls(
-            lambda: _FileReader(path, stat),
-            content_type=content_type,
-            length=stat.st_size,
-            replayable=True,
-            description=f"file {path.name}",
-            progress=progress,
-        )
-
-    @classmethod
-    def from_stream(cls, stream: BinaryIO, content_type: str, progress: Progress | None = None) -> RequestBody:
-        """What is left of ``stream`` (read once; its length is measured when it is seekable)."""
-        reader = _StreamReader(stream)
-        return cls(
-            lambda: reader,
-            content_type=content_type,
-            length=_remaining(stream),
-            replayable=False,
-            description="stream",
-            progress=progress,
-        )
+        self._open: Callable[[], _Reader]
+        if isinstance(source, bytes):
+            view = memoryview(source)
+            self._open = lambda: _BytesReader(view)
+            self.length: int | None = len(view)
+            self.replayable, self.description = True, f"{len(view)} bytes"
+        elif isinstance(source, Path):
+            stat = source.stat()  # the file as it is now: an attempt that finds it changed stops
+            self._open = lambda: _FileReader(source, stat)
+            self.length = stat.st_size
+            self.replayable, self.description = True, f"file {source.name}"
+        else:
+            reader = _StreamReader(source)
+            self._open = lambda: reader
+            self.length = _remaining(source)
+            self.replayable, self.description = False, "stream"
 
     @property
     def can_resend(self) -> bool:
@@ -142,10 +104,6 @@ class RequestBody:
         """``Content-Type`` and the framing: ``Content-Length`` when the size is known."""
         framing = {"Content-Length": str(self.length)} if self.length is not None else {"Transfer-Encoding": "chunked"}
         return {"Content-Type": self.content_type, **framing}
-
-    def attempt(self) -> UploadStream:
-        """A fresh read of the body for one attempt."""
-        return UploadStream(self)
 
     def __repr__(self) -> str:
         size = "unknown size" if self.length is None else f"{self.length} bytes"

@@ -274,7 +274,7 @@ class HttpCore:
                     url,
                     params=request.params or None,
                     headers=headers,
-                    stream=request.body.attempt(),
+                    stream=UploadStream(request.body),  # a fresh read for each attempt
                     extensions=extensions,
                 )
             return httpx.Request(

@@ -76,13 +76,13 @@ def request_body(source: UploadSource, content_type: str | None, progress: Progr
         data = bytes(source)
         if not data:
             raise ValueError("source is empty: there is nothing to upload")
-        return RequestBody.from_bytes(data, content_type or _sniffed(data[:SNIFF_BYTES], "the bytes"), progress)
+        return RequestBody(data, content_type or _sniffed(data[:SNIFF_BYTES], "the bytes"), progress)
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         _check_file(path)
-        return RequestBody.from_path(path, content_type or _type_of_file(path), progress)
+        return RequestBody(path, content_type or _type_of_file(path), progress)
     if callable(getattr(source, "read", None)):
-        body = RequestBody.from_stream(source, content_type or _type_of_stream(source), progress)
+        body = RequestBody(source, content_type or _type_of_stream(source), progress)
         if body.length == 0:
             raise ValueError("source is an empty stream (nothing is left to read): there is nothing to upload")
         return body
