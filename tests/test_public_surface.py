@@ -34,6 +34,9 @@ PUBLIC_MODULES = (
     "civitai_kit.testing",
     "civitai_kit.testing.hostile",
 )
+TYPES_ONLY_MODULES = ("civitai_kit.sdk.schema",)
+"""Public too, but checked only as the types public signatures may use: the generated models share names such
+as ``Blob`` and ``Workflow`` with the SDK's lenient response models on purpose."""
 ROOT = Path(__file__).resolve().parents[1]
 PENDING: dict[str, str] = {}
 """Private types still in a public signature, each with the change that removes it."""
@@ -218,6 +221,8 @@ def _is_private(cls: type) -> bool:
 
 def test_no_private_type_in_a_public_signature() -> None:
     public = {id(value) for _, _, value in _public_names()}
+    for module in map(importlib.import_module, TYPES_ONLY_MODULES):
+        public |= {id(getattr(module, name)) for name in module.__all__}
     found: dict[str, set[str]] = {}
     for module_name, name, value in _public_names():
         for where, annotation in _signatures(value):

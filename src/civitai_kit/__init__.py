@@ -20,6 +20,7 @@ _EXPORTS = {
         "ClientSettings",
         "HttpClient",
         "InsecureTransportWarning",
+        "RequestBody",
         "Response",
         "RetryPolicy",
         "StreamingResponse",

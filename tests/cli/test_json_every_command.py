@@ -15,6 +15,7 @@ import pytest
 import typer
 
 from civitai_kit.cli.app import app
+from civitai_kit.testing.media import solid_png
 from tests.cli.conftest import CIVITAI
 
 Case = Callable[[Any, Path], tuple[str, ...]]
@@ -44,6 +45,8 @@ SUCCESS: dict[tuple[str, ...], Case] = {
     ("hash",): lambda f, tmp: (str(_file(tmp)),),
     ("identify",): lambda f, tmp: (str(_file(tmp).parent),),
     ("generate",): lambda f, tmp: ("a cat", "--dir", str(tmp / "gen")),
+    ("generate-video",): lambda f, tmp: ("a cat", "--image", str(_png(tmp)), "--dir", str(tmp / "video")),
+    ("blobs", "upload"): lambda f, tmp: (str(_png(tmp)),),
     ("images", "download"): lambda f, tmp: ("--username", "nobody_at_all", "--dir", str(tmp / "img")),
     ("config", "show"): lambda f, tmp: (),
     ("secrets", "set"): lambda f, tmp: ("CivitaiApi:Sdk:ApiToken", "ck-json-walk-0451"),
@@ -59,6 +62,12 @@ def _file(tmp: Path) -> Path:
     folder.mkdir(exist_ok=True)
     file = folder / "a.safetensors"
     file.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      " + b"w" * 64)
+    return file
+
+
+def _png(tmp: Path) -> Path:
+    file = tmp / "still.png"
+    file.write_bytes(solid_png(16, 16, (1, 2, 3)))
     return file
 
 

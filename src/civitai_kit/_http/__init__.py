@@ -1,6 +1,7 @@
 """The only package that imports httpx. Everything else sends ``ApiRequest``s through these clients."""
 
 from civitai_kit._http.async_client import AsyncHttpClient
+from civitai_kit._http.body import BodySourceError, Progress, RequestBody
 from civitai_kit._http.core import (
     PARSE_ERRORS,
     Close,
@@ -23,12 +24,15 @@ __all__ = [
     "USER_AGENT",
     "ApiRequest",
     "AsyncHttpClient",
+    "BodySourceError",
     "ClientSettings",
     "Close",
     "HttpClient",
     "HttpCore",
     "InsecureTransportWarning",
+    "Progress",
     "Read",
+    "RequestBody",
     "Response",
     "RetryPolicy",
     "StreamingResponse",

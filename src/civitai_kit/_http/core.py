@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from civitai_kit._http.body import BodySourceError, ProgressCallbackError, UploadStream
 from civitai_kit._http.breaker import ADMITTED, CircuitBreaker
 from civitai_kit._http.errors import error_from_response
 from civitai_kit._http.limiter import RequestPacer
@@ -36,7 +37,7 @@ from civitai_kit._http.settings import ClientSettings
 from civitai_kit._http.transports import timeout_for
 from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit._redact import redact
-from civitai_kit._runtime import Action, Operation, Sleep
+from civitai_kit._runtime import Action, Blocking, Operation, Sleep
 from civitai_kit.errors import Error, ErrorCode
 from civitai_kit.result import Failure, Result, Success
 
@@ -84,10 +85,14 @@ class Send(Action):
         return BodyBuffer(limit, status, response.headers.get("content-encoding", ""), cut=status >= 400)
 
     def perform(self, driver: Driver) -> Outcome:
+        if isinstance(self.request.stream, UploadStream):
+            self.request.stream.bind(driver)
         outcome: Outcome = driver.network._transmit(self)
         return outcome
 
     async def perform_async(self, driver: AsyncDriver) -> Outcome:
+        if isinstance(self.request.stream, UploadStream):
+            self.request.stream.bind(driver)
         outcome: Outcome = await driver.network._transmit(self)
         return outcome
 
@@ -262,6 +267,16 @@ class HttpCore:
         elif request.timeout is not None:
             extensions["timeout"] = timeout_for(request.timeout).as_dict()
         try:
+            if request.body is not None:  # given a stream, httpx adds no header of its own, not even Host
+                headers = {"Host": url.netloc.decode("ascii"), **self._headers(request, url), **request.body.headers()}
+                return httpx.Request(
+                    request.method.upper(),
+                    url,
+                    params=request.params or None,
+                    headers=headers,
+                    stream=UploadStream(request.body),  # a fresh read for each attempt
+                    extensions=extensions,
+                )
             return httpx.Request(
                 request.method.upper(),
                 url,
@@ -327,8 +342,7 @@ class HttpCore:
                 else:
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug("%s %s", built.method, redact_url(str(built.url)))
-                    max_bytes = self.settings.max_response_bytes
-                    outcome = yield Send(built, stream, request.follow_redirects, remaining, max_bytes)
+                    outcome = yield from self._attempt(request, built, stream, remaining)
                     failed = self._error_for(request, outcome)
                     self._record(failed)
                     resolved = True
@@ -355,6 +369,21 @@ class HttpCore:
             )
             yield Sleep(delay)
 
+    def _attempt(self, request: ApiRequest, built: httpx.Request, stream: bool, remaining: float) -> Operation[Outcome]:
+        """One send of ``built``. An upload's source is opened first (a ``Blocking`` action): one that cannot
+        be read as it was ends the attempt before a byte goes out; it is closed whatever happens."""
+        upload = built.stream if isinstance(built.stream, UploadStream) else None
+        if upload is not None:
+            problem: BodySourceError | None = yield Blocking(upload.open)
+            if problem is not None:
+                return problem
+        try:
+            outcome = yield Send(built, stream, request.follow_redirects, remaining, self.settings.max_response_bytes)
+        finally:
+            if upload is not None:
+                upload.close()
+        return _upload_outcome(built, outcome)
+
     def _error_for(self, request: ApiRequest, outcome: Outcome) -> Error | None:
         if isinstance(outcome, Received):
             response = outcome.response
@@ -369,6 +398,8 @@ class HttpCore:
             )
         if isinstance(outcome, DeadlineReached):
             return self._deadline_error(request)
+        if isinstance(outcome, BodySourceError):
+            return Error(outcome.code, f"{outcome} ({target})", cause=outcome)
         if isinstance(outcome, httpx.TimeoutException | TimeoutError):
             return Error(ErrorCode.TIMEOUT, f"The request timed out ({target}).", cause=outcome)
         if isinstance(outcome, httpx.InvalidURL | httpx.UnsupportedProtocol):
@@ -417,8 +448,7 @@ class HttpCore:
     def _circuit_open(self, wait: float) -> Error:
         return Error(
             ErrorCode.CIRCUIT_OPEN,
-            f"{self.settings.service}: circuit breaker is open after repeated failures; "
-            f"calls resume in {wait:.1f} s.",
+            f"{self.settings.service}: circuit breaker is open after repeated failures; calls resume in {wait:.1f} s.",
         )
 
     def _explain(self, error: Error, request: ApiRequest) -> Error:
@@ -512,6 +542,17 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     lines = text.splitlines()
     return " ".join(lines[:3]) if lines else type(exc).__name__
+
+
+def _upload_outcome(request: httpx.Request, outcome: Outcome) -> Outcome:
+    """What ended an upload attempt, whatever the transport made of it: a source that could not be read is
+    the outcome; a progress callback that raised has its exception raised to the caller."""
+    stream = request.stream
+    if not isinstance(stream, UploadStream) or stream.failure is None:
+        return outcome
+    if isinstance(stream.failure, ProgressCallbackError):
+        raise stream.failure.error
+    return stream.failure
 
 
 def _sendable_url(text: str) -> httpx.URL:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from civitai_kit._http.body import RequestBody
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -17,9 +20,7 @@ def encode_query(params: Mapping[str, QueryValue | Sequence[QueryValue]]) -> Que
     pairs: list[tuple[str, str]] = []
     for key in sorted(params):
         value = params[key]
-        values: Iterable[QueryValue] = (
-            value if isinstance(value, Sequence) and not isinstance(value, str) else (value,)
-        )
+        values: Iterable[QueryValue] = value if isinstance(value, Sequence) and not isinstance(value, str) else (value,)
         for item in values:
             if item is None:
                 continue
@@ -52,7 +53,14 @@ class ApiRequest:
     auth: bool = True
     """``False`` never sends the key, even to the API host."""
     extensions: Mapping[str, Any] = field(default_factory=dict)
+    body: RequestBody | None = None
+    """A body sent in chunks (an upload) instead of ``json``."""
+    resendable: bool = False
+    """A non-idempotent call that may still be sent again (an upload: a second copy is harmless)."""
 
     @property
     def retryable(self) -> bool:
-        return self.method.upper() in IDEMPOTENT_METHODS or self.idempotency_key is not None
+        """Safe to send again: idempotent, keyed or resendable, and a one-shot body not yet started."""
+        if self.body is not None and not self.body.can_resend:
+            return False
+        return self.method.upper() in IDEMPOTENT_METHODS or self.idempotency_key is not None or self.resendable

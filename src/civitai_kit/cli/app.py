@@ -9,6 +9,7 @@ import typer
 
 from civitai_kit._version import __version__
 from civitai_kit.cli import (
+    _blobs_cmd,
     _browse,
     _config_cmd,
     _download_cmd,
@@ -17,6 +18,7 @@ from civitai_kit.cli import (
     _images_cmd,
     _sandbox_cmd,
     _secrets_cmd,
+    _video_cmd,
 )
 from civitai_kit.cli._output import Output
 from civitai_kit.cli._state import CliState
@@ -95,6 +97,8 @@ app.command("download")(_download_cmd.download_command)
 app.command("hash")(_hashing.hash_command)
 app.command("identify")(_hashing.identify_command)
 app.command("generate")(_generate_cmd.generate_command)
+app.command("generate-video")(_video_cmd.generate_video_command)
+app.add_typer(_blobs_cmd.app, name="blobs")
 app.add_typer(_config_cmd.app, name="config")
 app.add_typer(_secrets_cmd.app, name="secrets")
 app.command("sandbox")(_sandbox_cmd.sandbox_command)

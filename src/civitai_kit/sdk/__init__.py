@@ -36,7 +36,7 @@ _EXPORTS = {
     ),
     "civitai_kit.sdk.patches": ("Patch",),
     "civitai_kit.sdk.services": ("ServiceInfo", "ServicePage"),
-    "civitai_kit.sdk.blobs": ("BlobUploadUrl", "ResourcePage"),
+    "civitai_kit.sdk.blobs": ("BlobUploadUrl", "ResourcePage", "UploadedBlob"),
     "civitai_kit.sdk.webhooks": (
         "UnknownWebhookEvent",
         "WebhookEvent",

@@ -1,7 +1,7 @@
 # Written by scripts/export_stubs.py from _EXPORTS in __init__.py: edit the table there, then rerun it.
 from civitai_kit._runtime import Async, Sync
 from civitai_kit.core.air import AirBuilder, AirIdentifier
-from civitai_kit.sdk.blobs import BlobUploadUrl, ResourcePage
+from civitai_kit.sdk.blobs import BlobUploadUrl, ResourcePage, UploadedBlob
 from civitai_kit.sdk.builders import SpecStepBuilder, StepBuilder, TextToImageBuilder, WorkflowBuilder
 from civitai_kit.sdk.client import AsyncSdkClient, SdkClient
 from civitai_kit.sdk.enums import (
@@ -103,6 +103,7 @@ __all__ = [
     "TextToImageJobBuilder",
     "UnknownWebhookEvent",
     "UpgradeMode",
+    "UploadedBlob",
     "WebhookEvent",
     "Workflow",
     "WorkflowBuilder",

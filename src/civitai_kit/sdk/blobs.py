@@ -1,15 +1,17 @@
-"""``sdk.blobs`` (v2 produced files) and ``sdk.resources`` (what the orchestrator knows about a model)."""
+"""``sdk.blobs`` (v2 files: uploaded inputs and produced outputs) and ``sdk.resources`` (what the
+orchestrator knows about a model)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Generic, Literal
+from typing import Any, Generic, Literal
 from urllib.parse import quote
 
 from pydantic import Field
 
-from civitai_kit._http import ApiRequest, HttpCore, Response, encode_query
+from civitai_kit._http import ApiRequest, HttpCore, Progress, Response, encode_query
 from civitai_kit._runtime import M, Operation
 from civitai_kit.core.air import AirIdentifier
 from civitai_kit.errors import ErrorCode
@@ -19,7 +21,9 @@ from civitai_kit.sdk.calls import call, call_empty
 from civitai_kit.sdk.enums import WorkflowNsfwLevel, member
 from civitai_kit.sdk.file_download import download_to, target_in
 from civitai_kit.sdk.models import ApiModel, Blob, ResourceInfo
+from civitai_kit.sdk.schema import Blob as SpecBlob
 from civitai_kit.sdk.service import Service, over_http
+from civitai_kit.sdk.upload_source import UploadSource, request_body
 
 BLOBS = "/v2/consumer/blobs"
 
@@ -104,6 +108,76 @@ def upload_url(http: HttpCore) -> Operation[Result[BlobUploadUrl]]:
     return call(http, ApiRequest("GET", BLOBS + "/upload"), BlobUploadUrl.model_validate)
 
 
+@dataclass(frozen=True, slots=True)
+class UploadedBlob:
+    """A file stored by ``POST /v2/consumer/blobs``: ``blob`` is the spec's ``Blob`` as the server answered
+    it (an [`ImageBlob`][civitai_kit.sdk.schema.ImageBlob] or [`VideoBlob`][civitai_kit.sdk.schema.VideoBlob]
+    for those types); ``content_type`` and ``size`` are what was sent."""
+
+    blob: SpecBlob
+    content_type: str
+    size: int | None
+
+    @property
+    def id(self) -> str:
+        return self.blob.id
+
+    @property
+    def url(self) -> str | None:
+        """The signed URL of the content (it expires at ``url_expires_at``; ``sdk.blobs.refresh`` renews it)."""
+        return self.blob.url
+
+    @property
+    def url_expires_at(self) -> datetime | None:
+        return self.blob.url_expires_at
+
+    def as_input(self) -> str:
+        """What a step input takes for this file: the blob's URL. Image and video inputs (``images``,
+        ``image``, ``sourceImage``, ``startImage``, ``mediaUrl``…) are typed "a URL, a data URL or Base64"
+        in the spec; the URL is the one form every such field accepts. Use it before it expires."""
+        if not self.blob.url:
+            reason = f": {self.blob.blocked_reason}" if self.blob.blocked_reason else ""
+            raise ValueError(f"blob {self.blob.id} has no URL to use as an input (blocked or not available{reason})")
+        return self.blob.url
+
+
+def upload(
+    http: HttpCore,
+    source: UploadSource,
+    *,
+    content_type: str | None = None,
+    progress: Progress | None = None,
+) -> Operation[Result[UploadedBlob]]:
+    """Upload a file as a blob, to use as a step's input: ``POST /v2/consumer/blobs`` with the raw bytes.
+
+    ``source``: a path, bytes or a binary stream, sent in chunks (never read whole into memory).
+    ``content_type``: the media type; by default from the path's suffix or the first bytes.
+    ``progress(sent, total)``: called after each chunk (``total`` is ``None`` for a stream of unknown size).
+    A path or bytes is sent again when a retry is due; a stream only if not a byte of it was read. A file
+    that changes while it is sent stops the upload (``IO_ERROR``). The server's refusals come back as its
+    ``ProblemDetails``: 413 (too large; civitai.com's uploader allows 64 MiB), 415 (a type it does not take).
+    """
+    body = request_body(source, content_type, progress)
+    request = ApiRequest("POST", BLOBS, body=body, resendable=True)
+    return _uploaded(
+        call(http, request, lambda payload: _spec_blob(payload, body.content_type)), body.content_type, body.length
+    )
+
+
+def _spec_blob(payload: Any, content_type: str) -> SpecBlob:
+    """The answer as the spec's ``Blob``; a ``type`` the server left out is the content type's family."""
+    if isinstance(payload, dict) and "type" not in payload:
+        payload = {"type": content_type.split("/")[0], **payload}
+    return SpecBlob.model_validate(payload)
+
+
+def _uploaded(
+    sent: Operation[Result[SpecBlob]], content_type: str, size: int | None
+) -> Operation[Result[UploadedBlob]]:
+    result = yield from sent
+    return result.map(lambda blob: UploadedBlob(blob, content_type, size))
+
+
 TokenLink = Literal["content", "blocked", "archive"]
 
 
@@ -156,6 +230,7 @@ class Blobs(Service[M], Generic[M]):
     exists = over_http(exists)
     refresh = over_http(refresh)
     upload_url = over_http(upload_url)
+    upload = over_http(upload)
 
     download = over_http(download, offload=True)
     download_link = over_http(download_link, offload=True)

@@ -8,6 +8,7 @@ OPERATIONS: dict[str, str] = {
     "GetBlob": "blobs.get_url",
     "HeadBlob": "blobs.exists",
     "GetConsumerBlobUploadUrl": "blobs.upload_url",
+    "UploadConsumerBlob": "blobs.upload",
     "GetBlobContent": "blobs.download_link",
     "GetBlockedContent": "blobs.download_link",
     "GetBlobArchive": "blobs.download_link",
@@ -32,9 +33,7 @@ OPERATIONS: dict[str, str] = {
     "UpdateWorkflowStep": "workflows.update_step",
     "PatchWorkflowStep": "workflows.patch_step",
 }
-"""Every non-recipe operation the SDK wraps. ``UploadConsumerBlob`` is missing: see ``NOT_YET``."""
+"""Every non-recipe operation the SDK wraps."""
 
-NOT_YET: dict[str, str] = {
-    "UploadConsumerBlob": "POST /v2/consumer/blobs needs a streamed request body, which _http cannot send yet",
-}
+NOT_YET: dict[str, str] = {}
 """Operations of the spec the SDK does not call yet, with why."""
