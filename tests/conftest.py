@@ -5,11 +5,21 @@ a fresh folder per test, and the XDG directories that ``platformdirs`` uses for 
 
 Hypothesis runs deterministically (the same examples on every run and in every xdist worker, no example
 database, no timing health check on a loaded machine); ``HYPOTHESIS_PROFILE=explore`` draws fresh examples.
+
+``slow`` marks every test that starts a process (the ``civitai`` console script, an example, a pytest run, a
+fresh interpreter) or waits seconds by nature: ``make test`` (CI) runs them, ``make test-fast`` leaves them
+out. Tests that use a process-starting fixture are marked here; a test that starts a Python process without
+the mark fails and says so, so the fast run never silently grows slow.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -40,3 +50,37 @@ def _isolated_civitai_environment(tmp_path_factory: pytest.TempPathFactory, monk
     monkeypatch.setenv("CIVITAI_CONFIG_DIR", str(home / "project"))
     monkeypatch.setenv("CIVITAI_SECRETS_DIR", str(home / "run-secrets"))
     monkeypatch.setenv("CIVITAI_USER_SECRETS", str(home / "user-secrets.json"))
+
+
+PROCESS_FIXTURES = frozenset({"run", "civitai_script", "pytester"})
+"""Fixtures whose tests start a process: ``run`` and ``civitai_script`` (the console script, tests/cli) and
+``pytester`` (a pytest session in a test)."""
+
+_ENVIRONMENT_BIN = Path(sys.executable).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def _starts_python(args: Any) -> bool:
+    """Whether a ``Popen`` argument list starts this environment's interpreter or one of its scripts."""
+    program = args if isinstance(args, str | bytes | os.PathLike) else next(iter(args), "")
+    path = Path(os.fsdecode(program).split(" ", 1)[0])
+    return path.parent == _ENVIRONMENT_BIN or path.name.startswith("python")
+
+
+@pytest.fixture(autouse=True)
+def _python_processes_only_in_slow_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("slow") is not None:
+        return
+    start = subprocess.Popen.__init__
+
+    def refuse_python(self: subprocess.Popen[Any], args: Sequence[Any] | str, *rest: Any, **options: Any) -> None:
+        if _starts_python(args):
+            pytest.fail(f"starts a Python process ({args!r}): mark the test @pytest.mark.slow", pytrace=False)
+        start(self, args, *rest, **options)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse_python)
