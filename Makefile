@@ -20,7 +20,9 @@ demo: $(STAMP)
 # pytest-xdist workers: many tests wait on sockets and timeouts, but each worker collects the whole suite;
 # on 2 cores 4 measured best (2: 492 s, 4: 445 s, 8: 479 s wall on a shared machine).
 TEST_WORKERS ?= 4
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: pytest keeps its assertion-rewritten test
+# modules there (gitignored __pycache__), and rewriting all of tests/ again costs ~15 s of CPU per worker.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # the whole suite, the tests marked `slow` included (processes, examples, multi-second waits): CI runs this
 test: $(STAMP)
