@@ -4,7 +4,8 @@ Every CIVITAI* variable is removed, the configuration places (config dir, secret
 a fresh folder per test, and the XDG directories that ``platformdirs`` uses for caches and data do too.
 
 Hypothesis runs deterministically (the same examples on every run and in every xdist worker, no example
-database, no timing health check on a loaded machine); ``HYPOTHESIS_PROFILE=explore`` draws fresh examples.
+database, no timing health check on a loaded machine); ``HYPOTHESIS_PROFILE=explore`` draws fresh examples,
+and ``HYPOTHESIS_PROFILE=fast`` (``make test-fast``) runs each property test with a fifth of its examples.
 
 ``slow`` marks every test that starts a process (the ``civitai`` console script, an example, a pytest run, a
 fresh interpreter) or waits seconds by nature: ``make test`` (CI) runs them, ``make test-fast`` leaves them
@@ -27,8 +28,14 @@ from hypothesis import HealthCheck, settings
 settings.register_profile(
     "ci", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
 )
+settings.register_profile("fast", parent=settings.get_profile("ci"))
 settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+FAST_EXAMPLE_SHARE = 5
+"""Under the ``fast`` profile a property test runs ``max_examples // FAST_EXAMPLE_SHARE`` examples (at least 2),
+whether its count comes from the profile or from its own ``@settings``."""
 
 _CONTROL_PREFIXES = ("CIVITAI", "DOTNET_ENVIRONMENT", "PYDANTIC_SETTINGS_DEBUG")
 
@@ -60,9 +67,24 @@ _ENVIRONMENT_BIN = Path(sys.executable).parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    scaled: set[int] = set()
     for item in items:
         if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        if HYPOTHESIS_PROFILE == "fast":
+            _run_fewer_examples(item, scaled)
+
+
+def _run_fewer_examples(item: pytest.Item, scaled: set[int]) -> None:
+    """Scale a property test's examples down for the ``fast`` profile, once per test function (parametrized
+    items share it). Hypothesis keeps a test's settings on the function, as its own pytest plugin edits them."""
+    function = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+    chosen = getattr(function, "_hypothesis_internal_use_settings", None)
+    if not isinstance(chosen, settings) or id(function) in scaled:
+        return
+    scaled.add(id(function))
+    fewer = max(2, chosen.max_examples // FAST_EXAMPLE_SHARE)
+    function._hypothesis_internal_use_settings = settings(chosen, max_examples=fewer)  # type: ignore[union-attr]
 
 
 def _starts_python(args: Any) -> bool:
