@@ -9,13 +9,15 @@ and ``HYPOTHESIS_PROFILE=fast`` (``make test-fast``) runs each property test wit
 
 ``slow`` marks every test that starts a process (the ``civitai`` console script, an example, a pytest run, a
 fresh interpreter) or waits seconds by nature: ``make test`` (CI) runs them, ``make test-fast`` leaves them
-out. Tests that use a process-starting fixture are marked here; a test that starts a Python process without
-the mark fails and says so, so the fast run never silently grows slow.
+out. Tests that use a process-starting fixture or whose id names a stall or a drip are marked here, the
+others where they are written; a test that starts a Python process without the mark fails and says so, so the
+fast run never silently grows slow.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -59,6 +61,9 @@ def _isolated_civitai_environment(tmp_path_factory: pytest.TempPathFactory, monk
     monkeypatch.setenv("CIVITAI_USER_SECRETS", str(home / "user-secrets.json"))
 
 
+WAITS_BY_DESIGN = re.compile(r"stall|drip")
+"""A test whose id names a stalled or dripped answer waits out a timeout or a deadline on purpose (1-3 s)."""
+
 PROCESS_FIXTURES = frozenset({"run", "civitai_script", "pytester"})
 """Fixtures whose tests start a process: ``run`` and ``civitai_script`` (the console script, tests/cli) and
 ``pytester`` (a pytest session in a test)."""
@@ -69,7 +74,7 @@ _ENVIRONMENT_BIN = Path(sys.executable).parent
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     scaled: set[int] = set()
     for item in items:
-        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())) or WAITS_BY_DESIGN.search(item.nodeid):
             item.add_marker(pytest.mark.slow)
         if HYPOTHESIS_PROFILE == "fast":
             _run_fewer_examples(item, scaled)
