@@ -3,9 +3,9 @@
 Every CIVITAI* variable is removed, the configuration places (config dir, secrets dir, user secrets) point into
 a fresh folder per test, and the XDG directories that ``platformdirs`` uses for caches and data do too.
 
-Hypothesis runs deterministically (the same examples on every run and in every xdist worker, no example
-database, no timing health check on a loaded machine); ``HYPOTHESIS_PROFILE=explore`` draws fresh examples,
-and ``HYPOTHESIS_PROFILE=fast`` (``make test-fast``) runs each property test with a fifth of its examples.
+Hypothesis runs on the profile ``HYPOTHESIS_PROFILE`` names (``tests/support/hypothesis_profiles.py``): ``ci``
+by default, deterministic; ``fast`` (``make test-fast``) scales each property test to a fifth of its examples
+here, at collection; ``explore`` draws fresh examples.
 
 ``slow`` marks every test that starts a process (the ``civitai`` console script, an example, a pytest run, a
 fresh interpreter) or waits seconds by nature: ``make test`` (CI) runs them, ``make test-fast`` leaves them
@@ -25,19 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
-settings.register_profile(
-    "ci", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile("fast", parent=settings.get_profile("ci"))
-settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-settings.load_profile(HYPOTHESIS_PROFILE)
+from tests.support import hypothesis_profiles
 
-FAST_EXAMPLE_SHARE = 5
-"""Under the ``fast`` profile a property test runs ``max_examples // FAST_EXAMPLE_SHARE`` examples (at least 2),
-whether its count comes from the profile or from its own ``@settings``."""
+settings.load_profile(hypothesis_profiles.PROFILE)
 
 _CONTROL_PREFIXES = ("CIVITAI", "DOTNET_ENVIRONMENT", "PYDANTIC_SETTINGS_DEBUG")
 
@@ -76,7 +68,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())) or WAITS_BY_DESIGN.search(item.nodeid):
             item.add_marker(pytest.mark.slow)
-        if HYPOTHESIS_PROFILE == "fast":
+        if hypothesis_profiles.PROFILE == "fast":
             _run_fewer_examples(item, scaled)
 
 
@@ -88,7 +80,7 @@ def _run_fewer_examples(item: pytest.Item, scaled: set[int]) -> None:
     if not isinstance(chosen, settings) or id(function) in scaled:
         return
     scaled.add(id(function))
-    fewer = max(2, chosen.max_examples // FAST_EXAMPLE_SHARE)
+    fewer = hypothesis_profiles.examples(chosen.max_examples)
     function._hypothesis_internal_use_settings = settings(chosen, max_examples=fewer)  # type: ignore[union-attr]
 
 
