@@ -426,6 +426,7 @@ async def test_a_dripped_error_body_of_a_stream_stops_at_the_deadline(
     assert "total deadline" in result.error.message
 
 
+@pytest.mark.slow  # the body arrives over 2 s on purpose
 @pytest.mark.parametrize("kind", KINDS)
 async def test_the_body_of_a_successful_stream_is_exempt(
     kind: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
