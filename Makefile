@@ -18,7 +18,8 @@ demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
 
 # pytest-xdist workers: many tests wait on sockets and timeouts, but each worker collects the whole suite;
-# on 2 cores 4 measured best (2: 492 s, 4: 445 s, 8: 479 s wall on a shared machine).
+# on 2 cores 4 measured best (whole suite 2: 492 s, 4: 445 s, 8: 479 s; test-fast 2: 201 s, 4: 189 s wall, shared
+# machine).
 TEST_WORKERS ?= 4
 # Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: pytest keeps its assertion-rewritten test
 # modules there (gitignored __pycache__), and rewriting all of tests/ again costs ~15 s of CPU per worker.
