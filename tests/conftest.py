@@ -3,22 +3,33 @@
 Every CIVITAI* variable is removed, the configuration places (config dir, secrets dir, user secrets) point into
 a fresh folder per test, and the XDG directories that ``platformdirs`` uses for caches and data do too.
 
-Hypothesis runs deterministically (the same examples on every run and in every xdist worker, no example
-database, no timing health check on a loaded machine); ``HYPOTHESIS_PROFILE=explore`` draws fresh examples.
+Hypothesis runs on the profile ``HYPOTHESIS_PROFILE`` names (``tests/support/hypothesis_profiles.py``): ``ci``
+by default, deterministic; ``fast`` (``make test-fast``) scales each property test to a fifth of its examples
+here, at collection; ``explore`` draws fresh examples.
+
+``slow`` marks every test that starts a process (the ``civitai`` console script, an example, a pytest run, a
+fresh interpreter) or waits seconds by nature: ``make test`` (CI) runs them, ``make test-fast`` leaves them
+out. Tests that use a process-starting fixture or whose id names a stall or a drip are marked here, the
+others where they are written; a test that starts a Python process without the mark fails and says so, so the
+fast run never silently grows slow.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
-settings.register_profile(
-    "ci", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+from tests.support import hypothesis_profiles
+
+settings.load_profile(hypothesis_profiles.PROFILE)
 
 _CONTROL_PREFIXES = ("CIVITAI", "DOTNET_ENVIRONMENT", "PYDANTIC_SETTINGS_DEBUG")
 
@@ -40,3 +51,55 @@ def _isolated_civitai_environment(tmp_path_factory: pytest.TempPathFactory, monk
     monkeypatch.setenv("CIVITAI_CONFIG_DIR", str(home / "project"))
     monkeypatch.setenv("CIVITAI_SECRETS_DIR", str(home / "run-secrets"))
     monkeypatch.setenv("CIVITAI_USER_SECRETS", str(home / "user-secrets.json"))
+
+
+WAITS_BY_DESIGN = re.compile(r"stall|drip")
+"""A test whose id names a stalled or dripped answer waits out a timeout or a deadline on purpose (1-3 s)."""
+
+PROCESS_FIXTURES = frozenset({"run", "civitai_script", "pytester"})
+"""Fixtures whose tests start a process: ``run`` and ``civitai_script`` (the console script, tests/cli) and
+``pytester`` (a pytest session in a test)."""
+
+_ENVIRONMENT_BIN = Path(sys.executable).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    scaled: set[int] = set()
+    for item in items:
+        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())) or WAITS_BY_DESIGN.search(item.nodeid):
+            item.add_marker(pytest.mark.slow)
+        if hypothesis_profiles.PROFILE == "fast":
+            _run_fewer_examples(item, scaled)
+
+
+def _run_fewer_examples(item: pytest.Item, scaled: set[int]) -> None:
+    """Scale a property test's examples down for the ``fast`` profile, once per test function (parametrized
+    items share it). Hypothesis keeps a test's settings on the function, as its own pytest plugin edits them."""
+    function = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+    chosen = getattr(function, "_hypothesis_internal_use_settings", None)
+    if not isinstance(chosen, settings) or id(function) in scaled:
+        return
+    scaled.add(id(function))
+    fewer = hypothesis_profiles.examples(chosen.max_examples)
+    function._hypothesis_internal_use_settings = settings(chosen, max_examples=fewer)  # type: ignore[union-attr]
+
+
+def _starts_python(args: Any) -> bool:
+    """Whether a ``Popen`` argument list starts this environment's interpreter or one of its scripts."""
+    program = args if isinstance(args, str | bytes | os.PathLike) else next(iter(args), "")
+    path = Path(os.fsdecode(program).split(" ", 1)[0])
+    return path.parent == _ENVIRONMENT_BIN or path.name.startswith("python")
+
+
+@pytest.fixture(autouse=True)
+def _python_processes_only_in_slow_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("slow") is not None:
+        return
+    start = subprocess.Popen.__init__
+
+    def refuse_python(self: subprocess.Popen[Any], args: Sequence[Any] | str, *rest: Any, **options: Any) -> None:
+        if _starts_python(args):
+            pytest.fail(f"starts a Python process ({args!r}): mark the test @pytest.mark.slow", pytrace=False)
+        start(self, args, *rest, **options)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse_python)

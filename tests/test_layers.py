@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import civitai_kit
 import civitai_kit.options
 import civitai_kit.sdk
@@ -40,6 +42,7 @@ def test_user_secrets_check_keys_against_the_options() -> None:
     assert civitai_kit.UserSecrets.options_type is civitai_kit.CivitaiApiOptions
 
 
+@pytest.mark.slow  # a subprocess
 def test_models_air_and_the_sdk_package_load_without_the_http_clients() -> None:
     code = (
         "import sys, civitai_kit.core.models, civitai_kit.core.air, civitai_kit.sdk, civitai_kit.tools.hashing\n"

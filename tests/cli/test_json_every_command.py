@@ -102,6 +102,7 @@ def test_json_usage_error_parses(cli: Any, command: tuple[str, ...]) -> None:
     assert len(outcome.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # a subprocess
 def test_sandbox_json_then_stops(sandbox_env: dict[str, str]) -> None:
     process = subprocess.Popen(
         [str(CIVITAI), "--json", "sandbox"],

@@ -65,6 +65,7 @@ def test_a_changed_file_fails_its_expected_hash_cleanly(hostile: Harness, mode: 
         assert not destination.exists()
 
 
+@pytest.mark.slow  # every resume of the budget is cut short, each after the download backoff: ~8 s
 @pytest.mark.parametrize("then", ["close", "reset"])
 def test_a_body_that_is_always_cut_short_fails_without_a_file(
     hostile: Harness, mode: ClientMode, tmp_path: Path, then: str

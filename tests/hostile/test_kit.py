@@ -208,6 +208,7 @@ def test_huge_and_many_headers(server: HostileServer) -> None:
 # ---------------------------------------------------------------------------------------------- bodies
 
 
+@pytest.mark.slow  # inflates 300 MB
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
 def test_compression_bomb_really_inflates_to_hundreds_of_megabytes(server: HostileServer, encoding: str) -> None:
     if encoding == "br" and not brotli_available():

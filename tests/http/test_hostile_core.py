@@ -44,6 +44,7 @@ from civitai_kit._json import JsonDecodeError
 from civitai_kit.errors import CivitaiError, ErrorCode, ResponseParseError
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault
+from civitai_kit.testing.hostile._payloads import compression_bomb
 
 KEY = "sk-hostile-0123456789abcdef"
 HANG_BOUND = 30.0
@@ -425,6 +426,7 @@ async def test_a_dripped_error_body_of_a_stream_stops_at_the_deadline(
     assert "total deadline" in result.error.message
 
 
+@pytest.mark.slow  # the body arrives over 2 s on purpose
 @pytest.mark.parametrize("kind", KINDS)
 async def test_the_body_of_a_successful_stream_is_exempt(
     kind: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
@@ -483,12 +485,8 @@ def test_the_last_seconds_lower_the_read_timeout() -> None:
 
 @pytest.fixture(scope="module")
 def gzip_bomb() -> bytes:
-    """300 MB of JSON whitespace, gzipped to about 300 KB."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
-    block = b" " * (1 << 20)
-    parts = [packer.compress(b"[") ] + [packer.compress(block) for _ in range(300)] + [packer.compress(b"]")]
-    parts.append(packer.flush())
-    return b"".join(parts)
+    """300 MB of JSON whitespace, gzipped to about 300 KB (one compressed block repeated: no 300 MB to deflate)."""
+    return compression_bomb("gzip", 300 << 20, prefix=b"[", suffix=b"]", fill=b" ").read_all()
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -683,11 +681,12 @@ def test_a_probe_interrupted_by_ctrl_c_in_the_sync_driver(server: FakeCivitai) -
     now = [0.0]
     settings = _settings(server.url, breaker_threshold=1, breaker_reset_seconds=30, retry=RetryPolicy(max_retries=0))
     main = threading.get_ident()
+    released = threading.Event()  # the slow answer is held until the test is done (not a fixed sleep)
 
     @server.route("GET", "/api/v1/slow")
     def slow(request: FakeRequest) -> FakeResponse:
         signal.pthread_kill(main, signal.SIGINT)  # Ctrl-C while the client waits for this answer
-        time.sleep(2)
+        released.wait(2)
         return FakeResponse.json({})
 
     with HttpClient(settings, clock=lambda: now[0]) as client:
@@ -698,17 +697,19 @@ def test_a_probe_interrupted_by_ctrl_c_in_the_sync_driver(server: FakeCivitai) -
             client.send(ApiRequest("GET", "/api/v1/slow"))
         assert client.send(GET).is_success  # probing again, and the healthy server closes the breaker
         assert client.send(GET).is_success
+    released.set()
 
 
 @pytest.mark.parametrize("kind", ["async", "aiohttp"])
 async def test_a_probe_cancelled_in_the_async_driver(kind: str, server: FakeCivitai) -> None:
     now = [0.0]
     reached = threading.Event()
+    released = threading.Event()  # the slow answer is held until the test is done (not a fixed sleep)
 
     @server.route("GET", "/api/v1/slow")
     def slow(request: FakeRequest) -> FakeResponse:
         reached.set()
-        time.sleep(2)
+        released.wait(2)
         return FakeResponse.json({})
 
     settings = _settings(server.url, kind, breaker_threshold=1, breaker_reset_seconds=30,
@@ -724,6 +725,7 @@ async def test_a_probe_cancelled_in_the_async_driver(kind: str, server: FakeCivi
             await task
         assert (await client.send(GET)).is_success
         assert (await client.send(GET)).is_success
+    released.set()
 
 
 # ---------------------------------------------------------------------------------------------- 7. any exception

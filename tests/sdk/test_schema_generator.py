@@ -34,6 +34,7 @@ def test_generation_is_deterministic() -> None:
     assert generator.generate() == generator.generate()
 
 
+@pytest.mark.slow  # generates the schema package twice
 @pytest.mark.parametrize("edit", ["change", "add", "remove"])
 def test_check_fails_on_a_hand_edit(tmp_path: Path, edit: str, capsys: pytest.CaptureFixture[str]) -> None:
     copy = tmp_path / "schema"

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import civitai_kit.sdk.schema as schema
+from tests.support.hypothesis_profiles import examples
 from tests.support.schema_values import discriminator, leaves, mapping, objects, schemas, union_root
 from tests.support.sdk_openapi import v2
 
-EXAMPLES = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+EXAMPLES = settings(max_examples=examples(15), deadline=None, suppress_health_check=list(HealthCheck))
 TEMPLATES = sorted(mapping("WorkflowStepTemplate").values())
 UNIONS = sorted(name for name in schemas() if discriminator(name) and union_root(name) == name)
 

@@ -6,6 +6,8 @@ No HTTP library sits in between, so what the client receives is exactly what the
 
 from __future__ import annotations
 
+import contextlib
+import selectors
 import socket
 import struct
 import threading
@@ -75,7 +77,10 @@ def _content_length(head: bytes) -> int:
 
 
 class RawServer:
-    """Listens on 127.0.0.1 (a free port) and runs ``behaviour`` for every connection, each in its own thread."""
+    """Listens on 127.0.0.1 (a free port) and runs ``behaviour`` for every connection, each in its own thread.
+
+    The accept loop sleeps in ``select`` and is woken by a socket pair, so ``close()`` returns as soon as the
+    behaviours have (it shuts every open connection down, which ends a behaviour blocked reading)."""
 
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
@@ -84,10 +89,12 @@ class RawServer:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.1)
+        self._listener.setblocking(False)
+        self._wake_reader, self._wake_writer = socket.socketpair()
         self.port: int = self._listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._threads: list[threading.Thread] = []
+        self._open: set[socket.socket] = set()
         self._acceptor = threading.Thread(target=self._accept, daemon=True)
         self._acceptor.start()
 
@@ -97,24 +104,38 @@ class RawServer:
 
     def close(self) -> None:
         self.stopping.set()
+        self._wake_writer.send(b"x")
         self._acceptor.join(_JOIN_SECONDS)
-        for thread in self._threads:
+        with self._lock:
+            open_sockets, threads = list(self._open), list(self._threads)
+        for sock in open_sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        for thread in threads:
             thread.join(_JOIN_SECONDS)
-        self._listener.close()
+        for sock in (self._listener, self._wake_reader, self._wake_writer):
+            sock.close()
 
     def _accept(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self._lock:
-                self.connections += 1
-            thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while not self.stopping.is_set():
+                if not any(key.fileobj is self._listener for key, _ in selector.select()):
+                    continue
+                try:
+                    sock, _ = self._listener.accept()
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError:
+                    return
+                sock.setblocking(True)
+                thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
+                with self._lock:
+                    self.connections += 1
+                    self._open.add(sock)
+                    self._threads.append(thread)
+                thread.start()
 
     def _serve(self, sock: socket.socket) -> None:
         sock.settimeout(_JOIN_SECONDS)
@@ -124,6 +145,8 @@ class RawServer:
             pass
         finally:
             sock.close()
+            with self._lock:
+                self._open.discard(sock)
 
 
 RawServerFactory = Callable[[Behaviour], RawServer]

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+_POLL_SECONDS = 0.01
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -65,7 +67,8 @@ class RecordingServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # shutdown() returns once the serving loop next looks up: at its poll interval (0.5 s by default)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(_POLL_SECONDS,), daemon=True)
 
     def answer(self, status: int = 200, body: bytes = b"", **headers: str) -> None:
         self.reply = Canned(status, body, {key.replace("_", "-"): value for key, value in headers.items()})

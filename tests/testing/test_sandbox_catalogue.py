@@ -40,6 +40,7 @@ def _expected_refusal(model: dict[str, object], version: dict[str, object]) -> E
     return None
 
 
+@pytest.mark.slow  # downloads and verifies all ~460 catalogue files
 def test_every_version_downloads_verified_unless_civitai_would_refuse_it(
     sandbox: Sandbox, options: CivitaiApiOptions
 ) -> None:

@@ -74,8 +74,11 @@ def install_sandbox(server: FakeCivitai, data: RestData | None = None) -> Sandbo
     """Install the REST, download and orchestration routes on ``server``, consistent with each other."""
     rest = install_rest_routes(server, data if data is not None else RestData.sample())
     downloads = install_download_routes(server)
+    versions: dict[Any, tuple[JSON, JSON]] = {}  # one pass, not a scan of the catalogue per file
+    for model, version in rest.versions():
+        versions.setdefault(version.get("id"), (model, version))
     for generated in rest.fake_files():
-        _serve(downloads, rest, generated)
+        _serve(downloads, versions.get(generated.version_id, ({}, {})), generated)
     orchestrator = install_orchestration_routes(server)
     return Sandbox(server=server, rest=rest, downloads=downloads, orchestrator=orchestrator)
 
@@ -97,10 +100,9 @@ def running_sandbox(host: str = "127.0.0.1", port: int = 0) -> Iterator[Sandbox]
         yield sandbox
 
 
-def _serve(downloads: FakeDownloads, rest: RestData, generated: FakeModelFile) -> None:
-    """Make one catalogue file downloadable, refused the way Civitai refuses its version."""
-    found = rest.version(generated.version_id)
-    model, version = found if found is not None else ({}, {})
+def _serve(downloads: FakeDownloads, owner: tuple[JSON, JSON], generated: FakeModelFile) -> None:
+    """Make one catalogue file downloadable, refused the way Civitai refuses its ``(model, version)``."""
+    model, version = owner
     file = generated.file
     primary = _primary_file(version)
     metadata = file.get("metadata")
