@@ -107,12 +107,15 @@ def test_generate_checks_dir_before_submitting(run: Any, sandbox: Sandbox, tmp_p
 def test_bash_completion_installs_into_home(run: Any, tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    installed = run("--install-completion", "bash", env={"HOME": str(home), "SHELL": "/bin/bash"})
+    # Typer detects the shell from the parent processes (under `make`, that is sh); with detection off the shell
+    # is the option's value, so the test does not depend on who started pytest.
+    env = {"HOME": str(home), "SHELL": "/bin/bash", "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    installed = run("--install-completion", "bash", env=env)
     assert installed.exit_code == 0, installed.stderr
     script = home / ".bash_completions" / "civitai.sh"
     assert script.is_file() and "_CIVITAI_COMPLETE" in script.read_text()
     assert str(script) in (home / ".bashrc").read_text()
-    shown = run("--show-completion", "bash", env={"HOME": str(home), "SHELL": "/bin/bash"})
+    shown = run("--show-completion", "bash", env=env)
     assert shown.exit_code == 0 and re.search(r"complete .*civitai", shown.stdout)
 
 
