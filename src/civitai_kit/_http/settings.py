@@ -43,6 +43,8 @@ class ClientSettings:
     token_hint: str = ""
     """Where a token can be configured, for messages about a missing or rejected one."""
     user_agent: str = USER_AGENT
+    api_version: str = "v1"
+    """The REST API's version segment: REST paths are ``/api/{api_version}/...`` (``CivitaiApi:ApiVersion``)."""
 
     def __post_init__(self) -> None:
         if self.token is not None:
@@ -63,6 +65,7 @@ class ClientSettings:
             token_source=options.rest_key_source(),
             timeout=float(options.timeout_seconds),
             service="Civitai API",
+            api_version=options.api_version,
             token_hint=(
                 "the environment variables CIVITAI_API_KEY, CIVITAI_API_TOKEN or CIVITAI_TOKEN (or .env), "
                 "CivitaiApi:ApiKey in appsettings.json, or user secrets (civitai secrets set CivitaiApi:ApiKey <key>)"
@@ -96,6 +99,7 @@ class ClientSettings:
         timeout: float,
         service: str,
         token_hint: str,
+        api_version: str = "v1",
     ) -> ClientSettings:
         resilience = options.resilience
         breaker = resilience.circuit_breaker
@@ -122,4 +126,5 @@ class ClientSettings:
             cache_ttl_seconds=float(options.cache.ttl_seconds),
             service=service,
             token_hint=token_hint,
+            api_version=api_version,
         )

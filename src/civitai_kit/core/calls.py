@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from civitai_kit._http import PARSE_ERRORS, ApiRequest, HttpCore, Response, decode_json, shape_failure
 from civitai_kit._runtime import Operation
+from civitai_kit.core.endpoints import versioned
 from civitai_kit.core.models import Page
 from civitai_kit.errors import Error
 from civitai_kit.result import Failure, Result, Success
@@ -31,8 +32,8 @@ T = TypeVar("T")
 
 
 def fetch(http: HttpCore, request: ApiRequest, target: type[T], *, strict: bool) -> Operation[Result[T]]:
-    """``request`` sent, its JSON body parsed as ``target``."""
-    received = yield from http.exchange(request)
+    """``request`` sent (its REST path under ``CivitaiApi:ApiVersion``), its JSON body parsed as ``target``."""
+    received = yield from http.exchange(versioned(request, http.settings.api_version))
     if isinstance(received, Failure):
         return received
     return parsed(http.to_response(received.value), target, strict=strict)

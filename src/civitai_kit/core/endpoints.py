@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +17,8 @@ from civitai_kit._http import ApiRequest
 from civitai_kit.core.models import Creator, Image, Model, Tag
 
 API = "/api/v1"
+"""The prefix every REST path is written with here; [`versioned`][] swaps in ``CivitaiApi:ApiVersion`` when a
+request is sent, so a new endpoint is just ``f"{API}/enums"``. ``/api/download/...`` is not versioned."""
 MAX_INT32 = 2_147_483_647
 PAGE_RESULTS_CAP = 1000
 """``/models`` and ``/images`` answer 429 "too many pages" when ``page * limit`` exceeds this."""
@@ -52,6 +54,21 @@ MODELS = Endpoint(f"{API}/models", Model, max_limit=100, default_limit=100, page
 IMAGES = Endpoint(f"{API}/images", Image, max_limit=200, default_limit=100, page_capped=True)
 TAGS = Endpoint(f"{API}/tags", Tag, max_limit=200, default_limit=20, page_capped=False)
 CREATORS = Endpoint(f"{API}/creators", Creator, max_limit=200, default_limit=20, page_capped=False)
+
+
+def api_path(version: str, path: str) -> str:
+    """``/api/{version}{path}`` for a path under the REST root (``api_path("v2", "/models")``), like
+    CivitaiSharp's ``GetApiPath``."""
+    return f"/api/{version}/{path.lstrip('/')}"
+
+
+def versioned(request: ApiRequest, version: str) -> ApiRequest:
+    """``request`` with its ``/api/v1/`` prefix replaced by ``/api/{version}/``; absolute URLs (a server's
+    ``nextPage``, followed as given) and paths outside the REST root are left alone."""
+    prefix = f"{API}/"
+    if version == "v1" or not request.path.startswith(prefix):
+        return request
+    return replace(request, path=api_path(version, request.path.removeprefix(prefix)))
 
 
 # ------------------------------------------------------------------------------------------ argument checks
