@@ -13,7 +13,7 @@ _EXPORTS = {
     "civitai_kit._version": ("__version__",),
     "civitai_kit.errors": errors.__all__,
     "civitai_kit.result": result.__all__,
-    "civitai_kit.options": ("CivitaiApiOptions", "ConfigDirectoryWarning", "UserSecrets"),
+    "civitai_kit.options": ("CivitaiApiOptions", "ConfigDirectoryWarning", "UnknownConfigKeyWarning", "UserSecrets"),
     "civitai_kit._http": (
         "ApiRequest",
         "AsyncHttpClient",

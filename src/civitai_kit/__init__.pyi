@@ -41,7 +41,7 @@ from civitai_kit.errors import (
     ServerError,
     UnsafeFileError,
 )
-from civitai_kit.options import CivitaiApiOptions, ConfigDirectoryWarning, UserSecrets
+from civitai_kit.options import CivitaiApiOptions, ConfigDirectoryWarning, UnknownConfigKeyWarning, UserSecrets
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.sdk import AirBuilder, AirIdentifier, AsyncSdkClient, SdkClient
 from civitai_kit.tools import (
@@ -112,6 +112,7 @@ __all__ = [
     "ServerError",
     "StreamingResponse",
     "Success",
+    "UnknownConfigKeyWarning",
     "UnsafeFileError",
     "UserSecrets",
     "__version__",

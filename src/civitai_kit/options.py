@@ -58,7 +58,7 @@ from pydantic.config import ExtraValues
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from civitai_kit._config.binder import field_info, is_secret, leaf_paths, resolve, section_type
+from civitai_kit._config.binder import UnknownKey, field_info, is_secret, leaf_paths, resolve, section_type
 from civitai_kit._config.context import APP_NAME, SourcePlan, config_sources, current_plan
 from civitai_kit._config.errors import CrossFieldError, Problem, configuration_error, problems_from
 from civitai_kit._config.jsonc import parse_jsonc
@@ -66,6 +66,7 @@ from civitai_kit._config.keys import DEFAULT_SECTION, dotnet_key, section_path, 
 from civitai_kit._config.sources import (
     ARGUMENT,
     ConfigDirectoryWarning,
+    UnknownConfigKeyWarning,
     arguments_layer,
     build_sources,
     explicit_mapping,
@@ -95,6 +96,8 @@ __all__ = [
     "ResilienceOptions",
     "SdkOptions",
     "SourcePlan",
+    "UnknownConfigKeyWarning",
+    "UnknownKey",
     "UserSecrets",
     "config_sources",
 ]
@@ -663,6 +666,7 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
     cache: CacheOptions = Field(default_factory=CacheOptions)
 
     _plan: SourcePlan | None = PrivateAttr(default=None)
+    _unknown: tuple[UnknownKey, ...] = PrivateAttr(default=())
 
     def __init__(self, **values: Any) -> None:
         plan = current_plan()
@@ -678,6 +682,7 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
             origins = load.origins()
             raise self._refusal(errors, plan.section, lambda path: _origin_of(origins, path))
         self._plan = plan
+        self._unknown = tuple(load.unknown)
         origins = load.origins()
         self._adopt(plan.section, lambda section, name: origins.get(".".join((*section._location, name)), DEFAULT))
 
@@ -814,6 +819,11 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
                 value = getattr(value, name)
             rows.append(OptionValue(dotnet_key(self._section, path), _display(value), self._origin(path)))
         return rows
+
+    def unknown_keys(self) -> tuple[UnknownKey, ...]:
+        """Keys the configuration sources set that no option has (each was warned about with
+        ``UnknownConfigKeyWarning`` when loading), with the closest known key."""
+        return self._unknown
 
     @property
     def sources(self) -> SourcePlan | None:

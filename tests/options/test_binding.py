@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from civitai_kit.errors import ConfigurationError
-from civitai_kit.options import CivitaiApiOptions, SdkOptions
+from civitai_kit.options import CivitaiApiOptions, SdkOptions, UnknownConfigKeyWarning
 from civitai_kit.tools import HashAlgorithm
 from tests.support.options_places import ConfigPlaces
 
@@ -95,15 +95,23 @@ def test_unknown_keys_are_ignored_with_a_warning_naming_key_and_source(
 ) -> None:
     path = places.appsettings({"CivitaiApi": {"TimeoutSecond": 5, "Sdk": {"Token": "x"}}, "Logging": {"Level": 1}})
     places.env("CIVITAIAPI__RETRIES", "3")
-    with caplog.at_level(logging.WARNING, logger="civitai_kit.options"):
+    with (
+        caplog.at_level(logging.WARNING, logger="civitai_kit.options"),
+        pytest.warns(UnknownConfigKeyWarning),
+    ):
         options = CivitaiApiOptions()
     assert options.timeout_seconds == 30
     messages = [record.getMessage() for record in caplog.records]
-    assert f"Ignoring unknown configuration key CivitaiApi:TimeoutSecond from appsettings.json ({path})" in messages
-    assert f"Ignoring unknown configuration key CivitaiApi:Sdk:Token from appsettings.json ({path})" in messages
     assert (
-        "Ignoring unknown configuration key CivitaiApi:RETRIES from environment variable CIVITAIAPI__RETRIES"
-        in messages
+        f"unknown configuration key CivitaiApi:TimeoutSecond from appsettings.json ({path}) is ignored; "
+        "did you mean CivitaiApi:TimeoutSeconds?"
+    ) in messages
+    assert any(
+        m.startswith(f"unknown configuration key CivitaiApi:Sdk:Token from appsettings.json ({path})") for m in messages
+    )
+    assert any(
+        m.startswith("unknown configuration key CivitaiApi:RETRIES from environment variable CIVITAIAPI__RETRIES")
+        for m in messages
     )
     assert not any("Logging" in message for message in messages)
 

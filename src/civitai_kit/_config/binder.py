@@ -8,6 +8,7 @@ pydantic-settings can deep-merge layers, plus where each value came from.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import types
 import typing
@@ -18,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from civitai_kit._config.keys import dotnet_key, norm, split_json_key, strip_prefix
+from civitai_kit._config.keys import dotnet_key, norm, pascal, split_json_key, strip_prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,29 @@ class Entry:
     segments: tuple[str, ...]
     value: Any
     origin: str
+    written_as: str | None = None
+    """The top-level section the key was written under when it is not ours (``CivitaiSdk`` for an entry
+    bound onto ``Sdk:...``), so a message names the key as the user wrote it."""
+
+    def key(self, section: str, segments: Sequence[str] | None = None) -> str:
+        """``segments`` (default: this entry's) spelled the way the user wrote this entry."""
+        path = list(self.segments if segments is None else segments)
+        if self.written_as is not None:
+            return ":".join([self.written_as, *path[1:]])
+        return ":".join([section, *path])
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownKey:
+    """A configuration key no option has: the key as written, where it was, and the closest known key."""
+
+    key: str
+    origin: str
+    suggestion: str | None = None
+
+    def message(self) -> str:
+        hint = f"; did you mean {self.suggestion}?" if self.suggestion else ""
+        return f"unknown configuration key {self.key} from {self.origin} is ignored{hint}"
 
 
 @dataclass(slots=True)
@@ -36,7 +60,7 @@ class Layer:
 
     values: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
-    unknown: list[tuple[str, str]] = field(default_factory=list)  # (.NET key, origin)
+    unknown: list[UnknownKey] = field(default_factory=list)
     misshapen: list[tuple[str, str]] = field(default_factory=list)  # a section given a list or a value
 
 
@@ -158,7 +182,10 @@ def bind(model: type[BaseModel], entries: Iterable[Entry], *, section: str) -> L
     for entry in entries:
         path = resolve(model, entry.segments)
         if path is None:
-            layer.unknown.append((":".join([section, *entry.segments]), entry.origin))
+            suggestion = closest(model, entry.segments)
+            layer.unknown.append(
+                UnknownKey(entry.key(section), entry.origin, entry.key(section, suggestion) if suggestion else None)
+            )
             continue
         info = field_info(model, path)
         assert info is not None
@@ -172,6 +199,26 @@ def bind(model: type[BaseModel], entries: Iterable[Entry], *, section: str) -> L
             value = SecretStr(value)  # never hold a key as plain text, not even in a debug log
         _put(layer, path, value, entry.origin)
     return layer
+
+
+def closest(model: type[BaseModel], segments: Sequence[str]) -> tuple[str, ...] | None:
+    """The known key path nearest to an unknown one: the path is followed while it resolves, then the first
+    unknown segment is matched (difflib) against the fields at that level; None when nothing is close."""
+    current: type[BaseModel] = model
+    known: list[str] = []
+    for index, segment in enumerate(segments):
+        fields = {norm(name): name for name in current.model_fields}
+        name = fields.get(norm(segment))
+        nested = section_type(current.model_fields[name]) if name is not None else None
+        if name is not None and nested is not None and index < len(segments) - 1:
+            known.append(segment)
+            current = nested
+            continue
+        if name is not None:
+            return None  # a leaf given children: no spelling fixes that
+        match = difflib.get_close_matches(norm(segment), list(fields), n=1, cutoff=0.75)
+        return (*known, pascal(fields[match[0]])) if match else None
+    return None
 
 
 def _put(layer: Layer, path: tuple[str, ...], value: Any, origin: str) -> None:

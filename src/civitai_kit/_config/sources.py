@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from civitai_kit._config.binder import Entry, Layer, bind, flatten, section_type, within_section
+from civitai_kit._config.binder import Entry, Layer, UnknownKey, bind, flatten, section_type, within_section
 from civitai_kit._config.context import CONFIG_DIR_VARIABLE, SourcePlan, current_environ
 from civitai_kit._config.errors import SECTION_RULE, Problem, configuration_error
 from civitai_kit._config.jsonc import load_jsonc
@@ -42,6 +42,14 @@ FLAT_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("CIVITAI_API_TOKEN", ("Sdk", "ApiToken")),
 )
 """Flat variable names people already use for a key; the ``CivitaiApi__...`` form beats them."""
+
+FOREIGN_SECTIONS: tuple[tuple[str, str], ...] = (("CivitaiSdk", "Sdk"), ("CivitaiDownloads", "Downloads"))
+"""CivitaiSharp's top-level sections and the part of ours each binds onto (``CivitaiSdk:TimeoutSeconds`` is
+``CivitaiApi:Sdk:TimeoutSeconds``). Within one source our own section wins a key both set."""
+
+UNUSED_FOREIGN_KEYS = frozenset({("Sdk", "apiversion")})
+"""CivitaiSharp keys with no meaning here: ``CivitaiSdk:ApiVersion`` (the Generator SDK's paths carry their own
+version). Dropped with a warning that says so, not reported as a misspelling."""
 
 MAX_SECRET_FILE_BYTES = 64 * 1024
 
@@ -61,6 +69,7 @@ class LoadState:
     arguments: Layer
     mapping: Layer | None = None
     layers: list[Layer] = field(default_factory=list)
+    unknown: list[UnknownKey] = field(default_factory=list)
 
     def origins(self) -> dict[str, str]:
         """Dotted field -> origin of the value that won (the first layer that set it)."""
@@ -115,6 +124,21 @@ def build_sources(settings_cls: type[BaseSettings]) -> tuple[PydanticBaseSetting
             AppSettingsSource(settings_cls, state, state.plan.appsettings_file),
         ]
     return tuple(sources)
+
+
+class UnknownConfigKeyWarning(UserWarning):
+    """A configuration file, variable or secret names a key no option has (a typo such as ``TimeoutSecond``):
+    it is ignored, like .NET ignores it, but never silently. The message names the key, where it was and the
+    closest known key; ``civitai config show`` lists the same."""
+
+
+def report_unknown(layer: Layer, state: LoadState | None) -> None:
+    """Warn about each unknown key of ``layer`` (Python ``warnings`` and the log), and keep it on the load."""
+    for unknown in layer.unknown:
+        if state is not None:
+            state.unknown.append(unknown)
+        logger.warning("%s", unknown.message())
+        warnings.warn(unknown.message(), UnknownConfigKeyWarning, stacklevel=2)
 
 
 class ConfigDirectoryWarning(UserWarning):
@@ -176,9 +200,8 @@ class LayerSource(PydanticBaseSettingsSource):
         raise NotImplementedError
 
     def bind(self, entries: list[Entry]) -> Layer:
-        layer = bind_shaped(self.settings_cls, entries, self.plan.section)
-        for key, origin in layer.unknown:
-            logger.warning("Ignoring unknown configuration key %s from %s", key, origin)
+        layer = bind_shaped(self.settings_cls, _without_unused(entries), self.plan.section)
+        report_unknown(layer, self.state)
         return layer
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
@@ -214,21 +237,47 @@ def variable_entries(variables: Mapping[str, str | None], section: str, describe
         name = by_upper.get(alias)
         if name is not None and (variables[name] or "").strip():
             entries.append(Entry(path, variables[name], describe(name)))
-    for name in sorted(variables):
-        value = variables[name]
-        if not (value or "").strip():
-            continue
-        relative = strip_prefix(split_env_name(name), prefix)
+    present = [(split_env_name(name), variables[name], describe(name)) for name in sorted(variables)]
+    items = [(segments, value, origin) for segments, value, origin in present if (value or "").strip()]
+    entries += foreign_entries([(segments, value) for segments, value, _ in items], [o for *_, o in items])
+    for segments, value, origin in items:
+        relative = strip_prefix(segments, prefix)
         if relative is not None:
-            entries.append(Entry(relative, value, describe(name)))
+            entries.append(Entry(relative, value, origin))
     return entries
+
+
+def foreign_entries(items: list[tuple[tuple[str, ...], Any]], origins: list[str]) -> list[Entry]:
+    """Entries for CivitaiSharp's ``CivitaiSdk`` / ``CivitaiDownloads`` sections, bound onto ours (they come
+    before our section's entries, so ours win within a source)."""
+    entries = []
+    for (segments, value), origin in zip(items, origins, strict=True):
+        for foreign, ours in FOREIGN_SECTIONS:
+            relative = strip_prefix(segments, (foreign,))
+            if relative is not None:
+                entries.append(Entry((ours, *relative), value, origin, written_as=foreign))
+    return entries
+
+
+def _without_unused(entries: list[Entry]) -> list[Entry]:
+    kept = []
+    for entry in entries:
+        if entry.written_as is not None and (entry.segments[0], *map(norm, entry.segments[1:])) in UNUSED_FOREIGN_KEYS:
+            message = f"configuration key {entry.key('')} from {entry.origin} is not used by civitai-kit (ignored)"
+            logger.warning("%s", message)
+            warnings.warn(message, UnknownConfigKeyWarning, stacklevel=3)
+            continue
+        kept.append(entry)
+    return kept
 
 
 def names_a_key(name: str, section: str) -> bool:
     """Whether an environment-style name is one of ours (a flat alias, or under the section)."""
     if name.upper() in {alias for alias, _ in FLAT_ALIASES}:
         return True
-    return strip_prefix(split_env_name(name), section_path(section)) is not None
+    segments = split_env_name(name)
+    prefixes = [section_path(section), *((foreign,) for foreign, _ in FOREIGN_SECTIONS)]
+    return any(strip_prefix(segments, prefix) is not None for prefix in prefixes)
 
 
 class EnvironmentSource(LayerSource):
@@ -294,7 +343,7 @@ def section_entries(items: list[tuple[tuple[str, ...], Any]], section: str, orig
         if leads and value is not None:
             key = ":".join(prefix[: len(segments)])
             raise configuration_error([Problem(key, origin, SECTION_RULE)])
-    return within_section(items, prefix, origin)
+    return foreign_entries(items, [origin] * len(items)) + within_section(items, prefix, origin)
 
 
 def _same_key(a: str, b: str) -> bool:
@@ -345,9 +394,8 @@ def mapping_layer(
     entries = section_entries(items, section, origin)
     if not entries:
         entries = [Entry(segments, value, origin) for segments, value in items]
-    layer = bind_shaped(model, entries, section)
-    for key, origin in layer.unknown:
-        logger.warning("Ignoring unknown configuration key %s from %s", key, origin)
+    layer = bind_shaped(model, _without_unused(entries), section)
+    report_unknown(layer, _LOAD.get())
     return layer
 
 
@@ -379,7 +427,7 @@ def arguments_layer(model: type[BaseModel], values: Mapping[str, Any], section: 
         else:
             entries.append(Entry((name,), value, ARGUMENT))
     layer = bind_shaped(model, entries, section)
-    names = [f"{name!r}" for name in unknown] + [f"'{key}'" for key, _ in layer.unknown]
+    names = [f"{name!r}" for name in unknown] + [f"'{item.key}'" for item in layer.unknown]
     if names:
         known = ", ".join(sorted(model.model_fields))
         raise _error(f"unknown option{'s' if len(names) > 1 else ''} {', '.join(names)}; the options are: {known}")

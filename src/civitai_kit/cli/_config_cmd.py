@@ -41,6 +41,9 @@ def show(
     )
     api_key = {"configured": options.rest_key() is not None, "source": options.rest_key_source()}
     sdk_token = {"configured": options.sdk_token() is not None, "source": options.sdk_token_source()}
+    unknown = [
+        {"key": item.key, "source": item.origin, "suggestion": item.suggestion} for item in options.unknown_keys()
+    ]
 
     def render(console: Console) -> None:
         listing = table("Key", "Value", "Source")
@@ -51,5 +54,8 @@ def show(
             console.print(f"{label}: {'***' if used['configured'] else 'not configured'} ({used['source']})")
         for name, value in files.items():
             console.print(f"{name}: {value}", highlight=False)
+        for item in options.unknown_keys():
+            console.print(f"warning: {item.message()}", highlight=False, markup=False)
 
-    state.output.emit({"options": rows, "api_key": api_key, "sdk_token": sdk_token, "sources": files}, render)
+    payload = {"options": rows, "api_key": api_key, "sdk_token": sdk_token, "sources": files, "unknown_keys": unknown}
+    state.output.emit(payload, render)
