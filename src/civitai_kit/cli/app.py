@@ -16,6 +16,7 @@ from civitai_kit.cli import (
     _generate_cmd,
     _hashing,
     _images_cmd,
+    _login_cmd,
     _sandbox_cmd,
     _secrets_cmd,
     _video_cmd,
@@ -101,4 +102,7 @@ app.command("generate-video")(_video_cmd.generate_video_command)
 app.add_typer(_blobs_cmd.app, name="blobs")
 app.add_typer(_config_cmd.app, name="config")
 app.add_typer(_secrets_cmd.app, name="secrets")
+app.command("login")(_login_cmd.login_command)
+app.command("logout")(_login_cmd.logout_command)
+app.command("whoami")(_login_cmd.whoami_command)
 app.command("sandbox")(_sandbox_cmd.sandbox_command)

@@ -1,0 +1,127 @@
+"""``civitai login`` / ``logout`` / ``whoami`` against the sandbox (which refuses keys it does not know on the
+favourites query, like Civitai) and against hostile answers (an HTML 401, a reset connection)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from civitai_kit.testing import Fault
+from civitai_kit.testing.sandbox import Sandbox
+from tests.support.recording_server import RecordingServer
+
+GOOD = "ck-login-g00d-k3y-0451"
+BAD = "ck-login-wr0ng-k3y-0451"
+
+
+@pytest.fixture
+def known_keys(sandbox: Sandbox) -> Iterator[None]:
+    before = sandbox.rest.api_keys
+    sandbox.rest.api_keys = frozenset({GOOD})
+    yield
+    sandbox.rest.api_keys = before
+
+
+def _stored() -> dict[str, Any]:
+    path = Path(os.environ["CIVITAI_USER_SECRETS"])
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _stored_key() -> str | None:
+    data = _stored()
+    key = data.get("CivitaiApi:ApiKey") or data.get("CivitaiApi", {}).get("ApiKey")
+    return str(key) if key is not None else None
+
+
+@pytest.mark.usefixtures("known_keys")
+def test_login_from_the_prompt_checks_and_stores_the_key(cli: Any, sandbox: Sandbox) -> None:
+    sandbox.server.requests.clear()
+    outcome = cli("login", input=GOOD + "\n")
+    assert outcome.exit_code == 0, outcome.everything
+    assert _stored_key() == GOOD
+    path = Path(os.environ["CIVITAI_USER_SECRETS"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    checked = [r for r in sandbox.server.requests if r.path == "/api/v1/models"]
+    assert checked and "favorites" in checked[-1].query
+    assert GOOD not in outcome.everything
+    who = cli("--json", "whoami")
+    assert who.exit_code == 0, who.everything
+    assert who.json()["accepted"] is True and who.json()["source"].startswith("user secrets")
+    assert GOOD not in who.everything
+
+
+@pytest.mark.usefixtures("known_keys")
+def test_a_rejected_key_is_never_stored(cli: Any) -> None:
+    outcome = cli("login", "--token-stdin", input=BAD + "\n")
+    assert outcome.exit_code == 1
+    assert "key rejected" in outcome.stderr
+    assert _stored_key() is None
+    assert BAD not in outcome.everything
+
+
+@pytest.mark.usefixtures("known_keys")
+def test_token_flag_warns_about_shell_history_and_no_verify_skips_the_check(cli: Any, sandbox: Sandbox) -> None:
+    sandbox.server.requests.clear()
+    outcome = cli("login", "--token", BAD, "--no-verify")
+    assert outcome.exit_code == 0, outcome.everything
+    assert "shell history" in outcome.stderr
+    assert not [r for r in sandbox.server.requests if r.path.startswith("/api/v1/")]
+    assert _stored_key() == BAD
+    assert BAD not in outcome.everything
+    who = cli("whoami")
+    assert who.exit_code == 1
+    assert "rejected" in who.stdout and BAD not in who.everything
+
+
+def test_logout_removes_the_key_and_names_another_source(cli: Any) -> None:
+    assert cli("login", "--token-stdin", "--no-verify", input=GOOD).exit_code == 0
+    outcome = cli("--json", "logout", env={"CIVITAI_API_KEY": BAD})
+    assert outcome.exit_code == 0, outcome.everything
+    data = outcome.json()
+    assert data["removed"] is True and data["key_still_from"] == "environment variable CIVITAI_API_KEY"
+    assert _stored_key() is None
+    again = cli("logout")
+    assert again.exit_code == 0 and "No CivitaiApi:ApiKey was stored" in again.stdout
+
+
+def test_login_warns_when_a_higher_source_wins(cli: Any) -> None:
+    outcome = cli("login", "--token-stdin", "--no-verify", input=GOOD, env={"CIVITAI_API_KEY": BAD})
+    assert outcome.exit_code == 0
+    assert "environment variable CIVITAI_API_KEY also sets the API key" in outcome.stderr
+
+
+def test_whoami_without_a_key_points_at_login(cli: Any) -> None:
+    outcome = cli("whoami")
+    assert outcome.exit_code == 1
+    assert "civitai login" in outcome.stderr
+
+
+def test_an_empty_key_is_a_usage_error(cli: Any) -> None:
+    assert cli("login", "--token-stdin", input="\n").exit_code == 2
+    assert _stored_key() is None
+
+
+def test_an_html_401_is_a_rejection(cli: Any) -> None:
+    with RecordingServer() as server:
+        server.answer(401, b"<!DOCTYPE html><html><body>401</body></html>", content_type="text/html")
+        outcome = cli("--base-url", server.url, "login", "--token-stdin", input=GOOD)
+    assert outcome.exit_code == 1
+    assert "key rejected" in outcome.stderr
+    assert _stored_key() is None
+
+
+def test_a_reset_connection_stores_nothing(cli: Any, sandbox: Sandbox) -> None:
+    sandbox.server.faults.add(Fault.reset(), path="/api/v1/models", times=None)
+    try:
+        outcome = cli("login", "--token-stdin", input=GOOD)
+    finally:
+        sandbox.server.faults.clear()
+    assert outcome.exit_code == 1
+    assert "could not check the key" in outcome.stderr and "--no-verify" in outcome.stderr
+    assert _stored_key() is None
