@@ -125,3 +125,11 @@ def test_a_reset_connection_stores_nothing(cli: Any, sandbox: Sandbox) -> None:
     assert outcome.exit_code == 1
     assert "could not check the key" in outcome.stderr and "--no-verify" in outcome.stderr
     assert _stored_key() is None
+
+
+def test_key_messages_point_at_login(cli: Any, sandbox: Sandbox, known_keys: None) -> None:
+    missing = cli("models", "list", "--favorites")
+    rejected = cli("--api-key", BAD, "models", "list", "--favorites", "--limit", "1")
+    assert "civitai login" in missing.stderr, missing.everything
+    assert rejected.exit_code == 1 and "civitai login" in rejected.stderr, rejected.everything
+    assert BAD not in rejected.everything

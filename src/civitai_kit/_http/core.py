@@ -466,7 +466,8 @@ class HttpCore:
         return (
             f"The key came from {settings.token_source}. Check that it has not been revoked "
             "(civitai.com/user/account), that this is the source you meant (a higher-priority source "
-            "may override it), and that it has no stray spaces or characters."
+            "may override it), and that it has no stray spaces or characters; `civitai login` checks and stores "
+            "a new one."
         )
 
     # ------------------------------------------------------------------------------------------ results

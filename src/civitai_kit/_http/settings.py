@@ -68,7 +68,8 @@ class ClientSettings:
             api_version=options.api_version,
             token_hint=(
                 "the environment variables CIVITAI_API_KEY, CIVITAI_API_TOKEN or CIVITAI_TOKEN (or .env), "
-                "CivitaiApi:ApiKey in appsettings.json, or user secrets (civitai secrets set CivitaiApi:ApiKey <key>)"
+                "CivitaiApi:ApiKey in appsettings.json, or user secrets (`civitai login`, or "
+                "civitai secrets set CivitaiApi:ApiKey <key>)"
             ),
         )
 
@@ -83,7 +84,7 @@ class ClientSettings:
             timeout=float(options.sdk.timeout_seconds),
             service="Civitai orchestration API",
             token_hint=(
-                "CivitaiApi:Sdk:ApiToken or CivitaiApi:ApiKey (appsettings.json or user secrets), "
+                "CivitaiApi:Sdk:ApiToken or CivitaiApi:ApiKey (appsettings.json, or user secrets: `civitai login`), "
                 "or the environment variables CIVITAI_API_TOKEN, CIVITAI_TOKEN or CIVITAI_API_KEY (or .env)"
             ),
         )

@@ -213,8 +213,8 @@ def _require_key(session: Session[Any], method: str) -> None:
         raise ConfigurationError(
             Error(
                 ErrorCode.CONFIGURATION_INVALID,
-                f"{method} needs an API key (Civitai answers 401 without one); set CIVITAI_API_KEY or "
-                "CivitaiApi:ApiKey in appsettings.json / user secrets.",
+                f"{method} needs an API key (Civitai answers 401 without one); run `civitai login`, or set "
+                "CIVITAI_API_KEY or CivitaiApi:ApiKey in appsettings.json / user secrets.",
             )
         )
 
