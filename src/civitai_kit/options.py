@@ -35,7 +35,8 @@ import math
 import os
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -58,7 +59,15 @@ from pydantic.config import ExtraValues
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from civitai_kit._config.binder import UnknownKey, field_info, is_secret, leaf_paths, resolve, section_type
+from civitai_kit._config.binder import (
+    UnknownKey,
+    field_info,
+    is_secret,
+    leaf_paths,
+    resolve,
+    section_type,
+    skipping,
+)
 from civitai_kit._config.context import APP_NAME, SourcePlan, config_sources, current_plan
 from civitai_kit._config.errors import CrossFieldError, Problem, configuration_error, problems_from
 from civitai_kit._config.jsonc import parse_jsonc
@@ -819,6 +828,21 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
                 value = getattr(value, name)
             rows.append(OptionValue(dotnet_key(self._section, path), _display(value), self._origin(path)))
         return rows
+
+    @classmethod
+    @contextmanager
+    def leaving_out(cls, keys: Iterable[str], section: str = DEFAULT_SECTION) -> Iterator[None]:
+        """Load options without the values of these configuration keys (``CivitaiApi:TimeoutSeconds``, or a
+        section) while the block runs, so the rest can be shown when some values are invalid. Keys that name no
+        option are ignored."""
+        paths = []
+        for key in keys:
+            segments = tuple(key.replace(".", ":").split(":"))
+            path = resolve(cls, strip_prefix(segments, section_path(section)) or segments)
+            if path is not None:
+                paths.append(path)
+        with skipping(paths):
+            yield
 
     def unknown_keys(self) -> tuple[UnknownKey, ...]:
         """Keys the configuration sources set that no option has (each was warned about with

@@ -13,6 +13,8 @@ import functools
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,6 +176,24 @@ def within_section(items: Iterable[tuple[tuple[str, ...], Any]], section: Sequen
 
 # ------------------------------------------------------------------------------------------ binding
 
+_SKIPPED: ContextVar[frozenset[tuple[str, ...]]] = ContextVar("civitai_options_skipped", default=frozenset())
+
+
+@contextmanager
+def skipping(paths: Iterable[tuple[str, ...]]) -> Iterator[None]:
+    """Bind nothing at these field paths (or below them) while the block runs: a load that leaves out the
+    values known to be invalid, so the valid ones can still be shown (``civitai config show``)."""
+    token = _SKIPPED.set(frozenset(paths))
+    try:
+        yield
+    finally:
+        _SKIPPED.reset(token)
+
+
+def _skipped(path: tuple[str, ...]) -> bool:
+    return any(path[: len(skip)] == skip for skip in _SKIPPED.get())
+
+
 
 def bind(model: type[BaseModel], entries: Iterable[Entry], *, section: str) -> Layer:
     """Map entries onto ``model``'s fields; later entries win. Unknown keys are collected, not raised:
@@ -186,6 +206,8 @@ def bind(model: type[BaseModel], entries: Iterable[Entry], *, section: str) -> L
             layer.unknown.append(
                 UnknownKey(entry.key(section), entry.origin, entry.key(section, suggestion) if suggestion else None)
             )
+            continue
+        if _skipped(path):
             continue
         info = field_info(model, path)
         assert info is not None

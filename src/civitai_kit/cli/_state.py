@@ -61,9 +61,13 @@ class CliState:
         A bad value exits with one line: code 2 when it came from a flag, 1 when from configuration.
         """
         try:
-            options: CivitaiApiOptions = self.container.options()
+            return self.options_quietly()
         except ConfigurationError as exc:
             self.output.fail(exc.error, exit_code=USAGE_ERROR if _from_arguments(exc) else FAILURE)
+
+    def options_quietly(self) -> CivitaiApiOptions:
+        """The effective options (keys masked from here on); a bad value raises ``ConfigurationError``."""
+        options: CivitaiApiOptions = self.container.options()
         self.output.add_secret(options.api_key)
         self.output.add_secret(options.sdk.api_token)
         return options
