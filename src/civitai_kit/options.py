@@ -109,6 +109,7 @@ __all__ = [
     "UnknownKey",
     "UserSecrets",
     "config_sources",
+    "leaving_out",
 ]
 
 ASSIGNMENT = "assignment"
@@ -829,21 +830,6 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
             rows.append(OptionValue(dotnet_key(self._section, path), _display(value), self._origin(path)))
         return rows
 
-    @classmethod
-    @contextmanager
-    def leaving_out(cls, keys: Iterable[str], section: str = DEFAULT_SECTION) -> Iterator[None]:
-        """Load options without the values of these configuration keys (``CivitaiApi:TimeoutSeconds``, or a
-        section) while the block runs, so the rest can be shown when some values are invalid. Keys that name no
-        option are ignored."""
-        paths = []
-        for key in keys:
-            segments = tuple(key.replace(".", ":").split(":"))
-            path = resolve(cls, strip_prefix(segments, section_path(section)) or segments)
-            if path is not None:
-                paths.append(path)
-        with skipping(paths):
-            yield
-
     def unknown_keys(self) -> tuple[UnknownKey, ...]:
         """Keys the configuration sources set that no option has (each was warned about with
         ``UnknownConfigKeyWarning`` when loading), with the closest known key."""
@@ -875,6 +861,21 @@ class UserSecrets(UserSecretsFile):
     """
 
     options_type = CivitaiApiOptions
+
+
+@contextmanager
+def leaving_out(keys: Iterable[str], section: str = DEFAULT_SECTION) -> Iterator[None]:
+    """Load [`CivitaiApiOptions`][] without the values of these configuration keys (``CivitaiApi:TimeoutSeconds``,
+    or a section) while the block runs, so the rest can be shown when some values are invalid
+    (``civitai config show``). Keys that name no option are ignored."""
+    paths = []
+    for key in keys:
+        segments = tuple(key.replace(".", ":").split(":"))
+        path = resolve(CivitaiApiOptions, strip_prefix(segments, section_path(section)) or segments)
+        if path is not None:
+            paths.append(path)
+    with skipping(paths):
+        yield
 
 
 def _origin_of(origins: Mapping[str, str], path: tuple[str, ...]) -> str:

@@ -10,7 +10,7 @@ from rich.console import Console
 from civitai_kit.cli._output import FAILURE, MASK, table
 from civitai_kit.cli._state import CliState, JsonFlag, state_of
 from civitai_kit.errors import ConfigurationError
-from civitai_kit.options import CivitaiApiOptions
+from civitai_kit.options import CivitaiApiOptions, leaving_out
 
 app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
 
@@ -93,7 +93,7 @@ def _load(state: CliState) -> tuple[CivitaiApiOptions, list[dict[str, str]]]:
     if not problems or any(problem.get("source") == "argument" for problem in problems):
         state.options()  # fails again, reported with its usual exit code
     try:
-        with CivitaiApiOptions.leaving_out(problem["key"] for problem in problems):
+        with leaving_out(problem["key"] for problem in problems):
             options = state.options_quietly()
     except ConfigurationError:
         state.options()  # not only bad values (a misshapen file...): reported as usual

@@ -14,8 +14,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import SecretStr
 
-from civitai_kit.cli._state import JsonFlag, state_of
-from civitai_kit.core import CivitaiClient
+from civitai_kit.cli._state import CliState, JsonFlag, state_of
 from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 from civitai_kit.options import CivitaiApiOptions, UserSecrets
 from civitai_kit.result import Failure
@@ -24,12 +23,12 @@ API_KEY = "CivitaiApi:ApiKey"
 _USAGE = 2
 
 
-def _verify(options: CivitaiApiOptions, key: SecretStr | None = None) -> Error | None:
-    """``None`` when Civitai accepts the key (``key``, else the configured one), else why not."""
+def _verify(state: CliState, key: SecretStr | None = None) -> Error | None:
+    """``None`` when Civitai accepts the key (``key``, else the configured one), else why not. The client is the
+    container's (bound to options carrying ``key``), so it is shut down with the invocation."""
     if key is not None:
-        options = options.model_copy(update={"api_key": key})
-    with CivitaiClient(options) as client:
-        result = client.models.where_favorites().execute(limit=1)
+        state.container.add_civitai_api(state.options().model_copy(update={"api_key": key}))
+    result = state.core_client().models.where_favorites().execute(limit=1)
     return result.error if isinstance(result, Failure) else None
 
 
@@ -70,7 +69,7 @@ def login_command(
     key = SecretStr(text)
     options = state.options()
     if not no_verify:
-        problem = _verify(options, key)
+        problem = _verify(state, key)
         if problem is not None and _rejected(problem):
             output.fail(f"key rejected: Civitai at {options.base_url} answered 401 Unauthorized; nothing was stored")
         if problem is not None:
@@ -122,7 +121,7 @@ def whoami_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     if options.rest_key() is None:
         output.fail("no API key is configured; run `civitai login` (or set CIVITAI_API_KEY)")
     source = options.rest_key_source()
-    problem = _verify(options)
+    problem = _verify(state)
     if problem is not None and not _rejected(problem):
         output.fail(f"could not check the API key from {source}: {problem.message}")
     accepted = problem is None
