@@ -75,6 +75,13 @@ def test_a_next_page_url_is_followed_as_given(server: RecordingServer) -> None:
     assert server.requests[1].query == [("after", "x")]
 
 
+def test_a_relative_next_page_link_keeps_its_own_version(server: RecordingServer) -> None:
+    _json(server, {"items": [{"name": "anime"}], "metadata": {"nextPage": "/api/v1/tags?after=x"}})
+    with CivitaiClient(options_for(server.url, api_version="v2")) as client:
+        list(client.tags.pages(page_size=1, max_pages=2))
+    assert [r.path for r in server.requests] == ["/api/v2/tags", "/api/v1/tags"]
+
+
 @pytest.mark.parametrize(
     ("metadata", "expected"),
     [

@@ -183,6 +183,7 @@ class Pager(Generic[T]):
         self._request_for = request_for
         self.page_type = page_type
         self._base_origin = _origin(urlsplit(base_url))
+        self._base_url = base_url.rstrip("/")
         self._limit = limit
         self._page_size = page_size
         self._max_items = max_items
@@ -319,7 +320,9 @@ class Pager(Generic[T]):
             logger.debug("Stopping pagination: the server repeated nextPage %r", link)
             return None
         self._seen_urls.add(link)
-        return ApiRequest("GET", link)
+        # made absolute (the same URL the client would build): a link is followed as given, its /api/vN/ never
+        # re-versioned to CivitaiApi:ApiVersion
+        return ApiRequest("GET", self._base_url + link if relative_path else link)
 
     def _cap_refusal(self, page_number: int, limit: int) -> CivitaiError:
         return Error(
