@@ -52,6 +52,7 @@ SUCCESS: dict[tuple[str, ...], Case] = {
     ("secrets", "set"): lambda f, tmp: ("CivitaiApi:Sdk:ApiToken", "ck-json-walk-0451"),
     ("secrets", "list"): lambda f, tmp: (),
     ("secrets", "remove"): lambda f, tmp: ("CivitaiApi:Sdk:ApiToken",),
+    ("enums",): lambda f, tmp: (),
 }
 LONG_RUNNING = {("sandbox",)}
 """Serves until stopped: checked as a process (its first JSON document, then SIGTERM)."""

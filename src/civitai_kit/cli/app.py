@@ -13,6 +13,7 @@ from civitai_kit.cli import (
     _browse,
     _config_cmd,
     _download_cmd,
+    _enums_cmd,
     _generate_cmd,
     _hashing,
     _images_cmd,
@@ -102,3 +103,4 @@ app.add_typer(_blobs_cmd.app, name="blobs")
 app.add_typer(_config_cmd.app, name="config")
 app.add_typer(_secrets_cmd.app, name="secrets")
 app.command("sandbox")(_sandbox_cmd.sandbox_command)
+app.command("enums")(_enums_cmd.enums_command)
