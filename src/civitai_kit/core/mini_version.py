@@ -19,6 +19,7 @@ class MiniModelVersion(CivitaiModel):
     """
 
     air: str | None = None
+    """The version's AIR (``urn:air:sdxl:lora:civitai:{model}@{version}``)."""
     version_name: str | None = None
     model_name: str | None = None
     base_model: str | None = None
