@@ -55,6 +55,7 @@ SUCCESS: dict[tuple[str, ...], Case] = {
     ("login",): lambda f, tmp: ("--token", "ck-json-walk-0451"),
     ("logout",): lambda f, tmp: (),
     ("whoami",): lambda f, tmp: (),
+    ("enums",): lambda f, tmp: (),
 }
 LONG_RUNNING = {("sandbox",)}
 """Serves until stopped: checked as a process (its first JSON document, then SIGTERM)."""

@@ -26,7 +26,7 @@ PAIRS = [
     (CreatorQuery, AsyncCreatorQuery),
 ]
 AWAITED = {"execute", "first_or_none", "get_by_id", "get_by_version_id", "get_by_version_hash",
-           "get_by_version_hashes", "get_version_ids_by_hashes"}  # fmt: skip
+           "get_by_version_hashes", "get_version_ids_by_hashes", "get_version_mini"}  # fmt: skip
 ITERATORS = {"iterate", "pages"}
 
 

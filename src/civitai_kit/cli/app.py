@@ -13,6 +13,7 @@ from civitai_kit.cli import (
     _browse,
     _config_cmd,
     _download_cmd,
+    _enums_cmd,
     _generate_cmd,
     _hashing,
     _images_cmd,
@@ -106,3 +107,4 @@ app.command("login")(_login_cmd.login_command)
 app.command("logout")(_login_cmd.logout_command)
 app.command("whoami")(_login_cmd.whoami_command)
 app.command("sandbox")(_sandbox_cmd.sandbox_command)
+app.command("enums")(_enums_cmd.enums_command)

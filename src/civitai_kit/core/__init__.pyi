@@ -7,6 +7,7 @@ from civitai_kit.core.async_client import (
     AsyncTagQuery,
 )
 from civitai_kit.core.calls import StrictParsingError, parse
+from civitai_kit.core.enum_lists import BUNDLED_BASE_MODELS, CivitaiEnums, UnknownBaseModelWarning
 from civitai_kit.core.enums import (
     Availability,
     BaseModelType,
@@ -28,6 +29,7 @@ from civitai_kit.core.enums import (
     UploadType,
     UsageControl,
 )
+from civitai_kit.core.mini_version import MiniModelVersion
 from civitai_kit.core.models import (
     CivitaiResource,
     Creator,
@@ -52,6 +54,7 @@ from civitai_kit.core.models import (
 from civitai_kit.core.sync_client import CivitaiClient, CreatorQuery, ImageQuery, ModelQuery, TagQuery
 
 __all__ = [
+    "BUNDLED_BASE_MODELS",
     "AsyncCivitaiClient",
     "AsyncCreatorQuery",
     "AsyncImageQuery",
@@ -62,6 +65,7 @@ __all__ = [
     "BrowsingLevel",
     "CheckpointType",
     "CivitaiClient",
+    "CivitaiEnums",
     "CivitaiResource",
     "CommercialUse",
     "Creator",
@@ -75,6 +79,7 @@ __all__ = [
     "ImageSort",
     "ImageStats",
     "MediaType",
+    "MiniModelVersion",
     "Model",
     "ModelFile",
     "ModelFileFormat",
@@ -97,6 +102,7 @@ __all__ = [
     "Tag",
     "TagQuery",
     "TimePeriod",
+    "UnknownBaseModelWarning",
     "UploadType",
     "UsageControl",
     "VersionIdByHash",

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, TypeVar
 from civitai_kit._http import AsyncHttpClient
 from civitai_kit.core import lookups
 from civitai_kit.core.client_base import ClientBase
+from civitai_kit.core.enum_lists import CivitaiEnums
+from civitai_kit.core.mini_version import MiniModelVersion
 from civitai_kit.core.models import Creator, Image, Model, ModelVersion, Page, Tag, VersionIdByHash
 from civitai_kit.core.queries import CreatorFilters, ImageFilters, ModelFilters, QueryBuilder, TagFilters
 from civitai_kit.result import Result
@@ -61,6 +63,13 @@ class AsyncModelQuery(ModelFilters[AsyncHttpClient], AsyncTerminals[Model]):
             lookups.version_by_id(self._session.core, version_id, strict=self._session.strict)
         )
 
+    async def get_version_mini(self, version_id: int, epoch: int | None = None) -> Result[MiniModelVersion]:
+        """``GET /api/v1/model-versions/mini/{id}``: the trimmed record (names, base model, primary file's size,
+        hashes and download URLs). ``epoch`` asks for a training epoch of a trained version."""
+        return await self._session.http.driver.run(
+            lookups.version_mini(self._session.core, version_id, epoch, strict=self._session.strict)
+        )
+
     async def get_by_version_hash(self, hash: str) -> Result[ModelVersion]:
         """``GET /api/v1/model-versions/by-hash/{hash}``: any hash type Civitai stores."""
         return await self._session.http.driver.run(
@@ -103,6 +112,11 @@ class AsyncCivitaiClient(ClientBase[AsyncHttpClient]):
 
     def __init__(self, options: CivitaiApiOptions | None = None, *, http_client: AsyncHttpClient | None = None) -> None:
         super().__init__(options, http_client, AsyncHttpClient, lambda http: http.core)
+
+    async def enums(self) -> Result[CivitaiEnums]:
+        """``GET /api/v1/enums``: Civitai's current lists of model types, file types and base models. Kept for
+        ``Cache:TtlSeconds`` (one request for repeated calls on this client)."""
+        return await self.http.driver.run(self._enums.fetch(self._session.core, strict=self._session.strict))
 
     @property
     def models(self) -> AsyncModelQuery:

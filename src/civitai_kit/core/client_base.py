@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from civitai_kit._http import ClientSettings, HttpCore
+from civitai_kit.core.enum_lists import EnumsCache
 from civitai_kit.core.paging import WalkLimits
 from civitai_kit.core.queries import Session
 from civitai_kit.options import CivitaiApiOptions
@@ -37,6 +38,7 @@ class ClientBase(Generic[H]):
             base_url=self._settings.base_url,
             limits=WalkLimits.of(self._settings),
         )
+        self._enums = EnumsCache(options.cache.ttl_seconds)
 
     @property
     def base_url(self) -> str:

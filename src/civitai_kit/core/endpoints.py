@@ -128,6 +128,18 @@ def version_by_id(version_id: int) -> ApiRequest:
     return ApiRequest("GET", f"{API}/model-versions/{positive_id(version_id, 'version_id')}")
 
 
+def version_mini(version_id: int, epoch: int | None = None) -> ApiRequest:
+    """The trimmed record; ``epoch`` picks a training epoch's file of a trained version."""
+    params: tuple[tuple[str, str], ...] = ()
+    if epoch is not None:
+        params = (("epoch", str(positive_id(epoch, "epoch"))),)
+    return ApiRequest("GET", f"{API}/model-versions/mini/{positive_id(version_id, 'version_id')}", params=params)
+
+
+def enums() -> ApiRequest:
+    return ApiRequest("GET", f"{API}/enums")
+
+
 def version_by_hash(hash: str) -> ApiRequest:
     """Any of Civitai's hash types works here (SHA256, AutoV1/V2/V3, CRC32, BLAKE3)."""
     text = non_blank(hash, "hash")

@@ -8,6 +8,7 @@ from civitai_kit._http import HttpCore
 from civitai_kit._runtime import Operation
 from civitai_kit.core import endpoints as ep
 from civitai_kit.core.calls import fetch, fetch_all
+from civitai_kit.core.mini_version import MiniModelVersion
 from civitai_kit.core.models import Model, ModelVersion, VersionIdByHash
 from civitai_kit.result import Failure, Result, Success
 
@@ -18,6 +19,12 @@ def model_by_id(http: HttpCore, model_id: int, *, strict: bool) -> Operation[Res
 
 def version_by_id(http: HttpCore, version_id: int, *, strict: bool) -> Operation[Result[ModelVersion]]:
     return fetch(http, ep.version_by_id(version_id), ModelVersion, strict=strict)
+
+
+def version_mini(
+    http: HttpCore, version_id: int, epoch: int | None, *, strict: bool
+) -> Operation[Result[MiniModelVersion]]:
+    return fetch(http, ep.version_mini(version_id, epoch), MiniModelVersion, strict=strict)
 
 
 def version_by_hash(http: HttpCore, hash: str, *, strict: bool) -> Operation[Result[ModelVersion]]:

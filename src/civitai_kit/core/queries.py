@@ -16,6 +16,7 @@ from civitai_kit._runtime import Operation
 from civitai_kit.core import endpoints as ep
 from civitai_kit.core.calls import failed, fetch, page_of
 from civitai_kit.core.endpoints import Endpoint
+from civitai_kit.core.enum_lists import check_base_models
 from civitai_kit.core.enums import (
     BrowsingLevel,
     CheckpointType,
@@ -244,11 +245,14 @@ class ModelFilters(QueryBuilder[Model, H]):
         return self._with("types", *_enums(ModelType, types, "types"))
 
     def where_base_model(self, base_model: str) -> Self:
-        return self.where_base_models(base_model)
+        """One base model; see [`where_base_models`][]."""
+        return self._with("baseModels", *check_base_models(_texts((base_model,), "base_model"), stacklevel=2))
 
     def where_base_models(self, *base_models: str) -> Self:
-        """Any of these base models, spelled as Civitai does (``SD 1.5``, ``SDXL 1.0``, ``Pony``…)."""
-        return self._with("baseModels", *_texts(base_models, "base_models"))
+        """Any of these base models, spelled as Civitai does (``SD 1.5``, ``SDXL 1.0``, ``Pony``…). A name the
+        bundled snapshot does not know is still sent, after an [`UnknownBaseModelWarning`][] naming the closest
+        known spellings."""
+        return self._with("baseModels", *check_base_models(_texts(base_models, "base_models"), stacklevel=2))
 
     def where_checkpoint_type(self, checkpoint_type: CheckpointType | str) -> Self:
         return self._with("checkpointType", _enum(CheckpointType, checkpoint_type, "checkpoint_type"))
@@ -355,8 +359,9 @@ class ImageFilters(QueryBuilder[Image, H]):
         return self._with("type", _enum(MediaType, media_type, "media_type"))
 
     def where_base_models(self, *base_models: str) -> Self:
-        """Any of these base models (Civitai validates the names here; an unknown one is a 400)."""
-        return self._with("baseModels", ",".join(_texts(base_models, "base_models")))
+        """Any of these base models (Civitai validates the names here; an unknown one is a 400, so a name the
+        bundled snapshot does not know first gives an [`UnknownBaseModelWarning`][] with the closest spellings)."""
+        return self._with("baseModels", ",".join(check_base_models(_texts(base_models, "base_models"), stacklevel=2)))
 
     def where_tags(self, *tag_ids: int) -> Self:
         """Images carrying any of these tag ids."""

@@ -22,6 +22,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
@@ -349,6 +350,20 @@ class _RestApi:
             return _error(404, "Model not found")
         return _json(request, _version_body(*found))
 
+    def version_mini(self, request: FakeRequest) -> FakeResponse:
+        """The trimmed record. The catalogue has no training epochs, so any ``epoch`` is Civitai's 404."""
+        version_id = _path_id(request.path_params["id"])
+        found = self.data.version(version_id) if version_id is not None else None
+        if found is None:
+            return _error(404, "Model not found")
+        if "epoch" in request.query:
+            return _error(404, "Missing epoch")
+        return _json(request, _mini_body(*found))
+
+    def enums(self, request: FakeRequest) -> FakeResponse:
+        """``/enums`` from ``data/enums.json`` (provenance in ``data/SOURCES.md``)."""
+        return _json(request, json.loads(_ENUMS.read_text()))
+
     def version_by_hash(self, request: FakeRequest) -> FakeResponse:
         wanted = request.path_params["hash"].strip().upper()
         if not wanted:
@@ -638,6 +653,32 @@ def _version_body(model: JSON, version: JSON) -> JSON:
     return body
 
 
+_ENUMS = resources.files("civitai_kit.testing").joinpath("data", "enums.json")
+
+
+def _mini_body(model: JSON, version: JSON) -> JSON:
+    """``/model-versions/mini/{id}``: names, base model and the primary file's size, hashes and URL."""
+    files = version.get("files") or []
+    primary = next((f for f in files if f.get("primary")), files[0] if files else {})
+    download = primary.get("downloadUrl") or version.get("downloadUrl")
+    return {
+        "air": air_for(model, version),
+        "versionName": version.get("name"),
+        "modelName": model.get("name"),
+        "baseModel": version.get("baseModel"),
+        "availability": version.get("availability") or "Public",
+        "size": primary.get("sizeKB"),
+        "hashes": primary.get("hashes") or {},
+        "downloadUrls": [download] if download else [],
+        "format": (primary.get("metadata") or {}).get("format"),
+        "canGenerate": bool(version.get("canGenerate", model.get("type") in ("Checkpoint", "LORA"))),
+        "requireAuth": False,
+        "checkPermission": False,
+        "earlyAccessEndsAt": None,
+        "minor": bool(model.get("minor", False)),
+    }
+
+
 def _version_image(image: JSON) -> JSON:
     shaped: JSON = {k: image[k] for k in ("url", "width", "height", "hash", "type") if k in image}
     shaped["nsfwLevel"] = browsing_level_of(image)
@@ -688,6 +729,8 @@ def install_rest_routes(server: FakeCivitai, data: RestData | None = None) -> Re
         ("GET", "/api/v1/models/{id}", api.model),
         ("GET", "/api/v1/model-versions/{id}", api.version),
         ("GET", "/api/v1/model-versions/by-hash/{hash}", api.version_by_hash),
+        ("GET", "/api/v1/model-versions/mini/{id}", api.version_mini),
+        ("GET", "/api/v1/enums", api.enums),
         ("POST", "/api/v1/model-versions/by-hash", api.versions_by_hashes),
         ("POST", "/api/v1/model-versions/by-hash/ids", api.version_ids_by_hashes),
         ("GET", "/api/v1/images", api.images),

@@ -164,12 +164,15 @@ def prepare_batch(
 def check_destination(base: Path) -> None:
     """``ValueError`` unless ``base`` is a directory that exists or can be created, and can be written."""
     existing = base.absolute()
-    while not existing.exists():
-        if existing.is_symlink():
-            raise ValueError(f"directory: {str(existing)!r} is a broken symbolic link")
-        if existing.parent == existing:
-            break
-        existing = existing.parent
+    try:
+        while not existing.exists():
+            if existing.is_symlink():
+                raise ValueError(f"directory: {str(existing)!r} is a broken symbolic link")
+            if existing.parent == existing:
+                break
+            existing = existing.parent
+    except OSError as exc:  # ENAMETOOLONG, ELOOP…: exists() raises those instead of answering
+        raise ValueError(f"directory: {str(base)!r} cannot be used: {exc.strerror or exc}") from None
     if not existing.is_dir():
         what = "is" if existing == base.absolute() else f"cannot be created: {str(existing)!r} is"
         raise ValueError(f"directory: {str(base)!r} {what} a file, not a folder")
