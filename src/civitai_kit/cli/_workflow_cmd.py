@@ -185,7 +185,8 @@ def read_template(output: Output, file: str) -> dict[str, Any]:
 
 
 def checked_template(output: Output, template: dict[str, Any]) -> dict[str, Any]:
-    """``template`` with every step's input checked against the spec (its ``$type``'s input schema)."""
+    """``template`` checked against the spec: every step's input (its ``$type``'s input schema), then the whole
+    ``WorkflowTemplate`` (``currencies`` defaults to ``[]``, as the builders send it)."""
     steps = template.get("steps")
     if not isinstance(steps, list) or not steps:
         output.fail("FILE: steps: a workflow needs a non-empty list of steps", exit_code=USAGE_ERROR)
@@ -200,7 +201,12 @@ def checked_template(output: Output, template: dict[str, Any]) -> dict[str, Any]
         except (ValueError, KeyError, LookupError) as exc:
             output.fail(f"{where} ({step['$type']}): {exc}", exit_code=USAGE_ERROR)
         checked_steps.append({**step, "input": checked})
-    return {**template, "steps": checked_steps}
+    whole = {"currencies": [], **template, "steps": checked_steps}  # the builders' default: any currency
+    try:
+        spec_inputs.check_object("WorkflowTemplate", whole, "FILE: ")
+    except ValueError as exc:
+        output.fail(str(exc), exit_code=USAGE_ERROR)
+    return whole
 
 
 def _checked_id(output: Output, workflow_id: str) -> str:

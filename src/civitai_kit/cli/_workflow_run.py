@@ -80,11 +80,12 @@ def failure_reason(workflow: Workflow) -> str:
     """Why ``workflow`` did not succeed, in the words of its steps (their output ``errors``), if they say."""
     reasons: list[str] = []
     for step in workflow.steps:
-        errors = step.raw_output.get("errors")
-        if isinstance(errors, list):
-            reasons.extend(f"{step.name or step.type}: {error}" for error in errors if isinstance(error, str))
-        elif step.status not in (None, "succeeded") and not reasons:
-            reasons.append(f"{step.name or step.type}: {step.status}")
+        label = f"step {step.name} ({step.type})" if step.name else f"step {step.type}"
+        errors = step.output.errors if step.output is not None else None
+        if errors:
+            reasons.extend(f"{label}: {error}" for error in errors)
+        elif step.status not in (None, "succeeded"):
+            reasons.append(f"{label} {step.status}")
     return "; ".join(dict.fromkeys(reasons))
 
 
