@@ -15,15 +15,7 @@ import typer
 from civitai_kit.cli._browse import refine
 from civitai_kit.cli._output import Output
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
-from civitai_kit.cli._workflow_run import (
-    body_of,
-    emit_run,
-    output_directory,
-    parse_sets,
-    require_success,
-    save_outputs,
-    submit_and_finish,
-)
+from civitai_kit.cli._workflow_run import body_of, output_directory, parse_sets, run_and_save
 from civitai_kit.sdk import SdkClient, spec_inputs
 
 DEFAULT_MODEL = "urn:air:sd1:checkpoint:civitai:4384@128713"
@@ -94,9 +86,15 @@ def generate_command(
                 exit_code=USAGE_ERROR,
             )
         body = _image_gen(output, sdk, engine, prompt, fields or [])
-    workflow = require_success(output, submit_and_finish(output, sdk, body, timeout))
-    saved = save_outputs(output, sdk, workflow.images, directory)
-    emit_run(output, workflow, saved, kind="images", extra=None if engine is None else {"engine": engine})
+    run_and_save(
+        output,
+        sdk,
+        body,
+        directory,
+        timeout=timeout,
+        kind="images",
+        extra=None if engine is None else {"engine": engine},
+    )
 
 
 def _text_to_image(output: Output, sdk: SdkClient, prompt: str, options: dict[str, Any]) -> dict[str, Any]:

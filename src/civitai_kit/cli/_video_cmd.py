@@ -16,18 +16,10 @@ from typing import Annotated, Any
 
 import typer
 
+from civitai_kit.cli import _workflow_run as run
 from civitai_kit.cli._blobs_cmd import checked_upload, upload_file
 from civitai_kit.cli._output import Output
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
-from civitai_kit.cli._workflow_run import (
-    body_of,
-    emit_run,
-    output_directory,
-    parse_sets,
-    require_success,
-    save_outputs,
-    submit_and_finish,
-)
 from civitai_kit.sdk import spec_inputs
 
 VIDEO_INPUT = "VideoGenInput"
@@ -70,7 +62,7 @@ def generate_video_command(
     """Generate a video from PROMPT (and --image), wait for it and save it to --dir."""
     state = state_of(ctx, json_output)
     output = state.output
-    output_directory(output, directory)  # before anything is uploaded or submitted
+    run.output_directory(output, directory)  # before anything is uploaded or submitted
     values = _input_values(output, engine, prompt, duration, fields or [], with_image=image is not None)
     content_type = checked_upload(output, image, None, argument="--image") if image is not None else None
     sdk = state.sdk_client()
@@ -79,10 +71,9 @@ def generate_video_command(
         uploaded = upload_file(output, sdk, image, content_type)
         values = _with_image(values, uploaded.as_input())
     builder = sdk.workflows.video_gen(engine, **{key: value for key, value in values.items() if key != "engine"})
-    workflow = require_success(output, submit_and_finish(output, sdk, body_of(builder), timeout))
-    saved = save_outputs(output, sdk, workflow.videos, directory)
     input_image = None if uploaded is None else {"blob_id": uploaded.id, "url": uploaded.url}
-    emit_run(output, workflow, saved, kind="videos", extra={"engine": engine, "input_image": input_image})
+    extra = {"engine": engine, "input_image": input_image}
+    run.run_and_save(output, sdk, run.body_of(builder), directory, timeout=timeout, kind="videos", extra=extra)
 
 
 def _input_values(
@@ -91,7 +82,7 @@ def _input_values(
     """The step input as the spec spells it, checked (with a stand-in image URL): a usage error otherwise."""
     if engine not in spec_inputs.engines(VIDEO_INPUT):
         output.fail(f"--engine: unknown {engine!r}; one of {', '.join(video_engines())}", exit_code=USAGE_ERROR)
-    values: dict[str, Any] = {"engine": engine, "prompt": prompt, **parse_sets(output, fields)}
+    values: dict[str, Any] = {"engine": engine, "prompt": prompt, **run.parse_sets(output, fields)}
     schema = _choose_operation(values, with_image=with_image)
     if duration is not None:
         values["duration"] = _duration(schema, duration)

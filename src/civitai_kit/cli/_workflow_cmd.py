@@ -37,6 +37,7 @@ app = typer.Typer(help="Submit, inspect, list, cancel and wait for v2 workflows.
 DirOption = Annotated[
     Path | None, typer.Option("--dir", "-d", help="Wait, then save the outputs here.", show_default=False)
 ]
+IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The workflow id.")]
 TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the workflow.", min=1)]
 
 
@@ -50,24 +51,18 @@ def submit_command(
     json_output: JsonFlag = False,
 ) -> None:
     """Submit the workflow in FILE (checked against the spec first); with --wait/--dir, wait and save outputs."""
-    state = state_of(ctx, json_output)
-    output = state.output
-    if directory is not None:
-        output_directory(output, directory)
+    output, sdk = _prepared(ctx, json_output, directory)
     body = with_external_id(checked_template(output, read_template(output, file)))
-    sdk = state.sdk_client()
     if not wait and directory is None:
-        submitted: Workflow = output.unwrap(sdk.workflows.submit(body))
-        _emit_workflow(output, submitted)
+        _emit_workflow(output, output.unwrap(sdk.workflows.submit(body)))
         return
-    workflow = require_success(output, submit_and_finish(output, sdk, body, timeout))
-    _finish(output, sdk, workflow, directory)
+    _finish(output, sdk, submit_and_finish(output, sdk, body, timeout), directory)
 
 
 @app.command("get")
 def get_command(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument(metavar="ID", help="The workflow id.")],
+    workflow_id: IdArgument,
     json_output: JsonFlag = False,
 ) -> None:
     """Show one workflow: its status, steps, cost and outputs."""
@@ -97,7 +92,7 @@ def list_command(
     ] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """List your workflows, newest first; the next page's --cursor is printed on stderr."""
+    """List your workflows, newest first (--quiet: just their ids); the next page's --cursor is on stderr."""
     state = state_of(ctx, json_output)
     output = state.output
     filters: WorkflowFilters = {"exclude_failed": exclude_failed}
@@ -128,16 +123,17 @@ def list_command(
             listing.add_row(item.id, item.status, cell(item.created_at), steps, cell(cost), ", ".join(item.tags))
         console.print(listing)
 
-    output.emit(
-        {"items": [_dump(item) for item in page.items], "next": page.next},
-        render,
-    )
+    if output.quiet and not output.json_mode:
+        for item in page.items:
+            output.line(item.id or "")
+        return
+    output.emit({"items": [_dump(item) for item in page.items], "next": page.next}, render)
 
 
 @app.command("cancel")
 def cancel_command(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument(metavar="ID", help="The workflow id.")],
+    workflow_id: IdArgument,
     json_output: JsonFlag = False,
 ) -> None:
     """Cancel a workflow that has not finished (its unspent Buzz is refunded)."""
@@ -154,19 +150,14 @@ def cancel_command(
 @app.command("wait")
 def wait_command(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument(metavar="ID", help="The workflow id.")],
+    workflow_id: IdArgument,
     timeout: TimeoutOption = 600,
     directory: DirOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Wait until a workflow ends (exit 1 unless it succeeded, or past --timeout); --dir saves its outputs."""
-    state = state_of(ctx, json_output)
-    output = state.output
-    if directory is not None:
-        output_directory(output, directory)
-    sdk = state.sdk_client()
-    workflow = require_success(output, wait_until_done(output, sdk, _checked_id(output, workflow_id), timeout))
-    _finish(output, sdk, workflow, directory)
+    output, sdk = _prepared(ctx, json_output, directory)
+    _finish(output, sdk, wait_until_done(output, sdk, _checked_id(output, workflow_id), timeout), directory)
 
 
 def read_template(output: Output, file: str) -> dict[str, Any]:
@@ -215,7 +206,17 @@ def _checked_id(output: Output, workflow_id: str) -> str:
     return workflow_id.strip()
 
 
+def _prepared(ctx: typer.Context, json_output: bool, directory: Path | None) -> tuple[Output, SdkClient]:
+    """The output and the SDK client, after ``--dir`` is checked (before anything is sent)."""
+    state = state_of(ctx, json_output)
+    if directory is not None:
+        output_directory(state.output, directory)
+    return state.output, state.sdk_client()
+
+
 def _finish(output: Output, sdk: SdkClient, workflow: Workflow, directory: Path | None) -> None:
+    """A workflow that has ended: exit 1 unless it succeeded; then its summary, or its outputs saved."""
+    require_success(output, workflow)
     if directory is None:
         _emit_workflow(output, workflow)
         return

@@ -116,6 +116,23 @@ def save_outputs(output: Output, sdk: SdkClient, blobs: list[Blob], directory: P
     return saved
 
 
+def run_and_save(
+    output: Output,
+    sdk: SdkClient,
+    body: Mapping[str, Any],
+    directory: Path,
+    *,
+    timeout: float,
+    kind: str,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """The whole run of a generating command: submit, wait, require success, save its ``kind`` outputs
+    (``images``, ``videos``, or ``outputs`` for every file) into ``directory`` and print the result."""
+    workflow = require_success(output, submit_and_finish(output, sdk, body, timeout))
+    blobs = workflow.blobs(None if kind == "outputs" else kind.removesuffix("s"))
+    emit_run(output, workflow, save_outputs(output, sdk, blobs, directory), kind=kind, extra=extra)
+
+
 def saved_json(saved: list[tuple[Blob, Path]]) -> list[dict[str, Any]]:
     return [{**blob.model_dump(mode="json", by_alias=True), "path": str(path)} for blob, path in saved]
 
