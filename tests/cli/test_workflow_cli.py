@@ -6,6 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+import typer
+
+from civitai_kit.cli._output import Output
+from civitai_kit.cli._workflow_run import parse_sets
 from civitai_kit.sdk import spec_inputs
 from civitai_kit.testing.sandbox import Sandbox
 
@@ -143,3 +148,17 @@ def test_generate_engine_with_set_fields(cli: Any, sandbox: Sandbox, tmp_path: P
     malformed = cli("generate", "a fox", "--engine", "flux2", "--set", "novalue", env=token)
     assert malformed.exit_code == 2 and "name=value" in malformed.stderr
     assert len(_submits(sandbox)) == before
+
+
+def test_set_values_parse_as_json_and_nest_with_dots() -> None:
+    output = Output(json_mode=False, quiet=True, progress=False)
+    items = ["width=1024", "guidance_scale=3.5", "prompt=a fox", 'images=["u"]', "loras.first.strength=0.5"]
+    assert parse_sets(output, items) == {
+        "width": 1024,
+        "guidanceScale": 3.5,
+        "prompt": "a fox",
+        "images": ["u"],
+        "loras": {"first": {"strength": 0.5}},
+    }
+    with pytest.raises(typer.Exit):
+        parse_sets(output, ["width=1", "width.inner=2"])  # cannot nest inside a value
