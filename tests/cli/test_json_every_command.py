@@ -56,6 +56,11 @@ SUCCESS: dict[tuple[str, ...], Case] = {
     ("logout",): lambda f, tmp: (),
     ("whoami",): lambda f, tmp: (),
     ("enums",): lambda f, tmp: (),
+    ("workflow", "submit"): lambda f, tmp: (str(_workflow_file(tmp)),),
+    ("workflow", "get"): lambda f, tmp: (f.workflow_id,),
+    ("workflow", "list"): lambda f, tmp: ("--limit", "2"),
+    ("workflow", "cancel"): lambda f, tmp: (f.workflow_id,),
+    ("workflow", "wait"): lambda f, tmp: (f.workflow_id, "--dir", str(tmp / "wf")),
 }
 LONG_RUNNING = {("sandbox",)}
 """Serves until stopped: checked as a process (its first JSON document, then SIGTERM)."""
@@ -75,6 +80,14 @@ def _png(tmp: Path) -> Path:
     return file
 
 
+def _workflow_file(tmp: Path) -> Path:
+    file = tmp / "workflow.json"
+    step = {"$type": "textToImage", "input": {"model": "urn:air:sd1:checkpoint:civitai:4384@128713", "prompt": "a cat",
+                                              "width": 512, "height": 512, "seed": 1}}  # fmt: skip
+    file.write_text(json.dumps({"steps": [step]}), encoding="utf-8")
+    return file
+
+
 def test_every_command_has_a_success_case() -> None:
     assert set(COMMANDS) == set(SUCCESS) | LONG_RUNNING
 
@@ -89,6 +102,11 @@ def test_json_success_parses(
         model_id=version["modelId"],
         sha256=next(file["hashes"]["SHA256"] for file in version["files"] if file.get("primary")),
     )
+    if command[0] == "workflow" and command != ("workflow", "submit"):  # one to look at, cancel or wait for
+        submitted = cli(
+            "--json", "workflow", "submit", str(_workflow_file(tmp_path)), env={"CIVITAIAPI__SDK__APITOKEN": fake_key}
+        )
+        known.workflow_id = submitted.json()["id"]
     if command == ("secrets", "remove"):  # something to remove
         assert cli("secrets", "set", "CivitaiApi:Sdk:ApiToken", "ck-json-walk-0451").exit_code == 0
     args = SUCCESS[command](known, tmp_path)

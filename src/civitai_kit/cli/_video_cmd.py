@@ -10,20 +10,16 @@ chosen; the image goes to the first image field that schema has (``images``, ``i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from civitai_kit.cli import _workflow_run as run
 from civitai_kit.cli._blobs_cmd import checked_upload, upload_file
-from civitai_kit.cli._generate_cmd import _run, _save
-from civitai_kit.cli._output import Output, cell, table
+from civitai_kit.cli._output import Output
 from civitai_kit.cli._state import USAGE_ERROR, JsonFlag, state_of
-from civitai_kit.cli._validate import ensure_directory
-from civitai_kit.errors import Error, ErrorCode
 from civitai_kit.sdk import spec_inputs
 
 VIDEO_INPUT = "VideoGenInput"
@@ -66,7 +62,7 @@ def generate_video_command(
     """Generate a video from PROMPT (and --image), wait for it and save it to --dir."""
     state = state_of(ctx, json_output)
     output = state.output
-    ensure_directory(output, directory, argument="--dir")  # before anything is uploaded or submitted
+    run.output_directory(output, directory)  # before anything is uploaded or submitted
     values = _input_values(output, engine, prompt, duration, fields or [], with_image=image is not None)
     content_type = checked_upload(output, image, None, argument="--image") if image is not None else None
     sdk = state.sdk_client()
@@ -75,35 +71,9 @@ def generate_video_command(
         uploaded = upload_file(output, sdk, image, content_type)
         values = _with_image(values, uploaded.as_input())
     builder = sdk.workflows.video_gen(engine, **{key: value for key, value in values.items() if key != "engine"})
-    workflow = _run(output, sdk, builder, timeout)
-    if not workflow.succeeded:
-        output.fail(Error(ErrorCode.RESOURCE_UNAVAILABLE, f"Workflow {workflow.id} ended {workflow.status}."))
-    saved = _save(output, sdk, workflow.videos, directory)
-
-    def render(console: Console) -> None:
-        listing = table("Video", "Size", "Saved to")
-        for blob, path in saved:
-            size = f"{blob.width}x{blob.height}" if blob.width and blob.height else ""
-            listing.add_row(blob.id, size, str(path))
-        console.print(listing)
-        cost = workflow.cost.total if workflow.cost is not None else None
-        console.print(f"Workflow {workflow.id}: {workflow.status}, cost {cell(cost)} Buzz", highlight=False)
-
-    if output.quiet and not output.json_mode:
-        for _, path in saved:
-            output.line(str(path))
-        return
-    output.emit(
-        {
-            "workflow_id": workflow.id,
-            "status": workflow.status,
-            "cost": workflow.cost,
-            "engine": engine,
-            "input_image": None if uploaded is None else {"blob_id": uploaded.id, "url": uploaded.url},
-            "videos": [{**blob.model_dump(mode="json", by_alias=True), "path": str(path)} for blob, path in saved],
-        },
-        render,
-    )
+    input_image = None if uploaded is None else {"blob_id": uploaded.id, "url": uploaded.url}
+    extra = {"engine": engine, "input_image": input_image}
+    run.run_and_save(output, sdk, run.body_of(builder), directory, timeout=timeout, kind="videos", extra=extra)
 
 
 def _input_values(
@@ -112,12 +82,7 @@ def _input_values(
     """The step input as the spec spells it, checked (with a stand-in image URL): a usage error otherwise."""
     if engine not in spec_inputs.engines(VIDEO_INPUT):
         output.fail(f"--engine: unknown {engine!r}; one of {', '.join(video_engines())}", exit_code=USAGE_ERROR)
-    values: dict[str, Any] = {"engine": engine, "prompt": prompt}
-    for item in fields:
-        name, sep, text = item.partition("=")
-        if not sep or not name.strip():
-            output.fail(f"--set: expected name=value, got {item!r}", exit_code=USAGE_ERROR)
-        values[spec_inputs.to_wire(name.strip())] = _parsed(text)
+    values: dict[str, Any] = {"engine": engine, "prompt": prompt, **run.parse_sets(output, fields)}
     schema = _choose_operation(values, with_image=with_image)
     if duration is not None:
         values["duration"] = _duration(schema, duration)
@@ -134,13 +99,6 @@ def _input_values(
         return spec_inputs.check_step_input("videoGen", values)
     except ValueError as exc:
         output.fail(f"{exc} (engine fields are set with --set name=value)", exit_code=USAGE_ERROR)
-
-
-def _parsed(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def _choose_operation(values: dict[str, Any], *, with_image: bool) -> str:

@@ -21,6 +21,7 @@ from civitai_kit.cli import (
     _sandbox_cmd,
     _secrets_cmd,
     _video_cmd,
+    _workflow_cmd,
 )
 from civitai_kit.cli._output import Output
 from civitai_kit.cli._state import CliState
@@ -101,6 +102,7 @@ app.command("identify")(_hashing.identify_command)
 app.command("generate")(_generate_cmd.generate_command)
 app.command("generate-video")(_video_cmd.generate_video_command)
 app.add_typer(_blobs_cmd.app, name="blobs")
+app.add_typer(_workflow_cmd.app, name="workflow")
 app.add_typer(_config_cmd.app, name="config")
 app.add_typer(_secrets_cmd.app, name="secrets")
 app.command("login")(_login_cmd.login_command)
