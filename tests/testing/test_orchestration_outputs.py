@@ -19,6 +19,7 @@ from civitai_kit.testing.orchestration_outputs import (
     STEP_TYPES,
     Media,
     StepOutcome,
+    estimate_cost,
     output_for,
     recipe_output,
     workflow_cost,
@@ -180,6 +181,7 @@ def test_output_is_valid_against_the_spec_with_real_media(step_type: str) -> Non
     assert outcome.cost >= 1
     again, _ = run(step_type, valid_input(step_type))
     assert again.output == outcome.output and again.cost == outcome.cost  # deterministic
+    assert estimate_cost(step_type, valid_input(step_type)) == outcome.cost  # known before it runs
 
 
 def test_images_have_the_requested_size_and_quantity() -> None:
@@ -210,6 +212,11 @@ def test_costs_follow_size_and_count_and_a_workflow_costs_the_sum_of_its_steps()
     many, _ = run("textToImage", valid_input("textToImage", width=512, height=512, quantity=4))
     assert small.cost < large.cost and small.cost * 4 == many.cost
     assert workflow_cost([small, large, many]) == small.cost + large.cost + many.cost
+
+
+def test_an_unknown_step_type_is_refused_by_name_by_the_estimate_too() -> None:
+    with pytest.raises(ValueError, match="step_type 'nope'"):
+        estimate_cost("nope", {})
 
 
 def test_an_unknown_step_type_is_refused_by_name() -> None:

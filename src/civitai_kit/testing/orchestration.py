@@ -34,7 +34,14 @@ from civitai_kit.testing.orchestration_http import (
     spec_body,
     wait_seconds,
 )
-from civitai_kit.testing.orchestration_outputs import RECIPES, STEP_TYPES, MintBlob, output_for, recipe_output
+from civitai_kit.testing.orchestration_outputs import (
+    RECIPES,
+    STEP_TYPES,
+    MintBlob,
+    estimate_cost,
+    output_for,
+    recipe_output,
+)
 from civitai_kit.testing.orchestration_state import (
     IMAGE_STEPS,
     LIFECYCLE,
@@ -96,19 +103,31 @@ _TEMPLATE_KEYS = frozenset(
 # ---------------------------------------------------------------------------------------------- rendering
 
 
+def step_costs(body: dict[str, Any]) -> list[int]:
+    """Each step's Buzz cost, known from its input before it runs (the finished step costs the same)."""
+    return [
+        estimate_cost(step["$type"], step.get("input")) if step["$type"] in STEP_TYPES else 1 for step in body["steps"]
+    ]
+
+
 def render_workflow(fake: FakeOrchestrator, workflow: FakeWorkflow, *, hide_mature: bool = False) -> dict[str, Any]:
+    """The spec's ``Workflow``: its ``cost.base`` is the sum of its steps' costs (each step's jobs share its
+    step's cost), tips are rates of that base, and the whole charge is one debit in the workflow's first
+    currency (refunded by a credit in that currency when the workflow fails or is canceled)."""
     body = workflow.body
     status = workflow.status
-    images = sum(len(blobs) for blobs in workflow.blobs)
-    base = max(1, images) * 4
+    costs = step_costs(body)
+    base = sum(costs)
     tip_rates = body.get("tips") or {"civitai": 0, "creators": 0}
     tips = {key: round(base * float(tip_rates.get(key, 0))) for key in ("civitai", "creators")}
     total = base + tips["civitai"] + tips["creators"]
+    currencies = body.get("currencies") or ["blue", "green", "yellow"]
+    account = currencies[0]
     transactions: list[dict[str, Any]] = [
-        {"type": "debit", "amount": total, "id": f"tx-{workflow.id}", "accountType": "yellow"}
+        {"type": "debit", "amount": total, "id": f"tx-{workflow.id}", "accountType": account}
     ]
     if status in ("failed", "canceled"):
-        transactions.append({"type": "credit", "amount": total, "id": f"tx-{workflow.id}-r", "accountType": "yellow"})
+        transactions.append({"type": "credit", "amount": total, "id": f"tx-{workflow.id}-r", "accountType": account})
     rendered: dict[str, Any] = {
         "id": workflow.id,
         "createdAt": timestamp(workflow.created_at),
@@ -117,12 +136,12 @@ def render_workflow(fake: FakeOrchestrator, workflow: FakeWorkflow, *, hide_matu
         "status": status,
         "tags": workflow.tags,
         "arguments": body.get("arguments") or {},
-        "steps": [render_step(fake, workflow, index, hide_mature) for index in range(len(body["steps"]))],
+        "steps": [render_step(fake, workflow, index, costs[index], hide_mature) for index in range(len(costs))],
         "callbacks": body.get("callbacks") or [],
         "tips": {"civitai": float(tip_rates.get("civitai", 0)), "creators": float(tip_rates.get("creators", 0))},
         "cost": {"base": base, "tips": tips, "total": total},
         "upgradeMode": body.get("upgradeMode", "manual"),
-        "currencies": body.get("currencies") or ["blue", "green", "yellow"],
+        "currencies": currencies,
         "forceRefunded": False,
     }
     for key in ("nsfwLevel", "experimental", "ephemeral"):
@@ -139,9 +158,12 @@ def render_workflow(fake: FakeOrchestrator, workflow: FakeWorkflow, *, hide_matu
     return rendered
 
 
-def render_step(fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, hide_mature: bool) -> dict[str, Any]:
+def render_step(
+    fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, cost: int, hide_mature: bool
+) -> dict[str, Any]:
     template = workflow.body["steps"][index]
     status = workflow.status
+    job_ids = workflow.jobs[index]
     step: dict[str, Any] = {
         "$type": template["$type"],
         "name": template.get("name") or f"${index}",
@@ -153,10 +175,10 @@ def render_step(fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, hide
             {
                 "id": job_id,
                 "status": status,
-                "cost": 4.0,
+                "cost": round(cost / len(job_ids), 4),
                 "queuePosition": {"support": "available", "precedingJobs": max(0, 1 - workflow.stage)},
             }
-            for job_id in workflow.jobs[index]
+            for job_id in job_ids
         ],
     }
     for key in ("timeout", "retries"):
@@ -416,7 +438,7 @@ def install_orchestration_routes(
     @route("GET", "/v2/consumer/workflows/{workflowId}/steps/{stepName}")
     def get_step(request: FakeRequest) -> FakeResponse:
         workflow, index = find_step(request)
-        return FakeResponse.json(render_step(fake, workflow, index, False))
+        return FakeResponse.json(render_step(fake, workflow, index, step_costs(workflow.body)[index], False))
 
     @route("PUT", "/v2/consumer/workflows/{workflowId}/steps/{stepName}")
     def update_step(request: FakeRequest) -> FakeResponse:

@@ -17,7 +17,7 @@ import json
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from civitai_kit.testing import media
@@ -61,8 +61,9 @@ class StepOutcome:
 class _Step:
     """Builds one output: mints blobs through the caller and remembers what was stored."""
 
-    def __init__(self, data: Mapping[str, Any], mint: MintBlob, now: datetime) -> None:
+    def __init__(self, data: Mapping[str, Any], mint: MintBlob, now: datetime, *, dry: bool = False) -> None:
         self.data = data
+        self.dry = dry  # an estimate: files are described (kind, size, duration) but no bytes are made
         self.now = now
         self.seed = zlib.crc32(json.dumps(data, sort_keys=True, default=str).encode())
         self.mint = mint
@@ -77,18 +78,18 @@ class _Step:
 
     def image(self, index: int = 0, size: tuple[int, int] | None = None) -> dict[str, Any]:
         width, height = size or image_size(self.data)
-        png = media.solid_png(width, height, self.rgb(index))
+        png = b"" if self.dry else media.solid_png(width, height, self.rgb(index))
         return self.blob(Media("image", png, "image/png", "png", {"width": width, "height": height}))
 
     def video(self) -> dict[str, Any]:
         width, height = image_size(self.data)
         seconds = duration(self.data)
-        clip = media.mjpeg_mp4(width, height, self.rgb(), seconds=seconds)
+        clip = b"" if self.dry else media.mjpeg_mp4(width, height, self.rgb(), seconds=seconds)
         return self.blob(Media("video", clip, "video/mp4", "mp4", {"width": width, "height": height}))
 
     def audio(self) -> dict[str, Any]:
         seconds = duration(self.data)
-        wav = media.wav_tone(seconds, self.seed)
+        wav = b"" if self.dry else media.wav_tone(seconds, self.seed)
         return self.blob(Media("audio", wav, "audio/wav", "wav", {"duration": seconds}))
 
     def file(self, content: bytes, content_type: str, extension: str) -> dict[str, Any]:
@@ -480,6 +481,23 @@ def output_for(step_type: str, step_input: Any, *, mint: MintBlob, now: datetime
     return _run(step_type, builder, step_input, mint, now)
 
 
+def estimate_cost(step_type: str, step_input: Any) -> int:
+    """The Buzz cost ``step_type`` will have for ``step_input``, known before it runs (for ``whatif`` and for
+    the cost a workflow shows while queued): the same builder as [`output_for`][] describes the files it would
+    produce without making them, so the estimate always equals the finished step's ``cost``.
+
+    Raises ``ValueError`` for a ``$type`` the spec does not have.
+    """
+    builder = _BUILDERS.get(step_type)
+    if builder is None:
+        raise ValueError(f"step_type {step_type!r} is not a workflow step type of the v2 spec")
+    unstored: MintBlob = lambda _item: {"id": "estimate", "available": False}  # noqa: E731
+    return _run(step_type, builder, step_input, unstored, _ESTIMATE_TIME, dry=True).cost
+
+
+_ESTIMATE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def recipe_output(recipe: str, body: Any, *, mint: MintBlob, now: datetime) -> StepOutcome:
     """The synchronous answer of ``POST /v2/consumer/recipes/{recipe}`` for an (already validated) ``body``.
 
@@ -492,10 +510,16 @@ def recipe_output(recipe: str, body: Any, *, mint: MintBlob, now: datetime) -> S
 
 
 def _run(
-    step_type: str, builder: Callable[[_Step], dict[str, Any]], step_input: Any, mint: MintBlob, now: datetime
+    step_type: str,
+    builder: Callable[[_Step], dict[str, Any]],
+    step_input: Any,
+    mint: MintBlob,
+    now: datetime,
+    *,
+    dry: bool = False,
 ) -> StepOutcome:
     data = step_input if isinstance(step_input, Mapping) else {"mediaUrl": step_input}  # imageUpload: a URL string
-    step = _Step(data, mint, now)
+    step = _Step(data, mint, now, dry=dry)
     output = builder(step)
     produced = tuple(step.stored)
     return StepOutcome(output, produced, step_cost(step_type, data, produced))
