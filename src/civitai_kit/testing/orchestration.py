@@ -38,7 +38,6 @@ from civitai_kit.testing.orchestration_outputs import (
     RECIPES,
     STEP_TYPES,
     MintBlob,
-    estimate_cost,
     output_for,
     recipe_output,
 )
@@ -50,6 +49,7 @@ from civitai_kit.testing.orchestration_state import (
     FakeBlob,
     FakeOrchestrator,
     FakeWorkflow,
+    step_costs,
 )
 from civitai_kit.testing.orchestration_v1 import install_v1_routes
 from civitai_kit.testing.server import FakeCivitai
@@ -101,13 +101,6 @@ _TEMPLATE_KEYS = frozenset(
 
 
 # ---------------------------------------------------------------------------------------------- rendering
-
-
-def step_costs(body: dict[str, Any]) -> list[int]:
-    """Each step's Buzz cost, known from its input before it runs (the finished step costs the same)."""
-    return [
-        estimate_cost(step["$type"], step.get("input")) if step["$type"] in STEP_TYPES else 1 for step in body["steps"]
-    ]
 
 
 def render_workflow(fake: FakeOrchestrator, workflow: FakeWorkflow, *, hide_mature: bool = False) -> dict[str, Any]:
@@ -359,6 +352,7 @@ def install_orchestration_routes(
             estimate["transactions"]["insufficientBuzz"] = False
             return FakeResponse.json(estimate, 200)
         fake.workflows[workflow.id] = workflow
+        fake.notify(workflow)
         return answer(workflow, request)
 
     @route("GET", "/v2/consumer/workflows/{workflowId}")

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from civitai_kit.testing.orchestration_callbacks import CallbackSender, StepState, WorkflowState
 from civitai_kit.testing.orchestration_data import timestamp
+from civitai_kit.testing.orchestration_outputs import STEP_TYPES, estimate_cost
 
 LIFECYCLE = ("unassigned", "scheduled", "processing")
 TERMINAL = frozenset({"succeeded", "failed", "expired", "canceled"})
@@ -107,6 +109,7 @@ class FakeOrchestrator:
         self.jobs: dict[str, FakeJob] = {}
         self.blobs: dict[str, FakeBlob] = {}
         self.content_tokens: dict[str, tuple[str, datetime]] = {}
+        self.callbacks = CallbackSender()  # POSTs each workflow's callback events; tests drain() it
         self._sequence = 9_005_769
 
     # -- workflows -----------------------------------------------------------------------------------
@@ -163,6 +166,31 @@ class FakeOrchestrator:
                 workflow.started_at = now
             if workflow.terminal:
                 workflow.completed_at = now
+            self.notify(workflow)
+
+    def notify(self, workflow: FakeWorkflow) -> None:
+        """Queue the callback events of the workflow's current status (sent from a background thread)."""
+        callbacks = workflow.body.get("callbacks") or []
+        if not callbacks:
+            return
+        steps = [
+            StepState(step.get("name") or f"${index}", tuple(job_ids), float(cost))
+            for index, (step, job_ids, cost) in enumerate(
+                zip(workflow.body["steps"], workflow.jobs, step_costs(workflow.body), strict=True)
+            )
+        ]
+        self.callbacks.workflow_changed(
+            WorkflowState(
+                workflow_id=workflow.id,
+                status=workflow.status,
+                callbacks=callbacks,
+                steps=steps,
+                created_at=workflow.created_at,
+                started_at=workflow.started_at,
+                completed_at=workflow.completed_at,
+                at=self.clock(),
+            )
+        )
 
     def finish(self, workflow: FakeWorkflow) -> None:
         self.advance(workflow, len(LIFECYCLE))
@@ -171,6 +199,7 @@ class FakeOrchestrator:
         if not workflow.terminal:
             workflow.canceled = True
             workflow.completed_at = self.clock()
+            self.notify(workflow)
 
     # -- blobs ---------------------------------------------------------------------------------------
 
@@ -210,6 +239,13 @@ class FakeOrchestrator:
         """The blob a signed URL token stands for, unless unknown or expired."""
         blob_id, expires_at = self.content_tokens.get(token, ("", None))
         return None if self._expired(expires_at) else self.blobs.get(blob_id)
+
+
+def step_costs(body: dict[str, Any]) -> list[int]:
+    """Each step's Buzz cost, known from its input before it runs (the finished step costs the same)."""
+    return [
+        estimate_cost(step["$type"], step.get("input")) if step["$type"] in STEP_TYPES else 1 for step in body["steps"]
+    ]
 
 
 def image_count(step: dict[str, Any]) -> int:
