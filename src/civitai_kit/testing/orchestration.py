@@ -17,7 +17,7 @@ import base64
 import json
 import re
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,7 @@ from civitai_kit.testing.orchestration_http import (
 from civitai_kit.testing.orchestration_outputs import (
     RECIPES,
     STEP_TYPES,
+    Media,
     MintBlob,
     output_for,
     recipe_output,
@@ -201,6 +202,8 @@ def render_output(
             return {"images": []}
         if status not in ("processing", "succeeded"):
             return None
+        if status == "succeeded":
+            completed_output(fake, workflow, index, template)  # the PNGs, once; the JSON is rendered fresh below
         images = [fake.blob_json(blob, available=status == "succeeded") for blob in workflow.blobs[index]]
         if hide_mature:
             for image in images:
@@ -217,10 +220,24 @@ def render_output(
 def completed_output(
     fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, template: dict[str, Any]
 ) -> dict[str, Any]:
-    """The one place a succeeded step (other than the image steps above) gets its output: made once by
-    [`output_for`][civitai_kit.testing.orchestration_outputs.output_for], its files stored as blobs."""
+    """The one place a succeeded step gets its output: made once by
+    [`output_for`][civitai_kit.testing.orchestration_outputs.output_for], its files stored as blobs.
+
+    An image step's images fill the blobs it announced while processing (same ids, jobs and NSFW levels),
+    so the images served are the PNGs ``output_for`` made at the requested size.
+    """
     if index not in workflow.outputs:
-        mint: MintBlob = lambda item: fake.store_media(item.kind, item.content, item.content_type, item.extension)  # noqa: E731
+        announced = iter(workflow.blobs[index])
+
+        def mint(item: Media) -> Mapping[str, Any]:
+            blob = next(announced, None) if item.kind == "image" else None
+            if blob is None:
+                return fake.store_media(item.kind, item.content, item.content_type, item.extension)
+            blob.content, blob.content_type = item.content, item.content_type
+            blob.width = int(item.fields.get("width", blob.width))
+            blob.height = int(item.fields.get("height", blob.height))
+            return fake.blob_json(blob, available=True)
+
         outcome = output_for(template["$type"], template.get("input"), mint=mint, now=fake.clock())
         workflow.outputs[index] = outcome.output
     return workflow.outputs[index]

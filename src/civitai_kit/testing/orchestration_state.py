@@ -18,14 +18,13 @@ from typing import Any
 
 from civitai_kit.testing.orchestration_callbacks import CallbackSender, StepState, WorkflowState
 from civitai_kit.testing.orchestration_data import timestamp
-from civitai_kit.testing.orchestration_outputs import STEP_TYPES, estimate_cost
+from civitai_kit.testing.orchestration_outputs import STEP_TYPES, estimate_cost, image_size, quantity
 
 LIFECYCLE = ("unassigned", "scheduled", "processing")
 TERMINAL = frozenset({"succeeded", "failed", "expired", "canceled"})
 IMAGE_STEPS = frozenset({"textToImage", "imageGen"})
 FAIL_MARKER = "[fail]"
 URL_LIFETIME = timedelta(hours=1)
-MAX_FAKE_IMAGES = 8
 PREVIEW_SIDE = 64  # served PNGs are small; the JSON still reports the requested size
 
 
@@ -127,9 +126,10 @@ class FakeOrchestrator:
             allow_mature_content=body.get("allowMatureContent"),
         )
         for step in body["steps"]:
-            count = image_count(step) if step["$type"] in IMAGE_STEPS else 0
+            data = step.get("input") if isinstance(step.get("input"), dict) else {}
+            count = quantity(data) if step["$type"] in IMAGE_STEPS else 0  # the images output_for will make
             job_ids = [str(uuid.uuid4()) for _ in range(max(1, (count + 3) // 4))]
-            width, height = step_size(step)
+            width, height = image_size(data)
             workflow.jobs.append(job_ids)
             workflow.blobs.append([self.new_blob(job_ids[index // 4], width, height) for index in range(count)])
         return workflow
@@ -246,15 +246,3 @@ def step_costs(body: dict[str, Any]) -> list[int]:
     return [
         estimate_cost(step["$type"], step.get("input")) if step["$type"] in STEP_TYPES else 1 for step in body["steps"]
     ]
-
-
-def image_count(step: dict[str, Any]) -> int:
-    data = step.get("input") or {}
-    count = int(data.get("quantity", 1)) * int(data.get("batchSize", 1))
-    return max(1, min(count, MAX_FAKE_IMAGES))
-
-
-def step_size(step: dict[str, Any]) -> tuple[int, int]:
-    data = step.get("input") or {}
-    default = 1024 if data.get("ecosystem") in ("sdxl", "flux1") else 512
-    return int(data.get("width", default)), int(data.get("height", default))
