@@ -25,7 +25,7 @@ TERMINAL = frozenset({"succeeded", "failed", "expired", "canceled"})
 IMAGE_STEPS = frozenset({"textToImage", "imageGen"})
 FAIL_MARKER = "[fail]"
 URL_LIFETIME = timedelta(hours=1)
-PREVIEW_SIDE = 64  # served PNGs are small; the JSON still reports the requested size
+PREVIEW_SIDE = 64  # the PNG served for a blob with no stored content (step outputs store theirs)
 
 
 @dataclass
