@@ -26,6 +26,7 @@ from civitai_kit.testing.orchestration_outputs import (
 )
 from tests.support.sdk_minimal import URL, minimal
 from tests.support.sdk_openapi import v2
+from tests.testing.test_webm import check_webm
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 SCHEMAS: dict[str, Any] = v2().document["components"]["schemas"]
@@ -148,6 +149,8 @@ def check_media(item: Media) -> None:
         assert png_size(item.content) == (item.fields["width"], item.fields["height"])
     elif item.kind == "image":
         assert item.content.startswith(b"<svg")
+    elif item.kind == "video" and item.extension == "webm":
+        check_webm(item.content, item.fields["width"], item.fields["height"])
     elif item.kind == "video":
         check_mp4(item.content, item.fields["width"], item.fields["height"])
     elif item.kind == "audio":
@@ -204,6 +207,23 @@ def test_video_follows_the_requested_size_and_duration() -> None:
     (clip,) = outcome.media
     check_mp4(clip.content, 320, 240)
     assert outcome.output["video"]["width"] == 320
+
+
+@pytest.mark.parametrize(
+    ("step_type", "data", "extension"),
+    [
+        ("transcode", {"sourceUrl": URL, "width": 320}, "webm"),
+        ("transcode", {"sourceUrl": URL, "width": 320, "containerFormat": "mp4"}, "mp4"),
+        ("composeMedia", {"elements": [{"video": URL}], "output": {"container": "webm"}}, "webm"),
+        ("videoGen", {"engine": "wan", "prompt": "p", "width": 64, "height": 48, "format": "webm"}, "webm"),
+        ("videoGen", {"engine": "wan", "prompt": "p", "width": 64, "height": 48}, "mp4"),
+    ],
+)
+def test_webm_where_the_step_makes_it_or_the_input_asks(step_type: str, data: Any, extension: str) -> None:
+    outcome, _ = run(step_type, data)
+    (clip,) = [item for item in outcome.media if item.kind == "video"]
+    assert (clip.extension, clip.content_type) == (extension, f"video/{extension}")
+    check_media(clip)
 
 
 def test_costs_follow_size_and_count_and_a_workflow_costs_the_sum_of_its_steps() -> None:

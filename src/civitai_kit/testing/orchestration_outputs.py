@@ -6,8 +6,9 @@
 
 [`output_for`][] covers every ``$type`` of the v2 spec's ``WorkflowStep`` mapping (and [`recipe_output`][]
 the recipe endpoints, which answer the same outputs synchronously). Media are real files from
-[`civitai_kit.testing.media`][]: PNGs of the requested size, an MJPEG-in-MP4 clip for video, a WAV tone for
-audio. Everything is deterministic: the same input gives the same colours, text and cost.
+[`civitai_kit.testing.media`][]: PNGs of the requested size, an MJPEG-in-MP4 clip for video (a VP8 WebM from
+[`civitai_kit.testing.webm`][] for transcode, composeMedia and any input asking for webm), a WAV tone for audio.
+Everything is deterministic: the same input gives the same colours, text and cost.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from civitai_kit.testing import media
+from civitai_kit.testing import media, webm
 from civitai_kit.testing.orchestration_data import timestamp
 
 MAX_IMAGES = 8
@@ -81,9 +82,15 @@ class _Step:
         png = b"" if self.dry else media.solid_png(width, height, self.rgb(index))
         return self.blob(Media("image", png, "image/png", "png", {"width": width, "height": height}))
 
-    def video(self) -> dict[str, Any]:
+    def video(self, *, webm_by_default: bool = False) -> dict[str, Any]:
+        """A clip of the requested size and duration: a VP8 WebM when the input asks for ``webm`` (or the
+        step makes WebM unless asked for ``mp4``), an MJPEG-in-MP4 otherwise."""
         width, height = image_size(self.data)
         seconds = duration(self.data)
+        asked = requested_container(self.data)
+        if asked == "webm" or (webm_by_default and asked != "mp4"):
+            clip = b"" if self.dry else webm.vp8_webm(width, height, seconds=seconds)
+            return self.blob(Media("video", clip, "video/webm", "webm", {"width": width, "height": height}))
         clip = b"" if self.dry else media.mjpeg_mp4(width, height, self.rgb(), seconds=seconds)
         return self.blob(Media("video", clip, "video/mp4", "mp4", {"width": width, "height": height}))
 
@@ -126,6 +133,20 @@ def image_size(data: Mapping[str, Any]) -> tuple[int, int]:
     if isinstance(scale, (int, float)) and not isinstance(scale, bool) and 1 <= scale <= 8:
         width, height = round(width * scale), round(height * scale)
     return min(width, MAX_SIDE), min(height, MAX_SIDE)
+
+
+_CONTAINER_KEYS = ("containerFormat", "container", "format", "outputFormat")
+
+
+def requested_container(data: Mapping[str, Any]) -> str | None:
+    """The container the input asks for (``webm``, ``mp4``…, lower case), from a ``containerFormat``/
+    ``container``/``format``/``outputFormat`` field of the input or of its ``output`` object."""
+    output = data.get("output")
+    for source in (data, output if isinstance(output, Mapping) else {}):
+        for key in _CONTAINER_KEYS:
+            if isinstance(source.get(key), str):
+                return str(source[key]).lower()
+    return None
 
 
 def quantity(data: Mapping[str, Any]) -> int:
@@ -233,7 +254,7 @@ def _compose(step: _Step) -> dict[str, Any]:
         start += length
     as_video = step.data.get("output") == "video" or "video" in json.dumps(elements, default=str)
     if as_video:
-        return {"type": "video", "elements": resolved, "videoBlob": step.video()}
+        return {"type": "video", "elements": resolved, "videoBlob": step.video(webm_by_default=True)}
     return {"type": "audio", "elements": resolved, "audioBlob": step.audio()}
 
 
@@ -274,7 +295,7 @@ def _archive(step: _Step) -> dict[str, Any]:
 
 
 def _transcode(step: _Step) -> dict[str, Any]:
-    blob = step.video()
+    blob = step.video(webm_by_default=True)
     out = {"id": blob["id"], "available": blob["available"], "jobId": str(blob.get("jobId") or f"job-{step.seed:x}")}
     out.update({key: blob[key] for key in ("url", "urlExpiresAt") if blob.get(key)})
     return out
