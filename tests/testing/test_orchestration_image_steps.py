@@ -11,19 +11,12 @@ import pytest
 
 from civitai_kit.testing import FakeCivitai
 from civitai_kit.testing.orchestration import install_orchestration_routes
+from tests.support.sdk_minimal import minimal
 from tests.support.sdk_openapi import v2
+from tests.testing.test_orchestration_costs import IMAGES
 
-AIR = "urn:air:sd1:checkpoint:civitai:4384@128713"
-TEXT_TO_IMAGE = {"model": AIR, "prompt": "a cat", "width": 640, "height": 384, "cfgScale": 7, "seed": 1, "quantity": 3}
-IMAGE_GEN = {
-    "engine": "flux2",
-    "model": "dev",
-    "operation": "createImage",
-    "prompt": "a cat",
-    "width": 768,
-    "height": 512,
-    "quantity": 2,
-}
+TEXT_TO_IMAGE = {**IMAGES, "width": 640, "height": 384, "quantity": 3}
+IMAGE_GEN = {**minimal("Flux2DevImageGenInput"), "width": 768, "height": 512, "quantity": 2}
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
