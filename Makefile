@@ -40,11 +40,13 @@ check: $(STAMP)
 	$(BIN)/python scripts/deferred_imports.py --quiet
 	$(BIN)/python scripts/generate_sdk_schema.py --check
 	$(BIN)/python scripts/generate_sdk_recipes.py --check
+	$(BIN)/python scripts/generate_coverage_docs.py --check
 
 # generated code: civitai_kit.sdk.schema (docs/sdk-schema.md), then the recipes service written from it
 generate: $(STAMP)
 	$(BIN)/python scripts/generate_sdk_schema.py
 	$(BIN)/python scripts/generate_sdk_recipes.py
+	$(BIN)/python scripts/generate_coverage_docs.py
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

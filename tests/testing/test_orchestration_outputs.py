@@ -19,12 +19,14 @@ from civitai_kit.testing.orchestration_outputs import (
     STEP_TYPES,
     Media,
     StepOutcome,
+    estimate_cost,
     output_for,
     recipe_output,
     workflow_cost,
 )
 from tests.support.sdk_minimal import URL, minimal
 from tests.support.sdk_openapi import v2
+from tests.testing.test_webm import check_webm
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 SCHEMAS: dict[str, Any] = v2().document["components"]["schemas"]
@@ -147,6 +149,8 @@ def check_media(item: Media) -> None:
         assert png_size(item.content) == (item.fields["width"], item.fields["height"])
     elif item.kind == "image":
         assert item.content.startswith(b"<svg")
+    elif item.kind == "video" and item.extension == "webm":
+        check_webm(item.content, item.fields["width"], item.fields["height"])
     elif item.kind == "video":
         check_mp4(item.content, item.fields["width"], item.fields["height"])
     elif item.kind == "audio":
@@ -180,6 +184,7 @@ def test_output_is_valid_against_the_spec_with_real_media(step_type: str) -> Non
     assert outcome.cost >= 1
     again, _ = run(step_type, valid_input(step_type))
     assert again.output == outcome.output and again.cost == outcome.cost  # deterministic
+    assert estimate_cost(step_type, valid_input(step_type)) == outcome.cost  # known before it runs
 
 
 def test_images_have_the_requested_size_and_quantity() -> None:
@@ -204,12 +209,34 @@ def test_video_follows_the_requested_size_and_duration() -> None:
     assert outcome.output["video"]["width"] == 320
 
 
+@pytest.mark.parametrize(
+    ("step_type", "data", "extension"),
+    [
+        ("transcode", {"sourceUrl": URL, "width": 320}, "webm"),
+        ("transcode", {"sourceUrl": URL, "width": 320, "containerFormat": "mp4"}, "mp4"),
+        ("composeMedia", {"elements": [{"video": URL}], "output": {"container": "webm"}}, "webm"),
+        ("videoGen", {"engine": "wan", "prompt": "p", "width": 64, "height": 48, "format": "webm"}, "webm"),
+        ("videoGen", {"engine": "wan", "prompt": "p", "width": 64, "height": 48}, "mp4"),
+    ],
+)
+def test_webm_where_the_step_makes_it_or_the_input_asks(step_type: str, data: Any, extension: str) -> None:
+    outcome, _ = run(step_type, data)
+    (clip,) = [item for item in outcome.media if item.kind == "video"]
+    assert (clip.extension, clip.content_type) == (extension, f"video/{extension}")
+    check_media(clip)
+
+
 def test_costs_follow_size_and_count_and_a_workflow_costs_the_sum_of_its_steps() -> None:
     small, _ = run("textToImage", valid_input("textToImage", width=512, height=512))
     large, _ = run("textToImage", valid_input("textToImage", width=2048, height=2048))
     many, _ = run("textToImage", valid_input("textToImage", width=512, height=512, quantity=4))
     assert small.cost < large.cost and small.cost * 4 == many.cost
     assert workflow_cost([small, large, many]) == small.cost + large.cost + many.cost
+
+
+def test_an_unknown_step_type_is_refused_by_name_by_the_estimate_too() -> None:
+    with pytest.raises(ValueError, match="step_type 'nope'"):
+        estimate_cost("nope", {})
 
 
 def test_an_unknown_step_type_is_refused_by_name() -> None:

@@ -17,7 +17,7 @@ import base64
 import json
 import re
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +34,14 @@ from civitai_kit.testing.orchestration_http import (
     spec_body,
     wait_seconds,
 )
-from civitai_kit.testing.orchestration_outputs import RECIPES, STEP_TYPES, MintBlob, output_for, recipe_output
+from civitai_kit.testing.orchestration_outputs import (
+    RECIPES,
+    STEP_TYPES,
+    Media,
+    MintBlob,
+    output_for,
+    recipe_output,
+)
 from civitai_kit.testing.orchestration_state import (
     IMAGE_STEPS,
     LIFECYCLE,
@@ -43,6 +50,7 @@ from civitai_kit.testing.orchestration_state import (
     FakeBlob,
     FakeOrchestrator,
     FakeWorkflow,
+    step_costs,
 )
 from civitai_kit.testing.orchestration_v1 import install_v1_routes
 from civitai_kit.testing.server import FakeCivitai
@@ -97,18 +105,23 @@ _TEMPLATE_KEYS = frozenset(
 
 
 def render_workflow(fake: FakeOrchestrator, workflow: FakeWorkflow, *, hide_mature: bool = False) -> dict[str, Any]:
+    """The spec's ``Workflow``: its ``cost.base`` is the sum of its steps' costs (each step's jobs share its
+    step's cost), tips are rates of that base, and the whole charge is one debit in the workflow's first
+    currency (refunded by a credit in that currency when the workflow fails or is canceled)."""
     body = workflow.body
     status = workflow.status
-    images = sum(len(blobs) for blobs in workflow.blobs)
-    base = max(1, images) * 4
+    costs = step_costs(body)
+    base = sum(costs)
     tip_rates = body.get("tips") or {"civitai": 0, "creators": 0}
     tips = {key: round(base * float(tip_rates.get(key, 0))) for key in ("civitai", "creators")}
     total = base + tips["civitai"] + tips["creators"]
+    currencies = body.get("currencies") or ["blue", "green", "yellow"]
+    account = currencies[0]
     transactions: list[dict[str, Any]] = [
-        {"type": "debit", "amount": total, "id": f"tx-{workflow.id}", "accountType": "yellow"}
+        {"type": "debit", "amount": total, "id": f"tx-{workflow.id}", "accountType": account}
     ]
     if status in ("failed", "canceled"):
-        transactions.append({"type": "credit", "amount": total, "id": f"tx-{workflow.id}-r", "accountType": "yellow"})
+        transactions.append({"type": "credit", "amount": total, "id": f"tx-{workflow.id}-r", "accountType": account})
     rendered: dict[str, Any] = {
         "id": workflow.id,
         "createdAt": timestamp(workflow.created_at),
@@ -117,12 +130,12 @@ def render_workflow(fake: FakeOrchestrator, workflow: FakeWorkflow, *, hide_matu
         "status": status,
         "tags": workflow.tags,
         "arguments": body.get("arguments") or {},
-        "steps": [render_step(fake, workflow, index, hide_mature) for index in range(len(body["steps"]))],
+        "steps": [render_step(fake, workflow, index, costs[index], hide_mature) for index in range(len(costs))],
         "callbacks": body.get("callbacks") or [],
         "tips": {"civitai": float(tip_rates.get("civitai", 0)), "creators": float(tip_rates.get("creators", 0))},
         "cost": {"base": base, "tips": tips, "total": total},
         "upgradeMode": body.get("upgradeMode", "manual"),
-        "currencies": body.get("currencies") or ["blue", "green", "yellow"],
+        "currencies": currencies,
         "forceRefunded": False,
     }
     for key in ("nsfwLevel", "experimental", "ephemeral"):
@@ -139,9 +152,12 @@ def render_workflow(fake: FakeOrchestrator, workflow: FakeWorkflow, *, hide_matu
     return rendered
 
 
-def render_step(fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, hide_mature: bool) -> dict[str, Any]:
+def render_step(
+    fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, cost: int, hide_mature: bool
+) -> dict[str, Any]:
     template = workflow.body["steps"][index]
     status = workflow.status
+    job_ids = workflow.jobs[index]
     step: dict[str, Any] = {
         "$type": template["$type"],
         "name": template.get("name") or f"${index}",
@@ -153,10 +169,10 @@ def render_step(fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, hide
             {
                 "id": job_id,
                 "status": status,
-                "cost": 4.0,
+                "cost": round(cost / len(job_ids), 4),
                 "queuePosition": {"support": "available", "precedingJobs": max(0, 1 - workflow.stage)},
             }
-            for job_id in workflow.jobs[index]
+            for job_id in job_ids
         ],
     }
     for key in ("timeout", "retries"):
@@ -186,6 +202,8 @@ def render_output(
             return {"images": []}
         if status not in ("processing", "succeeded"):
             return None
+        if status == "succeeded":
+            completed_output(fake, workflow, index, template)  # the PNGs, once; the JSON is rendered fresh below
         images = [fake.blob_json(blob, available=status == "succeeded") for blob in workflow.blobs[index]]
         if hide_mature:
             for image in images:
@@ -202,10 +220,24 @@ def render_output(
 def completed_output(
     fake: FakeOrchestrator, workflow: FakeWorkflow, index: int, template: dict[str, Any]
 ) -> dict[str, Any]:
-    """The one place a succeeded step (other than the image steps above) gets its output: made once by
-    [`output_for`][civitai_kit.testing.orchestration_outputs.output_for], its files stored as blobs."""
+    """The one place a succeeded step gets its output: made once by
+    [`output_for`][civitai_kit.testing.orchestration_outputs.output_for], its files stored as blobs.
+
+    An image step's images fill the blobs it announced while processing (same ids, jobs and NSFW levels),
+    so the images served are the PNGs ``output_for`` made at the requested size.
+    """
     if index not in workflow.outputs:
-        mint: MintBlob = lambda item: fake.store_media(item.kind, item.content, item.content_type, item.extension)  # noqa: E731
+        announced = iter(workflow.blobs[index])
+
+        def mint(item: Media) -> Mapping[str, Any]:
+            blob = next(announced, None) if item.kind == "image" else None
+            if blob is None:
+                return fake.store_media(item.kind, item.content, item.content_type, item.extension)
+            blob.content, blob.content_type = item.content, item.content_type
+            blob.width = int(item.fields.get("width", blob.width))
+            blob.height = int(item.fields.get("height", blob.height))
+            return fake.blob_json(blob, available=True)
+
         outcome = output_for(template["$type"], template.get("input"), mint=mint, now=fake.clock())
         workflow.outputs[index] = outcome.output
     return workflow.outputs[index]
@@ -337,6 +369,7 @@ def install_orchestration_routes(
             estimate["transactions"]["insufficientBuzz"] = False
             return FakeResponse.json(estimate, 200)
         fake.workflows[workflow.id] = workflow
+        fake.notify(workflow)
         return answer(workflow, request)
 
     @route("GET", "/v2/consumer/workflows/{workflowId}")
@@ -416,7 +449,7 @@ def install_orchestration_routes(
     @route("GET", "/v2/consumer/workflows/{workflowId}/steps/{stepName}")
     def get_step(request: FakeRequest) -> FakeResponse:
         workflow, index = find_step(request)
-        return FakeResponse.json(render_step(fake, workflow, index, False))
+        return FakeResponse.json(render_step(fake, workflow, index, step_costs(workflow.body)[index], False))
 
     @route("PUT", "/v2/consumer/workflows/{workflowId}/steps/{stepName}")
     def update_step(request: FakeRequest) -> FakeResponse:

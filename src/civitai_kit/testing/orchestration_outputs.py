@@ -6,8 +6,9 @@
 
 [`output_for`][] covers every ``$type`` of the v2 spec's ``WorkflowStep`` mapping (and [`recipe_output`][]
 the recipe endpoints, which answer the same outputs synchronously). Media are real files from
-[`civitai_kit.testing.media`][]: PNGs of the requested size, an MJPEG-in-MP4 clip for video, a WAV tone for
-audio. Everything is deterministic: the same input gives the same colours, text and cost.
+[`civitai_kit.testing.media`][]: PNGs of the requested size, an MJPEG-in-MP4 clip for video (a VP8 WebM from
+[`civitai_kit.testing.webm`][] for transcode, composeMedia and any input asking for webm), a WAV tone for audio.
+Everything is deterministic: the same input gives the same colours, text and cost.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import json
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from civitai_kit.testing import media
+from civitai_kit.testing import media, webm
 from civitai_kit.testing.orchestration_data import timestamp
 
 MAX_IMAGES = 8
@@ -61,8 +62,9 @@ class StepOutcome:
 class _Step:
     """Builds one output: mints blobs through the caller and remembers what was stored."""
 
-    def __init__(self, data: Mapping[str, Any], mint: MintBlob, now: datetime) -> None:
+    def __init__(self, data: Mapping[str, Any], mint: MintBlob, now: datetime, *, dry: bool = False) -> None:
         self.data = data
+        self.dry = dry  # an estimate: files are described (kind, size, duration) but no bytes are made
         self.now = now
         self.seed = zlib.crc32(json.dumps(data, sort_keys=True, default=str).encode())
         self.mint = mint
@@ -77,18 +79,24 @@ class _Step:
 
     def image(self, index: int = 0, size: tuple[int, int] | None = None) -> dict[str, Any]:
         width, height = size or image_size(self.data)
-        png = media.solid_png(width, height, self.rgb(index))
+        png = b"" if self.dry else media.solid_png(width, height, self.rgb(index))
         return self.blob(Media("image", png, "image/png", "png", {"width": width, "height": height}))
 
-    def video(self) -> dict[str, Any]:
+    def video(self, *, webm_by_default: bool = False) -> dict[str, Any]:
+        """A clip of the requested size and duration: a VP8 WebM when the input asks for ``webm`` (or the
+        step makes WebM unless asked for ``mp4``), an MJPEG-in-MP4 otherwise."""
         width, height = image_size(self.data)
         seconds = duration(self.data)
-        clip = media.mjpeg_mp4(width, height, self.rgb(), seconds=seconds)
+        asked = requested_container(self.data)
+        if asked == "webm" or (webm_by_default and asked != "mp4"):
+            clip = b"" if self.dry else webm.vp8_webm(width, height, seconds=seconds)
+            return self.blob(Media("video", clip, "video/webm", "webm", {"width": width, "height": height}))
+        clip = b"" if self.dry else media.mjpeg_mp4(width, height, self.rgb(), seconds=seconds)
         return self.blob(Media("video", clip, "video/mp4", "mp4", {"width": width, "height": height}))
 
     def audio(self) -> dict[str, Any]:
         seconds = duration(self.data)
-        wav = media.wav_tone(seconds, self.seed)
+        wav = b"" if self.dry else media.wav_tone(seconds, self.seed)
         return self.blob(Media("audio", wav, "audio/wav", "wav", {"duration": seconds}))
 
     def file(self, content: bytes, content_type: str, extension: str) -> dict[str, Any]:
@@ -125,6 +133,20 @@ def image_size(data: Mapping[str, Any]) -> tuple[int, int]:
     if isinstance(scale, (int, float)) and not isinstance(scale, bool) and 1 <= scale <= 8:
         width, height = round(width * scale), round(height * scale)
     return min(width, MAX_SIDE), min(height, MAX_SIDE)
+
+
+_CONTAINER_KEYS = ("containerFormat", "container", "format", "outputFormat")
+
+
+def requested_container(data: Mapping[str, Any]) -> str | None:
+    """The container the input asks for (``webm``, ``mp4``…, lower case), from a ``containerFormat``/
+    ``container``/``format``/``outputFormat`` field of the input or of its ``output`` object."""
+    output = data.get("output")
+    for source in (data, output if isinstance(output, Mapping) else {}):
+        for key in _CONTAINER_KEYS:
+            if isinstance(source.get(key), str):
+                return str(source[key]).lower()
+    return None
 
 
 def quantity(data: Mapping[str, Any]) -> int:
@@ -232,7 +254,7 @@ def _compose(step: _Step) -> dict[str, Any]:
         start += length
     as_video = step.data.get("output") == "video" or "video" in json.dumps(elements, default=str)
     if as_video:
-        return {"type": "video", "elements": resolved, "videoBlob": step.video()}
+        return {"type": "video", "elements": resolved, "videoBlob": step.video(webm_by_default=True)}
     return {"type": "audio", "elements": resolved, "audioBlob": step.audio()}
 
 
@@ -273,7 +295,7 @@ def _archive(step: _Step) -> dict[str, Any]:
 
 
 def _transcode(step: _Step) -> dict[str, Any]:
-    blob = step.video()
+    blob = step.video(webm_by_default=True)
     out = {"id": blob["id"], "available": blob["available"], "jobId": str(blob.get("jobId") or f"job-{step.seed:x}")}
     out.update({key: blob[key] for key in ("url", "urlExpiresAt") if blob.get(key)})
     return out
@@ -480,6 +502,23 @@ def output_for(step_type: str, step_input: Any, *, mint: MintBlob, now: datetime
     return _run(step_type, builder, step_input, mint, now)
 
 
+def estimate_cost(step_type: str, step_input: Any) -> int:
+    """The Buzz cost ``step_type`` will have for ``step_input``, known before it runs (for ``whatif`` and for
+    the cost a workflow shows while queued): the same builder as [`output_for`][] describes the files it would
+    produce without making them, so the estimate always equals the finished step's ``cost``.
+
+    Raises ``ValueError`` for a ``$type`` the spec does not have.
+    """
+    builder = _BUILDERS.get(step_type)
+    if builder is None:
+        raise ValueError(f"step_type {step_type!r} is not a workflow step type of the v2 spec")
+    unstored: MintBlob = lambda _item: {"id": "estimate", "available": False}  # noqa: E731
+    return _run(step_type, builder, step_input, unstored, _ESTIMATE_TIME, dry=True).cost
+
+
+_ESTIMATE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def recipe_output(recipe: str, body: Any, *, mint: MintBlob, now: datetime) -> StepOutcome:
     """The synchronous answer of ``POST /v2/consumer/recipes/{recipe}`` for an (already validated) ``body``.
 
@@ -492,10 +531,16 @@ def recipe_output(recipe: str, body: Any, *, mint: MintBlob, now: datetime) -> S
 
 
 def _run(
-    step_type: str, builder: Callable[[_Step], dict[str, Any]], step_input: Any, mint: MintBlob, now: datetime
+    step_type: str,
+    builder: Callable[[_Step], dict[str, Any]],
+    step_input: Any,
+    mint: MintBlob,
+    now: datetime,
+    *,
+    dry: bool = False,
 ) -> StepOutcome:
     data = step_input if isinstance(step_input, Mapping) else {"mediaUrl": step_input}  # imageUpload: a URL string
-    step = _Step(data, mint, now)
+    step = _Step(data, mint, now, dry=dry)
     output = builder(step)
     produced = tuple(step.stored)
     return StepOutcome(output, produced, step_cost(step_type, data, produced))

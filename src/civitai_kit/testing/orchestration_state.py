@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from civitai_kit.testing.orchestration_callbacks import CallbackSender, StepState, WorkflowState
 from civitai_kit.testing.orchestration_data import timestamp
+from civitai_kit.testing.orchestration_outputs import STEP_TYPES, estimate_cost, image_size, quantity
 
 LIFECYCLE = ("unassigned", "scheduled", "processing")
 TERMINAL = frozenset({"succeeded", "failed", "expired", "canceled"})
 IMAGE_STEPS = frozenset({"textToImage", "imageGen"})
 FAIL_MARKER = "[fail]"
 URL_LIFETIME = timedelta(hours=1)
-MAX_FAKE_IMAGES = 8
-PREVIEW_SIDE = 64  # served PNGs are small; the JSON still reports the requested size
+PREVIEW_SIDE = 64  # the PNG served for a blob with no stored content (step outputs store theirs)
 
 
 @dataclass
@@ -107,6 +108,7 @@ class FakeOrchestrator:
         self.jobs: dict[str, FakeJob] = {}
         self.blobs: dict[str, FakeBlob] = {}
         self.content_tokens: dict[str, tuple[str, datetime]] = {}
+        self.callbacks = CallbackSender()  # POSTs each workflow's callback events; tests drain() it
         self._sequence = 9_005_769
 
     # -- workflows -----------------------------------------------------------------------------------
@@ -124,9 +126,10 @@ class FakeOrchestrator:
             allow_mature_content=body.get("allowMatureContent"),
         )
         for step in body["steps"]:
-            count = image_count(step) if step["$type"] in IMAGE_STEPS else 0
+            data = step.get("input") if isinstance(step.get("input"), dict) else {}
+            count = quantity(data) if step["$type"] in IMAGE_STEPS else 0  # the images output_for will make
             job_ids = [str(uuid.uuid4()) for _ in range(max(1, (count + 3) // 4))]
-            width, height = step_size(step)
+            width, height = image_size(data)
             workflow.jobs.append(job_ids)
             workflow.blobs.append([self.new_blob(job_ids[index // 4], width, height) for index in range(count)])
         return workflow
@@ -163,6 +166,31 @@ class FakeOrchestrator:
                 workflow.started_at = now
             if workflow.terminal:
                 workflow.completed_at = now
+            self.notify(workflow)
+
+    def notify(self, workflow: FakeWorkflow) -> None:
+        """Queue the callback events of the workflow's current status (sent from a background thread)."""
+        callbacks = workflow.body.get("callbacks") or []
+        if not callbacks:
+            return
+        steps = [
+            StepState(step.get("name") or f"${index}", tuple(job_ids), float(cost))
+            for index, (step, job_ids, cost) in enumerate(
+                zip(workflow.body["steps"], workflow.jobs, step_costs(workflow.body), strict=True)
+            )
+        ]
+        self.callbacks.workflow_changed(
+            WorkflowState(
+                workflow_id=workflow.id,
+                status=workflow.status,
+                callbacks=callbacks,
+                steps=steps,
+                created_at=workflow.created_at,
+                started_at=workflow.started_at,
+                completed_at=workflow.completed_at,
+                at=self.clock(),
+            )
+        )
 
     def finish(self, workflow: FakeWorkflow) -> None:
         self.advance(workflow, len(LIFECYCLE))
@@ -171,6 +199,7 @@ class FakeOrchestrator:
         if not workflow.terminal:
             workflow.canceled = True
             workflow.completed_at = self.clock()
+            self.notify(workflow)
 
     # -- blobs ---------------------------------------------------------------------------------------
 
@@ -212,13 +241,8 @@ class FakeOrchestrator:
         return None if self._expired(expires_at) else self.blobs.get(blob_id)
 
 
-def image_count(step: dict[str, Any]) -> int:
-    data = step.get("input") or {}
-    count = int(data.get("quantity", 1)) * int(data.get("batchSize", 1))
-    return max(1, min(count, MAX_FAKE_IMAGES))
-
-
-def step_size(step: dict[str, Any]) -> tuple[int, int]:
-    data = step.get("input") or {}
-    default = 1024 if data.get("ecosystem") in ("sdxl", "flux1") else 512
-    return int(data.get("width", default)), int(data.get("height", default))
+def step_costs(body: dict[str, Any]) -> list[int]:
+    """Each step's Buzz cost, known from its input before it runs (the finished step costs the same)."""
+    return [
+        estimate_cost(step["$type"], step.get("input")) if step["$type"] in STEP_TYPES else 1 for step in body["steps"]
+    ]
