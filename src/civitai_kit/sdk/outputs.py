@@ -79,7 +79,8 @@ def _concrete(schema: str, value: Mapping[str, Any]) -> str:
     by its ``type``); an unknown discriminator value stays at the base."""
     while (found := spec_inputs.shape(schema).discriminator) is not None:
         field, mapping = found
-        target = mapping.get(value.get(field)) if isinstance(value.get(field), str) else None
+        kind = value.get(field)
+        target = mapping.get(kind) if isinstance(kind, str) else None
         if target is None or target == schema:
             return schema
         schema = target
