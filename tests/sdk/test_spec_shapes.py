@@ -14,6 +14,7 @@ from civitai_kit.sdk import (
     BlobUploadUrl,
     ServiceInfo,
     ServicePage,
+    Workflow,
     WorkflowEvent,
     WorkflowStepEvent,
     WorkflowStepJobEvent,
@@ -91,3 +92,13 @@ def test_a_detailed_workflow_event_types_its_details() -> None:
     event = parse_webhook_event(payload)
     assert isinstance(event, WorkflowEvent)
     assert event.details is not None and [step.name for step in event.details.steps] == ["s0"]
+
+
+def test_a_workflows_callbacks_are_the_spec_callback_keeping_unknowns() -> None:
+    callback = {"url": "https://hooks.test/a", "type": ["workflow:succeeded", "budget:low"], "detailed": True, "x": 1}
+    workflow = Workflow.model_validate({"id": "wf", "status": "succeeded", "callbacks": [callback]})
+    [parsed] = workflow.callbacks
+    assert isinstance(parsed, schema.WorkflowCallback)
+    assert (parsed.url, parsed.type) == ("https://hooks.test/a", ["workflow:succeeded", "budget:low"])
+    dumped = workflow.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    assert dumped["callbacks"] == [callback]
