@@ -39,17 +39,6 @@ _KINDS: dict[str, type[WorkflowEvent] | type[WorkflowStepEvent] | type[WorkflowS
 }
 
 
-__all__ = [
-    "MAX_EVENT_BYTES",
-    "UnknownWebhookEvent",
-    "WebhookEvent",
-    "WorkflowEvent",
-    "WorkflowStepEvent",
-    "WorkflowStepJobEvent",
-    "parse_webhook_event",
-]
-
-
 def parse_webhook_event(body: bytes | str | Mapping[str, Any]) -> WebhookEvent:
     """The typed event of a received callback body. Raises ``ValueError`` naming what is wrong: not JSON,
     not an object, or a known event missing a field or holding a wrong one."""
