@@ -18,7 +18,9 @@ from pydantic import ValidationError
 
 from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit.sdk.models import ApiModel
-from civitai_kit.sdk.schema import WorkflowEvent, WorkflowStepEvent, WorkflowStepJobEvent
+from civitai_kit.sdk.schema import WorkflowEvent as WorkflowEvent
+from civitai_kit.sdk.schema import WorkflowStepEvent as WorkflowStepEvent
+from civitai_kit.sdk.schema import WorkflowStepJobEvent as WorkflowStepJobEvent
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
 """A callback body larger than this is refused before decoding (a detailed event carries the workflow)."""
