@@ -121,7 +121,7 @@ CASES: dict[str, tuple[Call, tuple[int, Any, dict[str, str]], str, list[tuple[st
     ),
     "GetResource": (
         lambda sdk, _: sdk.resources.get("urn:air:sdxl:checkpoint:civitai:1@2"),
-        (200, {**minimal("ResourceInfo"), "air": "urn:air:sdxl:checkpoint:civitai:1@2"}, {}),  # as the spec says
+        (200, {"air": "urn:air:sdxl:checkpoint:civitai:1@2"}, {}),
         "/v2/resources/urn:air:sdxl:checkpoint:civitai:1@2",
         [],
     ),

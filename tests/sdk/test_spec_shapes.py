@@ -12,8 +12,6 @@ from pydantic import BaseModel
 
 from civitai_kit.sdk import (
     BlobUploadUrl,
-    ResourceAvailability,
-    ResourceInfo,
     ServiceInfo,
     ServicePage,
     Workflow,
@@ -104,17 +102,3 @@ def test_a_workflows_callbacks_are_the_spec_callback_keeping_unknowns() -> None:
     assert (parsed.url, parsed.type) == ("https://hooks.test/a", ["workflow:succeeded", "budget:low"])
     dumped = workflow.model_dump(mode="json", by_alias=True, exclude_unset=True)
     assert dumped["callbacks"] == [callback]
-
-
-def test_a_resource_is_the_spec_resource_info_with_its_availability_typed() -> None:
-    payload = {**minimal("ResourceInfo"), "availability": {"status": "loading", "workers": 1, "progress": 0.5}}
-    v2().assert_valid("ResourceInfo", payload)
-    resource = ResourceInfo.model_validate({**payload, "region": "eu"})
-    assert isinstance(resource, schema.ResourceInfo) and resource.model_extra == {"region": "eu"}
-    assert isinstance(resource.availability, schema.LoadingResourceAvailability) and not resource.is_available
-    warming = ResourceInfo.model_validate({**payload, "canGenerate": True, "availability": {"status": "warming"}})
-    assert type(warming.availability) is ResourceAvailability and warming.availability.status == "warming"
-    ready = ResourceInfo.model_validate(
-        {**payload, "canGenerate": True, "availability": {"status": "available", "workers": 3}}
-    )
-    assert ready.is_available

@@ -7,15 +7,13 @@ enum-like fields are plain strings that compare equal to the members in [`civita
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from civitai_kit.sdk import outputs
 from civitai_kit.sdk.enums import TERMINAL_STATUSES, WorkflowStatus
-from civitai_kit.sdk.schema import ResourceAvailability as SpecResourceAvailability
-from civitai_kit.sdk.schema import ResourceInfo as SpecResourceInfo
 from civitai_kit.sdk.schema import WorkflowCallback
 
 
@@ -231,13 +229,33 @@ class WorkflowPage(ApiModel):
     items: list[Workflow] = Field(default_factory=list)
 
 
-ResourceAvailability: TypeAlias = SpecResourceAvailability
-"""Whether workers have a resource (the spec's open union on ``status``: ``available``, ``loading``,
-``unavailable``, ``unsupported``; another status parses as the base, its fields kept)."""
+class ResourceAvailability(ApiModel):
+    """``status`` is ``unsupported``, ``unavailable``, ``loading`` or ``available``."""
+
+    status: str
+    workers: int | None = None
+    progress: float | None = None
+    eta_seconds: int | None = None
 
 
-class ResourceInfo(SpecResourceInfo):
-    """What the orchestrator knows about a resource (``GET /v2/resources/{air}``): the spec's ``ResourceInfo``."""
+class ResourceInfo(ApiModel):
+    """What the orchestrator knows about a resource (``GET /v2/resources/{air}``)."""
+
+    air: str
+    size: int | None = None
+    hashes: dict[str, str] = Field(default_factory=dict)
+    download_urls: list[str] = Field(default_factory=list)
+    resource_name: str | None = None
+    version_name: str | None = None
+    can_generate: bool | None = None
+    check_permission: bool | None = None
+    requires_authorization: bool | None = None
+    file_format: str | None = None
+    has_mature_content_restriction: bool | None = None
+    has_nsfw_content_restriction: bool | None = None
+    early_access_ends_at: datetime | None = None
+    published_at: datetime | None = None
+    availability: ResourceAvailability | None = None
 
     @property
     def is_available(self) -> bool:
