@@ -14,13 +14,15 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from civitai_kit._http import AsyncHttpClient, HttpClient
 from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure, Success
-from civitai_kit.sdk import AsyncSdkClient, SdkClient
+from civitai_kit.sdk import AsyncSdkClient, SdkClient, schema
 from civitai_kit.sdk._recipes_generated import RECIPES, Recipes
 from civitai_kit.sdk.enums import CallbackEvent
 from civitai_kit.sdk.operations import NOT_YET, OPERATIONS
 from civitai_kit.sdk.patches import JSON_PATCH, Patch, document
+from civitai_kit.sdk.schema import ConvertImageInput, ConvertImageOutput, EchoOutput
 from civitai_kit.sdk.templates import Callback
 from tests.support.recording_server import RecordingServer
+from tests.support.sdk_minimal import minimal
 from tests.support.sdk_openapi import v2
 from tests.support.sdk_support import TOKEN, collect, resolve, settings_for
 
@@ -313,6 +315,10 @@ RECIPE_OPERATIONS = {
     if path.startswith("/v2/consumer/recipes/")
 }
 ECHO = {"message": "hello"}
+RECIPE_OUTPUTS = {
+    operation_id: operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    for operation_id, (_, operation) in RECIPE_OPERATIONS.items()
+}
 
 
 def test_every_recipe_of_the_spec_has_a_generated_method() -> None:
@@ -326,7 +332,8 @@ def test_every_recipe_of_the_spec_has_a_generated_method() -> None:
 async def test_each_recipe_goes_out_as_the_spec_says(operation_id: str, mode: str, recorder: RecordingServer) -> None:
     path, _ = RECIPE_OPERATIONS[operation_id]
     body: Any = "https://example.test/a.png" if operation_id == "InvokeImageUploadStepTemplate" else ECHO
-    recorder.answer(200, json.dumps({"ok": True}).encode(), Content_Type="application/json")
+    answer = {**minimal(RECIPE_OUTPUTS[operation_id]), "ok": True}
+    recorder.answer(200, json.dumps(answer).encode(), Content_Type="application/json")
     settings = settings_for(recorder)  # type: ignore[arg-type]
     method = RECIPES[operation_id]
     if mode == "sync":
@@ -337,7 +344,10 @@ async def test_each_recipe_goes_out_as_the_spec_says(operation_id: str, mode: st
             result = await getattr(AsyncSdkClient(http_client=ahttp).recipes, method)(
                 body, whatif=True, ephemeral=False
             )
-    assert result == Success({"ok": True})
+    output = result.unwrap()
+    assert isinstance(output, getattr(schema, RECIPE_OUTPUTS[operation_id]))
+    assert output.model_extra == {"ok": True}  # an answer's unknown keys are kept
+    assert output.model_dump(mode="json", by_alias=True, exclude_unset=True) == answer
     [sent] = recorder.requests
     assert (sent.method, sent.path, sorted(sent.query)) == ("POST", path, [("ephemeral", "false"), ("whatif", "true")])
     assert sent.headers["authorization"] == f"Bearer {TOKEN}"
@@ -348,8 +358,31 @@ async def test_each_recipe_goes_out_as_the_spec_says(operation_id: str, mode: st
 def test_a_recipe_body_from_the_echo_input_is_valid_against_the_spec(recorder: RecordingServer) -> None:
     recorder.answer(200, json.dumps({"message": "hello"}).encode(), Content_Type="application/json")
     with HttpClient(settings_for(recorder)) as http:  # type: ignore[arg-type]
-        assert SdkClient(http_client=http).recipes.echo(ECHO) == Success({"message": "hello"})
+        assert SdkClient(http_client=http).recipes.echo(ECHO) == Success(EchoOutput(message="hello"))
     v2().assert_valid("EchoInput", json.loads(recorder.requests[0].body))
+
+
+def test_a_recipe_takes_its_input_model_and_answers_its_output_model(recorder: RecordingServer) -> None:
+    answer = {"blob": {"id": "b1", "available": True, "url": "https://x.test/b1.png"}, "extraKey": 1}
+    recorder.answer(200, json.dumps(answer).encode(), Content_Type="application/json")
+    with HttpClient(settings_for(recorder)) as http:  # type: ignore[arg-type]
+        result = SdkClient(http_client=http).recipes.convert_image(
+            ConvertImageInput.model_validate({**minimal("ConvertImageInput"), "image": "https://x.test/a.png"})
+        )
+    output = result.unwrap()
+    assert isinstance(output, ConvertImageOutput)
+    assert output.model_extra == {"extraKey": 1}
+    assert output.blob is not None and output.blob.id == "b1"
+    sent = json.loads(recorder.requests[0].body)
+    assert sent["image"] == "https://x.test/a.png"
+    v2().assert_valid("ConvertImageInput", sent)
+
+
+def test_a_recipe_answer_that_is_not_an_object_is_a_deserialization_failure(recorder: RecordingServer) -> None:
+    recorder.answer(200, b"[1, 2]", Content_Type="application/json")
+    with HttpClient(settings_for(recorder)) as http:  # type: ignore[arg-type]
+        result = SdkClient(http_client=http).recipes.echo(ECHO)
+    assert isinstance(result, Failure) and result.error.code is ErrorCode.DESERIALIZATION_FAILED
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from civitai_kit.result import Success
 from civitai_kit.sdk import Workflow, spec_inputs
 from civitai_kit.sdk.outputs import output_schema
+from tests.support.sdk_minimal import minimal
+from tests.support.sdk_openapi import v2
 from tests.support.sdk_support import SDXL, resolve
 from tests.support.spec_strategies import object_values
 
@@ -75,3 +77,41 @@ async def test_a_video_output_downloads_atomically(client: Any, tmp_path: Path) 
     assert isinstance(saved, Success)
     assert (tmp_path / "clip.bin").stat().st_size > 0
     assert [p.name for p in tmp_path.iterdir()] == ["clip.bin"]
+
+
+def _blob_shaped(value: Any) -> int:
+    """How many blobs a spec instance holds, counted by shape (``id`` and ``available``), not by schema."""
+    if isinstance(value, dict):
+        if {"id", "available"} <= value.keys():
+            return 1
+        return sum(_blob_shaped(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_blob_shaped(item) for item in value)
+    return 0
+
+
+OUTPUT_LEAVES = [
+    (step_type, leaf)
+    for step_type in STEP_TYPES
+    for leaf in spec_inputs.concrete_schemas(output_schema(step_type) or "")
+]
+
+
+@pytest.mark.parametrize(("step_type", "leaf"), OUTPUT_LEAVES, ids=[f"{t}-{leaf}" for t, leaf in OUTPUT_LEAVES])
+def test_every_blob_of_every_spec_output_is_found(step_type: str, leaf: str) -> None:
+    output = minimal(leaf)
+    v2().assert_valid(leaf, output)
+    step = finished({"$type": step_type, "name": "s", "output": output}).steps[0]
+    assert len(step.blobs()) == _blob_shaped(output)
+
+
+def test_compose_media_and_transcode_outputs_are_found_with_their_kind() -> None:
+    workflow = finished(
+        {"$type": "composeMedia", "name": "v", "output": {"type": "video", "elements": [], "videoBlob": blob("v1")}},
+        {"$type": "composeMedia", "name": "a", "output": {"type": "audio", "elements": [], "audioBlob": blob("a1")}},
+        {"$type": "transcode", "name": "t", "output": {**blob("t1"), "jobId": "j1"}},
+        {"$type": "composeMedia", "name": "n", "output": {"type": "hologram", "elements": [], "holo": blob("h1")}},
+    )
+    assert [video.id for video in workflow.videos] == ["v1", "t1"]
+    assert [clip.id for clip in workflow.audio] == ["a1"]
+    assert [found.id for found in workflow.blobs()] == ["v1", "a1", "t1"]  # an unknown kind of output: no guess

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Generic, Literal
+from typing import Any, Generic, Literal, TypeAlias
 from urllib.parse import quote
 
 from pydantic import Field
@@ -22,6 +22,7 @@ from civitai_kit.sdk.enums import WorkflowNsfwLevel, member
 from civitai_kit.sdk.file_download import download_to, target_in
 from civitai_kit.sdk.models import ApiModel, Blob, ResourceInfo
 from civitai_kit.sdk.schema import Blob as SpecBlob
+from civitai_kit.sdk.schema import ConsumerBlobPresignResponse
 from civitai_kit.sdk.service import Service, over_http
 from civitai_kit.sdk.upload_source import UploadSource, request_body
 
@@ -96,11 +97,9 @@ def download(
     return download_to(http, request, target, overwrite=overwrite)
 
 
-class BlobUploadUrl(ApiModel):
-    """Where to ``PUT`` a file (``ConsumerBlobPresignResponse``): a signed URL, valid until ``expires_at``."""
-
-    upload_url: str
-    expires_at: datetime
+BlobUploadUrl: TypeAlias = ConsumerBlobPresignResponse
+"""Where to ``PUT`` a file (the spec's ``ConsumerBlobPresignResponse``): ``upload_url``, valid until
+``expires_at``."""
 
 
 def upload_url(http: HttpCore) -> Operation[Result[BlobUploadUrl]]:

@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 
 from civitai_kit.sdk import outputs
 from civitai_kit.sdk.enums import TERMINAL_STATUSES, WorkflowStatus
+from civitai_kit.sdk.schema import WorkflowCallback
 
 
 class ApiModel(BaseModel):
@@ -179,7 +180,8 @@ class Workflow(ApiModel, MediaOutputs):
     tags: list[str] = Field(default_factory=list)
     arguments: dict[str, Any] = Field(default_factory=dict)
     steps: list[WorkflowStep] = Field(default_factory=list)
-    callbacks: list[dict[str, Any]] = Field(default_factory=list)
+    callbacks: list[WorkflowCallback] = Field(default_factory=list)
+    """Where the orchestrator posts this workflow's events (the spec's ``WorkflowCallback``: ``url``, ``type``)."""
     tips: dict[str, Any] | None = None
     nsfw_level: str | None = None
     experimental: bool | None = None

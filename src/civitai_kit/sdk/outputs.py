@@ -14,8 +14,17 @@ from typing import Any
 
 from civitai_kit.sdk import spec_inputs
 
-BLOB_SCHEMAS = {"ImageBlob": "image", "VideoBlob": "video", "AudioBlob": "audio", "Model3DBlob": "model3d", "Blob": ""}
-"""Blob schemas and the media kind each holds (a plain ``Blob`` says its kind in its ``type`` field)."""
+BLOB_SCHEMAS = {
+    "ImageBlob": "image",
+    "VideoBlob": "video",
+    "AudioBlob": "audio",
+    "Model3DBlob": "model3d",
+    "TranscodeOutput": "video",  # the transcoded file itself; its containers (``ContainerFormat``) are video
+    "Blob": "",
+}
+"""Blob schemas and the media kind each holds (a plain ``Blob`` says its kind in its ``type`` field). Any other
+schema shaped like a blob (``id``, ``available``, ``url``) is one too, of the kind its ``type`` says."""
+BLOB_FIELDS = frozenset({"id", "available", "url"})
 
 TEXT_PATHS: Mapping[str, tuple[tuple[str, ...], ...]] = {
     "chatCompletion": (("choices", "*", "message", "content"),),
@@ -51,16 +60,31 @@ def blobs(step_type: str, output: Mapping[str, Any]) -> Iterator[tuple[str, Mapp
 def _walk(schema: str, value: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
     if not isinstance(value, Mapping):
         return
-    if schema in BLOB_SCHEMAS:
-        yield BLOB_SCHEMAS[schema] or str(value.get("type") or "blob").lower(), value
+    schema = _concrete(schema, value)
+    found = spec_inputs.shape(schema)
+    if schema in BLOB_SCHEMAS or found.properties.keys() >= BLOB_FIELDS:
+        yield BLOB_SCHEMAS.get(schema) or str(value.get("type") or "blob").lower(), value
         return
-    for key, field in spec_inputs.shape(schema).properties.items():
+    for key, field in found.properties.items():
         target = _ref_of(field)
         if target is None or key not in value:
             continue
         items = value[key] if isinstance(value[key], list) else [value[key]]
         for item in items:
             yield from _walk(target, item)
+
+
+def _concrete(schema: str, value: Mapping[str, Any]) -> str:
+    """The schema ``value`` is, following discriminators (``ComposeMediaOutput`` → ``VideoComposeMediaOutput``
+    by its ``type``); an unknown discriminator value stays at the base."""
+    while (found := spec_inputs.shape(schema).discriminator) is not None:
+        field, mapping = found
+        kind = value.get(field)
+        target = mapping.get(kind) if isinstance(kind, str) else None
+        if target is None or target == schema:
+            return schema
+        schema = target
+    return schema
 
 
 def _ref_of(field: Mapping[str, Any]) -> str | None:

@@ -4,17 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Generic
+from typing import Generic, TypeAlias
 from urllib.parse import quote
-
-from pydantic import Field
 
 from civitai_kit._http import ApiRequest, HttpCore, encode_query
 from civitai_kit._runtime import M, Operation
 from civitai_kit.result import Result
 from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk.calls import call, call_empty
-from civitai_kit.sdk.models import ApiModel
+from civitai_kit.sdk.schema import PaginatedResponseOfServiceResponse, ServiceResponse
 from civitai_kit.sdk.service import Service, over_http
 
 SERVICES = "/v2/services"
@@ -23,24 +21,10 @@ WINDOWS = ("1h", "24h", "7d")
 INTERVALS = ("5m", "1h", "1d")
 
 
-class ServiceInfo(ApiModel):
-    """One service (``ServiceResponse``): its id, category, status and metrics; other fields kept as extras."""
-
-    id: str
-    category: str | None = None
-    parameters: dict[str, str] = Field(default_factory=dict)
-    step: str | None = None
-    status: str | None = None
-    tags: list[str] = Field(default_factory=list)
-
-
-class ServicePage(ApiModel):
-    """One page of ``GET /v2/services`` (``PaginatedResponseOfServiceResponse``)."""
-
-    items: list[ServiceInfo] = Field(default_factory=list)
-    total_count: int = 0
-    limit: int = 0
-    offset: int = 0
+ServiceInfo: TypeAlias = ServiceResponse
+"""One service (the spec's ``ServiceResponse``): id, category, status, metrics; unknown keys kept."""
+ServicePage: TypeAlias = PaginatedResponseOfServiceResponse
+"""One page of ``GET /v2/services`` (the spec's ``PaginatedResponseOfServiceResponse``)."""
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

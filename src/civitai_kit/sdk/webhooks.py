@@ -3,57 +3,27 @@
     event = parse_webhook_event(request.body)      # bytes, str or an already-decoded mapping
     if isinstance(event, WorkflowEvent) and event.status == "succeeded": ...
 
-The payload's ``$type`` picks the class (``workflow``, ``step``, ``job``); any other type is an
-[`UnknownWebhookEvent`][] keeping the whole body, so a new event kind never breaks a receiver.
+The payload's ``$type`` picks the class (``workflow``, ``step``, ``job``: the spec's ``WorkflowEvent``,
+``WorkflowStepEvent`` and ``WorkflowStepJobEvent``, from ``sdk.schema``, unknown keys and status values kept);
+any other type is an [`UnknownWebhookEvent`][] keeping the whole body, so a new event kind never breaks a
+receiver.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, TypeAlias
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit.sdk.models import ApiModel
+from civitai_kit.sdk.schema import WorkflowEvent as WorkflowEvent
+from civitai_kit.sdk.schema import WorkflowStepEvent as WorkflowStepEvent
+from civitai_kit.sdk.schema import WorkflowStepJobEvent as WorkflowStepJobEvent
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
 """A callback body larger than this is refused before decoding (a detailed event carries the workflow)."""
-
-
-class WorkflowEvent(ApiModel):
-    """A workflow changed status (``workflow:*`` callbacks); ``details`` when the callback is ``detailed``."""
-
-    type: str = Field("workflow", alias="$type")
-    workflow_id: str
-    status: str
-    timestamp: datetime | None = None
-    details: dict[str, Any] | None = None
-
-
-class WorkflowStepEvent(ApiModel):
-    """A step changed status (``step:*`` callbacks)."""
-
-    type: str = Field("step", alias="$type")
-    workflow_id: str
-    name: str
-    status: str
-    details: dict[str, Any] | None = None
-
-
-class WorkflowStepJobEvent(ApiModel):
-    """A job of a step changed status or progressed (``job:*`` callbacks)."""
-
-    type: str = Field("job", alias="$type")
-    workflow_id: str
-    step_name: str
-    job_id: str
-    status: str
-    progress: float | None = None
-    reason: str | None = None
-    blocked_reason: str | None = None
-    mature_content: bool | None = None
 
 
 class UnknownWebhookEvent(ApiModel):
