@@ -174,7 +174,9 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
     looks_like_json = text.lstrip()[:1] in ("{", "[")
     payload: Any = None
     # Error bodies are a few hundred bytes: a large 2xx body is data, and is not decoded twice just to look.
-    worth_decoding = not ok or len(body) <= _MAX_ERROR_BODY
+    # A success body is decoded only when it could be an error body, which has a plain ``"error"`` key (or
+    # one spelt with escapes): a model body is then decoded once, by the caller that parses it.
+    worth_decoding = not ok or (len(body) <= _MAX_ERROR_BODY and (b'"error"' in body or b"\\u" in body))
     if body and worth_decoding and (is_json_content_type(content_type) or looks_like_json):
         payload = _decoded(body)
     if ok:

@@ -1,25 +1,27 @@
 """A REST call as an operation of the runtime: sent by ``_http``, parsed here into core's models.
 
-<<<<<<< HEAD:src/civitai_kit/core/calls.py
 The parse happens in the operation, after ``_http`` hands the response up: nothing is handed down to be
 called back. Lenient parsing (the default) keeps unknown keys in ``model_extra``. Strict parsing
 (``StrictJsonParsing``) runs the same models and then walks the result for extras, so there is one set of
 models and no cost when strict mode is off; a strict failure names every unknown field by its JSON path and
 becomes ``Failure(DESERIALIZATION_FAILED)``.
-=======
-Lenient parsing (the default) keeps unknown keys in ``model_extra``. Strict parsing runs the same models and
-then walks the result for extras, so there is one set of models and zero cost when strict mode is off. A
-strict failure raises ``ValueError`` naming every unknown field by its JSON path; ``_http`` turns that into
-``Failure(DESERIALIZATION_FAILED)`` (``ResponseParseError``).
->>>>>>> i10-errors:src/civitai_kit/core/parsing.py
+
+The fast path decodes the body's bytes with pydantic-core's JSON reader and validates the result with the
+garbage collector paused. Anything it refuses (not JSON, too deep, a BOM, a number past
+Python's digit limit, the wrong shape) is parsed again the plain way, ``_json.loads`` then validation, so a
+failure is exactly the one it always was and the fast path can only ever agree with the plain one.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar, cast, get_args
 
 from pydantic import BaseModel, TypeAdapter
+from pydantic_core import from_json
 
 from civitai_kit._http import PARSE_ERRORS, ApiRequest, HttpCore, Response, decode_json, shape_failure
 from civitai_kit._runtime import Operation
@@ -41,6 +43,17 @@ def fetch(http: HttpCore, request: ApiRequest, target: type[T], *, strict: bool)
 
 def parsed(response: Response, target: type[T], *, strict: bool) -> Result[T]:
     """A response's JSON body as ``target``; a body that is not JSON, or not of that shape, is a Failure."""
+    try:
+        value = parse_bytes(target, response.content)
+    except PARSE_ERRORS:
+        return _parsed_plainly(response, target, strict=strict)
+    if strict and has_unknown_fields(value):
+        return shape_failure(response, StrictParsingError(list(unknown_fields(value))))
+    return Success(value)
+
+
+def _parsed_plainly(response: Response, target: type[T], *, strict: bool) -> Result[T]:
+    """The plain path (decode, then validate): what a body the fast path refused fails with."""
     payload = decode_json(response)
     if isinstance(payload, Failure):
         return payload
@@ -106,13 +119,55 @@ def page_of(item_type: Any) -> type[Page[Any]]:
 
 def parse(target: type[T], payload: Any, *, strict: bool = False) -> T:
     """Validate ``payload`` as ``target`` (a model class or any type such as ``tuple[ModelVersion, ...]``)."""
-    if isinstance(target, type) and issubclass(target, BaseModel):
-        value: Any = target.model_validate(payload)
-    else:
-        value = _adapter(target).validate_python(payload)
+    with _collector_paused():
+        if isinstance(target, type) and issubclass(target, BaseModel):
+            value: Any = target.model_validate(payload)
+        else:
+            value = _adapter(target).validate_python(payload)
     if strict and has_unknown_fields(value):
         raise StrictParsingError(list(unknown_fields(value)))
     return cast(T, value)
+
+
+def parse_bytes(target: type[T], content: bytes) -> T:
+    """JSON ``content`` validated as ``target`` (lenient), the garbage collector paused.
+
+    The bytes are decoded by pydantic-core's ``from_json`` (jiter: about a quarter of ``json.loads``'s
+    time on a real page, and faster end to end than ``model_validate_json``, measured). It refuses more
+    than ``_json.loads`` does (nesting past 200, a BOM, lone surrogates) and never accepts what it refuses
+    (invalid UTF-8, integers past 4 300 digits): a ``ValueError`` here means "parse it the plain way",
+    which callers do for the exact error.
+    """
+    with _collector_paused():
+        payload = from_json(content)
+        if isinstance(target, type) and issubclass(target, BaseModel):
+            return cast(T, target.model_validate(payload))
+        return cast(T, _adapter(target).validate_python(payload))
+
+
+_PAUSE_LOCK = threading.Lock()
+_pausing = 0
+_resume = False
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while parsing (it runs ~17 times per page and frees nothing: every
+    object built is alive). Re-entrant across threads: the first to enter turns it off if it was on, the
+    last to leave turns it back on; an exception restores it the same way."""
+    global _pausing, _resume
+    with _PAUSE_LOCK:
+        if _pausing == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pausing += 1
+    try:
+        yield
+    finally:
+        with _PAUSE_LOCK:
+            _pausing -= 1
+            if _pausing == 0 and _resume:
+                gc.enable()
 
 
 def has_unknown_fields(value: Any) -> bool:

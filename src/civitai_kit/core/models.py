@@ -143,6 +143,8 @@ def _cursor_text(value: Any) -> Any:
 
 def _browsing_level(value: Any) -> Any:
     """A numeric level from an int, a label (``"Mature"`` → 4) or the 2023 ``nsfw`` bool."""
+    if type(value) is int:  # the common case, first: this runs for every image of a page
+        return value
     if isinstance(value, bool):
         return 4 if value else 1
     if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
@@ -160,6 +162,8 @@ def _nsfw_label(value: Any) -> Any:
 
 def _nsfw_flag(value: Any) -> Any:
     """``nsfw`` is a bool, or (mid-2023) a label where anything but ``"None"`` means NSFW."""
+    if type(value) is bool:
+        return value
     if isinstance(value, str) and value.strip() and value.strip().lower() not in ("true", "false", "1", "0"):
         return value.strip() != NsfwLevel.NONE
     return value
