@@ -47,7 +47,7 @@ generate: $(STAMP)
 	$(BIN)/python scripts/generate_sdk_recipes.py
 
 bench: $(STAMP)
-	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
