@@ -69,12 +69,13 @@ class Row:
         failed = [name for name, met in self.checks.items() if not met]
         verdict = "ok" if self.passed else "MISS" + (f" ({', '.join(failed)})" if failed else "")
         notes = "; ".join(self.notes)
-        return [self.job, self.baseline, base, ours, f"{self.ratio:.2f}×", spread, target, verdict, notes]
+        ratio = f"{self.ratio:.2f}×" if ratios else "—"
+        return [self.job, self.baseline, base, ours, ratio, spread, target, verdict, notes]
 
 
 def missing(job: str, reason: str) -> Row:
     """A row for a job that could not run: always a miss, with the reason in the notes."""
-    return Row(job, "—", (), (), 0.0, (reason,), {"ran": False})
+    return Row(job, "—", (), (), None, (reason,), {"did not run": False})
 
 
 def interleave(rounds: int, ours: Callable[[], object], base: Callable[[], object]) -> tuple[list[float], list[float]]:
