@@ -49,7 +49,7 @@ generate: $(STAMP)
 	$(BIN)/python scripts/generate_coverage_docs.py
 
 bench: $(STAMP)
-	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict

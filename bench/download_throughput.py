@@ -1,53 +1,53 @@
-"""Download throughput: civitai-kit (streaming + SHA256 verification + atomic rename) vs ``curl -o``.
+"""The download rows: 512 MiB through a 307 to a second host, SHA-256 verified, whole process vs ``curl -sL -o``.
 
-Both fetch the same 1 GiB file from the fake storage route on loopback, in the same run, alternating.
-civitai-kit runs in a child process so its peak RSS (``ru_maxrss``) is its own; the child times only the
-download call (not the interpreter start). Targets: throughput >= 0.8x curl, peak RSS < 100 MB.
-
-    .venv/bin/python bench/download_throughput.py            # 1 GiB, 3 rounds
-    .venv/bin/python bench/download_throughput.py --mib 256 --rounds 2
+The fake server (in this process, on loopback) answers ``/api/download/models/...`` with a 307 to its storage
+route under another host name, as Civitai does. Each side is a fresh process timed from start to exit, the
+three ways of ours alternating with curl: the sync ``DownloadService``, the ``AsyncDownloadService`` and the
+``civitai download`` command. Peak RSS (``ru_maxrss`` of the child) must stay under 64 MB for the library rows.
+Targets: ≤ 1.25× curl for the library (sync and async), ≤ 1.35× for the command.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from civitai_kit.testing import FakeCivitai
-from civitai_kit.testing.downloads import install_download_routes
+from bench._table import Row, interleave, missing, quick
+from civitai_kit.testing.sandbox import Sandbox, start_sandbox
+
+LIBRARY_TARGET = 1.25
+COMMAND_TARGET = 1.35
+RSS_LIMIT_MB = 64.0
 
 CHILD = r"""
-import json, resource, sys, time
+import asyncio, json, resource, sys
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.tools.downloads import DownloadService
+from civitai_kit.tools.downloads import AsyncDownloadService, DownloadService
 
-url, destination, expected = sys.argv[1:4]
-options = CivitaiApiOptions.isolated(base_url=url.split("/storage/")[0])
-with DownloadService(options) as service:
-    started = time.perf_counter()
-    result = service.download_url(url, destination, expected_hash=expected, overwrite=True)
-    elapsed = time.perf_counter() - started
+mode, base, url, destination, expected = sys.argv[1:6]
+options = CivitaiApiOptions.isolated(base_url=base)
+if mode == "sync":
+    with DownloadService(options) as service:
+        result = service.download_url(url, destination, expected_hash=expected, overwrite=True)
+else:
+    async def main():
+        async with AsyncDownloadService(options) as service:
+            return await service.download_url(url, destination, expected_hash=expected, overwrite=True)
+    result = asyncio.run(main())
 value = result.unwrap()
-print(json.dumps({
-    "seconds": elapsed,
-    "size": value.size,
-    "verified": value.verified,
-    "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-}))
+print(json.dumps({"size": value.size, "verified": value.verified,
+                  "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 
 def make_file(path: Path, mib: int) -> str:
-    """``mib`` MiB of pseudo-random bytes (one random MiB, varied per block); returns its SHA256."""
+    """``mib`` MiB of pseudo-random bytes (one random MiB, varied per block); returns its SHA-256."""
     block = bytearray(os.urandom(1024 * 1024))
     digest = hashlib.sha256()
     with path.open("wb") as out:
@@ -58,66 +58,112 @@ def make_file(path: Path, mib: int) -> str:
     return digest.hexdigest().upper()
 
 
-def run_curl(url: str, destination: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run(["curl", "-sS", "--fail", "-o", str(destination), url], check=True)
-    return time.perf_counter() - started
+def _same_file(path: Path, size: int, expected: str) -> bool:
+    if not path.exists() or path.stat().st_size != size:
+        return False
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest().upper() == expected
 
 
-def run_kit(url: str, destination: Path, expected: str) -> dict[str, float]:
-    completed = subprocess.run(
-        [sys.executable, "-c", CHILD, url, str(destination), expected], check=True, capture_output=True, text=True
+def _child(command: list[str]) -> subprocess.CompletedProcess[str]:
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode:
+        raise RuntimeError(f"{command[0]} failed ({completed.returncode}): {completed.stderr[-2000:]}")
+    return completed
+
+
+def _serve(sandbox: Sandbox, source: Path, expected: str) -> tuple[str, int]:
+    """Serve ``source`` as the primary file of a catalogue version; its API record says so (name, size, hash).
+
+    Returns the API download URL (which 307s to the storage host) and the version id (the command's target).
+    """
+    served = next(f for f in sandbox.downloads.files() if f.primary and f.refusal is None and not f.require_login)
+    served.primary = False  # the bench file below takes its place as the version's primary file
+    for _model, version in sandbox.rest.versions():
+        if version.get("id") == served.version_id:
+            for record in version.get("files") or ():
+                if record.get("id") == served.file_id:
+                    record.update(
+                        name="bench.safetensors",
+                        sizeKB=source.stat().st_size / 1024,
+                        hashes={"SHA256": expected, "AutoV2": expected[:10]},
+                    )
+    file = sandbox.downloads.add(
+        source, name="bench.safetensors", version_id=served.version_id, file_id=served.file_id, primary=True
     )
-    report: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return report
+    return sandbox.downloads.download_url(file), served.version_id
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mib", type=int, default=1024, help="file size in MiB (default 1024)")
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    if shutil.which("curl") is None:
-        sys.exit("curl is not installed")
-
+def run(rounds: int) -> list[Row]:
+    curl = shutil.which("curl")
+    if curl is None:
+        return [missing("download", "curl is not installed (it is the baseline)")]
+    mib = 64 if quick() else 512
+    civitai = Path(sys.executable).with_name("civitai")
     with tempfile.TemporaryDirectory(prefix="civitai-bench-") as tmp:
         work = Path(tmp)
         source = work / "source.safetensors"
-        expected = make_file(source, args.mib)
+        expected = make_file(source, mib)
         size = source.stat().st_size
-        with FakeCivitai() as server:
-            downloads = install_download_routes(server)
-            file = downloads.add(source, name="bench.safetensors")
-            url = downloads.storage_url(file, host="127.0.0.1")
-            curl_times: list[float] = []
-            kit_times: list[float] = []
-            rss: list[float] = []
-            # One unmeasured round first: on a VM, the first writes into never-touched memory cost several times
-            # more than later ones, and whichever tool ran first would pay for it.
-            for round_number in range(args.rounds + 1):
-                curl_out, kit_out = work / "curl.bin", work / "kit.bin"
-                curl_seconds = run_curl(url, curl_out)
-                if curl_out.stat().st_size != size:
-                    sys.exit("curl downloaded the wrong number of bytes")
-                curl_out.unlink()
-                report = run_kit(url, kit_out, expected)
-                if report["size"] != size or not report["verified"]:
-                    sys.exit(f"civitai-kit download is wrong: {report}")
-                kit_out.unlink()
-                rss.append(report["max_rss_kib"] / 1024)
-                if round_number:
-                    curl_times.append(curl_seconds)
-                    kit_times.append(report["seconds"])
+        with start_sandbox() as sandbox:
+            url, version_id = _serve(sandbox, source, expected)
+            base = sandbox.url
+            out = work / "out"
+            out.mkdir()
+            rss: dict[str, list[float]] = {"sync": [], "async": []}
+            good: dict[str, bool] = {"curl": True, "sync": True, "async": True, "command": True}
 
-    mib = size / (1024 * 1024)
-    best_curl, best_kit = min(curl_times), min(kit_times)
-    print(f"file: {mib:.0f} MiB from loopback fake storage, {args.rounds} rounds after a warm-up (best of each)")
-    print(f"curl -o                 : {mib / best_curl:8.1f} MiB/s  ({', '.join(f'{t:.2f}' for t in curl_times)} s)")
-    print(f"civitai-kit (+SHA256)   : {mib / best_kit:8.1f} MiB/s  ({', '.join(f'{t:.2f}' for t in kit_times)} s)")
-    print(f"ratio civitai-kit/curl  : {best_curl / best_kit:.2f}x   (target >= 0.80x)")
-    print(f"ratio of medians        : {statistics.median(curl_times) / statistics.median(kit_times):.2f}x")
-    print(f"civitai-kit peak RSS    : {max(rss):.1f} MB          (target < 100 MB)")
+            def baseline() -> None:
+                target = out / "curl.bin"
+                subprocess.run([curl, "-sSfL", "-o", str(target), url], check=True)
+                good["curl"] &= _same_file(target, size, expected)
+                target.unlink()
 
+            def library(mode: str) -> None:
+                target = out / f"{mode}.bin"
+                completed = _child([sys.executable, "-c", CHILD, mode, base, url, str(target), expected])
+                report = json.loads(completed.stdout.strip().splitlines()[-1])
+                good[mode] &= report["size"] == size and report["verified"] and _same_file(target, size, expected)
+                rss[mode].append(report["max_rss_kib"] / 1024)
+                target.unlink()
 
-if __name__ == "__main__":
-    main()
+            def command() -> None:
+                folder = out / "cli"
+                _child(
+                    [str(civitai), "--base-url", base, "--no-progress", "download", str(version_id), "-d", str(folder)]
+                )
+                landed = [path for path in folder.rglob("*") if path.is_file()]
+                good["command"] &= len(landed) == 1 and _same_file(landed[0], size, expected)
+                shutil.rmtree(folder)
+
+            rows: list[Row] = []
+            for mode in ("sync", "async"):
+                mine, theirs = interleave(rounds, lambda mode=mode: library(mode), baseline)  # type: ignore[misc]
+                peak = max(rss[mode])
+                rows.append(
+                    Row(
+                        f"download {mib} MiB via 307, SHA-256 verified, whole process ({mode})",
+                        "`curl -sL -o`",
+                        tuple(mine),
+                        tuple(theirs),
+                        LIBRARY_TARGET,
+                        (f"peak RSS {peak:.0f} MB",),
+                        {"bytes exact": good[mode] and good["curl"], "RSS < 64 MB": peak < RSS_LIMIT_MB},
+                    )
+                )
+            if civitai.exists():
+                mine, theirs = interleave(rounds, command, baseline)
+                rows.append(
+                    Row(
+                        f"`civitai download` of the same {mib} MiB, whole process",
+                        "`curl -sL -o`",
+                        tuple(mine),
+                        tuple(theirs),
+                        COMMAND_TARGET,
+                        (),
+                        {"bytes exact": good["command"] and good["curl"]},
+                    )
+                )
+            else:
+                rows.append(missing("civitai download", "no civitai script beside this interpreter"))
+    return rows

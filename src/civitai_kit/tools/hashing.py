@@ -91,8 +91,10 @@ def _window(view: memoryview, offset: int, start: int, stop: int | None) -> memo
 
 
 class _Digest(Protocol):
-    #: relative CPU cost per byte, used to balance the threads
-    cost: float
+    @property
+    def cost(self) -> float:
+        """Relative CPU cost per byte, used to balance the threads."""
+        ...
 
     def update(self, view: memoryview, offset: int) -> None: ...
 
@@ -163,15 +165,24 @@ class _AutoV1Digest:
 class _AutoV3Digest:
     """SHA-256 of safetensors tensor data; the header length is parsed as the first bytes stream past."""
 
-    cost = 1.0
-
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
         self._head = bytearray()
         self._header_size: int | None = None  # N, once known
         self._start: int | None = None  # file offset where hashing starts; None: not safetensors
 
-    def update(self, view: memoryview, offset: int) -> None:
+    @property
+    def cost(self) -> float:
+        """Full SHA-256 cost until the file is known not to be safetensors; then it does no work at all."""
+        return 0.0 if self.decided and self._start is None else 1.0
+
+    @property
+    def decided(self) -> bool:
+        """Whether the first 9 bytes have been seen (so it is known whether there is anything to hash)."""
+        return len(self._head) >= 9
+
+    def _read_head(self, view: memoryview) -> None:
+        """Look at the file's first bytes (``view`` starts at offset 0) without hashing anything."""
         if self._header_size is None and len(self._head) < 9:
             self._head += view[: 9 - len(self._head)]
             if len(self._head) < 9:
@@ -180,6 +191,10 @@ class _AutoV3Digest:
             if self._header_size is not None:
                 large = self._header_size >= AUTOV3_LARGE_HEADER
                 self._start = 8 if large else 8 + self._header_size
+
+    def update(self, view: memoryview, offset: int) -> None:
+        if not self.decided:
+            self._read_head(view)
         if self._start is not None:
             part = _window(view, offset, self._start, None)
             if part is not None:
@@ -274,7 +289,11 @@ class MultiHasher:
         if threads is None:
             threads = 2 if (os.cpu_count() or 1) > 1 else 1
         self._digests = _make_digests(self.algorithms)
+        self._threads = threads
         self._lanes = _balance(self._digests, threads)
+        # AutoV3 is budgeted at a full SHA-256 until the first bytes show whether the file is safetensors;
+        # on any other file it does nothing, so the lanes are balanced again without it.
+        self._autov3 = next((d for d in self._digests if isinstance(d, _AutoV3Digest)), None)
         self._size = 0
         self._results: Digests | None = None
 
@@ -294,6 +313,14 @@ class MultiHasher:
                 for lane in self._lanes:
                     lane.update(view, self._size)
             self._size += len(view)
+        if self._autov3 is not None and self._autov3.decided:
+            self._rebalance_without_autov3()
+
+    def _rebalance_without_autov3(self) -> None:
+        """Once the first bytes are seen, a non-safetensors file frees AutoV3's lane for the other digests."""
+        autov3, self._autov3 = self._autov3, None
+        if autov3 is not None and autov3.cost == 0.0:
+            self._lanes = _balance([digest for digest in self._digests if digest is not autov3], self._threads)
 
     def _update_parallel(self, view: memoryview) -> None:
         pool = _shared_pool()

@@ -1,0 +1,43 @@
+"""``python -m bench`` runs a job beside its baseline and prints one table row with a verdict (issue 13).
+
+No figure is asserted (times depend on the machine's load): only that the command works end to end, the
+row has every column, and the exit status follows the verdicts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_bench_prints_a_row_per_job_and_exits_by_verdict() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "cli_import"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    rows = [line for line in completed.stdout.splitlines() if line.startswith("| `civitai --help`")]
+    assert len(rows) == 1, completed.stdout + completed.stderr
+    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert len(cells) == 9
+    verdict = cells[7]
+    assert verdict == "ok" or verdict.startswith("MISS")
+    assert completed.returncode == (0 if verdict == "ok" else 1)
+    assert "load average" in completed.stdout
+
+
+@pytest.mark.slow
+def test_bench_refuses_an_unknown_job() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--only", "nonsense"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 2
+    assert "--only" in completed.stderr
