@@ -62,6 +62,7 @@ def test_a_drip_past_the_deadline_ends_in_time(hostile: Harness, mode: ClientMod
     assert outcome.error.code == ErrorCode.TIMEOUT and outcome.seconds < 10
 
 
+@pytest.mark.slow  # waits out the harness's 3 s read timeout by design
 def test_a_server_that_never_answers_times_out(hostile: Harness, mode: ClientMode, photo: Path) -> None:
     hostile.server.always(BLOBS, Misbehaviour.stall(30, Misbehaviour.json(blob_answer(), 201)))
     outcome = hostile.run(mode, lambda sdk: sdk.blobs.upload(photo), api="sdk")

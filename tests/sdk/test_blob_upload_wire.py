@@ -70,7 +70,12 @@ def _sources(tmp_path: Path) -> dict[str, Callable[[], Any]]:
 async def test_the_raw_bytes_go_out_with_their_type_and_length(
     recorder: RecordingServer, tmp_path: Path, mode: str, kind: str
 ) -> None:
-    result = await upload(mode, recorder.url, _sources(tmp_path)[kind]())
+    source = _sources(tmp_path)[kind]()
+    try:
+        result = await upload(mode, recorder.url, source)
+    finally:
+        if isinstance(source, io.IOBase):
+            source.close()  # the caller's stream stays the caller's to close
     assert isinstance(result, Success), result
     [sent] = recorder.requests
     assert (sent.method, sent.path, sent.query) == ("POST", BLOBS, [])
@@ -175,11 +180,16 @@ async def test_a_progress_callback_that_raises_stops_the_upload_and_reaches_the_
     assert hostile.attempts(BLOBS) <= 1  # the cut request at most: nothing was retried
 
 
+def _append_to(path: Path) -> None:
+    with path.open("ab") as file:
+        file.write(b"more")
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     ("change", "word"),
     [
-        (lambda path: path.open("ab").write(b"more"), "changed"),
+        (_append_to, "changed"),
         (lambda path: path.write_bytes(BIG_PNG[:1000]), "shrank"),
         (lambda path: path.write_bytes(BIG_PNG[::-1]), "changed"),
     ],

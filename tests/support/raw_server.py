@@ -7,11 +7,12 @@ No HTTP library sits in between, so what the client receives is exactly what the
 from __future__ import annotations
 
 import contextlib
-import selectors
 import socket
 import struct
 import threading
 from collections.abc import Callable
+
+from civitai_kit.testing._listener import Listener
 
 _JOIN_SECONDS = 10.0
 
@@ -79,8 +80,8 @@ def _content_length(head: bytes) -> int:
 class RawServer:
     """Listens on 127.0.0.1 (a free port) and runs ``behaviour`` for every connection, each in its own thread.
 
-    The accept loop sleeps in ``select`` and is woken by a socket pair, so ``close()`` returns as soon as the
-    behaviours have (it shuts every open connection down, which ends a behaviour blocked reading)."""
+    Accepting is the kit's own [`Listener`][civitai_kit.testing._listener.Listener], so ``close()`` returns as
+    soon as the behaviours have (it shuts every open connection down, which ends a behaviour blocked reading)."""
 
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
@@ -88,15 +89,11 @@ class RawServer:
         self.connections = 0
         self.stopping = threading.Event()
         self._lock = threading.Lock()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.setblocking(False)
-        self._wake_reader, self._wake_writer = socket.socketpair()
-        self.port: int = self._listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
         self._threads: list[threading.Thread] = []
         self._open: set[socket.socket] = set()
-        self._acceptor = threading.Thread(target=self._accept, daemon=True)
-        self._acceptor.start()
+        self._listener = Listener("127.0.0.1", 0, self._accepted, name="raw-server")
+        self.port: int = self._listener.start()
+        self.url = f"http://127.0.0.1:{self.port}"
 
     def record(self, head: bytes) -> None:
         with self._lock:
@@ -104,8 +101,7 @@ class RawServer:
 
     def close(self) -> None:
         self.stopping.set()
-        self._wake_writer.send(b"x")
-        self._acceptor.join(_JOIN_SECONDS)
+        self._listener.stop(_JOIN_SECONDS)
         with self._lock:
             open_sockets, threads = list(self._open), list(self._threads)
         for sock in open_sockets:
@@ -113,29 +109,14 @@ class RawServer:
                 sock.shutdown(socket.SHUT_RDWR)
         for thread in threads:
             thread.join(_JOIN_SECONDS)
-        for sock in (self._listener, self._wake_reader, self._wake_writer):
-            sock.close()
 
-    def _accept(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake_reader, selectors.EVENT_READ)
-            while not self.stopping.is_set():
-                if not any(key.fileobj is self._listener for key, _ in selector.select()):
-                    continue
-                try:
-                    sock, _ = self._listener.accept()
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError:
-                    return
-                sock.setblocking(True)
-                thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
-                with self._lock:
-                    self.connections += 1
-                    self._open.add(sock)
-                    self._threads.append(thread)
-                thread.start()
+    def _accepted(self, sock: socket.socket, _address: object) -> None:
+        thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
+        with self._lock:
+            self.connections += 1
+            self._open.add(sock)
+            self._threads.append(thread)
+        thread.start()
 
     def _serve(self, sock: socket.socket) -> None:
         sock.settimeout(_JOIN_SECONDS)

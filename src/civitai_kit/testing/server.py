@@ -17,7 +17,6 @@ connection is shut down on stop so no thread outlives the server.
 
 from __future__ import annotations
 
-import selectors
 import socket
 import threading
 import traceback
@@ -25,6 +24,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from civitai_kit.testing._listener import Listener
 from civitai_kit.testing._wire import BadRequestError, BodyIteratorError, Connection, RequestHead
 from civitai_kit.testing._workers import ConnectionWorkers
 from civitai_kit.testing.faults import Fault, FaultKind, FaultPlan
@@ -42,51 +42,33 @@ class FakeCivitai:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._bind_host = host
-        self._bind_port = port
         self._routes = RouteTable()
         self.requests = RequestLog()
         self.errors = ErrorLog()
         self.faults = FaultPlan()
-        self._listener: socket.socket | None = None
-        self._wake_reader: socket.socket | None = None
-        self._wake_writer: socket.socket | None = None
-        self._accept_thread: threading.Thread | None = None
+        self._listener = Listener(host, port, self._accepted, name="fake-civitai")
         self._workers: ConnectionWorkers | None = None
         self._stopping = threading.Event()
-        self._port = 0
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def start(self) -> Self:
         """Bind, listen and start serving in the background. Returns the server (so `s = FakeCivitai().start()`)."""
-        if self._listener is not None or self._stopping.is_set():
+        if self._listener.started:
             raise RuntimeError("FakeCivitai can be started once; create a new one")
-        family = socket.AF_INET6 if ":" in self._bind_host else socket.AF_INET
-        listener = socket.create_server((self._bind_host, self._bind_port), family=family, backlog=128)
-        listener.setblocking(False)
-        self._listener = listener
-        self._port = listener.getsockname()[1]
-        self._wake_reader, self._wake_writer = socket.socketpair()
-        self._workers = ConnectionWorkers(self._serve_connection, name=f"fake-civitai-{self._port}")
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"fake-civitai-{self._port}-accept", daemon=True
-        )
-        self._accept_thread.start()
+        port = self._listener.bind()
+        self._workers = ConnectionWorkers(self._serve_connection, name=f"fake-civitai-{port}")
+        self._listener.start()
         return self
 
     def stop(self, timeout: float = _STOP_TIMEOUT_SECONDS) -> None:
         """Stop accepting, cut open connections, join every thread (RuntimeError if a handler is still
         busy after `timeout` seconds). Safe to call twice."""
-        if self._listener is None or self._stopping.is_set():
+        if not self._listener.stop(timeout):
             return
         self._stopping.set()
-        assert self._wake_writer is not None and self._accept_thread is not None and self._workers is not None
-        self._wake_writer.send(b"x")
-        self._accept_thread.join(timeout)
+        assert self._workers is not None
         stuck = self._workers.close(timeout)
-        for sock in (self._listener, self._wake_reader, self._wake_writer):
-            if sock is not None:
-                sock.close()
         if stuck:
             names = ", ".join(thread.name for thread in stuck)
             raise RuntimeError(f"FakeCivitai: handler threads still running after stop (blocked handler?): {names}")
@@ -102,7 +84,7 @@ class FakeCivitai:
 
     @property
     def running(self) -> bool:
-        return self._listener is not None and not self._stopping.is_set()
+        return self._listener.running
 
     # -- addresses -------------------------------------------------------------------------------------
 
@@ -112,9 +94,9 @@ class FakeCivitai:
 
     @property
     def port(self) -> int:
-        if not self._port:
+        if not self._listener.port:
             raise RuntimeError("FakeCivitai is not started; use `with FakeCivitai() as server:` or start()")
-        return self._port
+        return self._listener.port
 
     @property
     def url(self) -> str:
@@ -149,28 +131,9 @@ class FakeCivitai:
 
     # -- serving ---------------------------------------------------------------------------------------
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None and self._wake_reader is not None and self._workers is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake_reader, selectors.EVENT_READ)
-            while True:
-                for key, _ in selector.select():
-                    if key.fileobj is self._wake_reader:
-                        return
-                    self._accept_pending()
-
-    def _accept_pending(self) -> None:
-        assert self._listener is not None and self._workers is not None
-        while True:
-            try:
-                sock, address = self._listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:  # e.g. EMFILE, or a connection aborted before accept: keep serving others
-                return
-            sock.setblocking(True)
-            self._workers.submit(sock, address)
+    def _accepted(self, sock: socket.socket, address: Any) -> None:
+        assert self._workers is not None
+        self._workers.submit(sock, address)
 
     def _serve_connection(self, sock: socket.socket, address: Any) -> None:
         try:

@@ -17,7 +17,6 @@ with no script gets a JSON 404. Every request is logged (method, target, headers
 from __future__ import annotations
 
 import collections
-import selectors
 import socket
 import threading
 import traceback
@@ -25,8 +24,9 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import Any, BinaryIO, Self
 
+from civitai_kit.testing._listener import Listener
 from civitai_kit.testing.hostile._exchange import Exchange, HostileRequest, LinkState
 from civitai_kit.testing.hostile.misbehaviours import Misbehaviour
 
@@ -71,40 +71,25 @@ class HostileServer:
         self._played: list[tuple[int, str]] = []
         self.errors: list[KitError] = []
         """Crashes of misbehaviours (not of clients): a test of the kit expects this to stay empty."""
-        self._listener: socket.socket | None = None
-        self._wake: tuple[socket.socket, socket.socket] | None = None
-        self._accept_thread: threading.Thread | None = None
+        self._listener = Listener(host, port, self._accepted, name="hostile")
         self._threads: set[threading.Thread] = set()
         self._sockets: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._connections = 0
-        self._port = 0
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
     def start(self) -> Self:
-        if self._listener is not None:
+        if self._listener.started:
             raise RuntimeError("HostileServer can be started once; create a new one")
-        host, port = self._bind
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.create_server((host, port), family=family, backlog=128)
-        listener.setblocking(False)
-        self._listener = listener
-        self._port = listener.getsockname()[1]
-        self._wake = socket.socketpair()
-        self._accept_thread = threading.Thread(target=self._accept_loop, name=f"hostile-{self._port}", daemon=True)
-        self._accept_thread.start()
+        self._listener.start()
         return self
 
     def stop(self, timeout: float = _STOP_TIMEOUT) -> None:
         """Stop accepting, cut every open connection (waking sleeping drips and stalls), join the threads."""
-        if self._listener is None or self._stopping.is_set():
+        if not self._listener.stop(timeout):
             return
         self._stopping.set()
-        assert self._wake is not None and self._accept_thread is not None
-        with suppress(OSError):
-            self._wake[1].send(b"x")
-        self._accept_thread.join(timeout)
         with self._lock:
             sockets, threads = list(self._sockets), list(self._threads)
         for sock in sockets:
@@ -112,8 +97,6 @@ class HostileServer:
                 sock.shutdown(socket.SHUT_RDWR)
         for thread in threads:
             thread.join(timeout)
-        for sock in (self._listener, *self._wake):
-            sock.close()
 
     def __enter__(self) -> Self:
         return self if self.running else self.start()
@@ -125,13 +108,13 @@ class HostileServer:
 
     @property
     def running(self) -> bool:
-        return self._listener is not None and not self._stopping.is_set()
+        return self._listener.running
 
     @property
     def port(self) -> int:
-        if not self._port:
+        if not self._listener.port:
             raise RuntimeError("HostileServer is not started")
-        return self._port
+        return self._listener.port
 
     @property
     def url(self) -> str:
@@ -214,38 +197,16 @@ class HostileServer:
 
     # -- serving -------------------------------------------------------------------------------------------
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None and self._wake is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake[0], selectors.EVENT_READ)
-            while not self._stopping.is_set():
-                for key, _ in selector.select():
-                    if key.fileobj is self._wake[0]:
-                        return
-                    self._accept_pending()
-
-    def _accept_pending(self) -> None:
-        assert self._listener is not None
-        while True:
-            try:
-                sock, _address = self._listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                return
-            sock.setblocking(True)
-            with suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._lock:
-                number = self._connections
-                self._connections += 1
-                thread = threading.Thread(
-                    target=self._serve, args=(sock, number), name=f"hostile-{self._port}-conn-{number}", daemon=True
-                )
-                self._threads.add(thread)
-                self._sockets.add(sock)
-            thread.start()
+    def _accepted(self, sock: socket.socket, _address: Any) -> None:
+        with self._lock:
+            number = self._connections
+            self._connections += 1
+            thread = threading.Thread(
+                target=self._serve, args=(sock, number), name=f"hostile-{self.port}-conn-{number}", daemon=True
+            )
+            self._threads.add(thread)
+            self._sockets.add(sock)
+        thread.start()
 
     def _serve(self, sock: socket.socket, number: int) -> None:
         link = LinkState(number)
