@@ -76,7 +76,7 @@ async def test_every_status_change_is_posted_and_parses(
     parsed = [parse_webhook_event(body) for body in receiver.bodies]
     workflow_events = [e for e in parsed if isinstance(e, WorkflowEvent)]
     assert [e.status for e in workflow_events] == ["unassigned", "scheduled", "processing", "succeeded"]
-    assert all(e.workflow_id == workflow_id and e.details and e.details["steps"] for e in workflow_events)
+    assert all(e.workflow_id == workflow_id and e.details and e.details.steps for e in workflow_events)
     steps = [e for e in parsed if isinstance(e, WorkflowStepEvent)]
     assert [(e.name, e.status) for e in steps] == [("$0", "succeeded")]  # only step:succeeded was asked for
     jobs = [e for e in parsed if isinstance(e, WorkflowStepJobEvent)]
