@@ -17,6 +17,7 @@ from civitai_kit.sdk import Workflow
 from civitai_kit.sdk._recipes_generated import RECIPES
 from civitai_kit.sdk.operations import OPERATIONS
 from civitai_kit.sdk.patches import Patch
+from civitai_kit.sdk.schema_model import SchemaModel
 from civitai_kit.testing.orchestration import FakeOrchestrator
 from tests.support.sdk_minimal import URL, minimal
 from tests.support.sdk_openapi import v2
@@ -206,5 +207,6 @@ async def test_each_recipe_answers_its_output_from_the_sandbox(operation_id: str
     body = minimal(request) if request else URL
     result = await resolve(getattr(client.recipes, RECIPES[operation_id])(body))
     assert isinstance(result, Success), result
-    assert isinstance(result.value, dict)
-    v2().assert_valid(_schema_name(operation["responses"]["200"]), result.value)
+    answer = result.value
+    assert isinstance(answer, SchemaModel)  # the recipe's typed output class
+    v2().assert_valid(_schema_name(operation["responses"]["200"]), answer.to_request())
