@@ -23,7 +23,9 @@ TARGET = ROOT / "docs/generator/coverage.md"
 
 # The CLI commands that call an SDK method (checked against the Typer app: a renamed command fails the script).
 CLI: dict[str, tuple[str, ...]] = {
-    "workflows.submit": ("civitai generate", "civitai generate-video"),
+    "workflows.submit": ("civitai generate", "civitai generate-video", "civitai workflow submit"),
+    "workflows.get": ("civitai workflow get", "civitai workflow wait"),
+    "workflows.query": ("civitai workflow list",),
     "blobs.upload": ("civitai blobs upload",),
 }
 
