@@ -18,13 +18,11 @@ connection is shut down on stop so no thread outlives the server.
 from __future__ import annotations
 
 import socket
-import threading
 import traceback
 from collections.abc import Callable
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
-from civitai_kit.testing._listener import Listener
+from civitai_kit.testing._loopback import LoopbackServer
 from civitai_kit.testing._wire import BadRequestError, BodyIteratorError, Connection, RequestHead
 from civitai_kit.testing._workers import ConnectionWorkers
 from civitai_kit.testing.faults import Fault, FaultKind, FaultPlan
@@ -33,81 +31,30 @@ from civitai_kit.testing.messages import FakeRequest, FakeResponse
 from civitai_kit.testing.pages import not_found_page
 from civitai_kit.testing.routing import Handler, RouteMatch, RouteTable
 
-_STOP_TIMEOUT_SECONDS = 5.0
 H = TypeVar("H", bound=Handler)
 
 
-class FakeCivitai:
+class FakeCivitai(LoopbackServer):
     """A fake Civitai on `127.0.0.1` (or `::1`) and a free port, served from background threads."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._bind_host = host
+        super().__init__(host, port, name="fake-civitai")
         self._routes = RouteTable()
         self.requests = RequestLog()
         self.errors = ErrorLog()
         self.faults = FaultPlan()
-        self._listener = Listener(host, port, self._accepted, name="fake-civitai")
         self._workers: ConnectionWorkers | None = None
-        self._stopping = threading.Event()
 
-    # -- lifecycle -------------------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        """Bind, listen and start serving in the background. Returns the server (so `s = FakeCivitai().start()`)."""
-        if self._listener.started:
-            raise RuntimeError("FakeCivitai can be started once; create a new one")
-        port = self._listener.bind()
+    def _before_accepting(self, port: int) -> None:
         self._workers = ConnectionWorkers(self._serve_connection, name=f"fake-civitai-{port}")
-        self._listener.start()
-        return self
 
-    def stop(self, timeout: float = _STOP_TIMEOUT_SECONDS) -> None:
-        """Stop accepting, cut open connections, join every thread (RuntimeError if a handler is still
-        busy after `timeout` seconds). Safe to call twice."""
-        if not self._listener.stop(timeout):
-            return
-        self._stopping.set()
+    def _close_connections(self, timeout: float) -> None:
+        """Raises RuntimeError if a handler is still busy after ``timeout`` seconds."""
         assert self._workers is not None
         stuck = self._workers.close(timeout)
         if stuck:
             names = ", ".join(thread.name for thread in stuck)
             raise RuntimeError(f"FakeCivitai: handler threads still running after stop (blocked handler?): {names}")
-
-    def __enter__(self) -> Self:
-        """Start (unless `start()` was already called) and stop on exit."""
-        return self if self.running else self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def running(self) -> bool:
-        return self._listener.running
-
-    # -- addresses -------------------------------------------------------------------------------------
-
-    @property
-    def host(self) -> str:
-        return self._bind_host
-
-    @property
-    def port(self) -> int:
-        if not self._listener.port:
-            raise RuntimeError("FakeCivitai is not started; use `with FakeCivitai() as server:` or start()")
-        return self._listener.port
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. `http://127.0.0.1:54321` (no trailing slash)."""
-        return self.url_for_host(self._bind_host)
-
-    def url_for_host(self, host: str) -> str:
-        """This server's base URL under another name for the same address (e.g. `localhost`), so a test
-        can make a redirect cross hosts without leaving loopback."""
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{self.port}"
 
     # -- routes ----------------------------------------------------------------------------------------
 
@@ -199,8 +146,7 @@ class FakeCivitai:
             return FakeResponse.json({"message": "An unexpected error occurred", "error": message}, status=500)
 
     def __repr__(self) -> str:
-        state = self.url if self.running else "stopped" if self._stopping.is_set() else "not started"
-        return f"FakeCivitai({state}, {len(self._routes.patterns())} routes)"
+        return f"FakeCivitai({self.state}, {len(self._routes.patterns())} routes)"
 
 
 def _as_response(result: object) -> FakeResponse:

@@ -23,10 +23,9 @@ import traceback
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, BinaryIO, Self
+from typing import Any, BinaryIO
 
-from civitai_kit.testing._listener import Listener
+from civitai_kit.testing._loopback import LoopbackServer
 from civitai_kit.testing.hostile._exchange import Exchange, HostileRequest, LinkState
 from civitai_kit.testing.hostile.misbehaviours import Misbehaviour
 
@@ -34,7 +33,6 @@ Chooser = Callable[[HostileRequest], Misbehaviour]
 
 MAX_LINE = 1 << 20
 MAX_HEADERS = 200
-_STOP_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +53,11 @@ class _Script:
         self.standing: Chooser | None = None
 
 
-class HostileServer:
+class HostileServer(LoopbackServer):
     """A loopback HTTP server that plays scripted misbehaviours. Thread-safe; start once, stop once."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, fallback: Misbehaviour | None = None) -> None:
-        self._bind = (host, port)
+        super().__init__(host, port, name="hostile")
         self._fallback = fallback or Misbehaviour.answer(
             lambda request: {"error": f"Not found (the hostile server has no script for {request.path})"},
             404,
@@ -71,25 +69,11 @@ class HostileServer:
         self._played: list[tuple[int, str]] = []
         self.errors: list[KitError] = []
         """Crashes of misbehaviours (not of clients): a test of the kit expects this to stay empty."""
-        self._listener = Listener(host, port, self._accepted, name="hostile")
         self._threads: set[threading.Thread] = set()
         self._sockets: set[socket.socket] = set()
-        self._stopping = threading.Event()
         self._connections = 0
 
-    # -- lifecycle -----------------------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        if self._listener.started:
-            raise RuntimeError("HostileServer can be started once; create a new one")
-        self._listener.start()
-        return self
-
-    def stop(self, timeout: float = _STOP_TIMEOUT) -> None:
-        """Stop accepting, cut every open connection (waking sleeping drips and stalls), join the threads."""
-        if not self._listener.stop(timeout):
-            return
-        self._stopping.set()
+    def _close_connections(self, timeout: float) -> None:
         with self._lock:
             sockets, threads = list(self._sockets), list(self._threads)
         for sock in sockets:
@@ -97,34 +81,6 @@ class HostileServer:
                 sock.shutdown(socket.SHUT_RDWR)
         for thread in threads:
             thread.join(timeout)
-
-    def __enter__(self) -> Self:
-        return self if self.running else self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def running(self) -> bool:
-        return self._listener.running
-
-    @property
-    def port(self) -> int:
-        if not self._listener.port:
-            raise RuntimeError("HostileServer is not started")
-        return self._listener.port
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>`` (no trailing slash)."""
-        return self.url_for_host(self._bind[0])
-
-    def url_for_host(self, host: str) -> str:
-        """This server under another host name (``localhost``): another origin for a client."""
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{self.port}"
 
     # -- scripting -----------------------------------------------------------------------------------------
 
@@ -267,8 +223,7 @@ class HostileServer:
         return not link.closed
 
     def __repr__(self) -> str:
-        state = self.url if self.running else "stopped" if self._stopping.is_set() else "not started"
-        return f"HostileServer({state}, {len(self.requests)} requests)"
+        return f"HostileServer({self.state}, {len(self.requests)} requests)"
 
 
 def _read_request(rfile: BinaryIO) -> tuple[str, str, str, tuple[tuple[str, str], ...], bytes] | None:
