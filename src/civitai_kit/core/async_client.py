@@ -121,7 +121,7 @@ class AsyncCivitaiClient(ClientBase[AsyncHttpClient]):
 
     async def enums(self) -> Result[CivitaiEnums]:
         """``GET /api/v1/enums``: Civitai's current lists of model types, file types and base models. Kept for
-        ``Cache:TtlSeconds`` (one request for repeated calls on this client)."""
+        ``Cache:TtlSeconds`` (one request for repeated calls on this client, concurrent first calls included)."""
         return await self.http.driver.run(self._enums.fetch(self._session.core, strict=self._session.strict))
 
     @property

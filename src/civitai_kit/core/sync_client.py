@@ -125,7 +125,7 @@ class CivitaiClient(ClientBase[HttpClient]):
 
     def enums(self) -> Result[CivitaiEnums]:
         """``GET /api/v1/enums``: Civitai's current lists of model types, file types and base models. Kept for
-        ``Cache:TtlSeconds`` (one request for repeated calls on this client)."""
+        ``Cache:TtlSeconds`` (one request for repeated calls on this client, concurrent first calls included)."""
         return self.http.driver.run(self._enums.fetch(self._session.core, strict=self._session.strict))
 
     @property
