@@ -11,6 +11,7 @@ from importlib import resources
 
 import pytest
 
+from civitai_kit._runtime import WaitFor
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient, CivitaiEnums
 from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Success
@@ -102,3 +103,36 @@ async def test_a_waiter_takes_over_when_the_fetching_task_is_cancelled(
         handler.release.set()
         assert isinstance((await waiter).unwrap(), CivitaiEnums)
     assert handler.count == 2
+
+
+def test_a_waiter_takes_over_when_the_fetching_operation_is_abandoned(slow: tuple[FakeCivitai, SlowEnums]) -> None:
+    """What a Ctrl-C in the fetching thread does: its operation is closed, and the waiting one fetches instead."""
+    server, handler = slow
+    with CivitaiClient(options_for(server.url)) as client:
+        cache, core = client._enums, client._session.core
+        leader = cache.fetch(core, strict=False)
+        assert not isinstance(next(leader), WaitFor)  # on its way to the network
+        waiter = cache.fetch(core, strict=False)
+        waiting = next(waiter)
+        assert isinstance(waiting, WaitFor)
+        leader.close()
+        assert waiting.future.result(timeout=0) is None  # "gave up": nothing shared
+        assert not isinstance(waiter.send(None), WaitFor)  # the waiter now fetches itself
+        waiter.close()
+        assert cache._pending is None
+    assert handler.count == 0  # nothing was performed
+
+
+async def test_a_cancelled_waiter_leaves_the_others_their_answer(slow: tuple[FakeCivitai, SlowEnums]) -> None:
+    server, handler = slow
+    async with AsyncCivitaiClient(options_for(server.url)) as client:
+        leader = asyncio.create_task(client.enums())
+        assert await asyncio.to_thread(handler.first_arrived.wait, 10)
+        quitter, patient = asyncio.create_task(client.enums()), asyncio.create_task(client.enums())
+        await asyncio.sleep(0)  # both find the fetch in flight and wait for it
+        quitter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await quitter
+        handler.release.set()
+        assert (await leader).unwrap() is (await patient).unwrap()
+    assert handler.count == 1
