@@ -194,3 +194,19 @@ def test_whoami_when_civitai_cannot_be_reached(cli: Any) -> None:
     assert f"could not reach Civitai at {url}" in outcome.stderr
     assert "the key comes from environment variable CIVITAI_API_KEY" in outcome.stderr
     assert GOOD not in outcome.everything
+
+
+def test_an_answer_other_than_401_is_not_a_rejection_and_stores_nothing(cli: Any) -> None:
+    with RecordingServer() as server:
+        server.answer(503, b'{"error": "Service Unavailable"}')
+        outcome = cli(
+            "--base-url",
+            server.url,
+            "login",
+            "--token-stdin",
+            input=GOOD,
+            env={"CIVITAIAPI__RESILIENCE__MAXRETRIES": "0"},
+        )
+    assert outcome.exit_code == 1
+    assert f"could not check the key with Civitai at {server.url} (HTTP 503)" in outcome.stderr
+    assert _stored_key() is None

@@ -39,8 +39,11 @@ def _account(user: CurrentUser) -> str:
     return f"{name} (tier {user.tier})" if user.tier else name
 
 
-def _unreachable(options: CivitaiApiOptions, error: Error) -> str:
-    return f"could not reach Civitai at {options.base_url} to check the key: {error.message}"
+def _unchecked(options: CivitaiApiOptions, error: Error) -> str:
+    """Why the key could not be checked: Civitai unreachable (no answer at all), or an answer other than 401."""
+    if error.http_status is None:
+        return f"could not reach Civitai at {options.base_url} to check the key: {error.message}"
+    return f"could not check the key with Civitai at {options.base_url} (HTTP {error.http_status}): {error.message}"
 
 
 def _rejected(error: Error) -> bool:
@@ -85,7 +88,7 @@ def login_command(
         if isinstance(checked, Failure) and _rejected(checked.error):
             output.fail(f"key rejected: Civitai at {options.base_url} answered 401 Unauthorized; nothing was stored")
         if isinstance(checked, Failure):
-            output.fail(f"{_unreachable(options, checked.error)}; nothing was stored (`--no-verify` stores it anyway)")
+            output.fail(f"{_unchecked(options, checked.error)}; nothing was stored (`--no-verify` stores it anyway)")
         user = checked.unwrap()
     try:
         store = UserSecrets()
@@ -146,7 +149,7 @@ def whoami_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
         output.fail(checked.error)  # no request was sent: the message names every place a key can be set
     source = options.rest_key_source()
     if isinstance(checked, Failure) and not _rejected(checked.error):
-        output.fail(f"{_unreachable(options, checked.error)} (the key comes from {source})")
+        output.fail(f"{_unchecked(options, checked.error)} (the key comes from {source})")
     user = checked.value if isinstance(checked, Success) else None
     data = {
         "configured": True,
