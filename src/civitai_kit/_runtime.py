@@ -120,6 +120,21 @@ class Blocking(Action):
 
 
 @dataclass(frozen=True, slots=True)
+class WaitFor(Action):
+    """The result of ``future``, which another operation completes (on any thread, under either driver):
+    blocking when driven synchronously, awaited when driven asynchronously, so the loop stays free. A waiter
+    that is cancelled stops waiting; the future itself is left alone for the others."""
+
+    future: Future[Any]
+
+    def perform(self, driver: Driver) -> Any:
+        return self.future.result()
+
+    async def perform_async(self, driver: AsyncDriver) -> Any:
+        return await asyncio.shield(asyncio.wrap_future(self.future))
+
+
+@dataclass(frozen=True, slots=True)
 class Emit(Action):
     """Hand ``value`` to the caller of ``iterate``; the operation resumes when the next is asked for."""
 

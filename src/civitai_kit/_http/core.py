@@ -457,10 +457,11 @@ class HttpCore:
         failure, what the user can do about it (the key itself is never mentioned)."""
         message = error.message
         if error.code == ErrorCode.UNAUTHORIZED:
-            message = f"{message} — {self._auth_advice()}"
+            message = f"{message} — {self.auth_advice()}"
         return replace(error, message=message, method=request.method.upper(), url=self._shown_url(request))
 
-    def _auth_advice(self) -> str:
+    def auth_advice(self) -> str:
+        """What to do about a missing or rejected key: where one can be set, or where the one in use came from."""
         settings = self.settings
         if settings.token is None:
             return f"No API key is configured for the {settings.service}; set one via {settings.token_hint}."

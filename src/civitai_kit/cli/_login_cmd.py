@@ -1,9 +1,10 @@
-"""``civitai login`` / ``logout`` / ``whoami``: keep the API key in user secrets, and say which key is in use.
+"""``civitai login`` / ``logout`` / ``whoami``: keep the API key in user secrets, and say whose key is in use.
 
 ``login`` reads the key from a hidden prompt (or ``--token-stdin``, or ``--token`` with a warning: it lands in
-shell history), checks it with a call that needs a key — ``GET /api/v1/models?favorites=true&limit=1``, which
-Civitai answers 401 without a valid one — and stores it as ``CivitaiApi:ApiKey`` in the user secrets file
-(mode 0600, the file ``civitai secrets`` manages). A rejected key is never stored. No command prints the key.
+shell history), checks it with ``GET /api/v1/me`` — which Civitai answers only for a valid key (401 otherwise)
+and which names the account — and stores it as ``CivitaiApi:ApiKey`` in the user secrets file (mode 0600, the
+file ``civitai secrets`` manages). A rejected key is never stored. ``whoami`` asks ``/me`` with the configured
+key and shows the account and the source the key came from. No command prints the key.
 """
 
 from __future__ import annotations
@@ -15,21 +16,34 @@ import typer
 from pydantic import SecretStr
 
 from civitai_kit.cli._state import CliState, JsonFlag, state_of
+from civitai_kit.core import CurrentUser
 from civitai_kit.errors import ConfigurationError, Error, ErrorCode
 from civitai_kit.options import CivitaiApiOptions, UserSecrets
-from civitai_kit.result import Failure
+from civitai_kit.result import Failure, Result, Success
 
 API_KEY = "CivitaiApi:ApiKey"
 _USAGE = 2
 
 
-def _verify(state: CliState, key: SecretStr | None = None) -> Error | None:
-    """``None`` when Civitai accepts the key (``key``, else the configured one), else why not. The client is the
+def _verify(state: CliState, key: SecretStr | None = None) -> Result[CurrentUser]:
+    """The account Civitai says the key belongs to (``key``, else the configured one). The client is the
     container's (bound to options carrying ``key``), so it is shut down with the invocation."""
     if key is not None:
         state.container.add_civitai_api(state.options().model_copy(update={"api_key": key}))
-    result = state.core_client().models.where_favorites().execute(limit=1)
-    return result.error if isinstance(result, Failure) else None
+    return state.core_client().me()
+
+
+def _account(user: CurrentUser) -> str:
+    """``sandbox_user (tier free)``: who Civitai says the key belongs to."""
+    name = user.username or f"user {user.id}"
+    return f"{name} (tier {user.tier})" if user.tier else name
+
+
+def _unchecked(options: CivitaiApiOptions, error: Error) -> str:
+    """Why the key could not be checked: Civitai unreachable (no answer at all), or an answer other than 401."""
+    if error.http_status is None:
+        return f"could not reach Civitai at {options.base_url} to check the key: {error.message}"
+    return f"could not check the key with Civitai at {options.base_url} (HTTP {error.http_status}): {error.message}"
 
 
 def _rejected(error: Error) -> bool:
@@ -68,15 +82,14 @@ def login_command(
         output.fail("no key given (an empty key cannot be stored)", exit_code=_USAGE)
     key = SecretStr(text)
     options = state.options()
+    user: CurrentUser | None = None
     if not no_verify:
-        problem = _verify(state, key)
-        if problem is not None and _rejected(problem):
+        checked = _verify(state, key)
+        if isinstance(checked, Failure) and _rejected(checked.error):
             output.fail(f"key rejected: Civitai at {options.base_url} answered 401 Unauthorized; nothing was stored")
-        if problem is not None:
-            output.fail(
-                f"could not check the key, so nothing was stored: {problem.message} "
-                "(run `civitai login --no-verify` to store it anyway)"
-            )
+        if isinstance(checked, Failure):
+            output.fail(f"{_unchecked(options, checked.error)}; nothing was stored (`--no-verify` stores it anyway)")
+        user = checked.unwrap()
     try:
         store = UserSecrets()
         store.set(API_KEY, text)
@@ -85,9 +98,22 @@ def login_command(
     shadow = _shadowing_source(options)
     if shadow is not None:
         output.warn(f"{shadow} also sets the API key and takes precedence over user secrets")
-    data = {"stored": API_KEY, "path": str(store.path), "verified": not no_verify, "overridden_by": shadow}
-    verdict = "checked and " if not no_verify else ""
-    output.emit(data, lambda console: console.print(f"Key {verdict}saved to {store.path} ({API_KEY})"))
+    data = {
+        "stored": API_KEY,
+        "path": str(store.path),
+        "verified": user is not None,
+        "username": user.username if user else None,
+        "tier": user.tier if user else None,
+        "overridden_by": shadow,
+    }
+
+    def render(console: Any) -> None:
+        if user is not None:
+            console.print(f"Logged in as {_account(user)}", highlight=False)
+        verdict = "checked and " if user is not None else ""
+        console.print(f"Key {verdict}saved to {store.path} ({API_KEY})", highlight=False)
+
+    output.emit(data, render)
 
 
 def logout_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
@@ -113,22 +139,38 @@ def logout_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
 
 
 def whoami_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
-    """Which API key source is active and whether Civitai accepts the key (the key is never printed).
-    Exits 1 when no key is configured or it is rejected."""
+    """Whose API key is in use (Civitai's ``/me``: username and tier) and which source it came from (the key is
+    never printed). Exits 1 when no key is configured, Civitai rejects it, or Civitai cannot be reached."""
     state = state_of(ctx, json_output)
     output = state.output
     options = state.options()
-    if options.rest_key() is None:
-        output.fail("no API key is configured; run `civitai login` (or set CIVITAI_API_KEY)")
+    checked = _verify(state)
+    if options.rest_key() is None and isinstance(checked, Failure):
+        output.fail(checked.error)  # no request was sent: the message names every place a key can be set
     source = options.rest_key_source()
-    problem = _verify(state)
-    if problem is not None and not _rejected(problem):
-        output.fail(f"could not check the API key from {source}: {problem.message}")
-    accepted = problem is None
-    data = {"configured": True, "source": source, "accepted": accepted, "base_url": options.base_url}
-    verdict = "accepted" if accepted else "rejected (401 Unauthorized)"
-    output.emit(data, lambda console: console.print(f"API key from {source}: {verdict} by {options.base_url}"))
-    if not accepted:
+    if isinstance(checked, Failure) and not _rejected(checked.error):
+        output.fail(f"{_unchecked(options, checked.error)} (the key comes from {source})")
+    user = checked.value if isinstance(checked, Success) else None
+    data = {
+        "configured": True,
+        "source": source,
+        "accepted": user is not None,
+        "base_url": options.base_url,
+        "username": user.username if user else None,
+        "tier": user.tier if user else None,
+        "user_id": user.id if user else None,
+    }
+
+    def render(console: Any) -> None:
+        if user is None:
+            console.print(f"API key from {source}: rejected (401 Unauthorized) by {options.base_url}", highlight=False)
+            return
+        console.print(f"Logged in as {_account(user)} at {options.base_url}", highlight=False)
+        console.print(f"API key from {source}: accepted", highlight=False)
+
+    output.emit(data, render)
+    if user is None:
+        output.info("Run `civitai login` to check and store a new key.")
         raise typer.Exit(1)
 
 

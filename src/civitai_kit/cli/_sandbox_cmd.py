@@ -18,6 +18,14 @@ def sandbox_command(
         int, typer.Option("--port", "-p", help="Port to listen on (0: any free port).", min=0, max=65535)
     ] = 0,
     host: Annotated[str, typer.Option("--host", help="Loopback address to bind.")] = "127.0.0.1",
+    accept_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept-key",
+            help="Accept only this API key on /me, favourites and login-only downloads (repeatable; "
+            "default: any non-empty key).",
+        ),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Serve a fake Civitai (REST, downloads, Generator) with realistic data until Ctrl-C.
@@ -29,8 +37,12 @@ def sandbox_command(
         output.fail(
             f"--host must be a loopback address (127.0.0.1, ::1 or localhost), not {host!r}", exit_code=USAGE_ERROR
         )
+    for key in accept_key or ():
+        output.add_secret(key.strip())
+    if accept_key is not None and not all(key.strip() for key in accept_key):
+        output.fail("--accept-key must not be empty", exit_code=USAGE_ERROR)
     try:
-        sandbox = start_sandbox("127.0.0.1" if host == "localhost" else host, port)
+        sandbox = start_sandbox("127.0.0.1" if host == "localhost" else host, port, accepted_keys=accept_key)
     except OSError as exc:
         output.fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     stop = threading.Event()
@@ -47,6 +59,8 @@ def sandbox_command(
             f"Sandbox serving at {sandbox.url} — export the lines above (the token is a placeholder the sandbox "
             "accepts). Ctrl-C stops it."
         )
+        if accept_key:
+            output.info(f"API keys accepted: only the {len(set(accept_key))} given with --accept-key.")
         while not stop.wait(0.5):
             pass
     finally:

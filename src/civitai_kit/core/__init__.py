@@ -62,6 +62,7 @@ _EXPORTS = {
     "civitai_kit.core.calls": ("StrictParsingError", "parse"),
     "civitai_kit.core.enum_lists": ("BUNDLED_BASE_MODELS", "CivitaiEnums", "UnknownBaseModelWarning"),
     "civitai_kit.core.mini_version": ("MiniModelVersion",),
+    "civitai_kit.core.current_user": ("CurrentUser",),
 }
 """Each public name once, with its module (``__init__.pyi`` is written from it by ``scripts/export_stubs.py``)."""
 

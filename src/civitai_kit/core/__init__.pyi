@@ -7,6 +7,7 @@ from civitai_kit.core.async_client import (
     AsyncTagQuery,
 )
 from civitai_kit.core.calls import StrictParsingError, parse
+from civitai_kit.core.current_user import CurrentUser
 from civitai_kit.core.enum_lists import BUNDLED_BASE_MODELS, CivitaiEnums, UnknownBaseModelWarning
 from civitai_kit.core.enums import (
     Availability,
@@ -70,6 +71,7 @@ __all__ = [
     "CommercialUse",
     "Creator",
     "CreatorQuery",
+    "CurrentUser",
     "FileHashes",
     "FileMetadata",
     "Image",

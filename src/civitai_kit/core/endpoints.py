@@ -140,6 +140,11 @@ def enums() -> ApiRequest:
     return ApiRequest("GET", f"{API}/enums")
 
 
+def me() -> ApiRequest:
+    """The key's own account: Civitai answers it only with a valid key (401 otherwise)."""
+    return ApiRequest("GET", f"{API}/me")
+
+
 def version_by_hash(hash: str) -> ApiRequest:
     """Any of Civitai's hash types works here (SHA256, AutoV1/V2/V3, CRC32, BLAKE3)."""
     text = non_blank(hash, "hash")

@@ -8,14 +8,16 @@ sent. Because a misspelt one (``"SDXL 1.O"``) silently matches nothing, the filt
 from __future__ import annotations
 
 import difflib
+import threading
 import time
 import warnings
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from pydantic import Field
 
 from civitai_kit._http import HttpCore
-from civitai_kit._runtime import Operation
+from civitai_kit._runtime import Operation, WaitFor
 from civitai_kit.core import endpoints as ep
 from civitai_kit.core.base import CivitaiModel
 from civitai_kit.core.calls import fetch
@@ -96,16 +98,44 @@ class CivitaiEnums(CivitaiModel):
 
 @dataclass(slots=True)
 class EnumsCache:
-    """One client's copy of ``/enums``, reused for ``ttl_seconds`` (failures are not kept)."""
+    """One client's copy of ``/enums``, reused for ``ttl_seconds`` (failures are not kept).
+
+    Concurrent first calls (threads on a sync client, tasks on an async one) send one request: the first
+    caller fetches, the others wait for its result through the runtime (``WaitFor``), never holding a lock
+    across a request. If that caller is cancelled, a waiter takes over.
+    """
 
     ttl_seconds: float
     _value: CivitaiEnums | None = field(default=None, init=False)
     _at: float = field(default=0.0, init=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _pending: Future[Result[CivitaiEnums] | None] | None = field(default=None, init=False)
+    """The fetch in flight; it resolves to its result, or ``None`` when its caller gave up."""
 
     def fetch(self, http: HttpCore, *, strict: bool) -> Operation[Result[CivitaiEnums]]:
-        if self._value is not None and time.monotonic() - self._at < self.ttl_seconds:
-            return Success(self._value)
-        result = yield from fetch(http, ep.enums(), CivitaiEnums, strict=strict)
-        if isinstance(result, Success):
-            self._value, self._at = result.value, time.monotonic()
+        leading: Future[Result[CivitaiEnums] | None]
+        while True:
+            with self._guard:
+                if self._value is not None and time.monotonic() - self._at < self.ttl_seconds:
+                    return Success(self._value)
+                waiting = self._pending
+                if waiting is None:
+                    leading = self._pending = Future()
+                    break
+            shared: Result[CivitaiEnums] | None = yield WaitFor(waiting)
+            if shared is not None:
+                return shared
+        try:
+            result = yield from fetch(http, ep.enums(), CivitaiEnums, strict=strict)
+        except BaseException:
+            self._settle(leading, None)
+            raise
+        self._settle(leading, result)
         return result
+
+    def _settle(self, leading: Future[Result[CivitaiEnums] | None], result: Result[CivitaiEnums] | None) -> None:
+        with self._guard:
+            if isinstance(result, Success):
+                self._value, self._at = result.value, time.monotonic()
+            self._pending = None
+        leading.set_result(result)

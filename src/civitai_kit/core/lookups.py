@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from civitai_kit._http import HttpCore
 from civitai_kit._runtime import Operation
 from civitai_kit.core import endpoints as ep
-from civitai_kit.core.calls import fetch, fetch_all
+from civitai_kit.core.calls import failed, fetch, fetch_all
+from civitai_kit.core.current_user import CurrentUser
 from civitai_kit.core.mini_version import MiniModelVersion
 from civitai_kit.core.models import Model, ModelVersion, VersionIdByHash
+from civitai_kit.errors import Error, ErrorCode
 from civitai_kit.result import Failure, Result, Success
 
 
@@ -25,6 +27,20 @@ def version_mini(
     http: HttpCore, version_id: int, epoch: int | None, *, strict: bool
 ) -> Operation[Result[MiniModelVersion]]:
     return fetch(http, ep.version_mini(version_id, epoch), MiniModelVersion, strict=strict)
+
+
+def current_user(http: HttpCore, *, strict: bool) -> Operation[Result[CurrentUser]]:
+    """``GET /api/v1/me``; without a key, the 401 it would get is answered here, with no request sent."""
+    if http.settings.token is None:
+        return failed(
+            Error(
+                ErrorCode.UNAUTHORIZED,
+                f"{ep.API}/me needs an API key (Civitai answers 401 Unauthorized without one). {http.auth_advice()}",
+                method="GET",
+                url=f"{ep.API}/me",
+            )
+        )
+    return fetch(http, ep.me(), CurrentUser, strict=strict)
 
 
 def version_by_hash(http: HttpCore, hash: str, *, strict: bool) -> Operation[Result[ModelVersion]]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 from civitai_kit._http import HttpClient
 from civitai_kit.core import lookups
 from civitai_kit.core.client_base import ClientBase
+from civitai_kit.core.current_user import CurrentUser
 from civitai_kit.core.enum_lists import CivitaiEnums
 from civitai_kit.core.mini_version import MiniModelVersion
 from civitai_kit.core.models import Creator, Image, Model, ModelVersion, Page, Tag, VersionIdByHash
@@ -117,9 +118,14 @@ class CivitaiClient(ClientBase[HttpClient]):
     def __init__(self, options: CivitaiApiOptions | None = None, *, http_client: HttpClient | None = None) -> None:
         super().__init__(options, http_client, HttpClient, lambda http: http.core)
 
+    def me(self) -> Result[CurrentUser]:
+        """``GET /api/v1/me``: the account the API key belongs to. Without a key configured, a [`Failure`][]
+        (``UNAUTHORIZED``, naming where a key can be set) and no request; a rejected key, Civitai's 401."""
+        return self.http.driver.run(lookups.current_user(self._session.core, strict=self._session.strict))
+
     def enums(self) -> Result[CivitaiEnums]:
         """``GET /api/v1/enums``: Civitai's current lists of model types, file types and base models. Kept for
-        ``Cache:TtlSeconds`` (one request for repeated calls on this client)."""
+        ``Cache:TtlSeconds`` (one request for repeated calls on this client, concurrent first calls included)."""
         return self.http.driver.run(self._enums.fetch(self._session.core, strict=self._session.strict))
 
     @property

@@ -22,7 +22,7 @@ import hmac
 import re
 import secrets
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import Literal
 from urllib.parse import quote, urlencode
 
 from civitai_kit.testing.faults import Fault
+from civitai_kit.testing.keys import key_accepted
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
 from civitai_kit.testing.server import FakeCivitai
 
@@ -136,8 +137,16 @@ class FakeFile:
 class FakeDownloads:
     """The download endpoint's state: files, refusals, drops, and what the storage host was sent."""
 
-    def __init__(self, server: FakeCivitai, secret: bytes | None = None) -> None:
+    def __init__(
+        self,
+        server: FakeCivitai,
+        secret: bytes | None = None,
+        *,
+        accepts: Callable[[FakeRequest], bool] | None = None,
+    ) -> None:
         self.server = server
+        self.accepts: Callable[[FakeRequest], bool] = accepts or (lambda request: key_accepted(request, None))
+        """Whether a request's key opens login-only files (default: any key; the sandbox shares its REST rule)."""
         self._secret = secret or secrets.token_bytes(16)
         self._lock = threading.Lock()
         self._files: dict[str, FakeFile] = {}
@@ -214,12 +223,9 @@ class FakeDownloads:
         file = self._select(int(raw_id), request)
         if file is None:
             return self._refuse(request, "not_found", None)
-        authenticated = bool(request.headers.get("authorization", "").split(" ")[1:]) or bool(
-            request.query.get("token")
-        )
         if file.refusal is not None:
             return self._refuse(request, file.refusal, file)
-        if file.require_login and not authenticated:
+        if file.require_login and not self.accepts(request):
             return self._refuse(request, "login_required", file)
         other_host = "localhost" if request.host != "localhost" else "127.0.0.1"
         return FakeResponse.redirect(self.storage_url(file, host=other_host), status=307)

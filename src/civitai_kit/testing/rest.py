@@ -8,8 +8,9 @@ Behaviour copies civitai.com's: the filters each endpoint honours, opaque string
 (``"12|1712265847499"``; a plain offset with ``query``), ``nextPage`` URLs built from the request, totals only
 on ``/tags`` and ``/creators``, and the real error bodies — zod error objects (400), ``Cannot use page param
 with query search`` (400), ``Invalid cursor`` (400, a different shape per endpoint), ``Unauthorized`` for
-favourites/hidden without a key (401), ``No model with id N`` / ``Model not found`` (404), the permanent
-``too many pages`` 429 when ``page * limit > 1000``, and zod issue arrays from ``/tags``/``/creators`` (500).
+favourites/hidden and ``/me`` without an accepted key (401), ``No model with id N`` / ``Model not found``
+(404), the permanent ``too many pages`` 429 when ``page * limit > 1000``, and zod issue arrays from
+``/tags``/``/creators`` (500).
 Known server bugs are reproduced where a client must survive them: with ``query`` plus other filters the
 filters run after paging, so pages can be empty yet carry a cursor; ``page`` is ignored by ``/images``.
 """
@@ -27,6 +28,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from civitai_kit.testing.image_cdn import CDN_PATH, serve_image, to_local_cdn
+from civitai_kit.testing.keys import key_accepted
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
 from civitai_kit.testing.rest_data import JSON, RestData, air_for, browsing_level_of, published_at
 from civitai_kit.testing.server import FakeCivitai
@@ -167,13 +169,6 @@ def _next_page(request: FakeRequest, **replace: str) -> str:
     return f"{_origin(request)}{request.path}?{urlencode(items)}"
 
 
-def _authenticated(request: FakeRequest, data: RestData) -> bool:
-    header = request.headers.get("authorization", "")
-    token = header.split(" ", 1)[1].strip() if header.lower().startswith("bearer ") else ""
-    token = token or request.query.get("token", "")
-    return bool(token) and (data.api_keys is None or token in data.api_keys)
-
-
 def _cursor(offset: int, item: JSON | None) -> str:
     stamp = 0
     if item is not None:
@@ -248,7 +243,9 @@ class _RestApi:
             params.check()
         except _Invalid as invalid:
             return FakeResponse.json(_zod_body(invalid.issues), status=400)
-        if ("favorites" in request.query or "hidden" in request.query) and not _authenticated(request, self.data):
+        if ("favorites" in request.query or "hidden" in request.query) and not key_accepted(
+            request, self.data.api_keys
+        ):
             return _error(401, "Unauthorized")
         if page is not None and query is not None:
             return _error(400, "Cannot use page param with query search. Use cursor-based pagination.")
@@ -363,6 +360,12 @@ class _RestApi:
     def enums(self, request: FakeRequest) -> FakeResponse:
         """``/enums`` from ``data/enums.json`` (provenance in ``data/SOURCES.md``)."""
         return _json(request, json.loads(_ENUMS.read_text()))
+
+    def me(self, request: FakeRequest) -> FakeResponse:
+        """``/me``: the sandbox user for an accepted key, Civitai's 401 body otherwise."""
+        if not key_accepted(request, self.data.api_keys):
+            return _error(401, "Unauthorized")
+        return FakeResponse.json(self.data.current_user)
 
     def version_by_hash(self, request: FakeRequest) -> FakeResponse:
         wanted = request.path_params["hash"].strip().upper()
@@ -731,6 +734,7 @@ def install_rest_routes(server: FakeCivitai, data: RestData | None = None) -> Re
         ("GET", "/api/v1/model-versions/by-hash/{hash}", api.version_by_hash),
         ("GET", "/api/v1/model-versions/mini/{id}", api.version_mini),
         ("GET", "/api/v1/enums", api.enums),
+        ("GET", "/api/v1/me", api.me),
         ("POST", "/api/v1/model-versions/by-hash", api.versions_by_hashes),
         ("POST", "/api/v1/model-versions/by-hash/ids", api.version_ids_by_hashes),
         ("GET", "/api/v1/images", api.images),

@@ -113,6 +113,10 @@ class RestData:
     """Model id → ``Trained``/``Merge`` for checkpoints (``checkpointType``)."""
     api_keys: frozenset[str] | None = None
     """Accepted bearer tokens; ``None`` accepts any non-blank token."""
+    current_user: JSON = field(
+        default_factory=lambda: {"id": 4_242, "username": "sandbox_user", "tier": "free", "status": "active"}
+    )
+    """What ``/me`` answers for an accepted key."""
     now: datetime = _NOW
     """"Now" for ``period`` filters, so results do not drift with the calendar."""
     generated_files: list[FakeModelFile] = field(default_factory=list)

@@ -12,13 +12,14 @@ examples and ``make demo`` use it when no Civitai key or base URL is configured.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from civitai_kit.testing.downloads import FakeDownloads, install_download_routes
+from civitai_kit.testing.keys import accepted_key_set, key_accepted
 from civitai_kit.testing.orchestration import install_orchestration_routes
 from civitai_kit.testing.orchestration_state import FakeOrchestrator
 from civitai_kit.testing.rest import RestData, install_rest_routes
@@ -28,7 +29,7 @@ from civitai_kit.testing.server import FakeCivitai
 __all__ = ["SANDBOX_TOKEN", "Sandbox", "install_sandbox", "sandbox_environment", "start_sandbox"]
 
 SANDBOX_TOKEN = "sandbox-token"
-"""The Generator token the examples use against the sandbox (any non-blank token is accepted there)."""
+"""The Generator token the examples use against the sandbox (the Generator accepts any non-blank token)."""
 
 BASE_URL_VARIABLE = "CIVITAIAPI__BASEURL"
 SDK_BASE_URL_VARIABLE = "CIVITAIAPI__SDK__BASEURL"
@@ -70,10 +71,20 @@ def sandbox_environment(url: str) -> dict[str, str]:
     return {BASE_URL_VARIABLE: url, SDK_BASE_URL_VARIABLE: url}
 
 
-def install_sandbox(server: FakeCivitai, data: RestData | None = None) -> Sandbox:
-    """Install the REST, download and orchestration routes on ``server``, consistent with each other."""
+def install_sandbox(
+    server: FakeCivitai, data: RestData | None = None, *, accepted_keys: Iterable[str] | None = None
+) -> Sandbox:
+    """Install the REST, download and orchestration routes on ``server``, consistent with each other.
+
+    ``accepted_keys``: the only API keys ``/me``, favourites and login-only downloads accept (401 for any
+    other); by default any non-blank key is accepted. Later changes go to ``Sandbox.rest.api_keys``.
+    """
     rest = install_rest_routes(server, data if data is not None else RestData.sample())
+    keys = accepted_key_set(accepted_keys)
+    if keys is not None:
+        rest.api_keys = keys
     downloads = install_download_routes(server)
+    downloads.accepts = lambda request: key_accepted(request, rest.api_keys)
     versions: dict[Any, tuple[JSON, JSON]] = {}  # one pass, not a scan of the catalogue per file
     for model, version in rest.versions():
         versions.setdefault(version.get("id"), (model, version))
@@ -83,20 +94,30 @@ def install_sandbox(server: FakeCivitai, data: RestData | None = None) -> Sandbo
     return Sandbox(server=server, rest=rest, downloads=downloads, orchestrator=orchestrator)
 
 
-def start_sandbox(host: str = "127.0.0.1", port: int = 0, data: RestData | None = None) -> Sandbox:
-    """A started sandbox on ``host:port`` (port 0: a free one). Stop it with ``stop()`` or ``with``."""
+def start_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    data: RestData | None = None,
+    *,
+    accepted_keys: Iterable[str] | None = None,
+) -> Sandbox:
+    """A started sandbox on ``host:port`` (port 0: a free one). Stop it with ``stop()`` or ``with``.
+    ``accepted_keys`` as for [`install_sandbox`][]."""
+    keys = accepted_key_set(accepted_keys)  # checked before a port is taken
     server = FakeCivitai(host, port).start()
     try:
-        return install_sandbox(server, data)
+        return install_sandbox(server, data, accepted_keys=keys)
     except BaseException:
         server.stop()
         raise
 
 
 @contextmanager
-def running_sandbox(host: str = "127.0.0.1", port: int = 0) -> Iterator[Sandbox]:
+def running_sandbox(
+    host: str = "127.0.0.1", port: int = 0, *, accepted_keys: Iterable[str] | None = None
+) -> Iterator[Sandbox]:
     """``with running_sandbox() as sandbox:`` — started on entry, stopped on exit."""
-    with start_sandbox(host, port) as sandbox:
+    with start_sandbox(host, port, accepted_keys=accepted_keys) as sandbox:
         yield sandbox
 
 
