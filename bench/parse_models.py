@@ -1,16 +1,14 @@
 """Typed parsing of a 100-item ``/models`` page vs plain ``json.loads`` of the same bytes, in the same run.
 
-    .venv/bin/python bench/parse_models.py               # 15 interleaved rounds of 10 parses per side
-    .venv/bin/python bench/parse_models.py --rounds 31
+    .venv/bin/python -m bench.parse_models               # 15 interleaved rounds of 10 parses per side
+    .venv/bin/python -m bench.parse_models --rounds 31
 
 The page is built from the real Civitai bodies the fake server seeds from (2023, 2024 and 2025 shapes,
 ``testing/data/templates``), cycled to 100 items with distinct ids. "client path" is exactly what
 ``CivitaiClient`` does with a response body (``core.calls.parsed``: bytes to ``Page[Model]``, strict
-mode's unknown-field walk included when on). Both sides are timed in CPU time of the thread. Each round
-times both sides back to back; a figure is the median of the per-round ratios, with their min-max.
-Targets (issue 13): lenient ≤ 1.0x, strict ≤ 1.2x.
-
-For the bench table: ``parse_ratio(rounds, strict=False) -> (median, lo, hi)``.
+mode's unknown-field walk included when on). Both sides are timed in CPU time of the thread (they run on
+one thread only). Each round times both sides back to back; a figure is the median of the per-round ratios,
+with their min-max. Targets (issue 13): lenient ≤ 1.0x, strict ≤ 1.2x.
 """
 
 from __future__ import annotations
@@ -18,12 +16,10 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
-import statistics
 import time
 from collections.abc import Callable
-from typing import Any
 
+from bench._table import Row, interleave, quick, render
 from civitai_kit._http import Response
 from civitai_kit.core import Model, Page
 from civitai_kit.core.calls import page_of, parsed
@@ -61,62 +57,38 @@ def client_path(body: bytes, *, strict: bool) -> Callable[[], Page[Model]]:
     return run
 
 
-def _timed(run: Callable[[], Any], repeat: int) -> float:
-    """CPU seconds of this thread: both sides run on one thread only, and on a machine shared with other
-    jobs wall time mostly measures how often the scheduler looked elsewhere."""
-    start = time.thread_time()
-    for _ in range(repeat):
-        run()
-    return time.thread_time() - start
-
-
-def ratios(rounds: int, *, strict: bool = False, repeat: int = REPEAT) -> list[float]:
-    """Per-round ratio client path / ``json.loads``, the two timed back to back (order alternating)."""
+def run(rounds: int) -> list[Row]:
+    """The two parse rows: lenient (target 1.0x) and strict (1.2x), each against ``json.loads``, CPU time."""
     body = build_page()
-    ours = client_path(body, strict=strict)
+    repeat = 2 if quick() else REPEAT
 
-    def baseline() -> Any:
-        return json.loads(body)
+    def baseline() -> None:
+        for _ in range(repeat):
+            json.loads(body)
 
-    ours()  # warm: adapters built, caches filled
-    baseline()
-    found = []
-    for index in range(rounds):
-        if index % 2:
-            mine, theirs = _timed(ours, repeat), _timed(baseline, repeat)
-        else:
-            theirs, mine = _timed(baseline, repeat), _timed(ours, repeat)
-        found.append(mine / theirs)
-    return found
+    rows = []
+    for mode, strict, target in (("lenient", False, TARGET), ("strict", True, STRICT_TARGET)):
+        parse = client_path(body, strict=strict)
+        page = parse()
 
+        def ours(parse: Callable[[], Page[Model]] = parse) -> None:
+            for _ in range(repeat):
+                parse()
 
-def parse_ratio(rounds: int = 15, *, strict: bool = False) -> tuple[float, float, float]:
-    """``(median, lo, hi)`` of the client path's time over ``json.loads``'s on the same 100-item page."""
-    found = ratios(rounds, strict=strict)
-    return statistics.median(found), min(found), max(found)
+        mine, theirs = interleave(rounds, ours, baseline, clock=time.thread_time)
+        job = f"parse a {len(page.items)}-item `/models` page ({len(body) >> 10} KiB) into typed models, {mode}"
+        notes = (f"{repeat} parses per round, CPU time",)
+        rows.append(Row(job, "`json.loads` of the same bytes", tuple(mine), tuple(theirs), target, notes))
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
-
-    body = build_page()
-    page = client_path(body, strict=True)()
-    versions = [v for m in page.items for v in m.model_versions]
-    images = sum(len(v.images) for v in versions)
-    files = sum(len(v.files) for v in versions)
-    print(f"page: {len(body) / 1024:.0f} KiB, {len(page.items)} models, {len(versions)} versions, ", end="")
-    print(f"{files} files, {images} images")
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    missed = False
-    for name, strict, target in (("lenient", False, TARGET), ("StrictJsonParsing", True, STRICT_TARGET)):
-        median, lo, hi = parse_ratio(args.rounds, strict=strict)
-        verdict = "ok" if median <= target else "MISSED"
-        missed = missed or median > target
-        spread = f"(min {lo:.2f} max {hi:.2f})"
-        print(f"client path, {name:<18} {median:5.2f}x json.loads {spread}, target ≤ {target}x: {verdict}")
-    raise SystemExit(1 if missed else 0)
+    rows = run(args.rounds)
+    print(render(rows))
+    raise SystemExit(0 if all(row.passed for row in rows) else 1)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from civitai_kit.cli.app import app
+from civitai_kit.cli.app import every_command
 from civitai_kit.sdk._recipes_generated import RECIPES
 from civitai_kit.sdk.operations import NOT_YET, OPERATIONS
 from civitai_kit.testing.orchestration_outputs import STEP_TYPES
@@ -63,13 +63,16 @@ def _discriminator(schemas: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 
 def cli_commands() -> set[str]:
-    """Every command of the ``civitai`` Typer app, as typed (``civitai blobs upload``)."""
+    """Every command of the ``civitai`` app, as typed (``civitai blobs upload``)."""
     commands: set[str] = set()
-    pending: list[tuple[Any, str]] = [(app, "civitai")]
+    pending: list[tuple[Any, str]] = [(every_command(), "civitai")]
     while pending:
-        typer_app, prefix = pending.pop()
-        commands.update(f"{prefix} {command.name}" for command in typer_app.registered_commands if command.name)
-        pending.extend((group.typer_instance, f"{prefix} {group.name}") for group in typer_app.registered_groups)
+        group, prefix = pending.pop()
+        for name, command in group.commands.items():
+            if getattr(command, "commands", None):
+                pending.append((command, f"{prefix} {name}"))
+            else:
+                commands.add(f"{prefix} {name}")
     return commands
 
 

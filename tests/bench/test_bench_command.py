@@ -41,3 +41,21 @@ def test_bench_refuses_an_unknown_job() -> None:
     )
     assert completed.returncode == 2
     assert "--only" in completed.stderr
+
+
+@pytest.mark.slow
+def test_the_parse_and_overhead_jobs_run_every_row_of_the_issue() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "parse_models", "--only", "client_overhead"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    rows = [line for line in completed.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert "did not run" not in completed.stdout, completed.stdout + completed.stderr
+    jobs = [row.strip("|").split("|")[0].strip() for row in rows]
+    assert [job.split(",")[-1].strip() for job in jobs[:2]] == ["lenient", "strict"]
+    assert jobs[2].startswith("sync `models.get_by_id`")
+    assert [job.split(",")[-1].strip() for job in jobs[3:]] == ["httpx backend", "aiohttp backend"]
+    assert all(row.count("|") == 10 for row in rows)

@@ -12,9 +12,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import typer
 
-from civitai_kit.cli.app import app
+from civitai_kit.cli.app import every_command
 from civitai_kit.testing.media import solid_png
 from tests.cli.conftest import CIVITAI
 
@@ -31,7 +30,7 @@ def _leaves(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...
         yield from _leaves(child, (*path, name))
 
 
-COMMANDS = sorted(_leaves(typer.main.get_command(app)))
+COMMANDS = sorted(_leaves(every_command()))
 
 SUCCESS: dict[tuple[str, ...], Case] = {
     ("models", "list"): lambda f, tmp: ("--limit", "2"),

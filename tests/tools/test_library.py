@@ -206,6 +206,27 @@ def test_identify_files_and_sidecars(library: Library, options: CivitaiApiOption
     assert not [p for p in library.known.parent.iterdir() if p.name.startswith(".known")]  # no temp files left
 
 
+def test_copies_of_a_file_share_one_fallback_chain(
+    fake_civitai: FakeCivitai, library: Library, options: CivitaiApiOptions, hashing: FileHashingService
+) -> None:
+    copies = [library.unknown.with_name(f"unknown-{index}.gguf") for index in range(3)]
+    legacy_copy = library.legacy.with_name("legacy-copy.ckpt")
+    for path, source in [*((copy, library.unknown) for copy in copies), (legacy_copy, library.legacy)]:
+        path.write_bytes(source.read_bytes())
+    paths = [library.unknown, *copies, library.legacy, legacy_copy]
+    records = LibraryScanner(options=options, hashing=hashing).identify_files(paths)
+    gets = [r.path.rsplit("/", 1)[-1] for r in fake_civitai.requests if r.method == "GET"]
+    unknown, legacy = hash_file(library.unknown), hash_file(library.legacy)
+    assert gets.count(str(unknown.crc32)) == 1 and gets.count(str(unknown.blake3)) == 1  # not once per copy
+    assert gets.count(str(legacy.crc32)) == 1
+    assert len(gets) == len(set(gets))
+    first, *others = records[:4]
+    assert not first.identified and first.reason.startswith("not found on Civitai by SHA256 or")
+    assert all((r.reason, r.version, r.error) == (first.reason, None, None) for r in others)
+    assert [r.path for r in records] == paths and {r.version_id for r in records[4:]} == {31}
+    assert all(r.matched_by == HashAlgorithm.CRC32 and r.file is not None for r in records[4:])
+
+
 def test_api_failure_is_recorded_per_file(
     fake_civitai: FakeCivitai, library: Library, options: CivitaiApiOptions, hashing: FileHashingService
 ) -> None:

@@ -28,6 +28,7 @@ from civitai_kit.cli._browse import (
     MaxItems,
     Period,
     image_query,
+    images_app,
     usage_errors,
 )
 from civitai_kit.cli._output import FAILURE, USAGE_ERROR, Output, error_document, human_size, table
@@ -41,6 +42,7 @@ from civitai_kit.tools.download_files import write_json_sidecar
 SIDECAR_SUFFIX = ".json"
 
 
+@images_app.command("download")
 def images_download(
     ctx: typer.Context,
     model_id: ImageModelId = None,

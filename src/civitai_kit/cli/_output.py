@@ -28,10 +28,9 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import typer
-from pydantic import BaseModel, SecretStr
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -47,6 +46,9 @@ from rich.table import Table
 
 from civitai_kit.errors import Error
 from civitai_kit.result import Failure, Result, Success
+
+if TYPE_CHECKING:  # pydantic is not imported at run time: ``civitai --help`` loads this module without it
+    from pydantic import SecretStr
 
 USAGE_ERROR = 2
 """Exit code of a bad argument (click's convention); 1 is a failure of the API or the file system."""
@@ -80,10 +82,13 @@ class RedactingStream:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Plain JSON data for ``--json``: pydantic models in their wire shape, secrets masked."""
-    if isinstance(value, BaseModel):
+    """Plain JSON data for ``--json``: pydantic models in their wire shape, secrets masked.
+
+    Models and secrets are recognised by their methods (``model_dump``, ``get_secret_value``), so this module
+    does not import pydantic: the command list must not pay for it."""
+    if hasattr(value, "model_dump"):
         return to_jsonable(value.model_dump(mode="json", by_alias=True, exclude_none=True))
-    if isinstance(value, SecretStr):
+    if hasattr(value, "get_secret_value"):
         return MASK
     if isinstance(value, dict):
         return {str(key): to_jsonable(item) for key, item in value.items()}
@@ -126,7 +131,7 @@ class Output:
 
     def add_secret(self, value: str | SecretStr | None) -> None:
         """Mask ``value`` wherever it would appear in this command's output."""
-        if isinstance(value, SecretStr):
+        if value is not None and not isinstance(value, str):
             value = value.get_secret_value()
         if value and len(value) >= _MIN_SECRET_LENGTH:
             self._secrets.add(value)

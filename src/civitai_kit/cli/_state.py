@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from civitai_kit.cli._flags import GlobalFlags
 from civitai_kit.cli._output import FAILURE, USAGE_ERROR, Output
 from civitai_kit.container import CivitaiContainer
 from civitai_kit.core import CivitaiClient
@@ -102,9 +103,16 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on
 
 
 def state_of(ctx: typer.Context, json_output: bool = False) -> CliState:
-    """The invocation's ``CliState`` (set by the root callback); ``json_output`` turns JSON on."""
-    state = ctx.find_root().obj
-    if not isinstance(state, CliState):  # pragma: no cover - the root callback always sets it
+    """The invocation's ``CliState``, composed on first use from the root callback's flags; ``json_output``
+    turns JSON on."""
+    root = ctx.find_root()
+    if isinstance(root.obj, GlobalFlags):
+        flags: GlobalFlags = root.obj
+        root.obj = CliState.compose(
+            ctx, flags.output, overrides=flags.overrides, config_dir=flags.config_dir, environment=flags.environment
+        )
+    state = root.obj
+    if not isinstance(state, CliState):  # pragma: no cover - the root callback always sets the flags
         raise RuntimeError("civitai: command invoked without the root callback")
     if json_output:
         state.output.json_mode = True

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
+from civitai_kit.cli._lazy_group import LazyGroup
 from civitai_kit.cli._output import FAILURE, USAGE_ERROR, Output
 
 _KEY_FLAG = "--api-key"
@@ -22,8 +22,9 @@ _HELP_SHOWN = "NoArgsIsHelpError"
 """``civitai models`` without a command: the help was already printed, nothing to add (Typer checks the same)."""
 
 
-class CivitaiGroup(TyperGroup):
-    """The root command: runs non-standalone so click's exceptions reach us, then exits like click would."""
+class CivitaiGroup(LazyGroup):
+    """The root command: runs non-standalone so click's exceptions reach us, then exits like click would; its
+    commands are imported only when they run (see ``app.COMMANDS``)."""
 
     def main(  # type: ignore[override]
         self,

@@ -8,28 +8,89 @@ from typing import Annotated
 import typer
 
 from civitai_kit._version import __version__
-from civitai_kit.cli import (
-    _blobs_cmd,
-    _browse,
-    _config_cmd,
-    _download_cmd,
-    _enums_cmd,
-    _generate_cmd,
-    _hashing,
-    _images_cmd,
-    _login_cmd,
-    _sandbox_cmd,
-    _secrets_cmd,
-    _video_cmd,
-    _workflow_cmd,
-)
+from civitai_kit.cli._flags import GlobalFlags
+from civitai_kit.cli._lazy_group import LazyCommand, LazyGroup
 from civitai_kit.cli._output import Output
-from civitai_kit.cli._state import CliState
 from civitai_kit.cli._usage import CivitaiGroup
+
+_CLI = "civitai_kit.cli."
+
+#: Every command in ``--help`` order: name, where it is, its help line (``tests/cli/test_lazy_commands.py`` keeps
+#: each line equal to the command's own). A command's module is imported only when the command runs.
+COMMANDS: tuple[LazyCommand, ...] = tuple(
+    LazyCommand(name, _CLI + target, line)
+    for name, target, line in (
+        (
+            "download",
+            "_download_cmd:download_command",
+            "Download model files: streamed to <name>.part, resumed if cut, verified, then renamed into place.",
+        ),
+        (
+            "hash",
+            "_hashing:hash_command",
+            "Hash files the way Civitai does (upper-case hex; every algorithm in one read of each file).",
+        ),
+        (
+            "identify",
+            "_hashing:identify_command",
+            "Find out which Civitai model version each file in DIRECTORY is (hashes, then bulk lookups).",
+        ),
+        (
+            "generate",
+            "_generate_cmd:generate_command",
+            "Generate images from PROMPT, wait for them and save them to --dir.",
+        ),
+        (
+            "generate-video",
+            "_video_cmd:generate_video_command",
+            "Generate a video from PROMPT (and --image), wait for it and save it to --dir.",
+        ),
+        (
+            "login",
+            "_login_cmd:login_command",
+            "Check an API key with Civitai and store it in user secrets (CivitaiApi:ApiKey, mode 0600).",
+        ),
+        (
+            "logout",
+            "_login_cmd:logout_command",
+            "Remove the API key that ``civitai login`` stored (and say if another source still provides one).",
+        ),
+        (
+            "whoami",
+            "_login_cmd:whoami_command",
+            "Which API key source is active and whether Civitai accepts the key (the key is never printed).\n"
+            "Exits 1 when no key is configured or it is rejected.",
+        ),
+        (
+            "sandbox",
+            "_sandbox_cmd:sandbox_command",
+            "Serve a fake Civitai (REST, downloads, Generator) with realistic data until Ctrl-C.",
+        ),
+        (
+            "enums",
+            "_enums_cmd:enums_command",
+            "Model types, file types and base models as Civitai currently spells them.",
+        ),
+        ("models", "_browse:models_app", "Search and look up models."),
+        ("versions", "_browse:versions_app", "Look up model versions by id or by file hash."),
+        ("images", "_images_cmd:images_app", "Browse images and their generation metadata."),
+        ("tags", "_browse:tags_app", "Browse tags."),
+        ("creators", "_browse:creators_app", "Browse creators."),
+        ("blobs", "_blobs_cmd:app", "Upload files for workflows to use as inputs."),
+        ("workflow", "_workflow_cmd:app", "Submit, inspect, list, cancel and wait for v2 workflows."),
+        ("config", "_config_cmd:app", "Inspect the effective configuration."),
+        ("secrets", "_secrets_cmd:app", "Manage user secrets (a per-user file outside every project)."),
+    )
+)
+
+
+class _Root(CivitaiGroup):
+    lazy_commands = COMMANDS
+
 
 app = typer.Typer(
     name="civitai",
-    cls=CivitaiGroup,  # usage errors: one line, exit 2, JSON with --json
+    cls=_Root,  # commands imported on use; usage errors: one line, exit 2, JSON with --json
     help="Civitai from the command line: search, look up by hash, download and verify, identify, generate.",
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion
@@ -87,26 +148,12 @@ def root(
     output = Output(json_mode=json_output, quiet=quiet, progress=not no_progress)
     if api_key:
         output.add_secret(api_key.strip())
-    ctx.obj = CliState.compose(ctx, output, overrides=overrides, config_dir=config_dir, environment=environment)
+    ctx.obj = GlobalFlags(output, overrides, config_dir, environment)  # composed when a command needs it
 
 
-app.add_typer(_browse.models_app, name="models")
-app.add_typer(_browse.versions_app, name="versions")
-app.add_typer(_browse.images_app, name="images")
-_browse.images_app.command("download")(_images_cmd.images_download)
-app.add_typer(_browse.tags_app, name="tags")
-app.add_typer(_browse.creators_app, name="creators")
-app.command("download")(_download_cmd.download_command)
-app.command("hash")(_hashing.hash_command)
-app.command("identify")(_hashing.identify_command)
-app.command("generate")(_generate_cmd.generate_command)
-app.command("generate-video")(_video_cmd.generate_video_command)
-app.add_typer(_blobs_cmd.app, name="blobs")
-app.add_typer(_workflow_cmd.app, name="workflow")
-app.add_typer(_config_cmd.app, name="config")
-app.add_typer(_secrets_cmd.app, name="secrets")
-app.command("login")(_login_cmd.login_command)
-app.command("logout")(_login_cmd.logout_command)
-app.command("whoami")(_login_cmd.whoami_command)
-app.command("sandbox")(_sandbox_cmd.sandbox_command)
-app.command("enums")(_enums_cmd.enums_command)
+def every_command() -> LazyGroup:
+    """The root click command with every command loaded (what the docs generator and tests walk)."""
+    root = typer.main.get_command(app)
+    assert isinstance(root, LazyGroup)
+    root.load_all()
+    return root

@@ -202,10 +202,10 @@ def _identify(
     if by_sha:
         yield from _bulk_lookup(api, by_sha)
     if fallbacks:
-        for entry in entries:
-            record = entry.record
-            if record.hashes is not None and record.version is None and record.error is None:
-                yield from _fallback_lookup(api, entry)
+        for group in _unresolved_by_content(entries):
+            yield from _fallback_lookup(api, group[0])
+            for copy in group[1:]:  # the same bytes: the same hashes, the same answer
+                copy.update(**{name: getattr(group[0].record, name) for name in _ANSWER})
     for entry in entries:
         record = entry.record
         if record.hashes is not None and record.version is None and not record.reason:
@@ -223,6 +223,21 @@ def _group_by_sha256(entries: Iterable[_Entry]) -> dict[str, list[_Entry]]:
         if hashes is not None and hashes.sha256:
             groups.setdefault(hashes.sha256.upper(), []).append(entry)
     return groups
+
+
+def _unresolved_by_content(entries: Iterable[_Entry]) -> list[list[_Entry]]:
+    """The files still unresolved, copies grouped by SHA256: a folder's duplicates cost one fallback chain."""
+    groups: dict[object, list[_Entry]] = {}
+    for entry in entries:
+        record = entry.record
+        if record.hashes is not None and record.version is None and record.error is None:
+            key = record.hashes.sha256.upper() if record.hashes.sha256 else entry
+            groups.setdefault(key, []).append(entry)
+    return list(groups.values())
+
+
+_ANSWER = ("version", "matched_by", "file", "reason", "error")
+"""What a lookup decides about a file (the rest of its record is its own: path, size, hashes)."""
 
 
 def _bulk_lookup(api: _Api, by_sha: dict[str, list[_Entry]]) -> Operation[None]:
