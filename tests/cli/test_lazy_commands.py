@@ -63,7 +63,7 @@ def test_shell_completion_reaches_commands_and_their_options() -> None:
         assert completed.returncode == 0, completed.stderr
         return completed.stdout
 
-    assert '"whoami":"Which API key source' in complete("civitai who")
+    assert '"whoami":"Whose API key is in use' in complete("civitai who")
     assert '"list"' in complete("civitai models li")
     assert '"--sort"' in complete("civitai models list --so")
 

@@ -139,8 +139,10 @@ def logout_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
 
 
 def whoami_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
-    """Whose API key is in use (Civitai's ``/me``: username and tier) and which source it came from (the key is
-    never printed). Exits 1 when no key is configured, Civitai rejects it, or Civitai cannot be reached."""
+    """Whose API key is in use (Civitai's ``/me``: username and tier) and which source it came from.
+
+    The key is never printed. Exits 1 when no key is configured, Civitai rejects it, or Civitai cannot be
+    reached."""
     state = state_of(ctx, json_output)
     output = state.output
     options = state.options()

@@ -58,8 +58,7 @@ COMMANDS: tuple[LazyCommand, ...] = tuple(
         (
             "whoami",
             "_login_cmd:whoami_command",
-            "Which API key source is active and whether Civitai accepts the key (the key is never printed).\n"
-            "Exits 1 when no key is configured or it is rejected.",
+            "Whose API key is in use (Civitai's ``/me``: username and tier) and which source it came from.",
         ),
         (
             "sandbox",
