@@ -14,7 +14,7 @@ from civitai_kit.core import Image, Model, ModelVersion, Page
 from civitai_kit.core.calls import _parsed_plainly, parsed
 from civitai_kit.errors import ErrorCode, ResponseParseError
 from civitai_kit.result import Failure, Success
-from tests.support.core_support import TARGETS, fixture_files, load_fixture
+from tests.support.core_support import TARGETS, fixture_files, load_fixture, read_everything
 
 SMALL = [f for f in fixture_files() if f.parent.name in TARGETS and f.stat().st_size < 40_000]
 PAYLOADS = [(TARGETS[f.parent.name], load_fixture(f"{f.parent.name}/{f.name}")) for f in SMALL]
@@ -123,7 +123,7 @@ def test_mutated_payloads_parse_or_fail_cleanly(case: tuple[Any, Any], strict: b
     assert isinstance(result, Success)
     try:
         _touch(result.value)
-        result.value.model_dump()  # every deferred list read
+        read_everything(result.value)
     except ResponseParseError as exc:
         assert exc.error.code is ErrorCode.DESERIALIZATION_FAILED
         assert isinstance(plain, Failure) and plain.error.code is ErrorCode.DESERIALIZATION_FAILED
