@@ -7,9 +7,11 @@ models and no cost when strict mode is off; a strict failure names every unknown
 becomes ``Failure(DESERIALIZATION_FAILED)``.
 
 The fast path decodes the body's bytes with pydantic-core's JSON reader and validates the result with the
-garbage collector paused. Anything it refuses (not JSON, too deep, a BOM, a number past
-Python's digit limit, the wrong shape) is parsed again the plain way, ``_json.loads`` then validation, so a
-failure is exactly the one it always was and the fast path can only ever agree with the plain one.
+garbage collector paused, leaving a page's versions and images raw until read (``core.deferred``: a list
+that then fails raises ``ResponseParseError``); strict mode checks those raw lists' keys and builds them
+only when the keys cannot tell. Anything the fast path refuses (not JSON, too deep, a BOM, a number past
+Python's digit limit, the wrong shape) is parsed again the plain way, ``_json.loads`` then validation, so
+such a failure is exactly the one it always was.
 """
 
 from __future__ import annotations
@@ -133,7 +135,8 @@ def parse(target: type[T], payload: Any, *, strict: bool = False) -> T:
 
 
 def parse_bytes(target: type[T], content: bytes) -> T:
-    """JSON ``content`` validated as ``target`` (lenient), the garbage collector paused.
+    """JSON ``content`` validated as ``target`` (lenient), the garbage collector paused, ``Deferred`` lists
+    left raw until read.
 
     The bytes are decoded by pydantic-core's ``from_json`` (jiter: about a quarter of ``json.loads``'s
     time on a real page, and faster end to end than ``model_validate_json``, measured). It refuses more

@@ -24,7 +24,6 @@ from typing import Any, get_args
 from pydantic import BaseModel, GetCoreSchemaHandler, TypeAdapter, ValidationError
 from pydantic_core import CoreSchema, core_schema
 
-from civitai_kit.core.collector import collector_paused
 from civitai_kit.errors import Error, ErrorCode, ResponseParseError
 
 __all__ = ["Deferred", "Pending", "deferring", "install_readers", "materialised"]
@@ -64,13 +63,13 @@ class Pending:
         return self._adapter.item_model
 
     def value(self) -> Any:
-        """The validated value, built on the first call (as the parse would have: collector paused, nested
-        deferred lists left raw)."""
+        """The validated value, built on the first call (nested deferred lists again left raw). The
+        collector is not paused here: turning it back on after each small list cost more than it saved."""
         raw = self._raw
         if raw is None:
             return self._value
         try:
-            with collector_paused(), deferring():  # the raw list is as private as the page was
+            with deferring():  # the raw list is as private as the page was
                 found = self._adapter.get().validate_python(raw)
         except ValidationError as exc:
             summary = " ".join(str(exc).strip().splitlines()[:3])
