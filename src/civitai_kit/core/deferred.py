@@ -1,7 +1,7 @@
 """Lists the client's parse keeps raw until they are read: a model's versions, a version's images.
 
 A ``/models`` page is about 2 100 objects, nine in ten of them versions, files and images that many callers
-never look at, and building them is most of the parse. Inside [`deferring`][] (the client's bytes-to-models
+never look at, and building them is most of the parse. Inside ``deferring`` (the client's bytes-to-models
 path, whose freshly decoded dicts nobody else holds) a field annotated with ``Deferred()`` keeps a
 non-empty list of JSON objects as it came. The first read validates it as the declared type, once, and
 keeps the result; so do ``==``, ``hash``, ``repr``, ``model_dump`` and JSON, iteration, copies and pickling.
@@ -104,7 +104,7 @@ def _restored(value: Any) -> Any:
 
 
 def materialised(value: Any) -> Any:
-    """``value``, or what it stands for if it is [`Pending`][]."""
+    """``value``, or what it stands for if it is ``Pending``."""
     return value.value() if type(value) is Pending else value
 
 
@@ -131,7 +131,7 @@ class _Adapter:
 
 class Deferred:
     """``Annotated`` marker, last after any validator (those must leave a non-empty list unchanged): the
-    field's non-empty list of JSON objects is kept raw inside [`deferring`][]."""
+    field's non-empty list of JSON objects is kept raw inside ``deferring``."""
 
     __slots__ = ()
 
@@ -177,7 +177,7 @@ class _Reader:
 
 
 def install_readers(model: type[BaseModel]) -> None:
-    """A [`_Reader`][] for each ``Deferred`` field of ``model`` (called once per model class)."""
+    """A ``_Reader`` for each ``Deferred`` field of ``model`` (called once per model class)."""
     for name, field in model.__pydantic_fields__.items():
         if any(isinstance(item, Deferred) for item in field.metadata):
             setattr(model, name, _Reader(name))
