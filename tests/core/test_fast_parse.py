@@ -23,7 +23,8 @@ from pydantic_core import from_json
 from civitai_kit._http import Response
 from civitai_kit._json import loads
 from civitai_kit.core import Model, Page, StrictParsingError, parse
-from civitai_kit.core.calls import _collector_paused, _parsed_plainly, page_of, parse_bytes, parsed
+from civitai_kit.core.calls import _parsed_plainly, page_of, parse_bytes, parsed
+from civitai_kit.core.collector import collector_paused
 from civitai_kit.errors import ErrorCode
 from civitai_kit.result import Failure, Success
 from civitai_kit.testing.rest_data import load_templates
@@ -180,7 +181,7 @@ def test_the_collector_pause_is_shared_by_threads_and_ends_with_the_last() -> No
     inside, release = threading.Barrier(3), threading.Event()
 
     def hold() -> None:
-        with _collector_paused():
+        with collector_paused():
             inside.wait()
             release.wait()
 
@@ -189,7 +190,7 @@ def test_the_collector_pause_is_shared_by_threads_and_ends_with_the_last() -> No
         thread.start()
     inside.wait()
     assert not gc.isenabled()
-    with _collector_paused():
+    with collector_paused():
         pass
     assert not gc.isenabled()  # the two holders are still inside
     release.set()

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from civitai_kit._http import Response
 from civitai_kit.core import Image, Model, ModelVersion, Page
-from civitai_kit.core.calls import parsed
+from civitai_kit.core.calls import _parsed_plainly, parsed
 from civitai_kit.errors import ErrorCode, ResponseParseError
 from civitai_kit.result import Failure, Success
-from tests.support.core_support import TARGETS, fixture_files, load_fixture
+from tests.support.core_support import TARGETS, fixture_files, load_fixture, read_everything
 
 SMALL = [f for f in fixture_files() if f.parent.name in TARGETS and f.stat().st_size < 40_000]
 PAYLOADS = [(TARGETS[f.parent.name], load_fixture(f"{f.parent.name}/{f.name}")) for f in SMALL]
@@ -109,15 +109,27 @@ def _meta(meta: Any) -> None:
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # deterministic
 @given(case=mutated(), strict=st.booleans())
 def test_mutated_payloads_parse_or_fail_cleanly(case: tuple[Any, Any], strict: bool) -> None:
+    """A failure is the plain parse's; a list the fast parse deferred fails when read, exactly when the plain
+    parse refused the body, and only as ``ResponseParseError``."""
     target, payload = case
     body = json.dumps(payload).encode()
     result = parsed(Response(200, {}, body, "http://fake"), target, strict=strict)
+    plain = _parsed_plainly(Response(200, {}, body, "http://fake"), target, strict=strict)
     if isinstance(result, Failure):
         assert result.error.code is ErrorCode.DESERIALIZATION_FAILED
         assert isinstance(result.error.to_exception(), ResponseParseError)
-    else:
-        assert isinstance(result, Success)
+        assert result == plain
+        return
+    assert isinstance(result, Success)
+    try:
         _touch(result.value)
+        read_everything(result.value)
+    except ResponseParseError as exc:
+        assert exc.error.code is ErrorCode.DESERIALIZATION_FAILED
+        assert isinstance(plain, Failure) and plain.error.code is ErrorCode.DESERIALIZATION_FAILED
+    else:
+        assert isinstance(plain, Success)
+        assert repr(result.value) == repr(plain.value)  # NaN is not equal to itself
 
 
 @settings(max_examples=60, deadline=None)

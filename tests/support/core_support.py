@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
 from civitai_kit.errors import Error
 from civitai_kit.options import CivitaiApiOptions
@@ -46,3 +48,13 @@ def error_of(result: Result[Any]) -> Error:
     """The error of a result that must be a failure."""
     assert isinstance(result, Failure), result
     return result.error
+
+
+def read_everything(value: Any) -> None:
+    """Every field of every model in ``value`` read as an attribute (so every deferred list is built)."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            read_everything(getattr(value, name))
+    elif isinstance(value, tuple):
+        for item in value:
+            read_everything(item)

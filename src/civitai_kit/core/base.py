@@ -7,6 +7,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from civitai_kit.core.deferred import install_readers, materialised
+
 __all__ = ["CivitaiModel"]
 
 
@@ -22,6 +24,16 @@ class CivitaiModel(BaseModel):
         serialize_by_alias=True,
         coerce_numbers_to_str=True,
     )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        install_readers(cls)
+
+    def __iter__(self) -> Any:
+        """``dict(model)`` sees deferred lists validated, as attribute reads do."""
+        for name, value in super().__iter__():
+            yield name, materialised(value)
 
     def to_dict(self) -> dict[str, Any]:
         """The model as JSON-ready data with wire names (unknown keys included)."""

@@ -7,27 +7,28 @@ models and no cost when strict mode is off; a strict failure names every unknown
 becomes ``Failure(DESERIALIZATION_FAILED)``.
 
 The fast path decodes the body's bytes with pydantic-core's JSON reader and validates the result with the
-garbage collector paused. Anything it refuses (not JSON, too deep, a BOM, a number past
-Python's digit limit, the wrong shape) is parsed again the plain way, ``_json.loads`` then validation, so a
-failure is exactly the one it always was and the fast path can only ever agree with the plain one.
+garbage collector paused, leaving a page's versions and images raw until read (``core.deferred``: a list
+that then fails raises ``ResponseParseError``); strict mode checks those raw lists' keys and builds them
+only when the keys cannot tell. Anything the fast path refuses (not JSON, too deep, a BOM, a number past
+Python's digit limit, the wrong shape) is parsed again the plain way, ``_json.loads`` then validation, so
+such a failure is exactly the one it always was.
 """
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar, cast, get_args
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import AliasChoices, BaseModel, TypeAdapter
 from pydantic_core import from_json
 
 from civitai_kit._http import PARSE_ERRORS, ApiRequest, HttpCore, Response, decode_json, shape_failure
 from civitai_kit._runtime import Operation
+from civitai_kit.core.collector import collector_paused
+from civitai_kit.core.deferred import Pending, deferring
 from civitai_kit.core.endpoints import versioned
 from civitai_kit.core.models import Page
-from civitai_kit.errors import Error
+from civitai_kit.errors import Error, ResponseParseError
 from civitai_kit.result import Failure, Result, Success
 
 T = TypeVar("T")
@@ -47,8 +48,12 @@ def parsed(response: Response, target: type[T], *, strict: bool) -> Result[T]:
         value = parse_bytes(target, response.content)
     except PARSE_ERRORS:
         return _parsed_plainly(response, target, strict=strict)
-    if strict and has_unknown_fields(value):
-        return shape_failure(response, StrictParsingError(list(unknown_fields(value))))
+    if strict:
+        try:
+            if has_unknown_fields(value):
+                return shape_failure(response, StrictParsingError(list(unknown_fields(value))))
+        except ResponseParseError:  # a deferred list that does not validate: the plain path names the failure
+            return _parsed_plainly(response, target, strict=strict)
     return Success(value)
 
 
@@ -119,7 +124,7 @@ def page_of(item_type: Any) -> type[Page[Any]]:
 
 def parse(target: type[T], payload: Any, *, strict: bool = False) -> T:
     """Validate ``payload`` as ``target`` (a model class or any type such as ``tuple[ModelVersion, ...]``)."""
-    with _collector_paused():
+    with collector_paused():
         if isinstance(target, type) and issubclass(target, BaseModel):
             value: Any = target.model_validate(payload)
         else:
@@ -130,7 +135,8 @@ def parse(target: type[T], payload: Any, *, strict: bool = False) -> T:
 
 
 def parse_bytes(target: type[T], content: bytes) -> T:
-    """JSON ``content`` validated as ``target`` (lenient), the garbage collector paused.
+    """JSON ``content`` validated as ``target`` (lenient), the garbage collector paused, ``Deferred`` lists
+    left raw until read.
 
     The bytes are decoded by pydantic-core's ``from_json`` (jiter: about a quarter of ``json.loads``'s
     time on a real page, and faster end to end than ``model_validate_json``, measured). It refuses more
@@ -138,36 +144,11 @@ def parse_bytes(target: type[T], content: bytes) -> T:
     (invalid UTF-8, integers past 4 300 digits): a ``ValueError`` here means "parse it the plain way",
     which callers do for the exact error.
     """
-    with _collector_paused():
+    with collector_paused(), deferring():
         payload = from_json(content)
         if isinstance(target, type) and issubclass(target, BaseModel):
             return cast(T, target.model_validate(payload))
         return cast(T, _adapter(target).validate_python(payload))
-
-
-_PAUSE_LOCK = threading.Lock()
-_pausing = 0
-_resume = False
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while parsing (it runs ~17 times per page and frees nothing: every
-    object built is alive). Re-entrant across threads: the first to enter turns it off if it was on, the
-    last to leave turns it back on; an exception restores it the same way."""
-    global _pausing, _resume
-    with _PAUSE_LOCK:
-        if _pausing == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pausing += 1
-    try:
-        yield
-    finally:
-        with _PAUSE_LOCK:
-            _pausing -= 1
-            if _pausing == 0 and _resume:
-                gc.enable()
 
 
 def has_unknown_fields(value: Any) -> bool:
@@ -176,6 +157,9 @@ def has_unknown_fields(value: Any) -> bool:
         if value.__pydantic_extra__:
             return True
         for name, _ in _nested_fields(type(value)):
+            held = value.__dict__.get(name)
+            if type(held) is Pending and _raw_keys_all_read(held):
+                continue  # left raw: no need to build it to know it is clean
             if has_unknown_fields(getattr(value, name)):
                 return True
     elif isinstance(value, tuple | list):
@@ -218,3 +202,58 @@ def _mentions_model(annotation: Any) -> bool:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return True
     return any(_mentions_model(argument) for argument in get_args(annotation))
+
+
+def _raw_keys_all_read(pending: Pending) -> bool:
+    """Whether a deferred list uses only keys its models read first, so validating it could keep no extra.
+    ``False`` means "maybe": the models are then built and asked."""
+    model = pending.item_model
+    return pending.raw is not None and model is not None and _only_first_keys(pending.raw, model)
+
+
+def _only_first_keys(raw: Any, model: type[BaseModel]) -> bool:
+    shape = _wire_shape(model)
+    if shape is None:
+        return False
+    known, nested = shape
+    for item in raw if type(raw) is list else (raw,):
+        if type(item) is not dict or not known.issuperset(item):
+            return False
+        for key, inner in nested:
+            found = item.get(key)
+            if found is not None and not _only_first_keys(found, inner):
+                return False
+    return True
+
+
+_SHAPES: dict[type[BaseModel], tuple[frozenset[str], tuple[tuple[str, type[BaseModel]], ...]] | None] = {}
+
+
+def _wire_shape(model: type[BaseModel]) -> tuple[frozenset[str], tuple[tuple[str, type[BaseModel]], ...]] | None:
+    """The key each field of ``model`` reads first (a key read first is never an extra) and, for the fields
+    holding one model type, that key and type; ``None`` when raw keys cannot tell (a model validator may
+    rewrite the input, a field holds several model types or reads a path)."""
+    if model in _SHAPES:
+        return _SHAPES[model]
+    shape: tuple[frozenset[str], tuple[tuple[str, type[BaseModel]], ...]] | None = None
+    if not model.__pydantic_decorators__.model_validators:
+        keys, nested, readable = set(), [], True
+        for name, field in model.model_fields.items():
+            alias = field.validation_alias
+            first = alias.choices[0] if isinstance(alias, AliasChoices) else alias or field.alias or name
+            inner = set(_models_in(field.annotation))
+            if isinstance(first, str):
+                keys.add(first)
+                if len(inner) == 1:
+                    nested.append((first, inner.pop()))
+            readable = readable and len(inner) == 0
+        shape = (frozenset(keys), tuple(nested)) if readable else None
+    _SHAPES[model] = shape
+    return shape
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for argument in get_args(annotation):
+        yield from _models_in(argument)

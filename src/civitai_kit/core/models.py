@@ -38,6 +38,7 @@ from pydantic import (
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 from civitai_kit.core.air import AirIdentifier
 from civitai_kit.core.base import CivitaiModel
+from civitai_kit.core.deferred import Deferred
 from civitai_kit.core.enums import (
     Availability,
     BaseModelType,
@@ -434,7 +435,7 @@ class ModelVersion(CivitaiModel, _Described):
     download_url: OptionalText = None
     """Absent when the model is archived."""
     files: Annotated[tuple[ModelFile, ...], BeforeValidator(_list_if_none)] = ()
-    images: Annotated[tuple[ModelImage, ...], BeforeValidator(_list_if_none)] = ()
+    images: Annotated[tuple[ModelImage, ...], BeforeValidator(_list_if_none), Deferred()] = ()
     air: OptionalText = None
     """The AI Resource Identifier Civitai sends (``urn:air:sdxl:lora:civitai:123@456``); see [`air_identifier`][]."""
     model: VersionModel | None = None
@@ -526,7 +527,7 @@ class Model(CivitaiModel, _Described):
     creator: Creator | None = None
     """Absent for models owned by Civitai itself."""
     stats: ModelStats | None = None
-    model_versions: Annotated[tuple[ModelVersion, ...], BeforeValidator(_list_if_none)] = ()
+    model_versions: Annotated[tuple[ModelVersion, ...], BeforeValidator(_list_if_none), Deferred()] = ()
     allow_no_credit: bool | None = None
     allow_derivatives: bool | None = None
     allow_different_license: bool | None = None
