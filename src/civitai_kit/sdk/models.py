@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 from civitai_kit.sdk import outputs
 from civitai_kit.sdk.enums import TERMINAL_STATUSES, WorkflowStatus
 from civitai_kit.sdk.schema import WorkflowCallback
+from civitai_kit.sdk.schema_model import Buzz
 
 
 class ApiModel(BaseModel):
@@ -98,7 +99,7 @@ class WorkflowStepJob(ApiModel):
     started_at: datetime | None = None
     completed_at: datetime | None = None
     queue_position: QueuePosition | None = None
-    cost: float | None = None
+    cost: Buzz | None = None
     estimated_progress_rate: float | None = None
 
 
@@ -141,17 +142,22 @@ class WorkflowStep(ApiModel, MediaOutputs):
 
 
 class CostTips(ApiModel):
-    civitai: float = 0
-    creators: float = 0
+    """Buzz tipped (whole amounts, as the spec's ``WorkflowCostTips``)."""
+
+    civitai: int = 0
+    creators: int = 0
 
 
 class WorkflowCost(ApiModel):
-    base: float | None = None
+    """What a workflow costs, in Buzz: whole amounts are ``int`` (the spec's ``int32``), fractional ones exact
+    ([`Buzz`][civitai_kit.sdk.schema_model.Buzz]); ``factors`` are multipliers, not amounts."""
+
+    base: int | None = None
     factors: dict[str, float] | None = None
-    fixed: dict[str, float] | None = None
+    fixed: dict[str, int] | None = None
     tips: CostTips | None = None
-    fees: dict[str, float] | None = None
-    total: float | None = None
+    fees: dict[str, Buzz] | None = None
+    total: int | None = None
 
 
 class Transaction(ApiModel):
