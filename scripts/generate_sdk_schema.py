@@ -43,9 +43,13 @@ MODULE_SUMMARY = {
 BUZZ = {("WorkflowStepJob", "cost"), ("WorkflowEventStepDetails", "cost"), ("WorkflowCost", "fees")}
 BUZZ |= {("ResourceFee", "amount"), ("CustomComfyUsage", "estimatedCost"), ("CustomComfyUsage", "buzzPerSecond")}
 
+# Behaviour (methods and properties, never fields) a generated class mixes in from ``civitai_kit.sdk.schema_behaviour``:
+# schema -> mixin, so the public names it replaces (``ResourceInfo.is_available``) are the generated classes.
+BEHAVIOUR = {"ResourceInfo": "ResourceInfoBehaviour"}
+
 # Names the generated modules import; a component schema with one of these names would shadow it.
 RESERVED = {"Annotated", "Any", "Buzz", "ClassVar", "Field", "Literal", "OpenEnum", "SchemaModel", "SchemaRoot"}
-RESERVED |= {"SerializeAsAny", "datetime"}
+RESERVED |= {"SerializeAsAny", "datetime", *BEHAVIOUR.values()}
 # Attributes of pydantic's BaseModel a field may not shadow (plus keywords): the field gets a trailing ``_``.
 # Builtins and imported names an annotation uses: a field named like one would shadow it in the class namespace.
 SHADOWED = {"schema", "json", "dict", "copy", "construct", "validate", "fields", "model_config", "model_fields"}
@@ -501,6 +505,9 @@ class Generator:
         local = ["from civitai_kit.core.enums import OpenEnum"] if enums else []
         for source, imported_names in sorted(imported.items()):
             local += import_lines(f"{PACKAGE}.{source}", imported_names)
+        mixins = sorted(BEHAVIOUR[name] for name in classes if name in BEHAVIOUR)
+        if mixins:
+            local.append(f"from civitai_kit.sdk.schema_behaviour import {', '.join(mixins)}")
         if support:
             local.append(f"from civitai_kit.sdk.schema_model import {', '.join(support)}")
         lines += local
@@ -537,7 +544,8 @@ class Generator:
         return any(n in pending for n in names)
 
     def class_lines(self, cls: ObjectClass, pending: set[str]) -> list[str]:
-        lines = ["", f"class {cls.name}({cls.base or 'SchemaModel'}):"]
+        bases = [BEHAVIOUR[cls.name]] if cls.name in BEHAVIOUR else []
+        lines = ["", f"class {cls.name}({', '.join([*bases, cls.base or 'SchemaModel'])}):"]
         lines += docstring(cls.description, "    ") or [f'    """``{cls.name}``."""']
         lines.append("")
         if cls.closed:

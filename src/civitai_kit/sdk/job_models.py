@@ -2,7 +2,7 @@
 
 Real responses differ from the v1 OpenAPI document: ``GET /jobs/{id}`` answers one ``JobStatus`` (not a
 collection), ``result`` is an object or a list, job ids are GUIDs or 64-hex blob keys, and enum values may
-be ones this client has never seen. All of that parses. Costs are exact ([`Buzz`][civitai_kit.sdk.schema_model.Buzz]).
+be ones this client has never seen. All of that parses. Costs are exact (``Buzz``).
 """
 
 from __future__ import annotations

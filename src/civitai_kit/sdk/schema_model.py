@@ -10,7 +10,7 @@ The generated classes are plain pydantic models with three rules on top, all imp
 * **Open objects.** Unknown keys are kept on parse (``extra="allow"``) whatever the spec says, because the
   server adds fields to responses. The *constructor* of a closed schema (``additionalProperties: false``)
   refuses an unknown keyword with a ``ValueError`` naming it, so a typo never reaches a request silently.
-* **Buzz is exact.** A ``number`` the spec gives in Buzz (a job's cost, licensing fees…) is a [`Buzz`][]: a
+* **Buzz is exact.** A ``number`` the spec gives in Buzz (a job's cost, licensing fees…) is a ``Buzz``: a
   ``Decimal`` read from the digits the server sent (``1.54375`` stays ``1.54375`` when summed), written back as a
   JSON number. Integer amounts (``WorkflowCost.total``, transactions) are ``int`` as the spec says.
 * **One way to write a request**: [`SchemaModel.to_request`][] (by alias, ``None`` omitted, only what was

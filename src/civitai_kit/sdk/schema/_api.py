@@ -18,6 +18,7 @@ from civitai_kit.sdk.schema._shared import (
     WorkflowStepTemplate,
 )
 from civitai_kit.sdk.schema._video_gen import VideoGenOutput
+from civitai_kit.sdk.schema_behaviour import ResourceInfoBehaviour
 from civitai_kit.sdk.schema_model import Buzz, SchemaModel, SchemaRoot, open_union
 
 # The spec's regular expressions (.NET syntax, which pydantic's Rust engine reads).
@@ -198,7 +199,7 @@ class ResourceFee(SchemaModel):
     recipient_model_version_id: int | None = Field(default=None, alias="recipientModelVersionId")
 
 
-class ResourceInfo(SchemaModel):
+class ResourceInfo(ResourceInfoBehaviour, SchemaModel):
     """Details for a specific resource."""
 
     __closed__: ClassVar[bool] = True
