@@ -8,7 +8,7 @@ import pytest
 
 from civitai_kit import sdk
 from civitai_kit.result import Success
-from civitai_kit.sdk import schema
+from civitai_kit.sdk import models, schema
 from tests.support.sdk_openapi import v2
 from tests.support.sdk_support import SDXL, resolve
 
@@ -56,3 +56,8 @@ async def test_a_resource_over_loopback(client: Any) -> None:
     found = await resolve(client.resources.get(SDXL))
     assert isinstance(found, Success) and isinstance(found.value, schema.ResourceInfo) and found.value.is_available
     assert isinstance(found.value.availability, schema.AvailableResourceAvailability)
+
+
+def test_the_workflow_cost_and_job_models_are_the_generated_classes() -> None:
+    assert (models.WorkflowCost, models.CostTips) == (schema.WorkflowCost, schema.WorkflowCostTips)
+    assert (sdk.WorkflowStepJob, models.QueuePosition) == (schema.WorkflowStepJob, schema.WorkflowStepJobQueuePosition)

@@ -15,7 +15,6 @@ from pydantic.alias_generators import to_camel
 from civitai_kit.sdk import outputs, schema
 from civitai_kit.sdk.enums import TERMINAL_STATUSES, WorkflowStatus
 from civitai_kit.sdk.schema import WorkflowCallback
-from civitai_kit.sdk.schema_model import Buzz
 
 
 class ApiModel(BaseModel):
@@ -86,21 +85,11 @@ class MediaOutputs:
         return self.blobs("audio")
 
 
-class QueuePosition(ApiModel):
-    support: str | None = None
-    preceding_jobs: int | None = None
-    start_at: datetime | None = None
-    complete_at: datetime | None = None
+QueuePosition = schema.WorkflowStepJobQueuePosition
+"""Where a job waits: the spec's ``WorkflowStepJobQueuePosition``."""
 
-
-class WorkflowStepJob(ApiModel):
-    id: str
-    status: str | None = None
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
-    queue_position: QueuePosition | None = None
-    cost: Buzz | None = None
-    estimated_progress_rate: float | None = None
+WorkflowStepJob = schema.WorkflowStepJob
+"""A job of a step: the spec's ``WorkflowStepJob`` (``cost`` is exact ``Buzz``)."""
 
 
 class WorkflowStep(ApiModel, MediaOutputs):
@@ -141,23 +130,12 @@ class WorkflowStep(ApiModel, MediaOutputs):
         return outputs.tags(self.type, self.raw_output)
 
 
-class CostTips(ApiModel):
-    """Buzz tipped (whole amounts, as the spec's ``WorkflowCostTips``)."""
+CostTips = schema.WorkflowCostTips
+"""Buzz tipped, in whole amounts: the spec's ``WorkflowCostTips``."""
 
-    civitai: int = 0
-    creators: int = 0
-
-
-class WorkflowCost(ApiModel):
-    """What a workflow costs, in Buzz: whole amounts are ``int`` (the spec's ``int32``), fractional ones exact
-    (``Buzz``); ``factors`` are multipliers, not amounts."""
-
-    base: int | None = None
-    factors: dict[str, float] | None = None
-    fixed: dict[str, int] | None = None
-    tips: CostTips | None = None
-    fees: dict[str, Buzz] | None = None
-    total: int | None = None
+WorkflowCost = schema.WorkflowCost
+"""What a workflow costs, in Buzz: the spec's ``WorkflowCost``. Whole amounts (``base``, ``total``, ``fixed``,
+``tips``) are ``int`` (``int32``), licensing ``fees`` exact ``Buzz``; ``factors`` are multipliers."""
 
 
 class Transaction(ApiModel):
