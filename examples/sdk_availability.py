@@ -25,7 +25,7 @@ def main(airs: list[str]) -> int:
                 continue
             resource = info.value
             state = resource.availability.status if resource.availability else "unknown"
-            workers = resource.availability.workers if resource.availability else None
+            workers = getattr(resource.availability, "workers", None)  # unavailable resources have no workers
             verdict = "ready" if resource.is_available else "not ready"
             print(f"{air}: {resource.resource_name} — {verdict} ({state}, workers: {workers})")
         coverage = sdk.coverage.get(airs)

@@ -38,9 +38,18 @@ MODULE_SUMMARY = {
     "_shared": "Schemas that several step families reach (workflow steps, blobs, engine-input bases).",
 }
 
+# ``number`` properties that carry Buzz (money; ``integer`` ones are ints already): ``Buzz``, an exact Decimal.
+# The spec has no format for money, so they are named here: (schema, property).
+BUZZ = {("WorkflowStepJob", "cost"), ("WorkflowEventStepDetails", "cost"), ("WorkflowCost", "fees")}
+BUZZ |= {("ResourceFee", "amount"), ("CustomComfyUsage", "estimatedCost"), ("CustomComfyUsage", "buzzPerSecond")}
+
+# Behaviour (methods and properties, never fields) a generated class mixes in from ``civitai_kit.sdk.schema_behaviour``:
+# schema -> mixin, so the public names it replaces (``ResourceInfo.is_available``) are the generated classes.
+BEHAVIOUR = {"ResourceInfo": "ResourceInfoBehaviour"}
+
 # Names the generated modules import; a component schema with one of these names would shadow it.
-RESERVED = {"Annotated", "Any", "ClassVar", "Field", "Literal", "OpenEnum", "SchemaModel", "SchemaRoot"}
-RESERVED |= {"SerializeAsAny", "datetime"}
+RESERVED = {"Annotated", "Any", "Buzz", "ClassVar", "Field", "Literal", "OpenEnum", "SchemaModel", "SchemaRoot"}
+RESERVED |= {"SerializeAsAny", "datetime", *BEHAVIOUR.values()}
 # Attributes of pydantic's BaseModel a field may not shadow (plus keywords): the field gets a trailing ``_``.
 # Builtins and imported names an annotation uses: a field named like one would shadow it in the class namespace.
 SHADOWED = {"schema", "json", "dict", "copy", "construct", "validate", "fields", "model_config", "model_fields"}
@@ -163,6 +172,9 @@ class Generator:
         if clash:
             raise SystemExit(f"component schemas shadow generated-code imports: {sorted(clash)}")
         self.enums = sorted(n for n, s in self.schemas.items() if "enum" in s)
+        for owner, prop in sorted(BUZZ):
+            if "number" not in str(self.own(owner).get("properties", {}).get(prop)):
+                raise SystemExit(f"BUZZ: {owner}.{prop} is not a number property of the spec")
         self.parents: dict[str, str | None] = {n: self._parent(n) for n in self.schemas if n not in self.enums}
         self.children = {p for p in self.parents.values() if p}
         self.unions = self._unions()
@@ -284,6 +296,8 @@ class Generator:
                 arguments.append(f"default={literal(values[0])}")
         else:
             annotation, constraints = self._python_type(schema, top=True)
+            if (owner, alias) in BUZZ:
+                annotation = re.sub(r"\bfloat\b", "Buzz", annotation)
             default = schema["default"] if "default" in schema else constant[0] if constant else None
             if annotation != "Any" and (_nullable(schema) or (not required and default is None)):
                 annotation = f"{annotation} | None"
@@ -479,7 +493,7 @@ class Generator:
             imported.setdefault(where[name], []).append(name)
         typing_names = [t for t in ("Annotated", "Any", "ClassVar", "Literal") if re.search(rf"\b{t}\b", text)]
         pydantic_names = [t for t in ("Field", "SerializeAsAny") if re.search(rf"\b{t}\b", text)]
-        support = [t for t in ("SchemaModel", "SchemaRoot", "open_union") if re.search(rf"\b{t}\b", text)]
+        support = [t for t in ("Buzz", "SchemaModel", "SchemaRoot", "open_union") if re.search(rf"\b{t}\b", text)]
         lines = [*header(MODULE_SUMMARY.get(module) or self.summaries[module], future=False)]
         stdlib = []
         if re.search(r"\bdatetime\b", text):
@@ -491,6 +505,9 @@ class Generator:
         local = ["from civitai_kit.core.enums import OpenEnum"] if enums else []
         for source, imported_names in sorted(imported.items()):
             local += import_lines(f"{PACKAGE}.{source}", imported_names)
+        mixins = sorted(BEHAVIOUR[name] for name in classes if name in BEHAVIOUR)
+        if mixins:
+            local.append(f"from civitai_kit.sdk.schema_behaviour import {', '.join(mixins)}")
         if support:
             local.append(f"from civitai_kit.sdk.schema_model import {', '.join(support)}")
         lines += local
@@ -527,7 +544,8 @@ class Generator:
         return any(n in pending for n in names)
 
     def class_lines(self, cls: ObjectClass, pending: set[str]) -> list[str]:
-        lines = ["", f"class {cls.name}({cls.base or 'SchemaModel'}):"]
+        bases = [BEHAVIOUR[cls.name]] if cls.name in BEHAVIOUR else []
+        lines = ["", f"class {cls.name}({', '.join([*bases, cls.base or 'SchemaModel'])}):"]
         lines += docstring(cls.description, "    ") or [f'    """``{cls.name}``."""']
         lines.append("")
         if cls.closed:

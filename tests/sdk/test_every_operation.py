@@ -40,6 +40,10 @@ UPLOAD = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
 RAW_BODIES = {"UploadConsumerBlob": (UPLOAD, "image/png")}
 """Operations whose body the spec leaves undeclared because it is the raw file (``POST /v2/consumer/blobs``):
 the exact bytes and the media type are checked instead of a schema."""
+# A resource as the spec requires it (the model is the generated ``ResourceInfo``, which needs these fields).
+RESOURCE = {"air": "urn:air:sdxl:checkpoint:civitai:1@2", "size": 1, "hashes": {}, "downloadUrls": []}
+RESOURCE |= {"fileFormat": "safeTensor", "canGenerate": True, "checkPermission": False}
+RESOURCE |= {"hasMatureContentRestriction": False, "hasNSFWContentRestriction": False}
 SERVICE = {"id": "image/flux2", "category": "image", "parameters": {}, "status": "healthy", "tags": []}
 PATCHES = (
     Patch.cancel(),
@@ -121,7 +125,7 @@ CASES: dict[str, tuple[Call, tuple[int, Any, dict[str, str]], str, list[tuple[st
     ),
     "GetResource": (
         lambda sdk, _: sdk.resources.get("urn:air:sdxl:checkpoint:civitai:1@2"),
-        (200, {"air": "urn:air:sdxl:checkpoint:civitai:1@2"}, {}),
+        (200, RESOURCE, {}),
         "/v2/resources/urn:air:sdxl:checkpoint:civitai:1@2",
         [],
     ),

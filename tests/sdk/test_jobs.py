@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -158,7 +159,7 @@ async def test_coverage_one_and_many(client: Any, server: FakeCivitai) -> None:
 async def test_consumption(client: Any, server: FakeCivitai) -> None:
     await execute(client, job(client), wait=True)
     total = await resolve(client.usage.get_consumption())
-    assert isinstance(total, Success) and total.value.images == 1 and total.value.total_cost == pytest.approx(1.2)
+    assert isinstance(total, Success) and total.value.images == 1 and total.value.total_cost == Decimal("1.2")
     assert server.requests.snapshot()[-1].query_string == ""
     start = datetime.now(UTC) + timedelta(days=1)
     later = await resolve(client.usage.get_consumption(start=start, end=start + timedelta(days=1)))

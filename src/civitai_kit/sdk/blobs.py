@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any, Generic, Literal, TypeAlias
 from urllib.parse import quote
 
-from pydantic import Field
-
 from civitai_kit._http import ApiRequest, HttpCore, Progress, Response, encode_query
 from civitai_kit._runtime import M, Operation
 from civitai_kit.core.air import AirIdentifier
@@ -20,9 +18,9 @@ from civitai_kit.sdk import _checks as check
 from civitai_kit.sdk.calls import call, call_empty
 from civitai_kit.sdk.enums import WorkflowNsfwLevel, member
 from civitai_kit.sdk.file_download import download_to, target_in
-from civitai_kit.sdk.models import ApiModel, Blob, ResourceInfo
+from civitai_kit.sdk.models import Blob, ResourceInfo
 from civitai_kit.sdk.schema import Blob as SpecBlob
-from civitai_kit.sdk.schema import ConsumerBlobPresignResponse
+from civitai_kit.sdk.schema import ConsumerBlobPresignResponse, CursedArrayOfStringAndResourceInfo
 from civitai_kit.sdk.service import Service, over_http
 from civitai_kit.sdk.upload_source import UploadSource, request_body
 
@@ -205,11 +203,8 @@ def get_resource(http: HttpCore, air: AirIdentifier | str) -> Operation[Result[R
     return call(http, ApiRequest("GET", path), ResourceInfo.model_validate)
 
 
-class ResourcePage(ApiModel):
-    """One page of ``GET /v2/resources`` (``CursedArrayOfStringAndResourceInfo``)."""
-
-    next: str | None = None
-    items: list[ResourceInfo] = Field(default_factory=list)
+ResourcePage = CursedArrayOfStringAndResourceInfo
+"""One page of ``GET /v2/resources``: ``items`` and the ``next`` cursor (``None`` on the last page)."""
 
 
 def query_resources(

@@ -2,18 +2,20 @@
 
 Real responses differ from the v1 OpenAPI document: ``GET /jobs/{id}`` answers one ``JobStatus`` (not a
 collection), ``result`` is an object or a list, job ids are GUIDs or 64-hex blob keys, and enum values may
-be ones this client has never seen. All of that parses.
+be ones this client has never seen. All of that parses. Costs are exact (``Buzz``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from civitai_kit.sdk.enums import AssetAvailability, JobEventType
 from civitai_kit.sdk.models import ApiModel
+from civitai_kit.sdk.schema_model import Buzz
 
 
 class JobResult(ApiModel):
@@ -36,7 +38,7 @@ class JobEvent(ApiModel):
     claim_duration: str | None = None
     job_duration: str | None = None
     retry_attempt: int | None = None
-    cost: float | None = None
+    cost: Buzz | None = None
     job_properties: dict[str, Any] | None = None
     job_type: str | None = None
     job_priority: int | None = None
@@ -53,7 +55,7 @@ class JobStatus(ApiModel):
     """One job. ``results`` holds its output blobs whether the server sent one object or a list."""
 
     job_id: str | None = None
-    cost: float | None = None
+    cost: Buzz | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
     results: list[JobResult] = Field(default_factory=list, alias="result")
     last_event: JobEvent | None = None
@@ -124,7 +126,7 @@ class ProviderAssetAvailability(ApiModel):
 
 class ConsumptionDetails(ApiModel):
     images: int = 0
-    total_cost: float = 0.0
+    total_cost: Buzz = Decimal(0)
     start_date: datetime | None = None
     end_date: datetime | None = None
 

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from civitai_kit.sdk import outputs
+from civitai_kit.sdk import outputs, schema
 from civitai_kit.sdk.enums import TERMINAL_STATUSES, WorkflowStatus
 from civitai_kit.sdk.schema import WorkflowCallback
 
@@ -85,21 +85,11 @@ class MediaOutputs:
         return self.blobs("audio")
 
 
-class QueuePosition(ApiModel):
-    support: str | None = None
-    preceding_jobs: int | None = None
-    start_at: datetime | None = None
-    complete_at: datetime | None = None
+QueuePosition = schema.WorkflowStepJobQueuePosition
+"""Where a job waits: the spec's ``WorkflowStepJobQueuePosition``."""
 
-
-class WorkflowStepJob(ApiModel):
-    id: str
-    status: str | None = None
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
-    queue_position: QueuePosition | None = None
-    cost: float | None = None
-    estimated_progress_rate: float | None = None
+WorkflowStepJob = schema.WorkflowStepJob
+"""A job of a step: the spec's ``WorkflowStepJob`` (``cost`` is exact ``Buzz``)."""
 
 
 class WorkflowStep(ApiModel, MediaOutputs):
@@ -140,18 +130,12 @@ class WorkflowStep(ApiModel, MediaOutputs):
         return outputs.tags(self.type, self.raw_output)
 
 
-class CostTips(ApiModel):
-    civitai: float = 0
-    creators: float = 0
+CostTips = schema.WorkflowCostTips
+"""Buzz tipped, in whole amounts: the spec's ``WorkflowCostTips``."""
 
-
-class WorkflowCost(ApiModel):
-    base: float | None = None
-    factors: dict[str, float] | None = None
-    fixed: dict[str, float] | None = None
-    tips: CostTips | None = None
-    fees: dict[str, float] | None = None
-    total: float | None = None
+WorkflowCost = schema.WorkflowCost
+"""What a workflow costs, in Buzz: the spec's ``WorkflowCost``. Whole amounts (``base``, ``total``, ``fixed``,
+``tips``) are ``int`` (``int32``), licensing ``fees`` exact ``Buzz``; ``factors`` are multipliers."""
 
 
 class Transaction(ApiModel):
@@ -229,35 +213,12 @@ class WorkflowPage(ApiModel):
     items: list[Workflow] = Field(default_factory=list)
 
 
-class ResourceAvailability(ApiModel):
-    """``status`` is ``unsupported``, ``unavailable``, ``loading`` or ``available``."""
+ResourceAvailability = schema.ResourceAvailability
+"""Whether workers have a resource loaded: the spec's open union on ``status`` (``available``, ``loading``,
+``unavailable``, ``unsupported``). Only the variants the spec gives workers have ``workers``
+([`AvailableResourceAvailability`][civitai_kit.sdk.schema.AvailableResourceAvailability] and ``Loading…``):
+an unavailable resource has no workers to count, and its ``queuePosition`` is what it has instead."""
 
-    status: str
-    workers: int | None = None
-    progress: float | None = None
-    eta_seconds: int | None = None
-
-
-class ResourceInfo(ApiModel):
-    """What the orchestrator knows about a resource (``GET /v2/resources/{air}``)."""
-
-    air: str
-    size: int | None = None
-    hashes: dict[str, str] = Field(default_factory=dict)
-    download_urls: list[str] = Field(default_factory=list)
-    resource_name: str | None = None
-    version_name: str | None = None
-    can_generate: bool | None = None
-    check_permission: bool | None = None
-    requires_authorization: bool | None = None
-    file_format: str | None = None
-    has_mature_content_restriction: bool | None = None
-    has_nsfw_content_restriction: bool | None = None
-    early_access_ends_at: datetime | None = None
-    published_at: datetime | None = None
-    availability: ResourceAvailability | None = None
-
-    @property
-    def is_available(self) -> bool:
-        """Generation can use it now: ``canGenerate`` and workers have it loaded."""
-        return bool(self.can_generate) and self.availability is not None and self.availability.status == "available"
+ResourceInfo = schema.ResourceInfo
+"""What the orchestrator knows about a resource (``GET /v2/resources/{air}``): the spec's ``ResourceInfo``,
+plus ``is_available``."""

@@ -10,6 +10,9 @@ The generated classes are plain pydantic models with three rules on top, all imp
 * **Open objects.** Unknown keys are kept on parse (``extra="allow"``) whatever the spec says, because the
   server adds fields to responses. The *constructor* of a closed schema (``additionalProperties: false``)
   refuses an unknown keyword with a ``ValueError`` naming it, so a typo never reaches a request silently.
+* **Buzz is exact.** A ``number`` the spec gives in Buzz (a job's cost, licensing fees…) is a ``Buzz``: a
+  ``Decimal`` read from the digits the server sent (``1.54375`` stays ``1.54375`` when summed), written back as a
+  JSON number. Integer amounts (``WorkflowCost.total``, transactions) are ``int`` as the spec says.
 * **One way to write a request**: [`SchemaModel.to_request`][] (by alias, ``None`` omitted, only what was
   set, discriminators and other required defaults always written).
 """
@@ -19,11 +22,29 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
-from typing import Any, ClassVar, Self, TypeVar
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, RootModel, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    PlainSerializer,
+    RootModel,
+    ValidationInfo,
+    model_validator,
+)
 
-__all__ = ["SchemaModel", "SchemaRoot", "open_union"]
+__all__ = ["Buzz", "SchemaModel", "SchemaRoot", "open_union"]
+
+
+def _json_number(amount: Decimal) -> int | float:
+    """JSON has one number type: an integral amount is written as an integer, any other as a double."""
+    return int(amount) if amount.is_finite() and amount == amount.to_integral_value() else float(amount)
+
+
+Buzz = Annotated[Decimal, PlainSerializer(_json_number, return_type=int | float, when_used="json")]
+"""An amount of Buzz the spec types as a (double) ``number``: exact in Python, a number on the wire."""
 
 RootT = TypeVar("RootT")
 

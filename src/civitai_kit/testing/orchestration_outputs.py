@@ -89,7 +89,7 @@ class _Step:
         seconds = duration(self.data)
         asked = requested_container(self.data)
         if asked == "webm" or (webm_by_default and asked != "mp4"):
-            clip = b"" if self.dry else webm.vp8_webm(width, height, seconds=seconds)
+            clip = b"" if self.dry else webm.vp8_webm(width, height, seconds=seconds, seed=self.seed)
             return self.blob(Media("video", clip, "video/webm", "webm", {"width": width, "height": height}))
         clip = b"" if self.dry else media.mjpeg_mp4(width, height, self.rgb(), seconds=seconds)
         return self.blob(Media("video", clip, "video/mp4", "mp4", {"width": width, "height": height}))

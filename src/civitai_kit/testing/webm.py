@@ -1,11 +1,13 @@
 """A real WebM clip written with the standard library: VP8 key frames from our own (very small) encoder in a
 Matroska/WebM container.
 
-The encoder knows one picture: a flat mid-grey frame (Y = U = V = 128). Every macroblock is intra-coded with
-DC prediction and has no residual (``mb_skip_coeff``), which is what a VP8 decoder reconstructs as mid-grey,
-so the only entropy-coded data is the frame header and one mode per macroblock. That keeps the encoder to a
-boolean (arithmetic) coder and the header fields of RFC 6386, and the clip to a few hundred bytes, yet any
-VP8 decoder (browsers, ffmpeg) plays it at the requested size, frame rate and duration.
+Each frame is flat macroblocks of grey levels: a bright bar that moves one step per frame (where it starts and
+how bright it is follow a seed) over a darker background. Every macroblock is intra-coded with DC prediction,
+which predicts a macroblock from the ones above and to its left; only where the picture changes (the bar's
+edges) does a macroblock carry a residual, and then a single coefficient: the DC of its Y2 (luma DC) block.
+So the encoder needs only a boolean (arithmetic) coder, the header fields of RFC 6386 and a handful of token
+probabilities (which the frame header sets itself, instead of holding the default tables), and the clip stays
+a few kilobytes, yet any VP8 decoder (browsers, ffmpeg) plays it at the requested size, rate and duration.
 """
 
 from __future__ import annotations
@@ -86,17 +88,32 @@ _UPDATE_ROWS: dict[tuple[int, int, int], tuple[int, ...]] = {
 }
 _KF_YMODE_DC = ((1, 145), (0, 156), (0, 163))  # RFC 6386 §11.2: DC_PRED in kf_ymode_tree, with kf_ymode_prob
 _KF_UV_MODE_DC = ((0, 142),)  # DC_PRED in uv_mode_tree, with kf_uv_mode_prob
-_SKIP_PROBABILITY = 1  # prob_skip_false: every macroblock is skipped, so "skipped" should cost nothing
-_QUANTIZER = 10
+_QUANTIZER = 127  # y_ac_qi: the Y2 DC step is then dc_qlookup[127] × 2 = 314 (RFC 6386 §14.1)
+_Y2_DC_STEP = 314
+_CLOSE_ENOUGH = 2  # grey levels a macroblock may be off its target and still be left to its prediction
+_MAX_LEVEL = 34  # the largest DC token written (DCT_CAT4): ±34 moves a macroblock by up to 166 grey levels
+# The token probabilities this encoder uses, set in every frame header (block type, band, context): the Y2 DC
+# and the end of block after it (types 1), and an immediate end of block for the 16 Y (type 0, from band 1)
+# and 8 chroma (type 2) blocks of a macroblock with a residual. 255 makes "end of block" almost free.
+_TOKEN_PROBABILITIES: dict[tuple[int, int, int], tuple[int, ...]] = {
+    **{(1, 0, context): (128,) * 11 for context in range(3)},
+    **{(1, 1, context): (128,) * 11 for context in range(3)},
+    (0, 1, 0): (255, *(128,) * 10),
+    (2, 0, 0): (255, *(128,) * 10),
+}
+# DCT_CAT1..4: the first value of each, and the probabilities of its extra bits (RFC 6386 §13.2)
+_CATEGORY_BITS = {5: (159,), 7: (165, 145), 11: (173, 148, 140), 19: (176, 155, 140, 135)}
 
 
-def _update_probabilities() -> list[int]:
-    table: list[int] = []
+def _update_probabilities() -> list[tuple[tuple[int, int, int, int], int]]:
+    """Every coefficient probability with the probability that it is updated, in header order."""
+    table: list[tuple[tuple[int, int, int, int], int]] = []
     for block in range(4):
         for band in range(8):
             for context in range(3):
                 row = _UPDATE_ROWS.get((block, band, context), ())
-                table.extend((*row, *(255,) * (11 - len(row))))
+                for index, probability in enumerate((*row, *(255,) * (11 - len(row)))):
+                    table.append(((block, band, context, index), probability))
     return table
 
 
@@ -144,10 +161,70 @@ class BoolEncoder:
         return bytes(self._out)
 
 
-def vp8_grey_key_frame(width: int, height: int) -> bytes:
-    """One VP8 key frame (RFC 6386) of ``width``×``height``, every pixel mid-grey."""
+def _shift(level: int) -> int:
+    """How far a Y2 DC ``level`` moves every luma sample: the inverse WHT, then the DC-only IDCT (§14.3-4)."""
+    return (((level * _Y2_DC_STEP + 3) >> 3) + 4) >> 3
+
+
+def _dc_token(tokens: BoolEncoder, probabilities: tuple[int, ...], level: int) -> None:
+    """One non-zero coefficient in the token tree of RFC 6386 §13.2 (up to DCT_CAT4), then its sign."""
+    size = abs(level)
+    tokens.bool(1, probabilities[0])  # not the end of the block
+    tokens.bool(1, probabilities[1])  # not zero
+    tokens.bool(size > 1, probabilities[2])
+    if size > 1:
+        tokens.bool(size > 4, probabilities[3])
+        if size <= 4:
+            tokens.bool(size > 2, probabilities[4])
+            if size > 2:
+                tokens.bool(size > 3, probabilities[5])
+        else:
+            tokens.bool(size > 10, probabilities[6])
+            if size <= 10:
+                tokens.bool(size > 6, probabilities[7])
+            else:
+                tokens.bool(0, probabilities[8])  # not DCT_CAT5 or 6
+                tokens.bool(size > 18, probabilities[9])
+            first = max(start for start in _CATEGORY_BITS if start <= size)
+            extra = _CATEGORY_BITS[first]
+            for index, probability in enumerate(extra):
+                tokens.bool(((size - first) >> (len(extra) - 1 - index)) & 1, probability)
+    tokens.bool(level < 0, 128)
+
+
+def _levels(luma: list[list[int]]) -> list[list[int]]:
+    """The Y2 DC level of each macroblock that brings DC prediction closest to the wanted ``luma``."""
+    built: list[list[int]] = []
+    levels: list[list[int]] = []
+    for row, wanted in enumerate(luma):
+        built.append([])
+        levels.append([])
+        for column, target in enumerate(wanted):
+            above = built[row - 1][column] if row else None
+            left = built[row][column - 1] if column else None
+            if above is not None and left is not None:
+                predicted = (above + left + 1) >> 1
+            else:
+                predicted = above if above is not None else left if left is not None else 128
+            level = 0
+            if abs(target - predicted) > _CLOSE_ENOUGH:  # the nearest level, from its estimate and the two beside
+                guess = round((target - predicted) * 64 / _Y2_DC_STEP)
+                nearby = range(max(-_MAX_LEVEL, guess - 1), min(_MAX_LEVEL, guess + 1) + 1)
+                level = min(nearby, key=lambda n: abs(predicted + _shift(n) - target))
+            built[row].append(max(0, min(255, predicted + _shift(level))))
+            levels[row].append(level)
+    return levels
+
+
+def vp8_key_frame(width: int, height: int, luma: list[list[int]] | None = None) -> bytes:
+    """One VP8 key frame (RFC 6386) of ``width``×``height``: each 16×16 macroblock as near as DC prediction
+    allows to its grey level in ``luma`` (rows of macroblocks; ``None``: all mid-grey), chroma neutral."""
     if not (1 <= width <= 0x3FFF and 1 <= height <= 0x3FFF):
         raise ValueError(f"width and height must be in 1..16383 for VP8, got {width}×{height}")
+    columns, rows = (width + 15) // 16, (height + 15) // 16
+    levels = _levels(luma or [[128] * columns for _ in range(rows)])
+    coded = sum(1 for row in levels for level in row if level)
+    skip_false = max(1, min(255, round(255 * coded / (columns * rows))))  # the chance a macroblock has tokens
     header = BoolEncoder()
     header.literal(0, 1)  # colour space: YUV
     header.literal(0, 1)  # clamping required
@@ -161,24 +238,48 @@ def vp8_grey_key_frame(width: int, height: int) -> bytes:
     for _ in range(5):  # no quantizer deltas (y_dc, y2_dc, y2_ac, uv_dc, uv_ac)
         header.literal(0, 1)
     header.literal(0, 1)  # refresh_entropy_probs: this frame's probabilities are not kept
-    for probability in _update_probabilities():
-        header.bool(0, probability)  # keep every default coefficient probability
+    for (block, band, context, index), probability in _update_probabilities():
+        wanted = _TOKEN_PROBABILITIES.get((block, band, context))
+        header.bool(wanted is not None, probability)
+        if wanted is not None:
+            header.literal(wanted[index], 8)
     header.literal(1, 1)  # mb_no_coeff_skip
-    header.literal(_SKIP_PROBABILITY, 8)
-    for _ in range(((width + 15) // 16) * ((height + 15) // 16)):
-        header.bool(1, _SKIP_PROBABILITY)  # no residual
-        for bit, probability in (*_KF_YMODE_DC, *_KF_UV_MODE_DC):
-            header.bool(bit, probability)
+    header.literal(skip_false, 8)
+    tokens = BoolEncoder()
+    above = [0] * columns  # whether the Y2 block above had a coefficient (its token context)
+    for row in levels:
+        left = 0
+        for column, level in enumerate(row):
+            header.bool(not level, skip_false)  # mb_skip_coeff
+            for bit, probability in (*_KF_YMODE_DC, *_KF_UV_MODE_DC):
+                header.bool(bit, probability)
+            if level:
+                _dc_token(tokens, _TOKEN_PROBABILITIES[(1, 0, above[column] + left)], level)
+                tokens.bool(0, _TOKEN_PROBABILITIES[(1, 1, 1 if abs(level) == 1 else 2)][0])  # end of block
+                for _ in range(16):
+                    tokens.bool(0, _TOKEN_PROBABILITIES[(0, 1, 0)][0])  # Y blocks: DC is in Y2, nothing else
+                for _ in range(8):
+                    tokens.bool(0, _TOKEN_PROBABILITIES[(2, 0, 0)][0])  # U and V blocks: none
+            above[column] = left = 1 if level else 0
     first = header.finish()
-    tokens = BoolEncoder().finish()  # the token partition: nothing to code
     tag = 0 | (0 << 1) | (1 << 4) | (len(first) << 5)  # key frame, version 0, shown, first partition size
     return (
         tag.to_bytes(3, "little")
         + b"\x9d\x01\x2a"
         + struct.pack("<HH", width, height)  # no upscaling
         + first
-        + tokens
+        + tokens.finish()
     )
+
+
+def moving_bar(columns: int, rows: int, frame: int, seed: int = 0) -> list[list[int]]:
+    """Macroblock grey levels: a bright vertical bar a sixth of the width that moves one macroblock per frame
+    over a darker background (start, brightness and background follow ``seed``; the bar wraps around, and its
+    brightness changes too, so even a one-macroblock frame varies)."""
+    background = 48 + seed * 29 % 48
+    bar = 160 + (seed * 41 + frame * 11) % 48  # at most 159 above the background: one macroblock's largest step
+    start, span = (seed * 7 + frame) % columns, max(1, columns // 6)
+    return [[bar if (column - start) % columns < span else background for column in range(columns)]] * rows
 
 
 # ------------------------------------------------------------------------------------------------ Matroska
@@ -197,14 +298,16 @@ def _text(element_id: int, value: str) -> bytes:
     return _element(element_id, value.encode("utf-8"))
 
 
-def vp8_webm(width: int, height: int, *, seconds: float = 1.0, fps: int = 8) -> bytes:
-    """A WebM file of ``seconds`` at ``fps``: one video track (``V_VP8``), every frame a grey key frame."""
+def vp8_webm(width: int, height: int, *, seconds: float = 1.0, fps: int = 8, seed: int = 0) -> bytes:
+    """A WebM file of ``seconds`` at ``fps``: one video track (``V_VP8``), every frame a key frame of
+    [`moving_bar`][civitai_kit.testing.webm.moving_bar] (so frames differ, and clips of different seeds)."""
     if fps < 1 or fps > 120:
         raise ValueError(f"fps must be in 1..120, got {fps}")
     if not 0 < seconds <= 30:
         raise ValueError(f"seconds must be in (0, 30], got {seconds}")
-    frame = vp8_grey_key_frame(width, height)
     count = max(1, round(seconds * fps))
+    columns, rows = (width + 15) // 16, (height + 15) // 16
+    frames = [vp8_key_frame(width, height, moving_bar(columns, rows, index, seed)) for index in range(count)]
     header = _element(
         0x1A45DFA3,
         _uint(0x4286, 1)  # EBMLVersion
@@ -235,7 +338,7 @@ def vp8_webm(width: int, height: int, *, seconds: float = 1.0, fps: int = 8) -> 
     )
     blocks = b"".join(
         _element(0xA3, b"\x81" + struct.pack(">hB", round(index * 1000 / fps), 0x80) + frame)  # SimpleBlock
-        for index in range(count)
+        for index, frame in enumerate(frames)
     )
     cluster = _element(0x1F43B675, _uint(0xE7, 0) + blocks)  # Cluster at timestamp 0
     return header + _element(0x18538067, info + _element(0x1654AE6B, track) + cluster)

@@ -18,7 +18,8 @@ from civitai_kit.sdk.schema._shared import (
     WorkflowStepTemplate,
 )
 from civitai_kit.sdk.schema._video_gen import VideoGenOutput
-from civitai_kit.sdk.schema_model import SchemaModel, SchemaRoot, open_union
+from civitai_kit.sdk.schema_behaviour import ResourceInfoBehaviour
+from civitai_kit.sdk.schema_model import Buzz, SchemaModel, SchemaRoot, open_union
 
 # The spec's regular expressions (.NET syntax, which pydantic's Rust engine reads).
 _PATTERN_1 = (
@@ -192,13 +193,13 @@ class ResourceFee(SchemaModel):
 
     __closed__: ClassVar[bool] = True
 
-    amount: float
+    amount: Buzz
     type: ResourceFeeType
     settlement_currency: SettlementCurrency = Field(alias="settlementCurrency")
     recipient_model_version_id: int | None = Field(default=None, alias="recipientModelVersionId")
 
 
-class ResourceInfo(SchemaModel):
+class ResourceInfo(ResourceInfoBehaviour, SchemaModel):
     """Details for a specific resource."""
 
     __closed__: ClassVar[bool] = True
@@ -383,7 +384,7 @@ class WorkflowCost(SchemaModel):
     )
     fixed: dict[str, int] | None = Field(default=None, description="A fixed set of cost additions for this request")
     tips: WorkflowCostTips
-    fees: dict[str, float] | None = Field(
+    fees: dict[str, Buzz] | None = Field(
         default=None,
         description=(
             "Per-resource licensing fees for this request, keyed by resource AIR. The\nuser is charged the sum of the "
@@ -834,7 +835,7 @@ class WorkflowEventStepDetails(SchemaModel):
     metadata: dict[str, Any] | None = Field(default=None, description="Custom metadata associated with the step")
     input: Any = Field(default=None, description="The input configuration for the step")
     output: Any = Field(default=None, description="The output result from the step")
-    cost: float | None = Field(default=None, description="The cost of executing the step")
+    cost: Buzz | None = Field(default=None, description="The cost of executing the step")
 
 
 class WorkflowEventDetails(SchemaModel):

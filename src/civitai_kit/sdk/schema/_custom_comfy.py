@@ -10,7 +10,7 @@ from pydantic import Field, SerializeAsAny
 
 from civitai_kit.core.enums import OpenEnum
 from civitai_kit.sdk.schema._shared import Blob, WorkflowStep, WorkflowStepTemplate
-from civitai_kit.sdk.schema_model import SchemaModel
+from civitai_kit.sdk.schema_model import Buzz, SchemaModel
 
 # The spec's regular expressions (.NET syntax, which pydantic's Rust engine reads).
 _PATTERN_1 = (
@@ -117,9 +117,9 @@ class CustomComfyUsage(SchemaModel):
 
     __closed__: ClassVar[bool] = True
 
-    buzz_per_second: float = Field(alias="buzzPerSecond")
+    buzz_per_second: Buzz = Field(alias="buzzPerSecond")
     runtime_seconds: float = Field(alias="runtimeSeconds")
-    estimated_cost: float = Field(
+    estimated_cost: Buzz = Field(
         alias="estimatedCost",
         description=(
             "Estimate as of Civitai.Orchestration.Grains.Workflows.Steps.CustomComfy.CustomComfyUsage.ComputedAt: "

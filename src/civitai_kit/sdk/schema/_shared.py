@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema_model import SchemaModel, open_union
+from civitai_kit.sdk.schema_model import Buzz, SchemaModel, open_union
 
 # The spec's regular expressions (.NET syntax, which pydantic's Rust engine reads).
 _PATTERN_1 = (
@@ -235,7 +235,7 @@ class WorkflowStepJob(SchemaModel):
         description="The date / time the job completed. Null if not yet completed.",
     )
     queue_position: WorkflowStepJobQueuePosition | None = Field(default=None, alias="queuePosition")
-    cost: float = Field(description="The job's cost.")
+    cost: Buzz = Field(description="The job's cost.")
     estimated_progress_rate: float | None = Field(
         default=None,
         alias="estimatedProgressRate",
