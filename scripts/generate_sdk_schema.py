@@ -47,6 +47,14 @@ BUZZ |= {("ResourceFee", "amount"), ("CustomComfyUsage", "estimatedCost"), ("Cus
 # schema -> mixin, so the public names it replaces (``ResourceInfo.is_available``) are the generated classes.
 BEHAVIOUR = {"ResourceInfo": "ResourceInfoBehaviour"}
 
+# Enum member names the spelling rule in ``member_name`` gets wrong for the domain (``dpM2AKarras`` is the
+# DPM2 a Karras sampler, not ``DP_M2_AKARRAS``): wire value -> name, wherever the value appears.
+MEMBER_NAMES = {"webP": "WEBP", "dpmsde": "DPM_SDE", "dpmsdeKarras": "DPM_SDE_KARRAS", "dpM3MSDE": "DPM3_M_SDE"}
+MEMBER_NAMES |= {"dpM2": "DPM2", "dpM2A": "DPM2_A", "dpM2SA": "DPM2_SA", "dpM2M": "DPM2_M"}
+MEMBER_NAMES |= {"dpM2Karras": "DPM2_KARRAS", "dpM2AKarras": "DPM2_A_KARRAS", "dpM2SAKarras": "DPM2_SA_KARRAS"}
+MEMBER_NAMES |= {"dpM2MKarras": "DPM2_M_KARRAS"}
+MEMBER_NAMES |= {"dpm++2s_a": "DPMPP_2S_A", "dpm++2m": "DPMPP_2M", "dpm++2mv2": "DPMPP_2M_V2"}
+
 # Names the generated modules import; a component schema with one of these names would shadow it.
 RESERVED = {"Annotated", "Any", "Buzz", "ClassVar", "Field", "Literal", "OpenEnum", "SchemaModel", "SchemaRoot"}
 RESERVED |= {"SerializeAsAny", "datetime", *BEHAVIOUR.values()}
@@ -79,6 +87,9 @@ def snake(name: str) -> str:
 
 def member_name(value: str, taken: set[str]) -> str:
     """An UPPER_SNAKE enum member name for a wire value (``dpm++2s_a`` -> ``DPMPP_2S_A``), unique in ``taken``."""
+    if value in MEMBER_NAMES and MEMBER_NAMES[value] not in taken:
+        taken.add(MEMBER_NAMES[value])
+        return MEMBER_NAMES[value]
     text = value.replace("+", "P").replace("*", "ALL")
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)
     text = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").upper() or "EMPTY"

@@ -3,7 +3,8 @@
 v2 spells values camelCase (``eulerA``); the legacy v1 jobs API spells the same enums PascalCase (``EulerA``).
 One Python enum serves both: the v1 builder translates with [`v1_scheduler`][] / [`v1_transformer`][].
 Response fields stay plain strings (compare them with these members, which are ``str``), so a value added by
-the server never breaks parsing.
+the server never breaks parsing. Enums the v2 document defines are the generated ones (`sdk.schema`), re-exported
+here; the rest (v1 and webhook vocabularies, Buzz accounts) are not in that document.
 """
 
 from __future__ import annotations
@@ -11,110 +12,24 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVar
 
+# the v2 document's own enums, re-exported (``X as X``) under the names this module always had
+from civitai_kit.sdk.schema._image_gen_comfy import ComfySampler as ComfySampler
+from civitai_kit.sdk.schema._image_gen_comfy import ComfyScheduler as ComfyScheduler
+from civitai_kit.sdk.schema._shared import ImageTransformer as ImageTransformer
+from civitai_kit.sdk.schema._shared import Priority as Priority
+from civitai_kit.sdk.schema._shared import SdCppSampleMethod as SdCppSampleMethod
+from civitai_kit.sdk.schema._shared import SdCppSchedule as SdCppSchedule
+from civitai_kit.sdk.schema._shared import WorkflowStatus as WorkflowStatus
+from civitai_kit.sdk.schema._text_to_image import OutputFormat as OutputFormat
+from civitai_kit.sdk.schema._text_to_image import Scheduler as Scheduler
+
 E = TypeVar("E", bound=StrEnum)
 
 
-class WorkflowStatus(StrEnum):
-    UNASSIGNED = "unassigned"
-    PREPARING = "preparing"
-    SCHEDULED = "scheduled"
-    PROCESSING = "processing"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    EXPIRED = "expired"
-    CANCELED = "canceled"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL_STATUSES
-
-
+#: The statuses a workflow never leaves.
 TERMINAL_STATUSES = frozenset(
     {WorkflowStatus.SUCCEEDED, WorkflowStatus.FAILED, WorkflowStatus.EXPIRED, WorkflowStatus.CANCELED}
 )
-
-
-class Priority(StrEnum):
-    HIGH = "high"
-    NORMAL = "normal"
-    LOW = "low"
-
-
-class Scheduler(StrEnum):
-    """The ``textToImage`` sampler (v2 wire values; v1 jobs get the PascalCase form)."""
-
-    EULER_A = "eulerA"
-    EULER = "euler"
-    LMS = "lms"
-    HEUN = "heun"
-    DPM2 = "dpM2"
-    DPM2_A = "dpM2A"
-    DPM2_SA = "dpM2SA"
-    DPM2_M = "dpM2M"
-    DPM_SDE = "dpmsde"
-    DPM_FAST = "dpmFast"
-    DPM_ADAPTIVE = "dpmAdaptive"
-    LMS_KARRAS = "lmsKarras"
-    DPM2_KARRAS = "dpM2Karras"
-    DPM2_A_KARRAS = "dpM2AKarras"
-    DPM2_SA_KARRAS = "dpM2SAKarras"
-    DPM2_M_KARRAS = "dpM2MKarras"
-    DPM_SDE_KARRAS = "dpmsdeKarras"
-    DDIM = "ddim"
-    PLMS = "plms"
-    UNI_PC = "uniPC"
-    UNDEFINED = "undefined"
-    LCM = "lcm"
-    DDPM = "ddpm"
-    DEIS = "deis"
-    DPM3_M_SDE = "dpM3MSDE"
-
-
-class ImageTransformer(StrEnum):
-    """A ControlNet preprocessor."""
-
-    CANNY = "canny"
-    MLSD = "mlsd"
-    DEPTH_ZOE = "depthZoe"
-    DEPTH_ANYTHING = "depthAnything"
-    DEPTH_ANYTHING_V2 = "depthAnythingV2"
-    ZOE_DEPTH_ANYTHING = "zoeDepthAnything"
-    ZOE_DEPTH = "zoeDepth"
-    MIDAS_DEPTH = "midasDepth"
-    LERES_DEPTH = "leresDepth"
-    METRIC3D_DEPTH = "metric3dDepth"
-    SOFTEDGE_PIDINET = "softedgePidinet"
-    HED = "hed"
-    TEED = "teed"
-    MIDAS_NORMAL = "midasNormal"
-    BAE_NORMAL = "baeNormal"
-    DSINE_NORMAL = "dsineNormal"
-    METRIC3D_NORMAL = "metric3dNormal"
-    LINEART_REALISTIC = "lineartRealistic"
-    LINEART_STANDARD = "lineartStandard"
-    LINEART_ANIME = "lineartAnime"
-    LINEART_MANGA = "lineartManga"
-    ANYLINE = "anyline"
-    SCRIBBLE = "scribble"
-    SCRIBBLE_XDOG = "scribbleXdog"
-    SCRIBBLE_PIDINET = "scribblePidinet"
-    FAKE_SCRIBBLE = "fakeScribble"
-    OPENPOSE = "openpose"
-    DWPOSE = "dwpose"
-    ONEFORMER_COCO = "oneformerCoco"
-    ONEFORMER_ADE20K = "oneformerAde20k"
-    UNIFORMER = "uniformer"
-    SHUFFLE = "shuffle"
-    TILE = "tile"
-    GRAY = "gray"
-    REMBG = "rembg"
-    INPAINT = "inpaint"
-
-
-class OutputFormat(StrEnum):
-    PNG = "png"
-    JPEG = "jpeg"
-    WEBP = "webP"
 
 
 class WorkflowNsfwLevel(StrEnum):
@@ -141,82 +56,6 @@ class BuzzAccount(StrEnum):
 class UpgradeMode(StrEnum):
     MANUAL = "manual"
     AUTOMATIC = "automatic"
-
-
-class SdCppSampleMethod(StrEnum):
-    EULER = "euler"
-    HEUN = "heun"
-    DPM2 = "dpm2"
-    DPMPP_2S_A = "dpm++2s_a"
-    DPMPP_2M = "dpm++2m"
-    DPMPP_2M_V2 = "dpm++2mv2"
-    IPNDM = "ipndm"
-    IPNDM_V = "ipndm_v"
-    DDIM_TRAILING = "ddim_trailing"
-    EULER_A = "euler_a"
-    LCM = "lcm"
-    RES_MULTISTEP = "res_multistep"
-    RES_2S = "res_2s"
-    TCD = "tcd"
-    ER_SDE = "er_sde"
-
-
-class SdCppSchedule(StrEnum):
-    SIMPLE = "simple"
-    DISCRETE = "discrete"
-    KARRAS = "karras"
-    EXPONENTIAL = "exponential"
-    AYS = "ays"
-    BONG_TANGENT = "bong_tangent"
-    GITS = "gits"
-    SGM_UNIFORM = "sgm_uniform"
-    SMOOTHSTEP = "smoothstep"
-    KL_OPTIMAL = "kl_optimal"
-    LCM = "lcm"
-
-
-class ComfySampler(StrEnum):
-    EULER = "euler"
-    EULER_ANCESTRAL = "euler_ancestral"
-    EULER_CFG_PP = "euler_cfg_pp"
-    EULER_ANCESTRAL_CFG_PP = "euler_ancestral_cfg_pp"
-    HEUN = "heun"
-    HEUNPP2 = "heunpp2"
-    DPM_2 = "dpm_2"
-    DPM_2_ANCESTRAL = "dpm_2_ancestral"
-    LMS = "lms"
-    DPM_FAST = "dpm_fast"
-    DPM_ADAPTIVE = "dpm_adaptive"
-    DPMPP_2S_ANCESTRAL = "dpmpp_2s_ancestral"
-    DPMPP_2S_ANCESTRAL_CFG_PP = "dpmpp_2s_ancestral_cfg_pp"
-    DPMPP_SDE = "dpmpp_sde"
-    DPMPP_SDE_GPU = "dpmpp_sde_gpu"
-    DPMPP_2M = "dpmpp_2m"
-    DPMPP_2M_CFG_PP = "dpmpp_2m_cfg_pp"
-    DPMPP_2M_SDE = "dpmpp_2m_sde"
-    DPMPP_2M_SDE_GPU = "dpmpp_2m_sde_gpu"
-    DPMPP_3M_SDE = "dpmpp_3m_sde"
-    DPMPP_3M_SDE_GPU = "dpmpp_3m_sde_gpu"
-    DDPM = "ddpm"
-    LCM = "lcm"
-    IPNDM = "ipndm"
-    IPNDM_V = "ipndm_v"
-    DEIS = "deis"
-    DDIM = "ddim"
-    UNI_PC = "uni_pc"
-    UNI_PC_BH2 = "uni_pc_bh2"
-    RES_MULTISTEP = "res_multistep"
-    ER_SDE = "er_sde"
-
-
-class ComfyScheduler(StrEnum):
-    NORMAL = "normal"
-    KARRAS = "karras"
-    EXPONENTIAL = "exponential"
-    SGM_UNIFORM = "sgm_uniform"
-    SIMPLE = "simple"
-    DDIM_UNIFORM = "ddim_uniform"
-    BETA = "beta"
 
 
 class CallbackEvent(StrEnum):

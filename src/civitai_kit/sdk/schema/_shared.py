@@ -24,7 +24,7 @@ class ImageGenOutputFormat(OpenEnum):
 
     JPEG = "jpeg"
     PNG = "png"
-    WEB_P = "webP"
+    WEBP = "webP"
 
 
 class ImageTransformer(OpenEnum):
@@ -116,9 +116,9 @@ class SdCppSampleMethod(OpenEnum):
     EULER = "euler"
     HEUN = "heun"
     DPM2 = "dpm2"
-    DPM_PP2S_A = "dpm++2s_a"
-    DPM_PP2M = "dpm++2m"
-    DPM_PP2MV2 = "dpm++2mv2"
+    DPMPP_2S_A = "dpm++2s_a"
+    DPMPP_2M = "dpm++2m"
+    DPMPP_2M_V2 = "dpm++2mv2"
     IPNDM = "ipndm"
     IPNDM_V = "ipndm_v"
     DDIM_TRAILING = "ddim_trailing"

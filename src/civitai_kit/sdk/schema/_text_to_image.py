@@ -24,7 +24,7 @@ class OutputFormat(OpenEnum):
 
     PNG = "png"
     JPEG = "jpeg"
-    WEB_P = "webP"
+    WEBP = "webP"
 
 
 class Scheduler(OpenEnum):
@@ -34,19 +34,19 @@ class Scheduler(OpenEnum):
     EULER = "euler"
     LMS = "lms"
     HEUN = "heun"
-    DP_M2 = "dpM2"
-    DP_M2_A = "dpM2A"
-    DP_M2_SA = "dpM2SA"
-    DP_M2_M = "dpM2M"
-    DPMSDE = "dpmsde"
+    DPM2 = "dpM2"
+    DPM2_A = "dpM2A"
+    DPM2_SA = "dpM2SA"
+    DPM2_M = "dpM2M"
+    DPM_SDE = "dpmsde"
     DPM_FAST = "dpmFast"
     DPM_ADAPTIVE = "dpmAdaptive"
     LMS_KARRAS = "lmsKarras"
-    DP_M2_KARRAS = "dpM2Karras"
-    DP_M2_AKARRAS = "dpM2AKarras"
-    DP_M2_SAKARRAS = "dpM2SAKarras"
-    DP_M2_MKARRAS = "dpM2MKarras"
-    DPMSDE_KARRAS = "dpmsdeKarras"
+    DPM2_KARRAS = "dpM2Karras"
+    DPM2_A_KARRAS = "dpM2AKarras"
+    DPM2_SA_KARRAS = "dpM2SAKarras"
+    DPM2_M_KARRAS = "dpM2MKarras"
+    DPM_SDE_KARRAS = "dpmsdeKarras"
     DDIM = "ddim"
     PLMS = "plms"
     UNI_PC = "uniPC"
@@ -54,7 +54,7 @@ class Scheduler(OpenEnum):
     LCM = "lcm"
     DDPM = "ddpm"
     DEIS = "deis"
-    DP_M3_MSDE = "dpM3MSDE"
+    DPM3_M_SDE = "dpM3MSDE"
 
 
 class ImageJobNetworkParams(SchemaModel):
