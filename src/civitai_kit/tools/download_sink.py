@@ -1,9 +1,10 @@
 """Where a download's bytes go: reusable buffers, then a writer thread that writes and hashes them in order.
 
-The network read must never wait for the disk or the hash, and memory must stay flat: pieces read from
-the socket are copied into a few preallocated 1 MiB buffers (so the allocator never grows and trims the
-heap per piece, which costs page faults), and each full buffer is written to the ``.part`` file and fed to
-the hasher on one worker thread while the next one fills. At most ``queue`` buffers wait for the disk.
+The network read must never wait for the disk or the hash, and memory must stay flat: the body is read
+straight into a few preallocated 1 MiB buffers (``room`` / ``commit``: no piece is copied, and the allocator
+never grows and trims the heap per piece, which costs page faults), and each full buffer is written to the
+``.part`` file and fed to the hasher on one worker thread while the next one fills. At most ``queue`` buffers
+wait for the disk.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ class PartSink:
         self._queue = queue
         self._buffer = bytearray(BUFFER_SIZE)
         self._filled = 0
-        self._overflow: list[bytes] = []  # pieces larger than the room left (never with normal reads)
         self._free: list[bytearray] = []
         self._writes: deque[tuple[Future[None], bytearray]] = deque()
         self._writer: ThreadPoolExecutor | None = None
@@ -39,27 +39,21 @@ class PartSink:
 
     @property
     def buffered(self) -> int:
-        """Bytes added but not yet handed to the writer."""
-        return self._filled + sum(map(len, self._overflow))
+        """Bytes read into the sink but not yet handed to the writer."""
+        return self._filled
 
-    def add(self, piece: bytes) -> bool:
-        """Keep ``piece``; ``True`` when a buffer is full and [`flush`][] is due."""
-        end = self._filled + len(piece)
-        if end <= len(self._buffer) and not self._overflow:
-            self._buffer[self._filled : end] = piece
-            self._filled = end
-        else:
-            self._overflow.append(piece)
-        return end >= len(self._buffer)
+    def room(self) -> memoryview:
+        """The free end of the current buffer, for a read to fill in place (then [`commit`][] what it read)."""
+        return memoryview(self._buffer)[self._filled :]
+
+    def commit(self, size: int) -> bool:
+        """``size`` more bytes were read into [`room`][]; ``True`` when the buffer is full and [`flush`][] is due."""
+        self._filled += size
+        return self._filled >= len(self._buffer)
 
     def head(self, size: int) -> bytes:
         """The first ``size`` buffered bytes (to recognise what a body is before anything is written)."""
-        data = bytes(self._buffer[: min(size, self._filled)])
-        for piece in self._overflow:
-            if len(data) >= size:
-                break
-            data += piece[: size - len(data)]
-        return data
+        return bytes(self._buffer[: min(size, self._filled)])
 
     def take(self) -> bytes:
         """Everything buffered, removed from the sink (a body that turned out not to be the file)."""
@@ -70,7 +64,6 @@ class PartSink:
     def discard(self) -> None:
         """Forget what is buffered (a restart from byte 0)."""
         self._filled = 0
-        self._overflow = []
 
     def flush(self, hasher: MultiHasher) -> bool:
         """Hand what is buffered to the writer thread, which writes it and then hashes it with ``hasher``.
@@ -86,9 +79,8 @@ class PartSink:
             return False
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="civitai-download-writer")
-        full, length, extra = self._buffer, self._filled, self._overflow
-        self._writes.append((self._writer.submit(_store, file, hasher, full, length, extra), full))
-        self._overflow = []
+        full, length = self._buffer, self._filled
+        self._writes.append((self._writer.submit(_store, file, hasher, full, length), full))
         self._filled = 0
         self._buffer = self._next_buffer()
         return self.error is None
@@ -122,16 +114,11 @@ class PartSink:
         return self._free.pop()
 
 
-def _store(file: BinaryIO, hasher: MultiHasher, buffer: bytearray, length: int, extra: list[bytes]) -> None:
+def _store(file: BinaryIO, hasher: MultiHasher, buffer: bytearray, length: int) -> None:
     """The writer thread's job, in order: every byte on disk, then into the hash."""
-    with memoryview(buffer) as whole:
-        data = whole[:length]
+    with memoryview(buffer) as whole, whole[:length] as data:
         _write_all(file, data)
         hasher.update(data)
-        data.release()
-    for piece in extra:
-        _write_all(file, memoryview(piece))
-        hasher.update(piece)
 
 
 def _write_all(file: BinaryIO, data: memoryview) -> None:
