@@ -3,8 +3,9 @@
 The network read must never wait for the disk or the hash, and memory must stay flat: the body is read
 straight into a few preallocated 1 MiB buffers (``room`` / ``commit``: no piece is copied, and the allocator
 never grows and trims the heap per piece, which costs page faults), and each full buffer is written to the
-``.part`` file and fed to the hasher on one worker thread while the next one fills. At most ``queue`` buffers
-wait for the disk.
+``.part`` file on one worker thread and fed to the hasher on another, while the next one fills: a slow disk and
+the hash overlap instead of adding up. A buffer is reused once both are done with it; at most ``queue``
+buffers wait.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ BUFFER_SIZE = 1024 * 1024
 
 
 class PartSink:
-    """Buffers body pieces and stores them (write + hash) on a writer thread. Not thread-safe: one
+    """Buffers a body and stores it (write, hash) on two worker threads, each in order. Not thread-safe: one
     download drives it, from one thread at a time."""
 
     def __init__(self, open_file: Callable[[], BinaryIO], *, queue: int = 4) -> None:
@@ -32,8 +33,9 @@ class PartSink:
         self._buffer = bytearray(BUFFER_SIZE)
         self._filled = 0
         self._free: list[bytearray] = []
-        self._writes: deque[tuple[Future[None], bytearray]] = deque()
-        self._writer: ThreadPoolExecutor | None = None
+        self._writes: deque[tuple[Future[None], Future[None], bytearray]] = deque()
+        self._workers: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
+        """The writer and the hasher."""
         self.error: OSError | None = None
         """The first write error; once set, nothing more is written."""
 
@@ -66,8 +68,8 @@ class PartSink:
         self._filled = 0
 
     def flush(self, hasher: MultiHasher) -> bool:
-        """Hand what is buffered to the writer thread, which writes it and then hashes it with ``hasher``.
-        ``False`` when a write has failed (see [`error`][]). May wait for a buffer to come back."""
+        """Hand what is buffered to the writer thread, which writes it, and the hasher thread, which feeds it
+        to ``hasher``. ``False`` when a write has failed (see [`error`][]). May wait for a buffer to come back."""
         if self.error is not None:
             return False
         if not self.buffered:
@@ -77,10 +79,16 @@ class PartSink:
         except OSError as exc:
             self.error = exc
             return False
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(1, thread_name_prefix="civitai-download-writer")
+        if self._workers is None:
+            self._workers = (
+                ThreadPoolExecutor(1, thread_name_prefix="civitai-download-writer"),
+                ThreadPoolExecutor(1, thread_name_prefix="civitai-download-hasher"),
+            )
+        writer, hashing = self._workers
         full, length = self._buffer, self._filled
-        self._writes.append((self._writer.submit(_store, file, hasher, full, length), full))
+        self._writes.append(
+            (writer.submit(_write, file, full, length), hashing.submit(_hash, hasher, full, length), full)
+        )
         self._filled = 0
         self._buffer = self._next_buffer()
         return self.error is None
@@ -93,9 +101,9 @@ class PartSink:
 
     def close(self) -> None:
         self.drain()
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.shutdown()
+        workers, self._workers = self._workers, None
+        for worker in workers or ():
+            worker.shutdown()
 
     def _next_buffer(self) -> bytearray:
         if self._free:
@@ -105,19 +113,25 @@ class PartSink:
         return self._settle()
 
     def _settle(self) -> bytearray:
-        write, buffer = self._writes.popleft()
+        write, hashed, buffer = self._writes.popleft()
         try:
             write.result()
         except OSError as exc:
             self.error = self.error or exc
+        finally:
+            hashed.exception()  # never reuse the buffer while the hasher still reads it
+        hashed.result()
         self._free.append(buffer)
         return self._free.pop()
 
 
-def _store(file: BinaryIO, hasher: MultiHasher, buffer: bytearray, length: int) -> None:
-    """The writer thread's job, in order: every byte on disk, then into the hash."""
+def _write(file: BinaryIO, buffer: bytearray, length: int) -> None:
     with memoryview(buffer) as whole, whole[:length] as data:
         _write_all(file, data)
+
+
+def _hash(hasher: MultiHasher, buffer: bytearray, length: int) -> None:
+    with memoryview(buffer) as whole, whole[:length] as data:
         hasher.update(data)
 
 

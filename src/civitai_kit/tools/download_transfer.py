@@ -407,7 +407,7 @@ class Transfer:
         return len(self._error_body) >= MAX_ERROR_BODY
 
     def _flush(self) -> bool:
-        """Hand what is buffered to the writer (it writes and hashes); ``False`` means: stop reading (a
+        """Hand what is buffered to the sink (its threads write and hash it); ``False`` means: stop reading (a
         refusal body is complete, or the disk refused a write). Never raises for I/O problems."""
         if self._error_body is not None:
             return len(self._error_body) < MAX_ERROR_BODY
