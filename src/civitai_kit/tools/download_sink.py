@@ -20,7 +20,10 @@ from civitai_kit.tools.hashing import MultiHasher
 __all__ = ["BUFFER_SIZE", "PartSink"]
 
 BUFFER_SIZE = 1024 * 1024
-"""Bytes per buffer: one write + one hash call per MiB."""
+"""Bytes per buffer: one hash call per MiB."""
+WRITE_SIZE = 256 * 1024
+"""Bytes per ``write`` call. Measured on this project's VM (ext4): 512 MiB written 1 MiB per call took
+0.13-2.3 s from run to run, 256 KiB per call a steady 0.14-0.17 s."""
 
 
 class PartSink:
@@ -139,7 +142,7 @@ def _write_all(file: BinaryIO, data: memoryview) -> None:
     """``write`` on an unbuffered file may take only part of the data: loop until all of it is taken.
     (Through the file object, not its descriptor, so a test can stand in a disk that fills up.)"""
     while data:
-        written = file.write(data)
+        written = file.write(data[:WRITE_SIZE])
         if not written:
             raise OSError(f"the disk accepted no bytes ({len(data)} still to write)")
         data = data[written:]
