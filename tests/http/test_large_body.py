@@ -8,6 +8,9 @@ first piece passes through httpx.
 from __future__ import annotations
 
 import os
+import shutil
+import ssl
+import subprocess
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -49,18 +52,25 @@ def answer(*parts: bytes, then: str = "close") -> Callable[[Peer], None]:
     return behaviour
 
 
-def read_all(url: str, mode: str, *, direct: bool = True, timeout: float = 10.0) -> tuple[bytes, int, Exception | None]:
+def read_all(
+    url: str, mode: str, *, direct: bool = True, timeout: float = 10.0, verify: ssl.SSLContext | bool = True
+) -> tuple[bytes, int, Exception | None]:
     """The body read into reused 1 MiB buffers, httpx's count of what it read itself, and what broke it."""
     if mode == "sync":
-        return _read_sync(url, direct, timeout)
+        with httpx.Client(timeout=timeout, verify=verify) as client:
+            return _read_sync(client, url, direct)
     import asyncio
 
-    return asyncio.run(_read_async(url, direct, timeout))
+    async def read() -> tuple[bytes, int, Exception | None]:
+        async with httpx.AsyncClient(timeout=timeout, verify=verify) as client:
+            return await _read_async(client, url, direct)
+
+    return asyncio.run(read())
 
 
-def _read_sync(url: str, direct: bool, timeout: float) -> tuple[bytes, int, Exception | None]:
+def _read_sync(client: httpx.Client, url: str, direct: bool) -> tuple[bytes, int, Exception | None]:
     received, buffer = bytearray(), memoryview(bytearray(MIB))
-    with httpx.Client(timeout=timeout) as client, client.stream("GET", url) as response:
+    with client.stream("GET", url) as response:
         reader = BodyReader(response, direct=direct)
         try:
             while got := reader.readinto(buffer):
@@ -70,9 +80,9 @@ def _read_sync(url: str, direct: bool, timeout: float) -> tuple[bytes, int, Exce
         return bytes(received), response.num_bytes_downloaded, None
 
 
-async def _read_async(url: str, direct: bool, timeout: float) -> tuple[bytes, int, Exception | None]:
+async def _read_async(client: httpx.AsyncClient, url: str, direct: bool) -> tuple[bytes, int, Exception | None]:
     received, buffer = bytearray(), memoryview(bytearray(MIB))
-    async with httpx.AsyncClient(timeout=timeout) as client, client.stream("GET", url) as response:
+    async with client.stream("GET", url) as response:
         reader = BodyReader(response, direct=direct)
         try:
             while got := await reader.areadinto(buffer):
@@ -126,3 +136,34 @@ def test_a_stall_mid_body_is_a_read_timeout(serve: Serve, mode: str) -> None:
     data, _, broken = read_all(serve(answer(HEAD % len(BODY), sent, then="stall")), mode, timeout=0.3)
     assert isinstance(broken, httpx.ReadTimeout), broken
     assert data == sent
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a self-signed certificate for 127.0.0.1, and a client context trusting it."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs openssl to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+    names = ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run([openssl, *request, *names], check=True, capture_output=True)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    return server, ssl.create_default_context(cafile=str(cert))
+
+
+def test_a_body_over_tls_is_read_directly_and_byte_exact(
+    serve: Serve, mode: str, tls: tuple[ssl.SSLContext, ssl.SSLContext]
+) -> None:
+    server, client = tls
+    plain = answer(HEAD % len(BODY), BODY)
+
+    def behaviour(peer: Peer) -> None:
+        plain(Peer(server.wrap_socket(peer.sock, server_side=True), peer.server))
+
+    url = serve(behaviour).replace("http://", "https://")
+    data, through_httpx, broken = read_all(url, mode, verify=client)
+    assert broken is None and data == BODY
+    assert through_httpx < MIB, "the body went through httpx's 64 KiB pieces, not the direct path"
