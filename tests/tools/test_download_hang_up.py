@@ -19,6 +19,7 @@ import pytest
 
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.testing import FakeCivitai, FakeResponse
+from civitai_kit.tools import download_transfer
 from civitai_kit.tools.download_types import DownloadProgress
 from civitai_kit.tools.downloads import AsyncDownloadService, DownloadService
 from tests.support.download_support import SlowDisk, slowed_disk
@@ -76,8 +77,12 @@ async def test_a_download_cancelled_while_the_disk_is_busy_hangs_up(
 
 
 def test_a_sync_download_interrupted_mid_body_hangs_up(
-    fake_civitai: FakeCivitai, options: CivitaiApiOptions, url: str, tmp_path: Path
+    fake_civitai: FakeCivitai, options: CivitaiApiOptions, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A report after every buffer: read at loopback speed, the whole body can arrive between two reports
+    # 0.1 s apart, and the interrupt would come after the end instead of in the middle.
+    monkeypatch.setattr(download_transfer, "PROGRESS_INTERVAL", 0.0)
+
     def interrupt(progress: DownloadProgress) -> None:
         if progress.downloaded > 8 * MIB:
             raise KeyboardInterrupt

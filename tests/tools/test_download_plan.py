@@ -26,6 +26,7 @@ from civitai_kit.tools.download_refusals import (
     is_non_file_content_type,
     looks_like_error_document,
 )
+from civitai_kit.tools.download_sink import PartSink
 from civitai_kit.tools.download_transfer import ContentRange, parse_content_range
 from civitai_kit.tools.download_types import ExpectedHash
 
@@ -306,50 +307,68 @@ def test_target_lock_under_contention(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------- sink
 
 
+def _fill(sink: PartSink, data: bytes) -> bool:
+    """Read ``data`` into the sink as a network read would; ``True`` when a flush is due."""
+    room = sink.room()
+    room[: len(data)] = data
+    return sink.commit(len(data))
+
+
 def test_part_sink_writes_and_hashes_in_order(tmp_path: Path) -> None:
     import hashlib
     import os
 
-    from civitai_kit.tools.download_sink import BUFFER_SIZE, PartSink
+    from civitai_kit.tools.download_sink import BUFFER_SIZE
     from civitai_kit.tools.hashing import MultiHasher
 
     target = tmp_path / "out.part"
+    data = os.urandom(3 * BUFFER_SIZE + 17)
     with target.open("ab", buffering=0) as file:
         sink = PartSink(lambda: file, queue=2)
         hasher = MultiHasher([HashAlgorithm.SHA256])
-        pieces = [os.urandom(n) for n in (10, 65536, BUFFER_SIZE - 5, 3 * BUFFER_SIZE, 7)]  # incl. oversize
-        for piece in pieces:
-            if sink.add(piece):
+        at = 0
+        for size in (10, 65536, BUFFER_SIZE, BUFFER_SIZE, BUFFER_SIZE):  # reads of any size, never past the room
+            size = min(size, len(sink.room()), len(data) - at)
+            if at == 10:
+                assert sink.head(20) == data[:10]  # nothing written yet
+            if _fill(sink, data[at : at + size]):
                 assert sink.flush(hasher)
-            if piece is pieces[1]:
-                assert sink.head(20) == pieces[0] + pieces[1][:10]  # nothing written yet
+            at += size
+        _fill(sink, data[at:])
         assert sink.flush(hasher) and sink.drain() and sink.buffered == 0
         sink.close()
-    data = b"".join(pieces)
     assert target.read_bytes() == data
     assert hasher.hexdigests()[HashAlgorithm.SHA256] == hashlib.sha256(data).hexdigest().upper()
 
 
-def test_part_sink_take_and_discard() -> None:
-    from civitai_kit.tools.download_sink import PartSink
+def test_part_sink_room_is_the_free_end_of_one_buffer() -> None:
+    from civitai_kit.tools.download_sink import BUFFER_SIZE
 
     sink = PartSink(lambda: pytest.fail("nothing may be written"))
-    sink.add(b'{"error":')
-    sink.add(b'"nope"}')
+    assert len(sink.room()) == BUFFER_SIZE
+    assert not _fill(sink, b"x" * 100)
+    assert len(sink.room()) == BUFFER_SIZE - 100
+    assert _fill(sink, b"y" * (BUFFER_SIZE - 100))  # full: a flush is due
+    assert len(sink.room()) == 0
+
+
+def test_part_sink_take_and_discard() -> None:
+    sink = PartSink(lambda: pytest.fail("nothing may be written"))
+    _fill(sink, b'{"error":')
+    _fill(sink, b'"nope"}')
     assert sink.take() == b'{"error":"nope"}' and sink.buffered == 0
-    sink.add(b"abc")
+    _fill(sink, b"abc")
     sink.discard()
     assert sink.buffered == 0 and sink.drain()
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_part_sink_reports_a_full_disk() -> None:
-    from civitai_kit.tools.download_sink import PartSink
     from civitai_kit.tools.hashing import MultiHasher
 
     with open("/dev/full", "ab", buffering=0) as full:
         sink = PartSink(lambda: full)
-        sink.add(b"x" * 1000)
+        _fill(sink, b"x" * 1000)
         assert sink.flush(MultiHasher([HashAlgorithm.SHA256]))  # handed over; the failure shows on drain
         assert not sink.drain()
         assert isinstance(sink.error, OSError) and sink.error.errno == 28  # ENOSPC

@@ -14,7 +14,7 @@ from civitai_kit._http.core import (
 )
 from civitai_kit._http.errors import error_from_response, parse_retry_after
 from civitai_kit._http.request import ApiRequest, encode_query
-from civitai_kit._http.response import Read, Response, StreamingResponse
+from civitai_kit._http.response import Read, ReadInto, Response, StreamingResponse
 from civitai_kit._http.retry import RetryPolicy, is_retryable
 from civitai_kit._http.settings import USER_AGENT, ClientSettings
 from civitai_kit._http.sync_client import HttpClient
@@ -32,6 +32,7 @@ __all__ = [
     "InsecureTransportWarning",
     "Progress",
     "Read",
+    "ReadInto",
     "RequestBody",
     "Response",
     "RetryPolicy",

@@ -41,6 +41,13 @@ class AsyncHttpClient:
         self.core = HttpCore(settings, clock=clock)
         self._owns_client = http_client is None
         self._client = http_client or build_async_client(settings, transport)
+        self._direct = (
+            http_client is None
+            and transport is None
+            and settings.cache_directory is None
+            and settings.backend != "aiohttp"
+        )
+        """Responses come from httpx's own transport (no mock, no cache): a stream's body may be read directly."""
         self._max_concurrency = settings.max_concurrency
         self._slots: asyncio.Semaphore | None = None
         self.driver = AsyncDriver(self, sleep=sleep, clock=clock)
@@ -64,7 +71,7 @@ class AsyncHttpClient:
             return
         response = result.value.response
         try:
-            yield Success(StreamingResponse(response))
+            yield Success(StreamingResponse(response, direct=result.value.direct))
         finally:
             await response.aclose()
 
@@ -93,10 +100,9 @@ class AsyncHttpClient:
         except Exception as exc:
             return DeadlineReached() if deadline.expired() else exc
 
-    @staticmethod
-    async def _receive(response: httpx.Response, body: BodyBuffer | None) -> Received:
+    async def _receive(self, response: httpx.Response, body: BodyBuffer | None) -> Received:
         if body is None or body.loaded:
-            return Received(response, None if body is None else body.value())
+            return Received(response, None if body is None else body.value(), direct=self._direct)
         try:
             async for chunk in response.aiter_raw():
                 if not body.add(chunk):

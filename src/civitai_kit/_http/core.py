@@ -124,6 +124,9 @@ class Received:
 
     response: httpx.Response
     body: bytes | None
+    direct: bool = False
+    """The response came from httpx's own network transport: its body may be read from the connection's
+    network stream ([`large_body`][civitai_kit._http.large_body])."""
 
 
 class DeadlineReached(Exception):
@@ -487,7 +490,7 @@ class HttpCore:
         received = yield from self.exchange(request, stream=True)
         if isinstance(received, Failure):
             return received
-        return Success(StreamingResponse(received.value.response))
+        return Success(StreamingResponse(received.value.response, direct=received.value.direct))
 
     @staticmethod
     def to_response(received: Received) -> Response:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from civitai_kit._http.large_body import BodyReader
 from civitai_kit._json import loads
 from civitai_kit._redact import redact
 from civitai_kit._runtime import Action
@@ -32,11 +33,16 @@ class Response:
 
 class StreamingResponse:
     """A response whose body is read in chunks (downloads): by iterating it, or chunk by chunk with the
-    ``Read`` action of an operation. Closed by the context or operation that opened it."""
+    ``Read`` action of an operation, or into the caller's buffers (``readinto``, the ``ReadInto`` action: the
+    way for large bodies). One way per response. Closed by the context or operation that opened it.
 
-    def __init__(self, response: httpx.Response) -> None:
+    ``direct``: the response came from httpx's own transport, so ``readinto`` may read the connection's
+    network stream itself ([`BodyReader`][civitai_kit._http.large_body.BodyReader])."""
+
+    def __init__(self, response: httpx.Response, *, direct: bool = False) -> None:
         self._response = response
         self._chunks: Iterator[bytes] | AsyncIterator[bytes] | None = None
+        self._reader = BodyReader(response, direct=direct)
         self.status: int = response.status_code
         self.headers: Mapping[str, str] = lower_headers(response.headers)
         self.url: str = redact(str(response.url))
@@ -73,6 +79,21 @@ class StreamingResponse:
         assert isinstance(self._chunks, AsyncIterator)
         return await anext(self._chunks, b"")
 
+    def readinto(self, view: memoryview) -> int:
+        """Fill ``view`` with the next bytes of the body; fewer only at its end (0 once it is over). Raises
+        like ``iter_bytes``."""
+        try:
+            return self._reader.readinto(view)
+        except Exception as exc:
+            raise _interrupted(exc, self.url) from exc
+
+    async def areadinto(self, view: memoryview) -> int:
+        """The async twin of ``readinto``."""
+        try:
+            return await self._reader.areadinto(view)
+        except Exception as exc:
+            raise _interrupted(exc, self.url) from exc
+
     def close(self) -> None:
         self._response.close()
 
@@ -99,6 +120,28 @@ class Read(Action):
     async def perform_async(self, driver: AsyncDriver) -> bytes | ApiConnectionError:
         try:
             return await self.stream.anext_chunk()
+        except ApiConnectionError as broken:
+            return broken
+
+
+@dataclass(frozen=True, slots=True)
+class ReadInto(Action):
+    """Fill ``buffer`` with the next bytes of a streamed body: the outcome is how many (fewer than its size
+    only at the end, 0 once it is over), or the ``ApiConnectionError`` / ``ApiTimeoutError`` that broke the
+    connection (only once the bytes read before it have been counted: a resume starts after them)."""
+
+    stream: StreamingResponse
+    buffer: memoryview
+
+    def perform(self, driver: Driver) -> int | ApiConnectionError:
+        try:
+            return self.stream.readinto(self.buffer)
+        except ApiConnectionError as broken:
+            return broken
+
+    async def perform_async(self, driver: AsyncDriver) -> int | ApiConnectionError:
+        try:
+            return await self.stream.areadinto(self.buffer)
         except ApiConnectionError as broken:
             return broken
 

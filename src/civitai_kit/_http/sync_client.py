@@ -55,6 +55,8 @@ class HttpClient:
         self.core = HttpCore(settings, clock=clock)
         self._owns_client = http_client is None
         self._client = http_client or build_sync_client(settings, transport)
+        self._direct = http_client is None and transport is None and settings.cache_directory is None
+        """Responses come from httpx's own transport (no mock, no cache): a stream's body may be read directly."""
         self._slots = threading.BoundedSemaphore(settings.max_concurrency)
         self.driver = Driver(self, sleep=sleep, clock=clock)
 
@@ -77,7 +79,7 @@ class HttpClient:
             return
         response = result.value.response
         try:
-            yield Success(StreamingResponse(response))
+            yield Success(StreamingResponse(response, direct=result.value.direct))
         finally:
             response.close()
 
@@ -105,10 +107,9 @@ class HttpClient:
         finally:
             self._slots.release()
 
-    @staticmethod
-    def _receive(response: httpx.Response, body: BodyBuffer | None, deadline: float) -> Received:
+    def _receive(self, response: httpx.Response, body: BodyBuffer | None, deadline: float) -> Received:
         if body is None or body.loaded:
-            return Received(response, None if body is None else body.value())
+            return Received(response, None if body is None else body.value(), direct=self._direct)
         with contextlib.closing(response), _Watchdog(response, deadline) as watchdog:
             for chunk in response.iter_raw():
                 if not body.add(chunk):

@@ -1,8 +1,9 @@
 """One download, decided once for both the sync and the async service.
 
 ``Transfer.run`` is an operation of the runtime (``civitai_kit._runtime``): it opens the stream
-(``HttpCore.open``), reads it chunk by chunk (``Read``), closes it (``Close``), waits (``Sleep``) and hands
-progress to the caller (``ReportProgress``); the services only run it with their HTTP client's driver.
+(``HttpCore.open``), reads it straight into the part sink's reused buffers (``ReadInto``), closes it
+(``Close``), waits (``Sleep``) and hands progress to the caller (``ReportProgress``); the services only run it
+with their HTTP client's driver.
 Everything that matters lives here: the target lock, the overwrite policy, resuming a ``.part`` file with
 ``Range`` (restarting cleanly on 200, 416 or a ``Content-Range`` that does not fit), refusing bodies that
 are not the file, hashing while streaming, verification, and the atomic move to the final path.
@@ -41,7 +42,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from civitai_kit._http import ApiRequest, Close, HttpCore, Read, StreamingResponse, redact_url
+from civitai_kit._http import ApiRequest, Close, HttpCore, ReadInto, StreamingResponse, redact_url
 from civitai_kit._runtime import Action, Operation, Sleep
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 from civitai_kit.errors import ApiConnectionError, Error, ErrorCode
@@ -330,12 +331,12 @@ class Transfer:
         """Read the body into the part file; every byte is written and hashed before this returns."""
         if not self._accept(response.status, response.headers):
             return None
-        while chunk := (yield Read(response)):
-            if isinstance(chunk, ApiConnectionError):  # keep what arrived; the next request resumes
+        while got := (yield ReadInto(response, room := self._room())):
+            if isinstance(got, ApiConnectionError):  # keep what arrived; the next request resumes
                 self._flush()
                 self._drain()
-                return chunk
-            if self._add(chunk) and not self._flush():
+                return got
+            if self._added(room, got) and not self._flush():
                 break
             if (report := self._progress()) is not None:
                 yield report
@@ -385,16 +386,28 @@ class Transfer:
         logger.debug("%s changed since the partial download (was %s, now %s)", self._url, self._validator, current)
         return True
 
-    def _add(self, chunk: bytes) -> bool:
-        """Buffer the next piece of the body; ``True`` when ``_flush`` is due."""
-        self._session_bytes += len(chunk)
+    def _room(self) -> memoryview:
+        """Where the next bytes of the body are read to: the sink's buffer, or what is left of the refusal
+        body's allowance."""
         if self._error_body is not None:
-            self._error_body += chunk[: MAX_ERROR_BODY - len(self._error_body)]
-            return len(self._error_body) >= MAX_ERROR_BODY
-        return self._sink.add(chunk)
+            return memoryview(bytearray(MAX_ERROR_BODY - len(self._error_body)))
+        return self._sink.room()
+
+    def _added(self, room: memoryview, size: int) -> bool:
+        """``size`` bytes of the body were read into ``room``; ``True`` when ``_flush`` is due."""
+        self._session_bytes += size
+        if self._error_body is not None:
+            return self._keep_error(room[:size])
+        return self._sink.commit(size)
+
+    def _keep_error(self, data: bytes | memoryview) -> bool:
+        """Keep the start of a body that is not the file; ``True`` once enough of it is kept."""
+        assert self._error_body is not None
+        self._error_body += data[: MAX_ERROR_BODY - len(self._error_body)]
+        return len(self._error_body) >= MAX_ERROR_BODY
 
     def _flush(self) -> bool:
-        """Hand what is buffered to the writer (it writes and hashes); ``False`` means: stop reading (a
+        """Hand what is buffered to the sink (its threads write and hash it); ``False`` means: stop reading (a
         refusal body is complete, or the disk refused a write). Never raises for I/O problems."""
         if self._error_body is not None:
             return len(self._error_body) < MAX_ERROR_BODY
@@ -408,7 +421,7 @@ class Transfer:
                 self._total is None or self._total <= MAX_ERROR_BODY
             ):
                 self._start_error_body(200, {"content-type": "application/octet-stream"})
-                return not self._add(self._sink.take())
+                return not self._keep_error(self._sink.take())
             self._detect_name(head[:PEEK_SIZE])
         self._keep_validator()
         if not self._sink.flush(self._hasher):
