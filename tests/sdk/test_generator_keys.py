@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient, RetryPolicy
 from civitai_kit.errors import ErrorCode
+from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.result import Failure, Success
 from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.testing.sandbox import Sandbox, start_sandbox
@@ -118,3 +119,12 @@ async def test_async_sdk_with_a_wrong_key_is_unauthorized(sandbox: Sandbox) -> N
         _assert_refused(await sdk.coverage.get(SDXL))
     async with AsyncHttpClient(_settings(sandbox, GOOD)) as http, AsyncSdkClient(http_client=http) as sdk:
         assert isinstance(await sdk.coverage.get(SDXL), Success)
+
+
+def test_option_values_leave_the_key_to_the_caller(sandbox: Sandbox) -> None:
+    """The placeholder Generator token would be refused, and would stand in for a missing ``api_key``."""
+    assert "api_token" not in sandbox.option_values()["sdk"]
+    for key, accepted in ((GOOD, True), (WRONG, False)):
+        options = CivitaiApiOptions.isolated(**sandbox.option_values(), api_key=key, resilience={"max_retries": 0})
+        with SdkClient(options) as sdk:
+            assert isinstance(sdk.coverage.get(SDXL), Success) is accepted

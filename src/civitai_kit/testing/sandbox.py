@@ -49,8 +49,12 @@ class Sandbox:
         return self.server.url
 
     def option_values(self) -> dict[str, Any]:
-        """Keyword arguments for ``CivitaiApiOptions`` that point every client at the sandbox."""
-        return {"base_url": self.url, "sdk": {"base_url": self.url, "api_token": SANDBOX_TOKEN}}
+        """Keyword arguments for ``CivitaiApiOptions`` that point every client at the sandbox, with the
+        placeholder Generator token unless the sandbox accepts only given keys (it would be refused)."""
+        sdk: dict[str, Any] = {"base_url": self.url}
+        if self.rest.api_keys is None:
+            sdk["api_token"] = SANDBOX_TOKEN
+        return {"base_url": self.url, "sdk": sdk}
 
     def environment(self) -> dict[str, str]:
         """Environment variables that point every client (and the ``civitai`` command) at the sandbox."""
