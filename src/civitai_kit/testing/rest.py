@@ -656,6 +656,8 @@ def _version_body(model: JSON, version: JSON) -> JSON:
     return body
 
 
+# Assembled by hand, not recorded: ModelType from spec/rest-api.md (the server's enums.ts), base models and file
+# types from the recorded fixtures plus Civitai's constants; see data/SOURCES.md and test_enums_provenance.py.
 _ENUMS = resources.files("civitai_kit.testing").joinpath("data", "enums.json")
 
 
