@@ -33,8 +33,8 @@ def problem_response(status: int, title: str, detail: str, **extra: Any) -> Fake
 def unauthorized(request: FakeRequest) -> FakeResponse:
     """The 401 for a missing or refused key.
 
-    Body: a ``ProblemDetails``, the 401 response every v2 consumer operation declares in the orchestration
-    OpenAPI document (``shared/reference/orchestration/v2-consumer-openapi.json``; v1 declares none), sent as
+    Body: a ``ProblemDetails``, the 401 response the v2 consumer operations declare in the orchestration
+    OpenAPI document (``civitai_kit/sdk/openapi/v2-consumer-openapi.json``; v1 declares none), sent as
     ``application/problem+json`` like the orchestrator's other problems. Header: ``WWW-Authenticate``, which
     RFC 9110 §15.5.2 requires on a 401, in the RFC 6750 form for the spec's ``http``/``bearer`` scheme
     (``error="invalid_token"`` when a token was sent). No recorded 401 exists to confirm either; the detail
