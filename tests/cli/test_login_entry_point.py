@@ -1,4 +1,5 @@
-"""``civitai sandbox --accept-key`` then ``login`` / ``whoami`` through the installed ``civitai`` script."""
+"""``civitai sandbox --accept-key`` then ``login`` / ``whoami`` / ``generate`` / ``workflow list`` through the
+installed ``civitai`` script."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def restricted_sandbox() -> Iterator[dict[str, str]]:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline().strip() for _ in range(3)]
+        lines = [process.stdout.readline().strip() for _ in range(2)]  # no placeholder Generator token
         yield dict(line.split("=", 1) for line in lines)
     finally:
         process.send_signal(signal.SIGINT)
@@ -70,6 +71,21 @@ def test_login_and_whoami_against_a_sandbox_that_knows_one_key(
     wrong = _civitai({**env, "CIVITAI_API_KEY": BAD}, "whoami")
     assert wrong.returncode == 1 and "rejected (401 Unauthorized)" in wrong.stdout
     for outcome in (rejected, accepted, who, wrong):
+        assert GOOD not in outcome.stdout + outcome.stderr and BAD not in outcome.stdout + outcome.stderr
+
+
+def test_the_generator_takes_only_the_accepted_key_too(restricted_sandbox: dict[str, str], tmp_path: Path) -> None:
+    env = {**restricted_sandbox, "CIVITAI_USER_SECRETS": str(tmp_path / "secrets.json")}
+    refused = "UNAUTHORIZED (HTTP 401): The Bearer token is not valid."
+    listed = _civitai({**env, "CIVITAI_API_KEY": BAD}, "workflow", "list")
+    assert listed.returncode == 1 and refused in listed.stderr
+    assert "The key came from environment variable CIVITAI_API_KEY" in listed.stderr
+    generated = _civitai({**env, "CIVITAI_API_KEY": BAD}, "generate", "a lighthouse", "--dir", str(tmp_path))
+    assert generated.returncode == 1 and refused in generated.stderr
+    assert list(tmp_path.glob("*.png")) == []
+    accepted = _civitai({**env, "CIVITAI_API_KEY": GOOD}, "--json", "workflow", "list")
+    assert accepted.returncode == 0, accepted.stderr
+    for outcome in (listed, generated, accepted):
         assert GOOD not in outcome.stdout + outcome.stderr and BAD not in outcome.stdout + outcome.stderr
 
 

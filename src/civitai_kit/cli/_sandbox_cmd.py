@@ -22,8 +22,8 @@ def sandbox_command(
         list[str] | None,
         typer.Option(
             "--accept-key",
-            help="Accept only this API key on /me, favourites and login-only downloads (repeatable; "
-            "default: any non-empty key).",
+            help="Accept only this API key on /me, favourites, login-only downloads and the Generator "
+            "(repeatable; default: any non-empty key).",
         ),
     ] = None,
     json_output: JsonFlag = False,
@@ -49,18 +49,25 @@ def sandbox_command(
     # Ctrl-C and SIGTERM both end the loop (a background job may start with SIGINT ignored).
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        environment = {**sandbox.environment(), "CIVITAIAPI__SDK__APITOKEN": SANDBOX_TOKEN}
+        environment = sandbox.environment()
+        if not accept_key:  # a restricted sandbox would refuse the placeholder (and it would hide the user's key)
+            environment["CIVITAIAPI__SDK__APITOKEN"] = SANDBOX_TOKEN
         if output.json_mode:
             output.write_json({"url": sandbox.url, "environment": environment})
         else:
             for name, value in environment.items():
                 output.line(f"{name}={value}")
-        output.info(
-            f"Sandbox serving at {sandbox.url} — export the lines above (the token is a placeholder the sandbox "
-            "accepts). Ctrl-C stops it."
-        )
         if accept_key:
-            output.info(f"API keys accepted: only the {len(set(accept_key))} given with --accept-key.")
+            output.info(f"Sandbox serving at {sandbox.url} — export the lines above. Ctrl-C stops it.")
+            output.info(
+                f"API keys accepted: only the {len(set(accept_key))} given with --accept-key, by the REST API and "
+                "the Generator alike; set CIVITAI_API_KEY to one of them."
+            )
+        else:
+            output.info(
+                f"Sandbox serving at {sandbox.url} — export the lines above (the token is a placeholder the sandbox "
+                "accepts). Ctrl-C stops it."
+            )
         while not stop.wait(0.5):
             pass
     finally:

@@ -4,9 +4,10 @@
         fake = install_orchestration_routes(server)
         sdk = SdkClient(http_client=HttpClient(ClientSettings(base_url=server.url, token=SecretStr("t"))))
 
-Every route requires ``Authorization: Bearer <token>`` (any token, or one of ``tokens``) and answers 401
-``application/problem+json`` without it, like the orchestrator. Workflows go unassigned → scheduled →
-processing → succeeded, one stage per status read; a prompt containing ``[fail]`` makes a workflow fail.
+Every route requires ``Authorization: Bearer <token>`` (any token, or one of ``tokens``; the sandbox shares
+its REST keys) and answers 401 ``application/problem+json`` without it, like the orchestrator. Workflows go
+unassigned → scheduled → processing → succeeded, one stage per status read; a prompt containing ``[fail]``
+makes a workflow fail.
 Finished image steps carry blobs whose signed URLs (on ``content_host``, another host name for the same
 server, so the key is never sent there) serve real PNG bytes.
 """
@@ -17,10 +18,11 @@ import base64
 import json
 import re
 import secrets
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from civitai_kit.testing.keys import accepted_key_set, bearer_accepted
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
 from civitai_kit.testing.orchestration_data import png, resource_info, timestamp
 from civitai_kit.testing.orchestration_http import (
@@ -330,20 +332,24 @@ def _unknown_route(request: FakeRequest) -> FakeResponse:
 def install_orchestration_routes(
     server: FakeCivitai,
     *,
-    tokens: Collection[str] | None = None,
+    tokens: Iterable[str] | None = None,
     polls_per_stage: int = 1,
     clock: Callable[[], datetime] | None = None,
     content_host: str = "localhost",
 ) -> FakeOrchestrator:
     """Serve the orchestration API (v2 workflows, blobs, resources and the v1 jobs API) from ``server``.
 
-    Returns the [`FakeOrchestrator`][] holding the state, for tests to inspect or drive.
+    ``tokens``: the only Bearer keys accepted (default: any non-blank one); later changes go to
+    ``FakeOrchestrator.accepts``. Returns the [`FakeOrchestrator`][] holding the state, for tests to inspect
+    or drive.
     """
+    keys = accepted_key_set(tokens, "tokens")
     fake = FakeOrchestrator(
         polls_per_stage=polls_per_stage, clock=clock, content_base_url=server.url_for_host(content_host)
     )
+    fake.accepts = lambda request: bearer_accepted(request, keys)
 
-    route = router(server, lambda handler: guarded(fake, tokens, handler))
+    route = router(server, lambda handler: guarded(fake, handler))
 
     def find(request: FakeRequest) -> FakeWorkflow:
         return found(fake.workflows, request.path_params["workflowId"], "Workflow")

@@ -4,9 +4,10 @@ request helpers both API versions read their inputs with."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from civitai_kit.testing.keys import bearer_token
 from civitai_kit.testing.messages import FakeRequest, FakeResponse
 from civitai_kit.testing.orchestration_data import PROBLEM_JSON, problem
 from civitai_kit.testing.orchestration_state import FakeOrchestrator
@@ -29,14 +30,31 @@ def problem_response(status: int, title: str, detail: str, **extra: Any) -> Fake
     return FakeResponse.json(problem(status, title, detail, **extra), status, {"Content-Type": PROBLEM_JSON})
 
 
-def guarded(fake: FakeOrchestrator, tokens: Collection[str] | None, handler: Handler) -> Handler:
-    """Require a Bearer token, hold the state lock, and turn ``ApiProblem`` into its response."""
+def unauthorized(request: FakeRequest) -> FakeResponse:
+    """The 401 for a missing or refused key.
+
+    Body: a ``ProblemDetails``, the 401 response the v2 consumer operations declare in the orchestration
+    OpenAPI document (``civitai_kit/sdk/openapi/v2-consumer-openapi.json``; v1 declares none), sent as
+    ``application/problem+json`` like the orchestrator's other problems. Header: ``WWW-Authenticate``, which
+    RFC 9110 §15.5.2 requires on a 401, in the RFC 6750 form for the spec's ``http``/``bearer`` scheme
+    (``error="invalid_token"`` when a token was sent). No recorded 401 exists to confirm either; the detail
+    never repeats the token.
+    """
+    if bearer_token(request):
+        detail, challenge = "The Bearer token is not valid.", 'Bearer error="invalid_token"'
+    else:
+        detail, challenge = "A valid Bearer token is required.", "Bearer"
+    headers = {"Content-Type": PROBLEM_JSON, "WWW-Authenticate": challenge}
+    return FakeResponse.json(problem(401, "Unauthorized", detail), 401, headers)
+
+
+def guarded(fake: FakeOrchestrator, handler: Handler) -> Handler:
+    """Require an accepted Bearer key (``fake.accepts``), hold the state lock, and turn ``ApiProblem`` into
+    its response."""
 
     def handle(request: FakeRequest) -> FakeResponse:
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        if not token or (tokens is not None and token not in tokens):
-            return problem_response(401, "Unauthorized", "A valid Bearer token is required.")
+        if not fake.accepts(request):
+            return unauthorized(request)
         try:
             with fake.lock:
                 return handler(request)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from civitai_kit.testing.keys import bearer_accepted
+from civitai_kit.testing.messages import FakeRequest
 from civitai_kit.testing.orchestration_callbacks import CallbackSender, StepState, WorkflowState
 from civitai_kit.testing.orchestration_data import timestamp
 from civitai_kit.testing.orchestration_outputs import STEP_TYPES, estimate_cost, image_size, quantity
@@ -109,6 +111,8 @@ class FakeOrchestrator:
         self.blobs: dict[str, FakeBlob] = {}
         self.content_tokens: dict[str, tuple[str, datetime]] = {}
         self.callbacks = CallbackSender()  # POSTs each workflow's callback events; tests drain() it
+        self.accepts: Callable[[FakeRequest], bool] = lambda request: bearer_accepted(request, None)
+        """Whether a request's key may use the API (read on every request; the sandbox shares the REST keys)."""
         self._sequence = 9_005_769
 
     # -- workflows -----------------------------------------------------------------------------------

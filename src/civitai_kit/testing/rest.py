@@ -656,6 +656,8 @@ def _version_body(model: JSON, version: JSON) -> JSON:
     return body
 
 
+# Assembled by hand, not recorded: ModelType is the server's enums.ts list (as core.enums.ModelType), base models
+# and file types come from the recorded REST fixtures plus Civitai's constants; see data/SOURCES.md.
 _ENUMS = resources.files("civitai_kit.testing").joinpath("data", "enums.json")
 
 

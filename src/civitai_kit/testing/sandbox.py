@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from civitai_kit.testing.downloads import FakeDownloads, install_download_routes
-from civitai_kit.testing.keys import accepted_key_set, key_accepted
+from civitai_kit.testing.keys import accepted_key_set, bearer_accepted, key_accepted
 from civitai_kit.testing.orchestration import install_orchestration_routes
 from civitai_kit.testing.orchestration_state import FakeOrchestrator
 from civitai_kit.testing.rest import RestData, install_rest_routes
@@ -29,7 +29,7 @@ from civitai_kit.testing.server import FakeCivitai
 __all__ = ["SANDBOX_TOKEN", "Sandbox", "install_sandbox", "sandbox_environment", "start_sandbox"]
 
 SANDBOX_TOKEN = "sandbox-token"
-"""The Generator token the examples use against the sandbox (the Generator accepts any non-blank token)."""
+"""The Generator token the examples use against the sandbox (accepted unless ``accepted_keys`` is given)."""
 
 BASE_URL_VARIABLE = "CIVITAIAPI__BASEURL"
 SDK_BASE_URL_VARIABLE = "CIVITAIAPI__SDK__BASEURL"
@@ -49,8 +49,12 @@ class Sandbox:
         return self.server.url
 
     def option_values(self) -> dict[str, Any]:
-        """Keyword arguments for ``CivitaiApiOptions`` that point every client at the sandbox."""
-        return {"base_url": self.url, "sdk": {"base_url": self.url, "api_token": SANDBOX_TOKEN}}
+        """Keyword arguments for ``CivitaiApiOptions`` that point every client at the sandbox, with the
+        placeholder Generator token unless the sandbox accepts only given keys (it would be refused)."""
+        sdk: dict[str, Any] = {"base_url": self.url}
+        if self.rest.api_keys is None:
+            sdk["api_token"] = SANDBOX_TOKEN
+        return {"base_url": self.url, "sdk": sdk}
 
     def environment(self) -> dict[str, str]:
         """Environment variables that point every client (and the ``civitai`` command) at the sandbox."""
@@ -76,8 +80,9 @@ def install_sandbox(
 ) -> Sandbox:
     """Install the REST, download and orchestration routes on ``server``, consistent with each other.
 
-    ``accepted_keys``: the only API keys ``/me``, favourites and login-only downloads accept (401 for any
-    other); by default any non-blank key is accepted. Later changes go to ``Sandbox.rest.api_keys``.
+    ``accepted_keys``: the only API keys ``/me``, favourites, login-only downloads and every Generator route
+    accept (401 for any other); by default any non-blank key is accepted. Later changes go to
+    ``Sandbox.rest.api_keys``, which all of them read.
     """
     rest = install_rest_routes(server, data if data is not None else RestData.sample())
     keys = accepted_key_set(accepted_keys)
@@ -91,6 +96,7 @@ def install_sandbox(
     for generated in rest.fake_files():
         _serve(downloads, versions.get(generated.version_id, ({}, {})), generated)
     orchestrator = install_orchestration_routes(server)
+    orchestrator.accepts = lambda request: bearer_accepted(request, rest.api_keys)
     return Sandbox(server=server, rest=rest, downloads=downloads, orchestrator=orchestrator)
 
 
