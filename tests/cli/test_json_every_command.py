@@ -91,7 +91,19 @@ def test_every_command_has_a_success_case() -> None:
     assert set(COMMANDS) == set(SUCCESS) | LONG_RUNNING
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in LONG_RUNNING], ids=" ".join)
+POLLS = {("workflow", "wait")}
+"""Commands that poll at the documented cadence (2 s, then 5 s): they wait seconds by nature (``slow``)."""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(command, marks=[pytest.mark.slow] if command in POLLS else [])
+        for command in COMMANDS
+        if command not in LONG_RUNNING
+    ],
+    ids=" ".join,
+)
 def test_json_success_parses(
     cli: Any, served_file: Any, tmp_path: Path, fake_key: str, command: tuple[str, ...]
 ) -> None:

@@ -55,6 +55,7 @@ def test_submit_wait_saves_outputs(cli: Any, sandbox: Sandbox, tmp_path: Path, f
     assert fake_key not in outcome.everything + listed.everything
 
 
+@pytest.mark.slow  # `workflow wait` polls at the documented cadence (2 s, then 5 s)
 def test_submit_stdin_then_wait_and_cancel(cli: Any, tmp_path: Path, fake_key: str) -> None:
     token = {"CIVITAIAPI__SDK__APITOKEN": fake_key}
     submitted = cli("--json", "workflow", "submit", "-", env=token, input=json.dumps(_template()))
