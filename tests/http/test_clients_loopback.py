@@ -133,6 +133,19 @@ async def test_success_sends_key_user_agent_and_repeated_query_keys(twin: Twin, 
     assert KEY not in seen.target
 
 
+async def test_a_calls_own_headers_win_and_stay_its_own(twin: Twin, server: FakeCivitai) -> None:
+    """The headers every request carries are built once per client: a call's own replace them for that call
+    only, and the next call gets the common ones again."""
+    own = ApiRequest("GET", "/api/v1/models", headers=(("Accept", "text/plain"), ("X-Trace", "one")))
+    assert isinstance(await twin.send(own), Success)
+    assert isinstance(await twin.send(GET_MODELS), Success)
+    first, second = server.requests
+    assert (first.headers["accept"], first.headers["x-trace"]) == ("text/plain", "one")
+    assert second.headers["accept"] == "application/json"
+    assert "x-trace" not in second.headers
+    assert first.headers["accept-encoding"] == second.headers["accept-encoding"] == "gzip, deflate"
+
+
 async def test_transient_statuses_are_retried_with_retry_after(twin: Twin, server: FakeCivitai) -> None:
     server.faults.sequence(
         "/api/v1/models",

@@ -9,8 +9,7 @@ the body stream alike, and turns aiohttp's own retry off.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
@@ -32,21 +31,30 @@ _TRANSLATIONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...]
 )
 
 
-@contextmanager
-def httpx_errors(request: httpx.Request | None = None) -> Iterator[None]:
+class _HttpxErrors:
     """Re-raise a failure inside aiohttp as the matching httpx exception; anything else passes unchanged.
 
     httpx-aiohttp's own guess is undone first: its httpx exception keeps the aiohttp one as ``__cause__``.
+    A class, not ``@contextmanager``: it is entered three times per call, and a generator costs more.
     """
-    try:
-        yield
-    except Exception as exc:
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: httpx.Request | None = None) -> None:
+        self._request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if not isinstance(exc, Exception):
+            return
         original = exc.__cause__ if isinstance(exc, httpx.HTTPError) and exc.__cause__ is not None else exc
         target = next((target for kinds, target in _TRANSLATIONS if isinstance(original, kinds)), None)
         if target is None:
-            raise
+            return
         # The aiohttp exception is not chained: its repr carries the request's headers, Authorization included.
-        raise target(_describe(original), request=request) from None
+        raise target(_describe(original), request=self._request) from None
 
 
 def _describe(exc: BaseException) -> str:
@@ -66,14 +74,14 @@ class AiohttpTransport(_HttpxAiohttpTransport):
         return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        with httpx_errors(request):
+        with _HttpxErrors(request):
             response = await super().handle_async_request(request)
         assert isinstance(response.stream, httpx.AsyncByteStream)
         response.stream = _TranslatedStream(response.stream, request)
         return response
 
     async def aclose(self) -> None:
-        with httpx_errors():
+        with _HttpxErrors():
             await super().aclose()
 
 
@@ -85,10 +93,10 @@ class _TranslatedStream(httpx.AsyncByteStream):
         self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with httpx_errors(self._request):
+        with _HttpxErrors(self._request):
             async for chunk in self._stream:
                 yield chunk
 
     async def aclose(self) -> None:
-        with httpx_errors(self._request):
+        with _HttpxErrors(self._request):
             await self._stream.aclose()

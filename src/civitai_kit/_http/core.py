@@ -253,6 +253,12 @@ class HttpCore:
         self._clock = clock or time.monotonic
         base = httpx.URL(settings.base_url)
         self._origin = (base.scheme, base.host, base.port)
+        self._common_headers = {
+            "User-Agent": settings.user_agent,
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
+        """Sent with every request (settings are frozen): copied per call, not rebuilt."""
 
     # ------------------------------------------------------------------------------------------ building
 
@@ -297,12 +303,9 @@ class HttpCore:
             )
 
     def _headers(self, request: ApiRequest, url: httpx.URL) -> dict[str, str]:
-        headers = {
-            "User-Agent": self.settings.user_agent,
-            "Accept": "application/json",
-            "Accept-Encoding": ACCEPT_ENCODING,
-            **dict(request.headers),
-        }
+        headers = self._common_headers.copy()
+        if request.headers:
+            headers.update(request.headers)
         if request.auth and self.settings.token is not None and self._same_origin(url):
             headers["Authorization"] = f"Bearer {self.settings.token.get_secret_value()}"
             _warn_if_plain_http(url)
