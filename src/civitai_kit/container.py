@@ -12,21 +12,24 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from dependency_injector import containers, providers
 
+from civitai_kit import sdk
 from civitai_kit._config.context import config_sources
 from civitai_kit._config.jsonc import load_jsonc
 from civitai_kit._http import AsyncHttpClient, ClientSettings, HttpClient
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.sdk import AsyncSdkClient, SdkClient
 from civitai_kit.tools.downloads import AsyncDownloadService, DownloadService
 from civitai_kit.tools.hash_cache import HashCache
 from civitai_kit.tools.hashing import AsyncFileHashingService, FileHashingService
 from civitai_kit.tools.library import AsyncLibraryScanner, LibraryScanner
+
+if TYPE_CHECKING:
+    from civitai_kit.sdk import AsyncSdkClient, SdkClient
 
 OptionsCallback: TypeAlias = Callable[[CivitaiApiOptions], CivitaiApiOptions | None]
 OptionsSource: TypeAlias = (
@@ -62,6 +65,16 @@ def _hash_cache() -> Iterator[HashCache]:
 
 def _sdk_settings(options: CivitaiApiOptions) -> ClientSettings:
     return ClientSettings.for_sdk(options)
+
+
+def _sdk_client(options: CivitaiApiOptions, http_client: HttpClient) -> SdkClient:
+    """The SDK's classes come through its lazy exports when first asked for: a container built for a download
+    (``civitai download``) never imports the v2 schema."""
+    return sdk.SdkClient(options, http_client=http_client)
+
+
+def _async_sdk_client(options: CivitaiApiOptions, http_client: AsyncHttpClient) -> AsyncSdkClient:
+    return sdk.AsyncSdkClient(options, http_client=http_client)
 
 
 def _configure(
@@ -121,8 +134,8 @@ class CivitaiContainer(containers.DeclarativeContainer):
 
     core_client = providers.Singleton(CivitaiClient, options, http_client=http_client)
     async_core_client = providers.Singleton(AsyncCivitaiClient, options, http_client=async_http_client)
-    sdk_client = providers.Singleton(SdkClient, options, http_client=sdk_http_client)
-    async_sdk_client = providers.Singleton(AsyncSdkClient, options, http_client=async_sdk_http_client)
+    sdk_client = providers.Singleton(_sdk_client, options, http_client=sdk_http_client)
+    async_sdk_client = providers.Singleton(_async_sdk_client, options, http_client=async_sdk_http_client)
 
     hash_cache = providers.Resource(_hash_cache)
     hasher = providers.Singleton(FileHashingService, cache=hash_cache)
@@ -133,9 +146,7 @@ class CivitaiContainer(containers.DeclarativeContainer):
     async_downloader = providers.Singleton(
         AsyncDownloadService, options, client=async_core_client, http_client=async_http_client, hash_cache=hash_cache
     )
-    library = providers.Singleton(
-        LibraryScanner, core_client, options=options, hashing=hasher, hash_cache=hash_cache
-    )
+    library = providers.Singleton(LibraryScanner, core_client, options=options, hashing=hasher, hash_cache=hash_cache)
     async_library = providers.Singleton(
         AsyncLibraryScanner, async_core_client, options=options, hashing=hasher, hash_cache=hash_cache
     )

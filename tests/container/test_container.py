@@ -4,6 +4,8 @@ clients working end to end over loopback, and resource shutdown (sync and async)
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from typing import cast
@@ -152,6 +154,26 @@ def test_clients_work_end_to_end_and_shutdown_closes_them(sandbox: Sandbox) -> N
     container.shutdown_resources()
     assert http._client.is_closed
     assert not container.hash_cache.initialized
+
+
+DOWNLOAD_ONLY = """
+import sys
+from civitai_kit.container import CivitaiContainer
+from civitai_kit.options import CivitaiApiOptions
+container = CivitaiContainer().add_civitai_api(CivitaiApiOptions.isolated(api_key="k"))
+container.downloader()
+print(sorted(name for name in sys.modules if name.startswith("civitai_kit.sdk.")))
+print(type(container.sdk_client()).__name__)
+container.shutdown_resources()
+"""
+
+
+@pytest.mark.slow
+def test_a_container_used_for_downloads_does_not_import_the_sdk() -> None:
+    """``civitai download`` builds a container: the v2 SDK (its generated schema) loads only when asked for."""
+    completed = subprocess.run([sys.executable, "-c", DOWNLOAD_ONLY], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines() == ["[]", "SdkClient"]
 
 
 async def test_async_clients_and_async_shutdown(sandbox: Sandbox) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -22,10 +22,12 @@ from civitai_kit.container import CivitaiContainer
 from civitai_kit.core import CivitaiClient
 from civitai_kit.errors import ConfigurationError
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.sdk import SdkClient
 from civitai_kit.tools.downloads import DownloadService
 from civitai_kit.tools.hashing import FileHashingService
 from civitai_kit.tools.library import LibraryScanner
+
+if TYPE_CHECKING:
+    from civitai_kit.sdk import SdkClient
 
 __all__ = ["FAILURE", "USAGE_ERROR", "CliState", "JsonFlag", "state_of"]
 
