@@ -8,14 +8,18 @@ safetensors file AutoV3 does a full SHA-256 and keeps its budget. Values stay ex
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import struct
+import threading
 import zlib
+from typing import BinaryIO, cast
 
 import blake3
 import pytest
 
 from civitai_kit.tools import HashAlgorithm as H
-from civitai_kit.tools.hashing import CIVITAI_ALGORITHMS, MultiHasher
+from civitai_kit.tools.hashing import CIVITAI_ALGORITHMS, MultiHasher, _read_into
 
 PLAIN = bytes(range(256)) * 4096  # 1 MiB, not safetensors (its first 8 bytes are no sane header length)
 
@@ -75,3 +79,50 @@ def test_without_autov3_nothing_is_rebalanced() -> None:
     before = _lane_names(hasher)
     _feed(hasher, PLAIN, 65536)
     assert _lane_names(hasher) == before
+
+
+class _ObservedFile(io.RawIOBase):
+    """``PLAIN`` served through ``readinto``, noting when each read starts; read ``fail_at`` raises."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self._data = io.BytesIO(PLAIN)
+        self.started = [threading.Event() for _ in range(len(PLAIN) // 65536 + 2)]
+        self.reads = 0
+        self._fail_at = fail_at
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        self.started[self.reads].set()
+        self.reads += 1
+        if self.reads == self._fail_at:
+            raise OSError("disk gone")
+        return self._data.readinto(buffer)
+
+
+def test_the_next_chunk_is_read_while_this_one_is_hashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading is a copy out of the page cache; done between chunks it stalls every lane."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    file, chunks = _ObservedFile(), []
+    hasher = MultiHasher(CIVITAI_ALGORITHMS, threads=2)
+
+    def progress(done: int, total: int | None) -> None:
+        # the wait guards against hanging, it times nothing: a sequential reader would start the next read
+        # only after this returns, so the event would never be set here
+        assert file.started[done // 65536].wait(10), "the next read had not started"
+        chunks.append(done)
+
+    _read_into(cast(BinaryIO, file), hasher, total=len(PLAIN), chunk_size=65536, on_progress=progress, stop=None)
+    assert len(chunks) == len(PLAIN) // 65536
+    assert hasher.hexdigests()[H.SHA256] == hashlib.sha256(PLAIN).hexdigest().upper()
+
+
+def test_a_read_error_ahead_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    file = _ObservedFile(fail_at=3)
+    with pytest.raises(OSError, match="disk gone"):
+        _read_into(
+            cast(BinaryIO, file), MultiHasher(H.SHA256), total=len(PLAIN), chunk_size=65536, on_progress=None, stop=None
+        )
+    assert file.reads == 3  # nothing read after the failure

@@ -289,3 +289,37 @@ async def test_async_scanner_closes_its_own_client(library: Library, options: Ci
         assert await own.identify_files([library.known])
         created = own._client
     assert own._client is None and created is not None
+
+
+@pytest.fixture
+def two_file_version(fake_civitai: FakeCivitai, tmp_path: Path) -> tuple[CivitaiApiOptions, list[Path]]:
+    """One version whose two files (weights and a config) are both in the folder."""
+    paths = [tmp_path / "weights.safetensors", tmp_path / "weights.pt"]
+    for path in paths:
+        path.write_bytes(safetensors(os.urandom(2000)))
+    model = _model(5, "Two Files", "LORA", 51, paths[0].name, civitai_hashes(paths[0], "SHA256"))
+    second = {"id": 511, "name": paths[1].name, "type": "Config", "hashes": civitai_hashes(paths[1], "SHA256")}
+    model["modelVersions"][0]["files"].append(second)
+    install_rest_routes(fake_civitai, RestData.from_models([model], with_images=False))
+    return CivitaiApiOptions.isolated(base_url=fake_civitai.url, resilience={"max_retries": 0}), paths
+
+
+def test_a_version_is_fetched_once_for_all_its_files_in_the_folder(
+    fake_civitai: FakeCivitai, two_file_version: tuple[CivitaiApiOptions, list[Path]], hashing: FileHashingService
+) -> None:
+    options, paths = two_file_version
+    records = LibraryScanner(options=options, hashing=hashing).identify_files(paths)
+    assert [(r.version_id, r.file.id if r.file else None) for r in records] == [(51, 510), (51, 511)]
+    posts = [r for r in fake_civitai.requests if r.method == "POST"]
+    assert [len(r.json()) for r in posts] == [2, 1]  # both SHA256s resolve to ids; one fetches the version
+    assert not [r for r in fake_civitai.requests if r.method == "GET"]
+
+
+def test_a_version_missing_from_the_bulk_answer_is_fetched_once(
+    fake_civitai: FakeCivitai, two_file_version: tuple[CivitaiApiOptions, list[Path]], hashing: FileHashingService
+) -> None:
+    options, paths = two_file_version
+    fake_civitai.faults.add(Fault.status(503), path="*/model-versions/by-hash")  # the bulk fetch only
+    records = LibraryScanner(options=options, hashing=hashing).identify_files(paths)
+    assert [(r.version_id, r.matched_by) for r in records] == [(51, HashAlgorithm.SHA256)] * 2
+    assert [r.path for r in fake_civitai.requests if r.method == "GET"] == ["/api/v1/model-versions/51"]

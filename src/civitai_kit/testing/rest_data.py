@@ -96,6 +96,12 @@ class FakeModelFile:
     file: JSON
     content: bytes
 
+    @property
+    def scanned(self) -> bool:
+        """Whether Civitai has hashed the file: one still waiting for its scan has no hashes, so no by-hash
+        lookup can find it (the real catalogue has such files; the sandbox keeps them)."""
+        return bool((self.file.get("hashes") or {}).get("SHA256"))
+
 
 @dataclass
 class RestData:

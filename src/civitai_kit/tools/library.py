@@ -241,7 +241,8 @@ _ANSWER = ("version", "matched_by", "file", "reason", "error")
 
 
 def _bulk_lookup(api: _Api, by_sha: dict[str, list[_Entry]]) -> Operation[None]:
-    """SHA256 → version ids (10 000 per request), then the versions of the hits (100 per request)."""
+    """SHA256 → version ids (10 000 per request), then each hit version once (100 per request): one of its
+    SHA256s is enough to fetch a version, whichever of its files the folder holds."""
     ids: Result[tuple[VersionIdByHash, ...]] = yield from lookups.version_ids_by_hashes(
         api.core, by_sha, strict=api.strict
     )
@@ -251,12 +252,19 @@ def _bulk_lookup(api: _Api, by_sha: dict[str, list[_Entry]]) -> Operation[None]:
     hits = {item.hash.upper(): item.model_version_id for item in ids.value if item.hash}
     if not hits:
         return
-    versions = yield from lookups.versions_by_hashes(api.core, hits, strict=api.strict)
-    found = list(versions.value) if isinstance(versions, Success) else []
+    one_sha_each: dict[int, str] = {}
     for sha, version_id in hits.items():
-        version = next((v for v in found if v.id == version_id and v.file_by_hash(sha, HashAlgorithm.SHA256)), None)
-        if version is None:  # not in the bulk answer (or it failed): ask for this one version
-            single = yield from lookups.version_by_id(api.core, version_id, strict=api.strict)
+        one_sha_each.setdefault(version_id, sha)
+    versions = yield from lookups.versions_by_hashes(api.core, one_sha_each.values(), strict=api.strict)
+    found = {version.id: version for version in versions.value} if isinstance(versions, Success) else {}
+    singles: dict[int, Result[ModelVersion]] = {}
+    for sha, version_id in hits.items():
+        version = found.get(version_id)
+        if version is None or not version.file_by_hash(sha, HashAlgorithm.SHA256):
+            # not in the bulk answer (or it failed): ask for this one version, once for all its files
+            if version_id not in singles:
+                singles[version_id] = yield from lookups.version_by_id(api.core, version_id, strict=api.strict)
+            single = singles[version_id]
             if isinstance(single, Failure):
                 _fail_all({sha: by_sha.get(sha, [])}, single.error)
                 continue
