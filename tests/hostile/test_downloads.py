@@ -11,6 +11,7 @@ trusts ``Range`` gets A's head and B's tail unless it checks the validators of t
 from __future__ import annotations
 
 import hashlib
+import itertools
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,21 @@ def test_a_body_that_is_always_cut_short_fails_without_a_file(
 ) -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n"
     hostile.server.always("/files/model.bin", Misbehaviour.raw(head + b"x" * 100, then=then))
+    destination = tmp_path / "model.bin"
+    outcome = _download(hostile, mode, destination)
+    hostile.check(outcome, allowed_attempts=RESUME_BUDGET)  # type: ignore[arg-type]
+    assert outcome.kind is OutcomeKind.FAILURE and not destination.exists(), outcome.summary()  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow  # the resume budget runs out after the download backoff: ~8 s
+def test_a_whole_file_cut_at_varying_places_is_not_progress(hostile: Harness, mode: ClientMode, tmp_path: Path) -> None:
+    """The server ignores ``Range`` (200 every time) and cuts the body after 100 bytes, then after none, then
+    after 100 again... Each 100 looks like progress over the attempt before (0 → 100) although the download
+    never gets further: only a new furthest offset may reset the resume budget, or this never ends."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n"
+    plays = [Misbehaviour.raw(head + b"x" * 100, then="close"), Misbehaviour.raw(head, then="close")]
+    answers = itertools.count()
+    hostile.server.choose("/files/model.bin", lambda _request: plays[next(answers) % 2])
     destination = tmp_path / "model.bin"
     outcome = _download(hostile, mode, destination)
     hostile.check(outcome, allowed_attempts=RESUME_BUDGET)  # type: ignore[arg-type]

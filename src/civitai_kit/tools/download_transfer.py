@@ -277,8 +277,10 @@ class Transfer:
 
     def _transfer(self, http: HttpCore) -> Operation[Result[DownloadedFile]]:
         restarts = stalled = 0
+        # Progress is a new high-water mark, not "more than the last attempt": a server that answers a resume
+        # with the whole file (200) and cuts it at the same place would otherwise count as progressing forever.
+        furthest = self._offset
         while True:
-            before = self._offset
             outcome = yield from self._fetch(http)
             if isinstance(outcome, Failure) and outcome.error.http_status == 416:
                 self._restart_wanted = True  # the part is as long as the file, or longer: start over
@@ -294,9 +296,11 @@ class Transfer:
                     return Failure(self._interrupted_error(outcome))
                 restarts += 1
                 self._restart("the server cannot continue the partial file (416, foreign Content-Range, changed file)")
+                furthest = 0  # a counted restart (MAX_RESTARTS): a new file, progress counts from its start
                 continue
             if isinstance(outcome, ApiConnectionError) or self._incomplete():
-                stalled = 0 if self._offset > before else stalled + 1
+                stalled = 0 if self._offset > furthest else stalled + 1
+                furthest = max(furthest, self._offset)
                 if stalled > self._max_resumes:
                     return Failure(self._interrupted_error(outcome))
                 logger.debug("Download of %s interrupted at %d bytes; resuming", self._url, self._offset)
@@ -308,6 +312,7 @@ class Transfer:
                 return result
             restarts += 1  # a part left by an earlier run did not verify: it may be stale
             self._restart("the resumed file failed verification; downloading it again in full")
+            furthest = 0
 
     # -- the response -------------------------------------------------------------------------------------
 
