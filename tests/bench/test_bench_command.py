@@ -6,24 +6,14 @@ row has every column, and the exit status follows the verdicts.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.bench_process import run_bench
 
 
 @pytest.mark.slow
 def test_bench_prints_a_row_per_job_and_exits_by_verdict() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--only", "cli_import"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    completed = run_bench("--quick", "--only", "cli_import")
     rows = [line for line in completed.stdout.splitlines() if line.startswith("| `civitai --help`")]
     assert len(rows) == 1, completed.stdout + completed.stderr
     cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
@@ -36,22 +26,14 @@ def test_bench_prints_a_row_per_job_and_exits_by_verdict() -> None:
 
 @pytest.mark.slow
 def test_bench_refuses_an_unknown_job() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench", "--only", "nonsense"], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    completed = run_bench("--only", "nonsense", timeout=60)
     assert completed.returncode == 2
     assert "--only" in completed.stderr
 
 
 @pytest.mark.slow
 def test_the_parse_and_overhead_jobs_run_every_row_of_the_issue() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--only", "parse_models", "--only", "client_overhead"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    completed = run_bench("--quick", "--only", "parse_models", "--only", "client_overhead")
     rows = [line for line in completed.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert "did not run" not in completed.stdout, completed.stdout + completed.stderr
     jobs = [row.strip("|").split("|")[0].strip() for row in rows]

@@ -7,24 +7,15 @@ them as known, so 12 of its 461 "known" files were never identified and the row 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.bench_process import run_bench
 
 
 @pytest.mark.slow
 def test_every_known_file_is_identified_with_no_wasted_request() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--only", "identify_folder", "--rounds", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    completed = run_bench("--quick", "--only", "identify_folder", "--rounds", "1")
     notes = re.search(r"(\d+) requests for (\d+) files; (\d+) identified \((\d+) known\)", completed.stdout)
     assert notes is not None, completed.stdout + completed.stderr
     requests, files, identified, known = map(int, notes.groups())
