@@ -86,3 +86,30 @@ def test_key_in_a_query_string_echo_is_redacted_in_messages(hostile: Harness, mo
 
     hostile.server.always("*", Misbehaviour.custom("proxy-echo", play))
     hostile.check(hostile.run(mode, CORE["get_by_id"]))
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "fails"),
+    [
+        *(
+            (Misbehaviour.echo_credentials(status, form=form), status != 200)
+            for status in (200, 401, 403)
+            for form in FORMS
+        ),
+        (Misbehaviour.json(["not", "a", "user"]), True),
+        (Misbehaviour.json({"id": "x" * 10, "username": {"nested": True}, "tier": 7}), True),
+    ],
+    ids=lambda value: value.name[:40] if isinstance(value, Misbehaviour) else "",
+)
+def test_who_am_i_against_a_lying_server(
+    hostile: Harness, mode: ClientMode, behaviour: Misbehaviour, fails: bool
+) -> None:
+    """``me()`` is the call that exists to show the key's owner: an echo of the key, a list or nonsense
+    where the user should be is a clean ``Failure`` (an echo on 200 may parse: extras are kept), never a
+    traceback and never the key."""
+    hostile.server.always("*", behaviour)
+    outcome = hostile.run(mode, lambda client: client.me())
+    hostile.check(outcome)
+    assert hostile.server.requests[0].authorization == f"Bearer {hostile.api_key}"
+    if fails:
+        assert outcome.kind is OutcomeKind.FAILURE, outcome.summary()
