@@ -188,7 +188,7 @@ def _direct_length(response: httpx.Response) -> int | None:
     if not callable(getattr(response.extensions.get("network_stream"), "read", None)):
         return None
     lengths = set(headers.get_list("content-length"))
-    if len(lengths) != 1 or not (text := lengths.pop().strip()).isdigit():
+    if len(lengths) != 1 or not ((text := lengths.pop().strip()).isascii() and text.isdigit()):  # not "²"
         return None
     return int(text)
 
