@@ -452,10 +452,11 @@ class Generator:
 
         Each step type and each ``imageGen``/``videoGen`` engine is a *family*, rooted at the classes its
         discriminator value selects. A schema reachable from exactly one family (through properties, base classes
-        and nested discriminators) lives in that family's module; from several, in ``_shared``; from none (the
-        API's own objects: workflows, events, resources), in ``_api``. Imports then only point
-        ``_api`` -> families -> ``_shared`` (a schema's references are reachable from at least its families), so the
-        package imports lazily and without cycles, and parsing a response loads only the families it uses.
+        and nested discriminators) lives in that family's module; from several (and every enum a family
+        reaches), in ``_shared``; from none (the API's own objects: workflows, events, resources), in ``_api``.
+        Imports then only point ``_api`` -> families -> ``_shared`` (a schema's references are reachable from at
+        least its families), so the package imports lazily and without cycles, and parsing a response loads
+        only the families it uses.
         """
         roots: dict[str, set[str]] = {}
         for union in self.unions:
@@ -480,6 +481,8 @@ class Generator:
         modules: dict[str, list[str]] = {}
         for name, families in reach.items():
             module = "_api" if not families else f"_{next(iter(families))}" if len(families) == 1 else "_shared"
+            if families and name in self.enums:
+                module = "_shared"  # cheap to define, and importable by hand-written code without a family
             modules.setdefault(module, []).append(name)
         return dict(sorted(modules.items()))
 

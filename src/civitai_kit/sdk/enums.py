@@ -13,15 +13,15 @@ from enum import StrEnum
 from typing import TypeVar
 
 # the v2 document's own enums, re-exported (``X as X``) under the names this module always had
-from civitai_kit.sdk.schema._image_gen_comfy import ComfySampler as ComfySampler
-from civitai_kit.sdk.schema._image_gen_comfy import ComfyScheduler as ComfyScheduler
+from civitai_kit.sdk.schema._shared import ComfySampler as ComfySampler
+from civitai_kit.sdk.schema._shared import ComfyScheduler as ComfyScheduler
 from civitai_kit.sdk.schema._shared import ImageTransformer as ImageTransformer
+from civitai_kit.sdk.schema._shared import OutputFormat as OutputFormat
 from civitai_kit.sdk.schema._shared import Priority as Priority
+from civitai_kit.sdk.schema._shared import Scheduler as Scheduler
 from civitai_kit.sdk.schema._shared import SdCppSampleMethod as SdCppSampleMethod
 from civitai_kit.sdk.schema._shared import SdCppSchedule as SdCppSchedule
 from civitai_kit.sdk.schema._shared import WorkflowStatus as WorkflowStatus
-from civitai_kit.sdk.schema._text_to_image import OutputFormat as OutputFormat
-from civitai_kit.sdk.schema._text_to_image import Scheduler as Scheduler
 
 E = TypeVar("E", bound=StrEnum)
 

@@ -85,7 +85,6 @@ from civitai_kit.sdk.schema._audio_captioning import (
     AudioCaptioningStepTemplate,
 )
 from civitai_kit.sdk.schema._blob_archive import (
-    ArchiveFormat,
     BlobArchiveEntry,
     BlobArchiveInput,
     BlobArchiveOutput,
@@ -137,18 +136,13 @@ from civitai_kit.sdk.schema._compose_media import (
     FadeInTransformer,
     FadeOutTransformer,
     MediaCanvas,
-    MediaContainer,
-    MediaFit,
     MediaLayout,
-    MediaOutputType,
     MediaTransformer,
-    ShadowRemoval,
     VideoComposeMediaOutput,
     VolumeTransformer,
 )
 from civitai_kit.sdk.schema._convert_image import (
     BlurRegion,
-    BlurRegionMode,
     BlurTransform,
     ConvertImageInput,
     ConvertImageOutput,
@@ -168,11 +162,9 @@ from civitai_kit.sdk.schema._custom_comfy import (
     CustomComfyStep,
     CustomComfyStepTemplate,
     CustomComfyUsage,
-    TraceMode,
 )
 from civitai_kit.sdk.schema._echo import EchoInput, EchoOutput, EchoStep, EchoStepTemplate
 from civitai_kit.sdk.schema._image_background_removal import (
-    ImageBackgroundRemovalFormat,
     ImageBackgroundRemovalInput,
     ImageBackgroundRemovalOutput,
     ImageBackgroundRemovalStep,
@@ -234,8 +226,6 @@ from civitai_kit.sdk.schema._image_gen_comfy import (
     ComfyMageFlow4bTurboCreateImageGenInput,
     ComfyMageFlow4bTurboImageGenInput,
     ComfyMageFlowImageGenInput,
-    ComfySampler,
-    ComfyScheduler,
     ComfySd1CreateImageGenInput,
     ComfySd1ImageGenInput,
     ComfySd1VariantImageGenInput,
@@ -353,7 +343,6 @@ from civitai_kit.sdk.schema._image_gen_sdcpp import (
     Sd1ImageGenInput,
     Sd1VariantImageGenInput,
     SdCppImageGenInput,
-    SdCppUCacheMode,
     SdxlCreateImageGenInput,
     SdxlImageGenInput,
     SdxlVariantImageGenInput,
@@ -363,7 +352,7 @@ from civitai_kit.sdk.schema._image_gen_sdcpp import (
     ZImageTurboCreateImageGenInput,
     ZImageTurboImageGenInput,
 )
-from civitai_kit.sdk.schema._image_gen_seedream import SeedreamImageGenInput, SeedreamVersion
+from civitai_kit.sdk.schema._image_gen_seedream import SeedreamImageGenInput
 from civitai_kit.sdk.schema._image_gen_wan import (
     Wan22FalImageGenInput,
     Wan22ImageGenInput,
@@ -384,7 +373,6 @@ from civitai_kit.sdk.schema._image_resource_training import (
     Flux2DevEditImageResourceTrainingInput,
     Flux2DevImageResourceTrainingInput,
     FluxDevFastImageResourceTrainingInput,
-    ImageResouceTrainingModerationStatus,
     ImageResourceTrainingInput,
     ImageResourceTrainingOutput,
     ImageResourceTrainingStep,
@@ -415,13 +403,7 @@ from civitai_kit.sdk.schema._media_captioning import (
     MediaCaptioningStep,
     MediaCaptioningStepTemplate,
 )
-from civitai_kit.sdk.schema._media_hash import (
-    MediaHashInput,
-    MediaHashOutput,
-    MediaHashStep,
-    MediaHashStepTemplate,
-    MediaHashType,
-)
+from civitai_kit.sdk.schema._media_hash import MediaHashInput, MediaHashOutput, MediaHashStep, MediaHashStepTemplate
 from civitai_kit.sdk.schema._media_rating import (
     AgeClassificationResult,
     AgeDetection,
@@ -455,7 +437,6 @@ from civitai_kit.sdk.schema._model3_d_preview import (
 from civitai_kit.sdk.schema._model_clam_scan import (
     ModelClamScanInput,
     ModelClamScanOutput,
-    ModelClamScanStatus,
     ModelClamScanStep,
     ModelClamScanStepTemplate,
 )
@@ -469,7 +450,6 @@ from civitai_kit.sdk.schema._model_parse_metadata import (
 from civitai_kit.sdk.schema._model_pickle_scan import (
     ModelPickleScanInput,
     ModelPickleScanOutput,
-    ModelPickleScanStatus,
     ModelPickleScanStep,
     ModelPickleScanStepTemplate,
 )
@@ -495,18 +475,6 @@ from civitai_kit.sdk.schema._poly_gen import (
     TripoFalPolyGenInput,
 )
 from civitai_kit.sdk.schema._preprocess_image import (
-    AnimalPoseBboxDetector,
-    AnimalPoseEstimator,
-    AnylineMergeWith,
-    CoarseMode,
-    DensePoseColormap,
-    DensePoseModel,
-    DepthAnythingCheckpoint,
-    DepthAnythingV2Checkpoint,
-    DwPoseBboxDetector,
-    DwPoseEstimator,
-    LeresBoost,
-    Metric3dBackbone,
     PreprocessImageAnimalPoseInput,
     PreprocessImageAnimeLineartInput,
     PreprocessImageAnylineInput,
@@ -548,8 +516,6 @@ from civitai_kit.sdk.schema._preprocess_image import (
     PreprocessImageUniFormerInput,
     PreprocessImageZoeDepthAnythingInput,
     PreprocessImageZoeDepthInput,
-    SafeMode,
-    ZoeDepthEnvironment,
 )
 from civitai_kit.sdk.schema._prompt_enhancement import (
     PromptEnhancementInput,
@@ -568,31 +534,79 @@ from civitai_kit.sdk.schema._qwen_image_bench import (
     QwenImageBenchStepTemplate,
 )
 from civitai_kit.sdk.schema._shared import (
+    AnimalPoseBboxDetector,
+    AnimalPoseEstimator,
+    AnylineMergeWith,
+    ArchiveFormat,
     AudioBlob,
     Blob,
+    BlurRegionMode,
+    CoarseMode,
+    ComfySampler,
+    ComfyScheduler,
+    ContainerFormat,
+    DensePoseColormap,
+    DensePoseModel,
+    DepthAnythingCheckpoint,
+    DepthAnythingV2Checkpoint,
+    DwPoseBboxDetector,
+    DwPoseEstimator,
+    HaiperVideoGenAspectRatio,
+    HaiperVideoGenCameraMovement,
+    HaiperVideoGenModel,
+    ImageBackgroundRemovalFormat,
     ImageBlob,
     ImageGenInput,
     ImageGenInputLora,
     ImageGenOutputFormat,
     ImageJobControlNet,
+    ImageResouceTrainingModerationStatus,
     ImageTransformer,
     JobSupport,
     KlingMode,
+    KlingModel,
+    KlingV3Operation,
     KlingVideoGenAspectRatio,
+    KlingVideoGenDuration,
+    LeresBoost,
+    LightricksAspectRatio,
+    MediaContainer,
+    MediaFit,
+    MediaHashType,
+    MediaOutputType,
+    Metric3dBackbone,
+    MiniMaxVideoGenModel,
     Model3DBlob,
+    ModelClamScanStatus,
+    ModelPickleScanStatus,
     NSFWLevel,
+    OutputFormat,
     Priority,
+    SafeMode,
+    Scheduler,
     SdCppSampleMethod,
     SdCppSchedule,
+    SdCppUCacheMode,
+    SeedanceModel,
+    SeedreamVersion,
+    ShadowRemoval,
+    TraceMode,
+    TrainingModerationStatus,
+    Veo3AspectRatio,
+    Veo3GenerationMode,
+    Veo3Version,
     VideoBlob,
     VideoGenInput,
     VideoGenInputLora,
+    ViduVideoGenModel,
+    ViduVideoGenStyle,
     WorkflowStatus,
     WorkflowStep,
     WorkflowStepJob,
     WorkflowStepJobQueuePosition,
     WorkflowStepPreparation,
     WorkflowStepTemplate,
+    ZoeDepthEnvironment,
 )
 from civitai_kit.sdk.schema._shieldstral_moderation import (
     ShieldstralModerationInput,
@@ -606,8 +620,6 @@ from civitai_kit.sdk.schema._shieldstral_moderation import (
 )
 from civitai_kit.sdk.schema._text_to_image import (
     ImageJobNetworkParams,
-    OutputFormat,
-    Scheduler,
     TextToImageInput,
     TextToImageOutput,
     TextToImageStep,
@@ -658,7 +670,6 @@ from civitai_kit.sdk.schema._training import (
     TrainingData,
     TrainingInput,
     TrainingInputSamples,
-    TrainingModerationStatus,
     TrainingOutput,
     TrainingOutputEpochResult,
     TrainingStep,
@@ -667,13 +678,7 @@ from civitai_kit.sdk.schema._training import (
     ZImageTurboAIToolkitTrainingInput,
     ZipTrainingData,
 )
-from civitai_kit.sdk.schema._transcode import (
-    ContainerFormat,
-    TranscodeInput,
-    TranscodeOutput,
-    TranscodeStep,
-    TranscodeStepTemplate,
-)
+from civitai_kit.sdk.schema._transcode import TranscodeInput, TranscodeOutput, TranscodeStep, TranscodeStepTemplate
 from civitai_kit.sdk.schema._transcription import (
     TranscriptionInput,
     TranscriptionOutput,
@@ -725,12 +730,7 @@ from civitai_kit.sdk.schema._video_gen_grok import (
     GrokV1VideoGenInput,
     GrokVideoGenInput,
 )
-from civitai_kit.sdk.schema._video_gen_haiper import (
-    HaiperVideoGenAspectRatio,
-    HaiperVideoGenCameraMovement,
-    HaiperVideoGenInput,
-    HaiperVideoGenModel,
-)
+from civitai_kit.sdk.schema._video_gen_haiper import HaiperVideoGenInput
 from civitai_kit.sdk.schema._video_gen_happy_horse import (
     HappyHorseV1_1ImageToVideoInput,
     HappyHorseV1_1ReferenceToVideoInput,
@@ -744,20 +744,9 @@ from civitai_kit.sdk.schema._video_gen_happy_horse import (
     HappyHorseVideoGenInput,
 )
 from civitai_kit.sdk.schema._video_gen_hunyuan import HunyuanVdeoGenInput
-from civitai_kit.sdk.schema._video_gen_kling import (
-    KlingCameraControl,
-    KlingCameraControlConfig,
-    KlingModel,
-    KlingVideoGenDuration,
-    KlingVideoGenInput,
-)
-from civitai_kit.sdk.schema._video_gen_kling_v3 import (
-    KlingV3ElementInput,
-    KlingV3MultiPrompt,
-    KlingV3Operation,
-    KlingV3VideoGenInput,
-)
-from civitai_kit.sdk.schema._video_gen_lightricks import LightricksAspectRatio, LightricksVideoGenInput
+from civitai_kit.sdk.schema._video_gen_kling import KlingCameraControl, KlingCameraControlConfig, KlingVideoGenInput
+from civitai_kit.sdk.schema._video_gen_kling_v3 import KlingV3ElementInput, KlingV3MultiPrompt, KlingV3VideoGenInput
+from civitai_kit.sdk.schema._video_gen_lightricks import LightricksVideoGenInput
 from civitai_kit.sdk.schema._video_gen_ltx2 import (
     ComfyLtx2CreateVideoInput,
     ComfyLtx2EditVideoInput,
@@ -783,7 +772,7 @@ from civitai_kit.sdk.schema._video_gen_ltx2_5 import (
     ComfyLtx25VideoGenInput,
     ComfyLtx25VideoToVideoInput,
 )
-from civitai_kit.sdk.schema._video_gen_minimax import MiniMaxVideoGenInput, MiniMaxVideoGenModel
+from civitai_kit.sdk.schema._video_gen_minimax import MiniMaxVideoGenInput
 from civitai_kit.sdk.schema._video_gen_minimax_h3 import MiniMaxH3VideoGenInput
 from civitai_kit.sdk.schema._video_gen_minimax_h3_comfy import (
     ComfyMiniMaxH3ImageToVideoInput,
@@ -791,10 +780,10 @@ from civitai_kit.sdk.schema._video_gen_minimax_h3_comfy import (
     ComfyMiniMaxH3VideoGenInput,
 )
 from civitai_kit.sdk.schema._video_gen_mochi import MochiVideoGenInput
-from civitai_kit.sdk.schema._video_gen_seedance import SeedanceModel, SeedanceVideoGenInput
+from civitai_kit.sdk.schema._video_gen_seedance import SeedanceVideoGenInput
 from civitai_kit.sdk.schema._video_gen_sora import Sora2ImageToVideoInput, Sora2TextToVideoInput, SoraVideoGenInput
-from civitai_kit.sdk.schema._video_gen_veo3 import Veo3AspectRatio, Veo3GenerationMode, Veo3Version, Veo3VideoGenInput
-from civitai_kit.sdk.schema._video_gen_vidu import ViduVideoGenInput, ViduVideoGenModel, ViduVideoGenStyle
+from civitai_kit.sdk.schema._video_gen_veo3 import Veo3VideoGenInput
+from civitai_kit.sdk.schema._video_gen_vidu import ViduVideoGenInput
 from civitai_kit.sdk.schema._video_gen_vidu_q3 import ViduQ3VideoGenInput
 from civitai_kit.sdk.schema._video_gen_wan import (
     Wan21CivitaiVideoGenInput,

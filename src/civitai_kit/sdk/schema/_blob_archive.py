@@ -8,16 +8,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import WorkflowStep, WorkflowStepTemplate
+from civitai_kit.sdk.schema._shared import ArchiveFormat, WorkflowStep, WorkflowStepTemplate
 from civitai_kit.sdk.schema_model import SchemaModel
-
-
-class ArchiveFormat(OpenEnum):
-    """Container format for a Civitai.Orchestration.Grains.Workflows.Steps.BlobArchive.BlobArchiveStep output."""
-
-    ZIP = "zip"
-    TAR = "tar"
 
 
 class BlobArchiveEntry(SchemaModel):

@@ -7,45 +7,17 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SerializeAsAny
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import AudioBlob, VideoBlob, WorkflowStep, WorkflowStepTemplate
+from civitai_kit.sdk.schema._shared import (
+    AudioBlob,
+    MediaContainer,
+    MediaFit,
+    MediaOutputType,
+    ShadowRemoval,
+    VideoBlob,
+    WorkflowStep,
+    WorkflowStepTemplate,
+)
 from civitai_kit.sdk.schema_model import SchemaModel, open_union
-
-
-class MediaContainer(OpenEnum):
-    """Output container for a composition."""
-
-    AUTO = "auto"
-    MP4 = "mp4"
-    WEBM = "webm"
-    OGG = "ogg"
-    MP3 = "mp3"
-    WEBP = "webp"
-
-
-class MediaFit(OpenEnum):
-    """How a video element is fitted into the output canvas when its aspect ratio differs."""
-
-    CONTAIN = "contain"
-    COVER = "cover"
-    STRETCH = "stretch"
-
-
-class MediaOutputType(OpenEnum):
-    """The kind of output a composition produces. When left unspecified on the input, it is derived from the
-    elements: video if any element is video (or a canvas is supplied), otherwise audio.
-    """
-
-    AUDIO = "audio"
-    VIDEO = "video"
-
-
-class ShadowRemoval(OpenEnum):
-    """How aggressively background removal also strips soft drop shadows the strict color match misses."""
-
-    OFF = "off"
-    GENTLE = "gentle"
-    AGGRESSIVE = "aggressive"
 
 
 class ComposeMediaResolvedElement(SchemaModel):

@@ -7,16 +7,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SerializeAsAny
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import ImageBlob, WorkflowStep, WorkflowStepTemplate
+from civitai_kit.sdk.schema._shared import BlurRegionMode, ImageBlob, WorkflowStep, WorkflowStepTemplate
 from civitai_kit.sdk.schema_model import SchemaModel, open_union
-
-
-class BlurRegionMode(OpenEnum):
-    """Determines how regions are applied to the blur operation."""
-
-    INCLUDE = "include"
-    EXCLUDE = "exclude"
 
 
 class BlurRegion(SchemaModel):

@@ -8,8 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SerializeAsAny
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import Blob, WorkflowStep, WorkflowStepTemplate
+from civitai_kit.sdk.schema._shared import Blob, TraceMode, WorkflowStep, WorkflowStepTemplate
 from civitai_kit.sdk.schema_model import Buzz, SchemaModel
 
 # The spec's regular expressions (.NET syntax, which pydantic's Rust engine reads).
@@ -18,16 +17,6 @@ _PATTERN_1 = (
     ":(?<type>[a-zA-Z0-9_\\-\\/]+):)?(?<source>[a-zA-Z0-9_\\-\\/]+)"
     ":(?<id>[a-zA-Z0-9_\\-\\/\\.]+)(?:@(?<version>[a-zA-Z0-9_\\-\\/.=,%+:]+))?(?:\\.(?<format>[a-zA-Z0-9_\\-]+))?$"
 )
-
-
-class TraceMode(OpenEnum):
-    """How much of a custom-comfy job's ComfyUI `/ws` activity to record to a streaming blob the consumer can tail
-    live.
-    """
-
-    NONE = "none"
-    LOGS = "logs"
-    BINARY = "binary"
 
 
 class CustomComfyInput(SchemaModel):

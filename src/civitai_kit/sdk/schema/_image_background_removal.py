@@ -7,16 +7,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import ImageBlob, WorkflowStep, WorkflowStepTemplate
+from civitai_kit.sdk.schema._shared import ImageBackgroundRemovalFormat, ImageBlob, WorkflowStep, WorkflowStepTemplate
 from civitai_kit.sdk.schema_model import SchemaModel
-
-
-class ImageBackgroundRemovalFormat(OpenEnum):
-    """``ImageBackgroundRemovalFormat`` (an open enum)."""
-
-    PNG = "png"
-    WEBP = "webp"
 
 
 class ImageBackgroundRemovalInput(SchemaModel):

@@ -7,8 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import ImageGenInput, ImageJobControlNet
+from civitai_kit.sdk.schema._shared import ComfySampler, ComfyScheduler, ImageGenInput, ImageJobControlNet
 from civitai_kit.sdk.schema_model import open_union
 
 # The spec's regular expressions (.NET syntax, which pydantic's Rust engine reads).
@@ -17,54 +16,6 @@ _PATTERN_1 = (
     ":(?<type>[a-zA-Z0-9_\\-\\/]+):)?(?<source>[a-zA-Z0-9_\\-\\/]+)"
     ":(?<id>[a-zA-Z0-9_\\-\\/\\.]+)(?:@(?<version>[a-zA-Z0-9_\\-\\/.=,%+:]+))?(?:\\.(?<format>[a-zA-Z0-9_\\-]+))?$"
 )
-
-
-class ComfySampler(OpenEnum):
-    """``ComfySampler`` (an open enum)."""
-
-    EULER = "euler"
-    EULER_ANCESTRAL = "euler_ancestral"
-    EULER_CFG_PP = "euler_cfg_pp"
-    EULER_ANCESTRAL_CFG_PP = "euler_ancestral_cfg_pp"
-    HEUN = "heun"
-    HEUNPP2 = "heunpp2"
-    DPM_2 = "dpm_2"
-    DPM_2_ANCESTRAL = "dpm_2_ancestral"
-    LMS = "lms"
-    DPM_FAST = "dpm_fast"
-    DPM_ADAPTIVE = "dpm_adaptive"
-    DPMPP_2S_ANCESTRAL = "dpmpp_2s_ancestral"
-    DPMPP_2S_ANCESTRAL_CFG_PP = "dpmpp_2s_ancestral_cfg_pp"
-    DPMPP_SDE = "dpmpp_sde"
-    DPMPP_SDE_GPU = "dpmpp_sde_gpu"
-    DPMPP_2M = "dpmpp_2m"
-    DPMPP_2M_CFG_PP = "dpmpp_2m_cfg_pp"
-    DPMPP_2M_SDE = "dpmpp_2m_sde"
-    DPMPP_2M_SDE_GPU = "dpmpp_2m_sde_gpu"
-    DPMPP_3M_SDE = "dpmpp_3m_sde"
-    DPMPP_3M_SDE_GPU = "dpmpp_3m_sde_gpu"
-    DDPM = "ddpm"
-    LCM = "lcm"
-    IPNDM = "ipndm"
-    IPNDM_V = "ipndm_v"
-    DEIS = "deis"
-    DDIM = "ddim"
-    UNI_PC = "uni_pc"
-    UNI_PC_BH2 = "uni_pc_bh2"
-    RES_MULTISTEP = "res_multistep"
-    ER_SDE = "er_sde"
-
-
-class ComfyScheduler(OpenEnum):
-    """``ComfyScheduler`` (an open enum)."""
-
-    NORMAL = "normal"
-    KARRAS = "karras"
-    EXPONENTIAL = "exponential"
-    SGM_UNIFORM = "sgm_uniform"
-    SIMPLE = "simple"
-    DDIM_UNIFORM = "ddim_uniform"
-    BETA = "beta"
 
 
 class ComfyImageGenInput(ImageGenInput):

@@ -7,8 +7,13 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import ImageGenInput, ImageJobControlNet, SdCppSampleMethod, SdCppSchedule
+from civitai_kit.sdk.schema._shared import (
+    ImageGenInput,
+    ImageJobControlNet,
+    SdCppSampleMethod,
+    SdCppSchedule,
+    SdCppUCacheMode,
+)
 from civitai_kit.sdk.schema_model import open_union
 
 # The spec's regular expressions (.NET syntax, which pydantic's Rust engine reads).
@@ -17,13 +22,6 @@ _PATTERN_1 = (
     ":(?<type>[a-zA-Z0-9_\\-\\/]+):)?(?<source>[a-zA-Z0-9_\\-\\/]+)"
     ":(?<id>[a-zA-Z0-9_\\-\\/\\.]+)(?:@(?<version>[a-zA-Z0-9_\\-\\/.=,%+:]+))?(?:\\.(?<format>[a-zA-Z0-9_\\-]+))?$"
 )
-
-
-class SdCppUCacheMode(OpenEnum):
-    """``SdCppUCacheMode`` (an open enum)."""
-
-    OFF = "off"
-    NORMAL = "normal"
 
 
 class SdCppImageGenInput(ImageGenInput):

@@ -7,18 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import ImageGenInput
-
-
-class SeedreamVersion(OpenEnum):
-    """``SeedreamVersion`` (an open enum)."""
-
-    V3 = "v3"
-    V4 = "v4"
-    V4_5 = "v4.5"
-    V5_0_LITE = "v5.0-lite"
-    V5_0_PRO = "v5.0-pro"
+from civitai_kit.sdk.schema._shared import ImageGenInput, SeedreamVersion
 
 
 class SeedreamImageGenInput(ImageGenInput):

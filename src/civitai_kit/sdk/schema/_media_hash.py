@@ -7,17 +7,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import WorkflowStep, WorkflowStepTemplate
+from civitai_kit.sdk.schema._shared import MediaHashType, WorkflowStep, WorkflowStepTemplate
 from civitai_kit.sdk.schema_model import SchemaModel
-
-
-class MediaHashType(OpenEnum):
-    """Represents the type of hash algorithm to use for media content."""
-
-    PERCEPTUAL = "perceptual"
-    PERCEPTUAL_DCT = "perceptualDct"
-    PERCEPTUAL_DCT256 = "perceptualDct256"
 
 
 class MediaHashInput(SchemaModel):

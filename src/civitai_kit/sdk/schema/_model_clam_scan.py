@@ -7,8 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import WorkflowStep, WorkflowStepTemplate
+from civitai_kit.sdk.schema._shared import ModelClamScanStatus, WorkflowStep, WorkflowStepTemplate
 from civitai_kit.sdk.schema_model import SchemaModel
 
 # The spec's regular expressions (.NET syntax, which pydantic's Rust engine reads).
@@ -17,15 +16,6 @@ _PATTERN_1 = (
     ":(?<type>[a-zA-Z0-9_\\-\\/]+):)?(?<source>[a-zA-Z0-9_\\-\\/]+)"
     ":(?<id>[a-zA-Z0-9_\\-\\/\\.]+)(?:@(?<version>[a-zA-Z0-9_\\-\\/.=,%+:]+))?(?:\\.(?<format>[a-zA-Z0-9_\\-]+))?$"
 )
-
-
-class ModelClamScanStatus(OpenEnum):
-    """``ModelClamScanStatus`` (an open enum)."""
-
-    CLEAN = "clean"
-    INFECTED = "infected"
-    TIMEOUT = "timeout"
-    ERROR = "error"
 
 
 class ModelClamScanInput(SchemaModel):

@@ -7,120 +7,26 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SerializeAsAny
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import ImageBlob, WorkflowStep, WorkflowStepTemplate
+from civitai_kit.sdk.schema._shared import (
+    AnimalPoseBboxDetector,
+    AnimalPoseEstimator,
+    AnylineMergeWith,
+    CoarseMode,
+    DensePoseColormap,
+    DensePoseModel,
+    DepthAnythingCheckpoint,
+    DepthAnythingV2Checkpoint,
+    DwPoseBboxDetector,
+    DwPoseEstimator,
+    ImageBlob,
+    LeresBoost,
+    Metric3dBackbone,
+    SafeMode,
+    WorkflowStep,
+    WorkflowStepTemplate,
+    ZoeDepthEnvironment,
+)
 from civitai_kit.sdk.schema_model import SchemaModel, open_union
-
-
-class AnimalPoseBboxDetector(OpenEnum):
-    """``AnimalPoseBboxDetector`` (an open enum)."""
-
-    YOLOX_L_TORCHSCRIPT_PT = "yolox_l.torchscript.pt"
-    YOLOX_L_ONNX = "yolox_l.onnx"
-    YOLO_NAS_L_FP16_ONNX = "yolo_nas_l_fp16.onnx"
-    YOLO_NAS_M_FP16_ONNX = "yolo_nas_m_fp16.onnx"
-    YOLO_NAS_S_FP16_ONNX = "yolo_nas_s_fp16.onnx"
-
-
-class AnimalPoseEstimator(OpenEnum):
-    """``AnimalPoseEstimator`` (an open enum)."""
-
-    RTMPOSE_M_AP10K_256_BS5_TORCHSCRIPT_PT = "rtmpose-m_ap10k_256_bs5.torchscript.pt"
-    RTMPOSE_M_AP10K_256_ONNX = "rtmpose-m_ap10k_256.onnx"
-
-
-class AnylineMergeWith(OpenEnum):
-    """``AnylineMergeWith`` (an open enum)."""
-
-    LINEART_STANDARD = "lineart_standard"
-    LINEART_REALISTIC = "lineart_realistic"
-    LINEART_ANIME = "lineart_anime"
-    MANGA_LINE = "manga_line"
-
-
-class CoarseMode(OpenEnum):
-    """``CoarseMode`` (an open enum)."""
-
-    DISABLE = "disable"
-    ENABLE = "enable"
-
-
-class DensePoseColormap(OpenEnum):
-    """``DensePoseColormap`` (an open enum)."""
-
-    VIRIDIS_MAGIC_ANIMATE = "Viridis (MagicAnimate)"
-    PARULA_CIVIT_AI = "Parula (CivitAI)"
-
-
-class DensePoseModel(OpenEnum):
-    """``DensePoseModel`` (an open enum)."""
-
-    DENSEPOSE_R50_FPN_DL_TORCHSCRIPT = "densepose_r50_fpn_dl.torchscript"
-    DENSEPOSE_R101_FPN_DL_TORCHSCRIPT = "densepose_r101_fpn_dl.torchscript"
-
-
-class DepthAnythingCheckpoint(OpenEnum):
-    """``DepthAnythingCheckpoint`` (an open enum)."""
-
-    DEPTH_ANYTHING_VITL14_PTH = "depth_anything_vitl14.pth"
-    DEPTH_ANYTHING_VITB14_PTH = "depth_anything_vitb14.pth"
-    DEPTH_ANYTHING_VITS14_PTH = "depth_anything_vits14.pth"
-
-
-class DepthAnythingV2Checkpoint(OpenEnum):
-    """``DepthAnythingV2Checkpoint`` (an open enum)."""
-
-    DEPTH_ANYTHING_V2_VITG_PTH = "depth_anything_v2_vitg.pth"
-    DEPTH_ANYTHING_V2_VITL_PTH = "depth_anything_v2_vitl.pth"
-    DEPTH_ANYTHING_V2_VITB_PTH = "depth_anything_v2_vitb.pth"
-    DEPTH_ANYTHING_V2_VITS_PTH = "depth_anything_v2_vits.pth"
-
-
-class DwPoseBboxDetector(OpenEnum):
-    """``DwPoseBboxDetector`` (an open enum)."""
-
-    YOLOX_L_ONNX = "yolox_l.onnx"
-    YOLOX_L_TORCHSCRIPT_PT = "yolox_l.torchscript.pt"
-    YOLO_NAS_L_FP16_ONNX = "yolo_nas_l_fp16.onnx"
-    YOLO_NAS_M_FP16_ONNX = "yolo_nas_m_fp16.onnx"
-    YOLO_NAS_S_FP16_ONNX = "yolo_nas_s_fp16.onnx"
-
-
-class DwPoseEstimator(OpenEnum):
-    """``DwPoseEstimator`` (an open enum)."""
-
-    DW_LL_UCOCO_384_BS5_TORCHSCRIPT_PT = "dw-ll_ucoco_384_bs5.torchscript.pt"
-    DW_LL_UCOCO_384_ONNX = "dw-ll_ucoco_384.onnx"
-    DW_LL_UCOCO_ONNX = "dw-ll_ucoco.onnx"
-
-
-class LeresBoost(OpenEnum):
-    """``LeresBoost`` (an open enum)."""
-
-    DISABLE = "disable"
-    ENABLE = "enable"
-
-
-class Metric3dBackbone(OpenEnum):
-    """``Metric3dBackbone`` (an open enum)."""
-
-    VIT_SMALL = "vit-small"
-    VIT_LARGE = "vit-large"
-    VIT_GIANT2 = "vit-giant2"
-
-
-class SafeMode(OpenEnum):
-    """``SafeMode`` (an open enum)."""
-
-    ENABLE = "enable"
-    DISABLE = "disable"
-
-
-class ZoeDepthEnvironment(OpenEnum):
-    """``ZoeDepthEnvironment`` (an open enum)."""
-
-    INDOOR = "indoor"
-    OUTDOOR = "outdoor"
 
 
 class PreprocessImageInput(SchemaModel):

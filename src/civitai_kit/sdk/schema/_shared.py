@@ -19,12 +19,208 @@ _PATTERN_1 = (
 )
 
 
+class AnimalPoseBboxDetector(OpenEnum):
+    """``AnimalPoseBboxDetector`` (an open enum)."""
+
+    YOLOX_L_TORCHSCRIPT_PT = "yolox_l.torchscript.pt"
+    YOLOX_L_ONNX = "yolox_l.onnx"
+    YOLO_NAS_L_FP16_ONNX = "yolo_nas_l_fp16.onnx"
+    YOLO_NAS_M_FP16_ONNX = "yolo_nas_m_fp16.onnx"
+    YOLO_NAS_S_FP16_ONNX = "yolo_nas_s_fp16.onnx"
+
+
+class AnimalPoseEstimator(OpenEnum):
+    """``AnimalPoseEstimator`` (an open enum)."""
+
+    RTMPOSE_M_AP10K_256_BS5_TORCHSCRIPT_PT = "rtmpose-m_ap10k_256_bs5.torchscript.pt"
+    RTMPOSE_M_AP10K_256_ONNX = "rtmpose-m_ap10k_256.onnx"
+
+
+class AnylineMergeWith(OpenEnum):
+    """``AnylineMergeWith`` (an open enum)."""
+
+    LINEART_STANDARD = "lineart_standard"
+    LINEART_REALISTIC = "lineart_realistic"
+    LINEART_ANIME = "lineart_anime"
+    MANGA_LINE = "manga_line"
+
+
+class ArchiveFormat(OpenEnum):
+    """Container format for a Civitai.Orchestration.Grains.Workflows.Steps.BlobArchive.BlobArchiveStep output."""
+
+    ZIP = "zip"
+    TAR = "tar"
+
+
+class BlurRegionMode(OpenEnum):
+    """Determines how regions are applied to the blur operation."""
+
+    INCLUDE = "include"
+    EXCLUDE = "exclude"
+
+
+class CoarseMode(OpenEnum):
+    """``CoarseMode`` (an open enum)."""
+
+    DISABLE = "disable"
+    ENABLE = "enable"
+
+
+class ComfySampler(OpenEnum):
+    """``ComfySampler`` (an open enum)."""
+
+    EULER = "euler"
+    EULER_ANCESTRAL = "euler_ancestral"
+    EULER_CFG_PP = "euler_cfg_pp"
+    EULER_ANCESTRAL_CFG_PP = "euler_ancestral_cfg_pp"
+    HEUN = "heun"
+    HEUNPP2 = "heunpp2"
+    DPM_2 = "dpm_2"
+    DPM_2_ANCESTRAL = "dpm_2_ancestral"
+    LMS = "lms"
+    DPM_FAST = "dpm_fast"
+    DPM_ADAPTIVE = "dpm_adaptive"
+    DPMPP_2S_ANCESTRAL = "dpmpp_2s_ancestral"
+    DPMPP_2S_ANCESTRAL_CFG_PP = "dpmpp_2s_ancestral_cfg_pp"
+    DPMPP_SDE = "dpmpp_sde"
+    DPMPP_SDE_GPU = "dpmpp_sde_gpu"
+    DPMPP_2M = "dpmpp_2m"
+    DPMPP_2M_CFG_PP = "dpmpp_2m_cfg_pp"
+    DPMPP_2M_SDE = "dpmpp_2m_sde"
+    DPMPP_2M_SDE_GPU = "dpmpp_2m_sde_gpu"
+    DPMPP_3M_SDE = "dpmpp_3m_sde"
+    DPMPP_3M_SDE_GPU = "dpmpp_3m_sde_gpu"
+    DDPM = "ddpm"
+    LCM = "lcm"
+    IPNDM = "ipndm"
+    IPNDM_V = "ipndm_v"
+    DEIS = "deis"
+    DDIM = "ddim"
+    UNI_PC = "uni_pc"
+    UNI_PC_BH2 = "uni_pc_bh2"
+    RES_MULTISTEP = "res_multistep"
+    ER_SDE = "er_sde"
+
+
+class ComfyScheduler(OpenEnum):
+    """``ComfyScheduler`` (an open enum)."""
+
+    NORMAL = "normal"
+    KARRAS = "karras"
+    EXPONENTIAL = "exponential"
+    SGM_UNIFORM = "sgm_uniform"
+    SIMPLE = "simple"
+    DDIM_UNIFORM = "ddim_uniform"
+    BETA = "beta"
+
+
+class ContainerFormat(OpenEnum):
+    """``ContainerFormat`` (an open enum)."""
+
+    MP4 = "mp4"
+    WEB_M = "webM"
+
+
+class DensePoseColormap(OpenEnum):
+    """``DensePoseColormap`` (an open enum)."""
+
+    VIRIDIS_MAGIC_ANIMATE = "Viridis (MagicAnimate)"
+    PARULA_CIVIT_AI = "Parula (CivitAI)"
+
+
+class DensePoseModel(OpenEnum):
+    """``DensePoseModel`` (an open enum)."""
+
+    DENSEPOSE_R50_FPN_DL_TORCHSCRIPT = "densepose_r50_fpn_dl.torchscript"
+    DENSEPOSE_R101_FPN_DL_TORCHSCRIPT = "densepose_r101_fpn_dl.torchscript"
+
+
+class DepthAnythingCheckpoint(OpenEnum):
+    """``DepthAnythingCheckpoint`` (an open enum)."""
+
+    DEPTH_ANYTHING_VITL14_PTH = "depth_anything_vitl14.pth"
+    DEPTH_ANYTHING_VITB14_PTH = "depth_anything_vitb14.pth"
+    DEPTH_ANYTHING_VITS14_PTH = "depth_anything_vits14.pth"
+
+
+class DepthAnythingV2Checkpoint(OpenEnum):
+    """``DepthAnythingV2Checkpoint`` (an open enum)."""
+
+    DEPTH_ANYTHING_V2_VITG_PTH = "depth_anything_v2_vitg.pth"
+    DEPTH_ANYTHING_V2_VITL_PTH = "depth_anything_v2_vitl.pth"
+    DEPTH_ANYTHING_V2_VITB_PTH = "depth_anything_v2_vitb.pth"
+    DEPTH_ANYTHING_V2_VITS_PTH = "depth_anything_v2_vits.pth"
+
+
+class DwPoseBboxDetector(OpenEnum):
+    """``DwPoseBboxDetector`` (an open enum)."""
+
+    YOLOX_L_ONNX = "yolox_l.onnx"
+    YOLOX_L_TORCHSCRIPT_PT = "yolox_l.torchscript.pt"
+    YOLO_NAS_L_FP16_ONNX = "yolo_nas_l_fp16.onnx"
+    YOLO_NAS_M_FP16_ONNX = "yolo_nas_m_fp16.onnx"
+    YOLO_NAS_S_FP16_ONNX = "yolo_nas_s_fp16.onnx"
+
+
+class DwPoseEstimator(OpenEnum):
+    """``DwPoseEstimator`` (an open enum)."""
+
+    DW_LL_UCOCO_384_BS5_TORCHSCRIPT_PT = "dw-ll_ucoco_384_bs5.torchscript.pt"
+    DW_LL_UCOCO_384_ONNX = "dw-ll_ucoco_384.onnx"
+    DW_LL_UCOCO_ONNX = "dw-ll_ucoco.onnx"
+
+
+class HaiperVideoGenAspectRatio(OpenEnum):
+    """``HaiperVideoGenAspectRatio`` (an open enum)."""
+
+    V16_9 = "16:9"
+    V4_3 = "4:3"
+    V1_1 = "1:1"
+    V9_16 = "9:16"
+    V3_4 = "3:4"
+
+
+class HaiperVideoGenCameraMovement(OpenEnum):
+    """``HaiperVideoGenCameraMovement`` (an open enum)."""
+
+    NONE = "none"
+    PAN_RIGHT = "panRight"
+    PAN_LEFT = "panLeft"
+    TILT_UP = "tiltUp"
+    TILT_DOWN = "tiltDown"
+    ZOOM_IN = "zoomIn"
+    ZOOM_OUT = "zoomOut"
+
+
+class HaiperVideoGenModel(OpenEnum):
+    """``HaiperVideoGenModel`` (an open enum)."""
+
+    V1_5 = "v1_5"
+    V2 = "v2"
+
+
+class ImageBackgroundRemovalFormat(OpenEnum):
+    """``ImageBackgroundRemovalFormat`` (an open enum)."""
+
+    PNG = "png"
+    WEBP = "webp"
+
+
 class ImageGenOutputFormat(OpenEnum):
     """``ImageGenOutputFormat`` (an open enum)."""
 
     JPEG = "jpeg"
     PNG = "png"
     WEBP = "webP"
+
+
+class ImageResouceTrainingModerationStatus(OpenEnum):
+    """``ImageResouceTrainingModerationStatus`` (an open enum)."""
+
+    EVALUATING = "evaluating"
+    UNDER_REVIEW = "underReview"
+    APPROVED = "approved"
+    REJECTED = "rejected"
 
 
 class ImageTransformer(OpenEnum):
@@ -83,12 +279,127 @@ class KlingMode(OpenEnum):
     PROFESSIONAL = "professional"
 
 
+class KlingModel(OpenEnum):
+    """``KlingModel`` (an open enum)."""
+
+    V1 = "v1"
+    V1_5 = "v1.5"
+    V1_6 = "v1.6"
+    V2 = "v2"
+    V2_5_TURBO = "v2.5-turbo"
+
+
+class KlingV3Operation(OpenEnum):
+    """``KlingV3Operation`` (an open enum)."""
+
+    TEXT_TO_VIDEO = "text-to-video"
+    IMAGE_TO_VIDEO = "image-to-video"
+    REFERENCE_TO_VIDEO = "reference-to-video"
+    VIDEO_TO_VIDEO_EDIT = "video-to-video-edit"
+    VIDEO_TO_VIDEO_REFERENCE = "video-to-video-reference"
+
+
 class KlingVideoGenAspectRatio(OpenEnum):
     """``KlingVideoGenAspectRatio`` (an open enum)."""
 
     V16_9 = "16:9"
     V9_16 = "9:16"
     V1_1 = "1:1"
+
+
+class KlingVideoGenDuration(OpenEnum):
+    """``KlingVideoGenDuration`` (an open enum)."""
+
+    V5 = "5"
+    V10 = "10"
+
+
+class LeresBoost(OpenEnum):
+    """``LeresBoost`` (an open enum)."""
+
+    DISABLE = "disable"
+    ENABLE = "enable"
+
+
+class LightricksAspectRatio(OpenEnum):
+    """``LightricksAspectRatio`` (an open enum)."""
+
+    V1_1 = "1:1"
+    V16_9 = "16:9"
+    V9_16 = "9:16"
+    V3_2 = "3:2"
+    V2_3 = "2:3"
+
+
+class MediaContainer(OpenEnum):
+    """Output container for a composition."""
+
+    AUTO = "auto"
+    MP4 = "mp4"
+    WEBM = "webm"
+    OGG = "ogg"
+    MP3 = "mp3"
+    WEBP = "webp"
+
+
+class MediaFit(OpenEnum):
+    """How a video element is fitted into the output canvas when its aspect ratio differs."""
+
+    CONTAIN = "contain"
+    COVER = "cover"
+    STRETCH = "stretch"
+
+
+class MediaHashType(OpenEnum):
+    """Represents the type of hash algorithm to use for media content."""
+
+    PERCEPTUAL = "perceptual"
+    PERCEPTUAL_DCT = "perceptualDct"
+    PERCEPTUAL_DCT256 = "perceptualDct256"
+
+
+class MediaOutputType(OpenEnum):
+    """The kind of output a composition produces. When left unspecified on the input, it is derived from the
+    elements: video if any element is video (or a canvas is supplied), otherwise audio.
+    """
+
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+class Metric3dBackbone(OpenEnum):
+    """``Metric3dBackbone`` (an open enum)."""
+
+    VIT_SMALL = "vit-small"
+    VIT_LARGE = "vit-large"
+    VIT_GIANT2 = "vit-giant2"
+
+
+class MiniMaxVideoGenModel(OpenEnum):
+    """``MiniMaxVideoGenModel`` (an open enum)."""
+
+    HAILOU = "hailou"
+
+
+class ModelClamScanStatus(OpenEnum):
+    """``ModelClamScanStatus`` (an open enum)."""
+
+    CLEAN = "clean"
+    INFECTED = "infected"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+
+class ModelPickleScanStatus(OpenEnum):
+    """``ModelPickleScanStatus`` (an open enum)."""
+
+    CLEAN = "clean"
+    DANGEROUS_IMPORTS_FOUND = "dangerousImportsFound"
+    SKIPPED_SAFETENSORS = "skippedSafetensors"
+    SKIPPED_GGUF = "skippedGguf"
+    SKIPPED = "skipped"
+    PARSE_ERROR = "parseError"
+    ERROR = "error"
 
 
 class NSFWLevel(OpenEnum):
@@ -102,12 +413,57 @@ class NSFWLevel(OpenEnum):
     NA = "na"
 
 
+class OutputFormat(OpenEnum):
+    """``OutputFormat`` (an open enum)."""
+
+    PNG = "png"
+    JPEG = "jpeg"
+    WEBP = "webP"
+
+
 class Priority(OpenEnum):
     """Available options for priority."""
 
     HIGH = "high"
     NORMAL = "normal"
     LOW = "low"
+
+
+class SafeMode(OpenEnum):
+    """``SafeMode`` (an open enum)."""
+
+    ENABLE = "enable"
+    DISABLE = "disable"
+
+
+class Scheduler(OpenEnum):
+    """The available options for schedulers used in image generation."""
+
+    EULER_A = "eulerA"
+    EULER = "euler"
+    LMS = "lms"
+    HEUN = "heun"
+    DPM2 = "dpM2"
+    DPM2_A = "dpM2A"
+    DPM2_SA = "dpM2SA"
+    DPM2_M = "dpM2M"
+    DPM_SDE = "dpmsde"
+    DPM_FAST = "dpmFast"
+    DPM_ADAPTIVE = "dpmAdaptive"
+    LMS_KARRAS = "lmsKarras"
+    DPM2_KARRAS = "dpM2Karras"
+    DPM2_A_KARRAS = "dpM2AKarras"
+    DPM2_SA_KARRAS = "dpM2SAKarras"
+    DPM2_M_KARRAS = "dpM2MKarras"
+    DPM_SDE_KARRAS = "dpmsdeKarras"
+    DDIM = "ddim"
+    PLMS = "plms"
+    UNI_PC = "uniPC"
+    UNDEFINED = "undefined"
+    LCM = "lcm"
+    DDPM = "ddpm"
+    DEIS = "deis"
+    DPM3_M_SDE = "dpM3MSDE"
 
 
 class SdCppSampleMethod(OpenEnum):
@@ -146,6 +502,97 @@ class SdCppSchedule(OpenEnum):
     LCM = "lcm"
 
 
+class SdCppUCacheMode(OpenEnum):
+    """``SdCppUCacheMode`` (an open enum)."""
+
+    OFF = "off"
+    NORMAL = "normal"
+
+
+class SeedanceModel(OpenEnum):
+    """``SeedanceModel`` (an open enum)."""
+
+    V2 = "v2"
+    V2_FAST = "v2-fast"
+    V2_MINI = "v2-mini"
+    V2_5 = "v2.5"
+
+
+class SeedreamVersion(OpenEnum):
+    """``SeedreamVersion`` (an open enum)."""
+
+    V3 = "v3"
+    V4 = "v4"
+    V4_5 = "v4.5"
+    V5_0_LITE = "v5.0-lite"
+    V5_0_PRO = "v5.0-pro"
+
+
+class ShadowRemoval(OpenEnum):
+    """How aggressively background removal also strips soft drop shadows the strict color match misses."""
+
+    OFF = "off"
+    GENTLE = "gentle"
+    AGGRESSIVE = "aggressive"
+
+
+class TraceMode(OpenEnum):
+    """How much of a custom-comfy job's ComfyUI `/ws` activity to record to a streaming blob the consumer can tail
+    live.
+    """
+
+    NONE = "none"
+    LOGS = "logs"
+    BINARY = "binary"
+
+
+class TrainingModerationStatus(OpenEnum):
+    """The moderation status of the training data"""
+
+    EVALUATING = "evaluating"
+    UNDER_REVIEW = "underReview"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Veo3AspectRatio(OpenEnum):
+    """``Veo3AspectRatio`` (an open enum)."""
+
+    V16_9 = "16:9"
+    V9_16 = "9:16"
+    V1_1 = "1:1"
+
+
+class Veo3GenerationMode(OpenEnum):
+    """``Veo3GenerationMode`` (an open enum)."""
+
+    STANDARD = "standard"
+    FAST = "fast"
+    LITE = "lite"
+
+
+class Veo3Version(OpenEnum):
+    """``Veo3Version`` (an open enum)."""
+
+    V3_0 = "3.0"
+    V3_1 = "3.1"
+
+
+class ViduVideoGenModel(OpenEnum):
+    """``ViduVideoGenModel`` (an open enum)."""
+
+    DEFAULT = "default"
+    Q1 = "q1"
+    Q3 = "q3"
+
+
+class ViduVideoGenStyle(OpenEnum):
+    """``ViduVideoGenStyle`` (an open enum)."""
+
+    GENERAL = "general"
+    ANIME = "anime"
+
+
 class WorkflowStatus(OpenEnum):
     """Values available to represent workflow status."""
 
@@ -157,6 +604,13 @@ class WorkflowStatus(OpenEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     CANCELED = "canceled"
+
+
+class ZoeDepthEnvironment(OpenEnum):
+    """``ZoeDepthEnvironment`` (an open enum)."""
+
+    INDOOR = "indoor"
+    OUTDOOR = "outdoor"
 
 
 class Blob(SchemaModel):

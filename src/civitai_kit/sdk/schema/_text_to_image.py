@@ -7,8 +7,14 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import ImageBlob, ImageJobControlNet, WorkflowStep, WorkflowStepTemplate
+from civitai_kit.sdk.schema._shared import (
+    ImageBlob,
+    ImageJobControlNet,
+    OutputFormat,
+    Scheduler,
+    WorkflowStep,
+    WorkflowStepTemplate,
+)
 from civitai_kit.sdk.schema_model import SchemaModel
 
 # The spec's regular expressions (.NET syntax, which pydantic's Rust engine reads).
@@ -17,44 +23,6 @@ _PATTERN_1 = (
     ":(?<type>[a-zA-Z0-9_\\-\\/]+):)?(?<source>[a-zA-Z0-9_\\-\\/]+)"
     ":(?<id>[a-zA-Z0-9_\\-\\/\\.]+)(?:@(?<version>[a-zA-Z0-9_\\-\\/.=,%+:]+))?(?:\\.(?<format>[a-zA-Z0-9_\\-]+))?$"
 )
-
-
-class OutputFormat(OpenEnum):
-    """``OutputFormat`` (an open enum)."""
-
-    PNG = "png"
-    JPEG = "jpeg"
-    WEBP = "webP"
-
-
-class Scheduler(OpenEnum):
-    """The available options for schedulers used in image generation."""
-
-    EULER_A = "eulerA"
-    EULER = "euler"
-    LMS = "lms"
-    HEUN = "heun"
-    DPM2 = "dpM2"
-    DPM2_A = "dpM2A"
-    DPM2_SA = "dpM2SA"
-    DPM2_M = "dpM2M"
-    DPM_SDE = "dpmsde"
-    DPM_FAST = "dpmFast"
-    DPM_ADAPTIVE = "dpmAdaptive"
-    LMS_KARRAS = "lmsKarras"
-    DPM2_KARRAS = "dpM2Karras"
-    DPM2_A_KARRAS = "dpM2AKarras"
-    DPM2_SA_KARRAS = "dpM2SAKarras"
-    DPM2_M_KARRAS = "dpM2MKarras"
-    DPM_SDE_KARRAS = "dpmsdeKarras"
-    DDIM = "ddim"
-    PLMS = "plms"
-    UNI_PC = "uniPC"
-    UNDEFINED = "undefined"
-    LCM = "lcm"
-    DDPM = "ddpm"
-    DEIS = "deis"
-    DPM3_M_SDE = "dpM3MSDE"
 
 
 class ImageJobNetworkParams(SchemaModel):

@@ -8,16 +8,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import WorkflowStep, WorkflowStepTemplate
+from civitai_kit.sdk.schema._shared import ContainerFormat, WorkflowStep, WorkflowStepTemplate
 from civitai_kit.sdk.schema_model import SchemaModel
-
-
-class ContainerFormat(OpenEnum):
-    """``ContainerFormat`` (an open enum)."""
-
-    MP4 = "mp4"
-    WEB_M = "webM"
 
 
 class TranscodeInput(SchemaModel):

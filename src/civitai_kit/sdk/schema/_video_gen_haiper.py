@@ -7,37 +7,12 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import VideoGenInput
-
-
-class HaiperVideoGenAspectRatio(OpenEnum):
-    """``HaiperVideoGenAspectRatio`` (an open enum)."""
-
-    V16_9 = "16:9"
-    V4_3 = "4:3"
-    V1_1 = "1:1"
-    V9_16 = "9:16"
-    V3_4 = "3:4"
-
-
-class HaiperVideoGenCameraMovement(OpenEnum):
-    """``HaiperVideoGenCameraMovement`` (an open enum)."""
-
-    NONE = "none"
-    PAN_RIGHT = "panRight"
-    PAN_LEFT = "panLeft"
-    TILT_UP = "tiltUp"
-    TILT_DOWN = "tiltDown"
-    ZOOM_IN = "zoomIn"
-    ZOOM_OUT = "zoomOut"
-
-
-class HaiperVideoGenModel(OpenEnum):
-    """``HaiperVideoGenModel`` (an open enum)."""
-
-    V1_5 = "v1_5"
-    V2 = "v2"
+from civitai_kit.sdk.schema._shared import (
+    HaiperVideoGenAspectRatio,
+    HaiperVideoGenCameraMovement,
+    HaiperVideoGenModel,
+    VideoGenInput,
+)
 
 
 class HaiperVideoGenInput(VideoGenInput):

@@ -7,26 +7,14 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import KlingMode, KlingVideoGenAspectRatio, VideoGenInput
+from civitai_kit.sdk.schema._shared import (
+    KlingMode,
+    KlingModel,
+    KlingVideoGenAspectRatio,
+    KlingVideoGenDuration,
+    VideoGenInput,
+)
 from civitai_kit.sdk.schema_model import SchemaModel
-
-
-class KlingModel(OpenEnum):
-    """``KlingModel`` (an open enum)."""
-
-    V1 = "v1"
-    V1_5 = "v1.5"
-    V1_6 = "v1.6"
-    V2 = "v2"
-    V2_5_TURBO = "v2.5-turbo"
-
-
-class KlingVideoGenDuration(OpenEnum):
-    """``KlingVideoGenDuration`` (an open enum)."""
-
-    V5 = "5"
-    V10 = "10"
 
 
 class KlingCameraControlConfig(SchemaModel):

@@ -7,19 +7,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import KlingMode, KlingVideoGenAspectRatio, VideoGenInput
+from civitai_kit.sdk.schema._shared import KlingMode, KlingV3Operation, KlingVideoGenAspectRatio, VideoGenInput
 from civitai_kit.sdk.schema_model import SchemaModel
-
-
-class KlingV3Operation(OpenEnum):
-    """``KlingV3Operation`` (an open enum)."""
-
-    TEXT_TO_VIDEO = "text-to-video"
-    IMAGE_TO_VIDEO = "image-to-video"
-    REFERENCE_TO_VIDEO = "reference-to-video"
-    VIDEO_TO_VIDEO_EDIT = "video-to-video-edit"
-    VIDEO_TO_VIDEO_REFERENCE = "video-to-video-reference"
 
 
 class KlingV3ElementInput(SchemaModel):

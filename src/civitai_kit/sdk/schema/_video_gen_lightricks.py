@@ -7,18 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import VideoGenInput
-
-
-class LightricksAspectRatio(OpenEnum):
-    """``LightricksAspectRatio`` (an open enum)."""
-
-    V1_1 = "1:1"
-    V16_9 = "16:9"
-    V9_16 = "9:16"
-    V3_2 = "3:2"
-    V2_3 = "2:3"
+from civitai_kit.sdk.schema._shared import LightricksAspectRatio, VideoGenInput
 
 
 class LightricksVideoGenInput(VideoGenInput):

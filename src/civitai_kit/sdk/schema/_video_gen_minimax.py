@@ -7,14 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import VideoGenInput
-
-
-class MiniMaxVideoGenModel(OpenEnum):
-    """``MiniMaxVideoGenModel`` (an open enum)."""
-
-    HAILOU = "hailou"
+from civitai_kit.sdk.schema._shared import MiniMaxVideoGenModel, VideoGenInput
 
 
 class MiniMaxVideoGenInput(VideoGenInput):

@@ -7,17 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import VideoGenInput
-
-
-class SeedanceModel(OpenEnum):
-    """``SeedanceModel`` (an open enum)."""
-
-    V2 = "v2"
-    V2_FAST = "v2-fast"
-    V2_MINI = "v2-mini"
-    V2_5 = "v2.5"
+from civitai_kit.sdk.schema._shared import SeedanceModel, VideoGenInput
 
 
 class SeedanceVideoGenInput(VideoGenInput):

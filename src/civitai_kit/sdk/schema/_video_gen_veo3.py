@@ -7,31 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import VideoGenInput
-
-
-class Veo3AspectRatio(OpenEnum):
-    """``Veo3AspectRatio`` (an open enum)."""
-
-    V16_9 = "16:9"
-    V9_16 = "9:16"
-    V1_1 = "1:1"
-
-
-class Veo3GenerationMode(OpenEnum):
-    """``Veo3GenerationMode`` (an open enum)."""
-
-    STANDARD = "standard"
-    FAST = "fast"
-    LITE = "lite"
-
-
-class Veo3Version(OpenEnum):
-    """``Veo3Version`` (an open enum)."""
-
-    V3_0 = "3.0"
-    V3_1 = "3.1"
+from civitai_kit.sdk.schema._shared import Veo3AspectRatio, Veo3GenerationMode, Veo3Version, VideoGenInput
 
 
 class Veo3VideoGenInput(VideoGenInput):

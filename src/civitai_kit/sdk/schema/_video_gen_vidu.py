@@ -7,23 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from civitai_kit.core.enums import OpenEnum
-from civitai_kit.sdk.schema._shared import VideoGenInput
-
-
-class ViduVideoGenModel(OpenEnum):
-    """``ViduVideoGenModel`` (an open enum)."""
-
-    DEFAULT = "default"
-    Q1 = "q1"
-    Q3 = "q3"
-
-
-class ViduVideoGenStyle(OpenEnum):
-    """``ViduVideoGenStyle`` (an open enum)."""
-
-    GENERAL = "general"
-    ANIME = "anime"
+from civitai_kit.sdk.schema._shared import VideoGenInput, ViduVideoGenModel, ViduVideoGenStyle
 
 
 class ViduVideoGenInput(VideoGenInput):
