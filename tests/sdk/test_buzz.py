@@ -65,3 +65,13 @@ def test_whole_amounts_stay_integers_on_the_wire() -> None:
     fee = spec.ResourceFee(amount=Decimal(25), type="perImageBuzz", settlement_currency="buzz")
     assert fee.to_request()["amount"] == 25 and isinstance(fee.to_request()["amount"], int)
     v2().assert_valid("ResourceFee", fee.to_request())
+
+
+@pytest.mark.parametrize("sent", ["1e999999", "-1e999999"])
+def test_an_absurd_amount_is_written_as_a_double_not_a_million_digit_integer(sent: str) -> None:
+    """A string amount parses leniently as a ``Decimal``; writing it back must stay a double, not 10**999999."""
+    fee = spec.ResourceFee.model_validate({"amount": sent, "type": "perImageBuzz", "settlementCurrency": "buzz"})
+    assert fee.amount == Decimal(sent)
+    written = fee.model_dump_json()
+    assert len(written) < 200, written[:80]
+    assert json.loads(written)["amount"] is None  # out of a double's range: JSON null, as pydantic writes inf

@@ -38,9 +38,14 @@ from pydantic import (
 __all__ = ["Buzz", "SchemaModel", "SchemaRoot", "open_union"]
 
 
+_DOUBLE_DIGITS = 308  # the largest decimal exponent of a finite double
+
+
 def _json_number(amount: Decimal) -> int | float:
-    """JSON has one number type: an integral amount is written as an integer, any other as a double."""
-    return int(amount) if amount.is_finite() and amount == amount.to_integral_value() else float(amount)
+    """JSON has one number type: an integral amount is written as an integer, any other as a double. Only
+    within a double's range: a server's ``"1e999999"`` would otherwise become a million-digit integer."""
+    integral = amount.is_finite() and amount.adjusted() <= _DOUBLE_DIGITS and amount == amount.to_integral_value()
+    return int(amount) if integral else float(amount)
 
 
 Buzz = Annotated[Decimal, PlainSerializer(_json_number, return_type=int | float, when_used="json")]
