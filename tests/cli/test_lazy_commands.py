@@ -23,6 +23,8 @@ try:
     main()
 except SystemExit:
     pass
+import gc
+print("frozen:", gc.get_freeze_count())
 print("loaded:", *sorted(name for name in {HEAVY!r} if name in sys.modules))
 """
 
@@ -53,6 +55,9 @@ def test_a_command_that_runs_is_loaded_with_its_imports() -> None:
     completed = _civitai("--json", "config", "show")
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.rstrip().endswith("loaded: dependency_injector httpx pydantic"), completed.stdout
+    # what is alive when the command ends is frozen, so the interpreter's exit does not trace it all again
+    frozen = int(completed.stdout.split("frozen:")[1].split()[0])
+    assert frozen > 10_000, completed.stdout
 
 
 @pytest.mark.slow

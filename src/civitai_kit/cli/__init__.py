@@ -5,6 +5,7 @@ Typer and rich come with the ``cli`` extra; [`main`][] says so instead of failin
 
 from __future__ import annotations
 
+import gc
 import sys
 
 __all__ = ["main"]
@@ -19,4 +20,9 @@ def main() -> None:
             sys.stderr.write("civitai: the command line needs the cli extra: pip install 'civitai-kit[cli]'\n")
             raise SystemExit(2) from None
         raise
-    app(prog_name="civitai")
+    try:
+        app(prog_name="civitai")
+    finally:
+        # The process ends here. Everything still alive lives until exit: frozen, the interpreter's last
+        # collections skip it instead of tracing some 60 000 objects (~60 ms of a short command's run).
+        gc.freeze()
