@@ -6,6 +6,10 @@ three ways of ours alternating with curl: the sync ``DownloadService``, the ``As
 ``civitai download`` command. Peak RSS of the child (``VmHWM``; ``ru_maxrss`` where there is none, which on
 Linux also counts the forking process) must stay under 64 MB for the library rows.
 Targets: ≤ 1.25× curl for the library (sync and async), ≤ 1.35× for the command.
+
+Two reference rows (no target) show the floor under those: ``bench/download_floor.py``, the same verified
+download with nothing but the standard library, bare and after importing the library's two required
+dependencies (httpx, pydantic-settings).
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from pathlib import Path
 from bench._table import Row, interleave, missing, quick
 from civitai_kit.testing.sandbox import Sandbox, start_sandbox
 
+FLOOR = Path(__file__).with_name("download_floor.py")
 LIBRARY_TARGET = 1.25
 COMMAND_TARGET = 1.35
 RSS_LIMIT_MB = 64.0
+DEPENDENCIES = ("httpx", "pydantic_settings")
 
 CHILD = r"""
 import asyncio, json, resource, sys
@@ -115,7 +121,7 @@ def run(rounds: int) -> list[Row]:
             out = work / "out"
             out.mkdir()
             rss: dict[str, list[float]] = {"sync": [], "async": []}
-            good: dict[str, bool] = {"curl": True, "sync": True, "async": True, "command": True}
+            good: dict[str, bool] = {"curl": True, "sync": True, "async": True, "command": True, "floor": True}
 
             def baseline() -> None:
                 target = out / "curl.bin"
@@ -129,6 +135,12 @@ def run(rounds: int) -> list[Row]:
                 report = json.loads(completed.stdout.strip().splitlines()[-1])
                 good[mode] &= report["size"] == size and report["verified"] and _same_file(target, size, expected)
                 rss[mode].append(report["max_rss_kib"] / 1024)
+                target.unlink()
+
+            def floor(*modules: str) -> None:
+                target = out / "floor.bin"
+                _child([sys.executable, str(FLOOR), url, str(target), expected, *modules])
+                good["floor"] &= _same_file(target, size, expected)
                 target.unlink()
 
             def command() -> None:
@@ -170,4 +182,17 @@ def run(rounds: int) -> list[Row]:
                 )
             else:
                 rows.append(missing("civitai download", "no civitai script beside this interpreter"))
+            for label, modules in (("", ()), (" after importing httpx, pydantic_settings", DEPENDENCIES)):
+                mine, theirs = interleave(rounds, lambda modules=modules: floor(*modules), baseline)  # type: ignore[misc]
+                rows.append(
+                    Row(
+                        f"reference: the same verified download in plain Python{label}",
+                        "`curl -sL -o`",
+                        tuple(mine),
+                        tuple(theirs),
+                        None,
+                        ("the floor (bench/download_floor.py)",),
+                        {"bytes exact": good["floor"] and good["curl"]},
+                    )
+                )
     return rows

@@ -41,3 +41,17 @@ def test_the_parse_and_overhead_jobs_run_every_row_of_the_issue() -> None:
     assert jobs[2].startswith("sync `models.get_by_id`")
     assert [job.split(",")[-1].strip() for job in jobs[3:]] == ["httpx backend", "aiohttp backend"]
     assert all(row.count("|") == 10 for row in rows)
+
+
+@pytest.mark.slow
+def test_the_download_job_times_the_library_the_command_and_the_plain_python_floor() -> None:
+    completed = run_bench("--quick", "--only", "download_throughput")
+    rows = [line for line in completed.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    jobs = [row.strip("|").split("|")[0].strip() for row in rows]
+    assert [job.split("(")[-1] for job in jobs[:2]] == ["sync)", "async)"], completed.stdout + completed.stderr
+    assert jobs[2].startswith("`civitai download`")
+    assert jobs[3:] == [
+        "reference: the same verified download in plain Python",
+        "reference: the same verified download in plain Python after importing httpx, pydantic_settings",
+    ]
+    assert "bytes exact" not in completed.stdout  # every row's file was the served one, byte for byte
