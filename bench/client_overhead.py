@@ -6,26 +6,29 @@
 Rows (issue 13): sync ``CivitaiClient.models.get_by_id`` ×300 vs ``httpx.Client.get`` + ``.json()`` of the
 same URLs (target ≤ 1.15x); async, 300 calls with 16 in flight, ``AsyncCivitaiClient`` (httpx backend,
 target ≤ 1.0x; aiohttp backend, target ≤ 0.25x) vs ``httpx.AsyncClient.get`` + ``.json()``. The bodies are
-the real 2023-2025 model bodies the fake server seeds from. Each round times both sides back to back; a
-figure is the median of the per-round ratios, with their min-max. Async rounds share one event loop, so both
-sides keep their connections from round to round as an application would.
+the real 2023-2025 model bodies the fake server seeds from; it runs in a process of its own. A reference row times
+aiohttp's own client the same way (no httpx, no typed models): the floor under the aiohttp row. Each round times
+both sides back to back; a figure is the median of the per-round ratios, with their min-max. Async rounds share one
+event loop, so both sides keep their connections from round to round as an application would.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from typing import Any, Literal
 
+import aiohttp
 import httpx
 
 from bench._table import Row, interleave, quick, render
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.options import CivitaiApiOptions
-from civitai_kit.testing import FakeCivitai
-from civitai_kit.testing.rest import RestData, install_rest_routes
 
 CALLS = 300
 IN_FLIGHT = 16
@@ -34,13 +37,32 @@ ASYNC_TARGETS = {"httpx": 1.0, "aiohttp": 0.25}
 Backend = Literal["httpx", "aiohttp"]
 
 
+SERVER = """
+import json, sys
+from civitai_kit.testing import FakeCivitai
+from civitai_kit.testing.rest import RestData, install_rest_routes
+data = RestData.sample(clones=0)
+with FakeCivitai() as server:
+    install_rest_routes(server, data)
+    print(json.dumps([server.url, [model["id"] for model in data.models]]), flush=True)
+    sys.stdin.read()  # until the bench closes it
+"""
+
+
 @contextmanager
 def serving() -> Iterator[tuple[str, list[int]]]:
-    """The fake server with the real model bodies: its URL and the model ids it serves."""
-    data = RestData.sample(clones=0)
-    with FakeCivitai() as server:
-        install_rest_routes(server, data)
-        yield server.url, [model["id"] for model in data.models]
+    """The fake server with the real model bodies, in a process of its own (as Civitai is): its URL and the
+    model ids it serves. Served from threads of the measuring process, it would take the GIL from whichever
+    client is running, and the rows would time that hand-over more than the clients."""
+    server = subprocess.Popen([sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None and server.stdin is not None
+        url, ids = json.loads(server.stdout.readline())
+        yield url, ids
+    finally:
+        if server.stdin is not None:
+            server.stdin.close()
+        server.wait(timeout=30)
 
 
 def sync_row(url: str, ids: list[int], rounds: int, calls: int) -> Row:
@@ -63,26 +85,52 @@ def sync_row(url: str, ids: list[int], rounds: int, calls: int) -> Row:
     return Row(job, "`httpx.Client.get`", tuple(mine), tuple(base), SYNC_TARGET)
 
 
-def async_row(url: str, ids: list[int], backend: Backend, rounds: int, calls: int) -> Row:
-    """``calls`` async ``get_by_id`` (``IN_FLIGHT`` at a time) against raw ``httpx.AsyncClient`` calls."""
+Call = Callable[[int], Awaitable[Any]]
+
+
+async def _ours(stack: AsyncExitStack, url: str, ids: list[int], backend: Backend) -> Call:
     options = CivitaiApiOptions(
         base_url=url, http_backend=backend, resilience={"rate_limit": {"max_concurrency": IN_FLIGHT}}
     )
+    client = await stack.enter_async_context(AsyncCivitaiClient(options))
+
+    async def call(index: int) -> Any:
+        return (await client.models.get_by_id(ids[index % len(ids)])).unwrap()
+
+    return call
+
+
+async def _raw_aiohttp(stack: AsyncExitStack, url: str, ids: list[int]) -> Call:
+    """The floor under the aiohttp backend: aiohttp alone, no httpx, no typed models (``json.loads``)."""
+    session = await stack.enter_async_context(
+        aiohttp.ClientSession(base_url=url, connector=aiohttp.TCPConnector(limit=IN_FLIGHT * 2))
+    )
+
+    async def call(index: int) -> Any:
+        async with session.get(f"/api/v1/models/{ids[index % len(ids)]}") as response:
+            response.raise_for_status()
+            return json.loads(await response.read())
+
+    return call
+
+
+def async_row(url: str, ids: list[int], contender: Backend | Literal["raw aiohttp"], rounds: int, calls: int) -> Row:
+    """``calls`` async ``get_by_id`` (``IN_FLIGHT`` at a time) against raw ``httpx.AsyncClient`` calls;
+    ``"raw aiohttp"`` times aiohttp's own client instead of ours (a reference row, no target)."""
     limits = httpx.Limits(max_connections=IN_FLIGHT * 2, max_keepalive_connections=IN_FLIGHT)
     with asyncio.Runner() as runner:
         stack = AsyncExitStack()
         raw = runner.run(stack.enter_async_context(httpx.AsyncClient(base_url=url, limits=limits)))
-        client = runner.run(stack.enter_async_context(AsyncCivitaiClient(options)))
+        contender_call = runner.run(
+            _raw_aiohttp(stack, url, ids) if contender == "raw aiohttp" else _ours(stack, url, ids, contender)
+        )
 
         async def raw_call(index: int) -> Any:
             response = await raw.get(f"/api/v1/models/{ids[index % len(ids)]}")
             response.raise_for_status()
             return response.json()
 
-        async def client_call(index: int) -> Any:
-            return (await client.models.get_by_id(ids[index % len(ids)])).unwrap()
-
-        async def run_all(call: Callable[[int], Awaitable[Any]]) -> None:
+        async def run_all(call: Call) -> None:
             slots = asyncio.Semaphore(IN_FLIGHT)
 
             async def one(index: int) -> None:
@@ -93,21 +141,25 @@ def async_row(url: str, ids: list[int], backend: Backend, rounds: int, calls: in
 
         try:
             mine, base = interleave(
-                rounds, lambda: runner.run(run_all(client_call)), lambda: runner.run(run_all(raw_call))
+                rounds, lambda: runner.run(run_all(contender_call)), lambda: runner.run(run_all(raw_call))
             )
         finally:
             runner.run(stack.aclose())
-    job = f"async, {calls} calls, {IN_FLIGHT} in flight, {backend} backend"
-    return Row(job, "`httpx.AsyncClient.get`", tuple(mine), tuple(base), ASYNC_TARGETS[backend])
+    if contender == "raw aiohttp":
+        job = f"reference: `aiohttp.ClientSession.get` + `json.loads`, {calls} calls, {IN_FLIGHT} in flight"
+        return Row(job, "`httpx.AsyncClient.get`", tuple(mine), tuple(base), None, ("the floor of the aiohttp row",))
+    job = f"async, {calls} calls, {IN_FLIGHT} in flight, {contender} backend"
+    return Row(job, "`httpx.AsyncClient.get`", tuple(mine), tuple(base), ASYNC_TARGETS[contender])
 
 
 def run(rounds: int, calls: int | None = None) -> list[Row]:
-    """The three overhead rows (sync; async over httpx; async over aiohttp), one fake server for all."""
+    """The three overhead rows (sync; async over httpx; async over aiohttp) and the aiohttp floor, one fake
+    server for all."""
     count = calls if calls is not None else (50 if quick() else CALLS)
     with serving() as (url, ids):
         rows = [sync_row(url, ids, rounds, count)]
-        backends: tuple[Backend, ...] = ("httpx", "aiohttp")
-        rows += [async_row(url, ids, backend, rounds, count) for backend in backends]
+        contenders: tuple[Backend | Literal["raw aiohttp"], ...] = ("httpx", "aiohttp", "raw aiohttp")
+        rows += [async_row(url, ids, contender, rounds, count) for contender in contenders]
     return rows
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import os
 import ssl
+import urllib.request
 from typing import Any
 
 import httpx
 
+from civitai_kit._http.network import AsyncNetworkTransport
 from civitai_kit._http.settings import ClientSettings
 
 _CONNECT_TIMEOUT = 10.0
@@ -59,25 +61,30 @@ def build_sync_client(settings: ClientSettings, transport: httpx.BaseTransport |
     return httpx.Client(transport=transport, **_client_kwargs(settings))
 
 
-def build_async_client(
-    settings: ClientSettings, transport: httpx.AsyncBaseTransport | None
-) -> httpx.AsyncClient:
+def build_async_client(settings: ClientSettings, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
     if transport is None and settings.backend == "aiohttp":
         transport = _aiohttp_transport(settings)
+    elif transport is None and not _environment_proxies():
+        transport = AsyncNetworkTransport(ssl_context=tls_context(), limits=_limits(settings))
     if settings.cache_directory is not None:
         from civitai_kit._http.cache import AsyncAnonymousCache, private_database
 
         if (database := private_database(settings.cache_directory, "http-cache-async.sqlite")) is not None:
-            network = transport or httpx.AsyncHTTPTransport(verify=tls_context(), limits=_limits(settings))
+            network = transport or AsyncNetworkTransport(ssl_context=tls_context(), limits=_limits(settings))
             transport = AsyncAnonymousCache(network, database, settings)
     return httpx.AsyncClient(transport=transport, **_client_kwargs(settings))
+
+
+def _environment_proxies() -> bool:
+    """Whether the environment names a proxy (``HTTPS_PROXY``, ``ALL_PROXY`` …): httpx honours them only in a
+    client whose transport it builds itself, so such a client keeps httpx's own."""
+    found = urllib.request.getproxies()
+    return any(found.get(scheme) for scheme in ("http", "https", "all"))
 
 
 def _aiohttp_transport(settings: ClientSettings) -> httpx.AsyncBaseTransport:
     try:
         from civitai_kit._http.aiohttp_transport import AiohttpTransport
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        raise ImportError(
-            'http_backend="aiohttp" needs the aiohttp extra: pip install "civitai-kit[aiohttp]"'
-        ) from exc
+        raise ImportError('http_backend="aiohttp" needs the aiohttp extra: pip install "civitai-kit[aiohttp]"') from exc
     return AiohttpTransport(verify=tls_context(), limits=_limits(settings))
