@@ -23,6 +23,9 @@ class CivitaiModel(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
         coerce_numbers_to_str=True,
+        # a model's validator is built when it first validates, not at import: a program that downloads by
+        # URL, or reads only models, never pays for the image and version schemas (half of importing them)
+        defer_build=True,
     )
 
     @classmethod
