@@ -111,12 +111,18 @@ class Blocking(Action):
         return self.function()
 
     async def perform_async(self, driver: AsyncDriver) -> Any:
-        try:
-            return await asyncio.to_thread(self.function)
-        except asyncio.CancelledError:
-            if self.cancel is not None:
-                self.cancel()
-            raise
+        return await run_blocking(self.function, self.cancel)
+
+
+async def run_blocking(function: Callable[[], T], cancel: Callable[[], None] | None = None) -> T:
+    """How ``Blocking`` is performed asynchronously, for I/O code below the operations that awaits it directly
+    (the large-body read): ``function()`` on a worker thread; ``cancel()`` when the caller is cancelled."""
+    try:
+        return await asyncio.to_thread(function)
+    except asyncio.CancelledError:
+        if cancel is not None:
+            cancel()
+        raise
 
 
 @dataclass(frozen=True, slots=True)

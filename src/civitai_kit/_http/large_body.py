@@ -23,10 +23,15 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import httpcore
 import httpx
+
+from civitai_kit._http.socket_lane import SocketLane
+from civitai_kit._runtime import run_blocking
 
 _INCOMPLETE = "peer closed connection without sending complete message body"
 
@@ -44,6 +49,8 @@ class BodyReader:
         self._stream: Any = response.extensions.get("network_stream") if self._left is not None else None
         self._timeout = _read_timeout(response)
         self._socket: socket.socket | None = None
+        self._lane: SocketLane | None = None
+        """Async: the socket read on a worker thread, once nothing is held above it (``socket_lane``)."""
         self._failure: Exception | None = None
 
     def readinto(self, view: memoryview) -> int:
@@ -118,21 +125,13 @@ class BodyReader:
         if self._left <= 0:
             return 0
         view = view[: self._left]
-        try:
+        with _as_httpx_errors():
             sock = self._socket or self._direct_socket()
             got = (
                 sock.recv_into(view)
                 if sock is not None
                 else self._copy(view, self._stream.read(len(view), self._timeout))
             )
-        except TimeoutError as exc:
-            raise httpx.ReadTimeout(str(exc) or "timed out") from exc
-        except OSError as exc:
-            raise httpx.ReadError(f"{type(exc).__name__}: {exc}") from exc
-        except httpcore.TimeoutException as exc:
-            raise httpx.ReadTimeout(str(exc) or "timed out") from exc
-        except httpcore.NetworkError as exc:
-            raise httpx.ReadError(str(exc)) from exc
         return self._count(got)
 
     async def _adirect(self, view: memoryview) -> int:
@@ -141,19 +140,28 @@ class BodyReader:
             return 0
         view = view[: self._left]
         try:
-            piece = await self._stream.read(len(view), self._timeout)
-        except httpcore.TimeoutException as exc:
-            raise httpx.ReadTimeout(str(exc) or "timed out") from exc
-        except (httpcore.NetworkError, OSError) as exc:
-            raise httpx.ReadError(f"{type(exc).__name__}: {exc}") from exc
-        return self._count(self._copy(view, piece))
+            with _as_httpx_errors():
+                lane = self._lane = self._lane or SocketLane.open(self._stream, self._timeout)
+                if lane is not None:
+                    return self._count(await run_blocking(partial(lane.fill, view), lane.close))
+                return self._count(self._copy(view, await self._stream.read(len(view), self._timeout)))
+        except BaseException:
+            self.close()
+            raise
 
     def _count(self, got: int) -> int:
         if not got:
             raise httpx.RemoteProtocolError(_INCOMPLETE)
         assert self._left is not None
         self._left -= got
+        if not self._left:
+            self.close()
         return got
+
+    def close(self) -> None:
+        """Let go of what the direct path holds (the lane's duplicate socket); the response closes the rest."""
+        if self._lane is not None:
+            self._lane.close()
 
     @staticmethod
     def _copy(view: memoryview, piece: bytes) -> int:
@@ -174,6 +182,21 @@ class BodyReader:
         sock.settimeout(self._timeout)
         self._socket = sock
         return self._socket
+
+
+@contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    """A direct read's failures as the exceptions httpx raises for the same failures through its own path."""
+    try:
+        yield
+    except TimeoutError as exc:
+        raise httpx.ReadTimeout(str(exc) or "timed out") from exc
+    except OSError as exc:
+        raise httpx.ReadError(f"{type(exc).__name__}: {exc}") from exc
+    except httpcore.TimeoutException as exc:
+        raise httpx.ReadTimeout(str(exc) or "timed out") from exc
+    except httpcore.NetworkError as exc:
+        raise httpx.ReadError(str(exc)) from exc
 
 
 def _direct_length(response: httpx.Response) -> int | None:

@@ -95,9 +95,11 @@ class StreamingResponse:
             raise _interrupted(exc, self.url) from exc
 
     def close(self) -> None:
+        self._reader.close()
         self._response.close()
 
     async def aclose(self) -> None:
+        self._reader.close()
         await self._response.aclose()
 
     def __repr__(self) -> str:
