@@ -4,13 +4,14 @@ httpx reads a body 64 KiB at a time and hands each piece through several layers 
 file of gigabytes that per-piece work, not the network, is the limit. Here the caller lends a buffer (a
 ``memoryview``, typically 1 MiB reused over and over) and it is filled in place.
 
-httpx still does everything up to the body: connecting, TLS, the request, redirects (a 307 to a storage host
-gets no token: ``HttpCore`` scopes auth), the headers. The first piece of the body comes through httpx as
-usual, which also empties h11's buffer (it hands over everything it holds of a ``Content-Length`` body at
-once). The rest is read from the connection's network stream (httpcore's ``network_stream`` extension):
-``recv_into`` on its socket when that socket is the whole story (plain TCP, or an ``SSLSocket``), otherwise
-its ``read``. Never past ``Content-Length``. The connection then leaves with the response: h11 has not seen
-the body end, so closing the response closes the connection instead of pooling it.
+httpx still does everything up to the body: connecting, TLS, the request, redirects (a 307 to a storage host gets no
+token: ``HttpCore`` scopes auth), the headers. The first piece of the body comes through httpx as usual, which also
+empties h11's buffer (it hands over everything it holds of a ``Content-Length`` body at once). The rest is read from
+the connection's network stream (httpcore's ``network_stream`` extension): ``recv_into`` on its socket when that
+socket is the whole story (plain TCP, or an ``SSLSocket``), otherwise its ``read``; async, ``recv_into`` on a worker
+thread once nothing is held above the socket ([`socket_lane`][civitai_kit._http.socket_lane]), otherwise its
+``read``. Never past ``Content-Length``. The connection then leaves with the response: h11 has not seen the body
+end, so closing the response closes the connection instead of pooling it.
 
 Only where that is sound: HTTP/1.1, a ``Content-Length`` and no transfer or content coding, a response from
 httpx's own transport (``direct``: not a mock's, not the HTTP cache's, which must see every byte); everything

@@ -6,11 +6,11 @@ caller's buffer: ~5 000 rounds for 512 MiB. Once nothing of the body is held abo
 buffer can be filled straight from the socket instead, by a worker thread, one trip per buffer.
 
 Only where that is verifiably sound (``SocketLane.open`` checks each condition, else the caller reads the ordinary
-way): an asyncio loop runs; the stream is anyio's asyncio ``SocketStream`` over plain TCP (TLS is decrypted above
-the socket); its receive queue is empty, it has seen no end or error, and the transport is not reading (anyio
-pauses it between receives, so nothing else takes bytes off the socket while the thread reads). The thread reads
-a duplicate of the socket's descriptor: it stays valid whoever closes the transport, and is closed only once no
-thread reads it.
+way): asyncio's selector event loop runs; the stream is anyio's asyncio ``SocketStream`` over plain TCP (TLS is
+decrypted above the socket); its receive queue is empty, it has seen no end or error, and the transport is not
+reading (anyio pauses it between receives, so nothing else takes bytes off the socket while the thread reads). The
+thread reads a duplicate of the socket's descriptor: it stays valid whoever closes the transport, and is closed only
+once no thread reads it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import socket
 import threading
+from asyncio.trsock import TransportSocket
 from collections import deque
 from typing import Any
 
@@ -98,11 +99,13 @@ class SocketLane:
                 self._sock.close()
 
 
-def _quiet_socket(stream: Any) -> Any:
+def _quiet_socket(stream: Any) -> TransportSocket | None:
     """The transport's socket when every condition of the module docstring holds, else ``None``."""
     try:
-        asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
     except RuntimeError:  # another event loop (trio)
+        return None
+    if not isinstance(loop, asyncio.SelectorEventLoop):  # a proactor may hold a read in flight; uvloop: unknown
         return None
     inner = getattr(stream, "_stream", None)  # httpcore's AnyIOStream wraps anyio's stream
     if not (
@@ -119,8 +122,9 @@ def _quiet_socket(stream: Any) -> Any:
     if transport.is_closing() or transport.is_reading() or transport.get_extra_info("sslcontext") is not None:
         return None
     raw = transport.get_extra_info("socket")
-    plain_tcp = getattr(raw, "family", None) in (socket.AF_INET, socket.AF_INET6) and raw.type == socket.SOCK_STREAM
-    return raw if plain_tcp and callable(getattr(raw, "dup", None)) else None
+    if type(raw) is not TransportSocket:
+        return None
+    return raw if raw.family in (socket.AF_INET, socket.AF_INET6) and raw.type == socket.SOCK_STREAM else None
 
 
 def _is(value: object, module: str, name: str) -> bool:
