@@ -6,11 +6,11 @@ caller's buffer: ~5 000 rounds for 512 MiB. Once nothing of the body is held abo
 buffer can be filled straight from the socket instead, by a worker thread, one trip per buffer.
 
 Only where that is verifiably sound (``SocketLane.open`` checks each condition, else the caller reads the ordinary
-way): asyncio's selector event loop runs; the stream is anyio's asyncio ``SocketStream`` over plain TCP (TLS is
-decrypted above the socket); its receive queue is empty, it has seen no end or error, and the transport is not
-reading (anyio pauses it between receives, so nothing else takes bytes off the socket while the thread reads). The
-thread reads a duplicate of the socket's descriptor: it stays valid whoever closes the transport, and is closed only
-once no thread reads it.
+way): asyncio's selector event loop runs; the stream (under ``network``'s wrapper) is anyio's asyncio
+``SocketStream`` over plain TCP (TLS is decrypted above the socket); its receive queue is empty, it has seen no end
+or error, and the transport is not reading (anyio pauses it between receives, so nothing else takes bytes off the
+socket while the thread reads). The thread reads a duplicate of the socket's descriptor: it stays valid whoever
+closes the transport, and is closed only once no thread reads it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import threading
 from asyncio.trsock import TransportSocket
 from collections import deque
 from typing import Any
+
+from civitai_kit._http.network import SocketCachingStream
 
 _NO_TIMEOUT_STEP = 60.0
 """With no read timeout, the thread waits in steps of this long (the descriptor must stay non-blocking: it is
@@ -107,6 +109,8 @@ def _quiet_socket(stream: Any) -> TransportSocket | None:
         return None
     if not isinstance(loop, asyncio.SelectorEventLoop):  # a proactor may hold a read in flight; uvloop: unknown
         return None
+    if type(stream) is SocketCachingStream:  # the async pool's own backend wraps httpcore's stream
+        stream = stream.inner
     inner = getattr(stream, "_stream", None)  # httpcore's AnyIOStream wraps anyio's stream
     if not (
         _is(stream, "httpcore._backends.anyio", "AnyIOStream")
