@@ -52,6 +52,15 @@ def answer(*parts: bytes, then: str = "close") -> Callable[[Peer], None]:
     return behaviour
 
 
+def over_tls(context: ssl.SSLContext, behaviour: Callable[[Peer], None]) -> Callable[[Peer], None]:
+    """``behaviour`` on the server side of TLS over each accepted connection."""
+
+    def wrapped(peer: Peer) -> None:
+        behaviour(Peer(context.wrap_socket(peer.sock, server_side=True), peer.server))
+
+    return wrapped
+
+
 def read_all(
     url: str, mode: str, *, direct: bool = True, timeout: float = 10.0, verify: ssl.SSLContext | bool = True
 ) -> tuple[bytes, int, Exception | None]:
@@ -158,12 +167,7 @@ def test_a_body_over_tls_is_read_directly_and_byte_exact(
     serve: Serve, mode: str, tls: tuple[ssl.SSLContext, ssl.SSLContext]
 ) -> None:
     server, client = tls
-    plain = answer(HEAD % len(BODY), BODY)
-
-    def behaviour(peer: Peer) -> None:
-        plain(Peer(server.wrap_socket(peer.sock, server_side=True), peer.server))
-
-    url = serve(behaviour).replace("http://", "https://")
+    url = serve(over_tls(server, answer(HEAD % len(BODY), BODY))).replace("http://", "https://")
     data, through_httpx, broken = read_all(url, mode, verify=client)
     assert broken is None and data == BODY
     assert through_httpx < MIB, "the body went through httpx's 64 KiB pieces, not the direct path"

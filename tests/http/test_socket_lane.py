@@ -18,7 +18,7 @@ from httpcore._backends.anyio import AnyIOStream
 
 from civitai_kit._http.large_body import BodyReader
 from civitai_kit._http.socket_lane import SocketLane
-from tests.http.test_large_body import BODY, HEAD, MIB, Serve, answer, read_all, serve, tls
+from tests.http.test_large_body import BODY, HEAD, MIB, Serve, answer, over_tls, read_all, serve, tls
 from tests.support.raw_server import Peer
 
 __all__ = ["serve", "tls"]  # fixtures
@@ -88,12 +88,7 @@ def test_over_tls_the_body_goes_the_ordinary_way(
     serve: Serve, anyio_reads: list[int], lanes: list[SocketLane], tls: tuple[ssl.SSLContext, ssl.SSLContext]
 ) -> None:
     server, client = tls
-    plain = answer(HEAD % len(BODY), BODY)
-
-    def behaviour(peer: Peer) -> None:
-        plain(Peer(server.wrap_socket(peer.sock, server_side=True), peer.server))
-
-    url = serve(behaviour).replace("http://", "https://")
+    url = serve(over_tls(server, answer(HEAD % len(BODY), BODY))).replace("http://", "https://")
     data, _, broken = read_all(url, "async", verify=client)
     assert broken is None and data == BODY
     assert not lanes and len(anyio_reads) > len(BODY) // (64 * 1024), "TLS is decrypted above the socket"
