@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from civitai_kit.testing._listener import Listener
 from civitai_kit.testing.hostile import (
     BrokenLink,
     ChangingFile,
@@ -343,6 +344,22 @@ def test_reset_cuts_a_drip_and_leaves_the_server_as_good_as_new(server: HostileS
     server.stop()
     with pytest.raises(RuntimeError, match="running"):
         server.reset()
+
+
+def test_discard_pending_closes_the_connections_nobody_accepted() -> None:
+    def never(sock: socket.socket, address: object) -> None:
+        raise AssertionError("discarded connections are not handed over")
+
+    listener = Listener("127.0.0.1", 0, never, name="backlog")
+    port = listener.bind()  # listening, not accepting: connections wait in the backlog
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            client.sendall(GET)
+            assert listener.discard_pending() == 1
+            assert _read_all(client)[1] in ("fin", "reset")
+        assert listener.discard_pending() == 0
+    finally:
+        listener.stop(1)
 
 
 # ---------------------------------------------------------------------------------------------- pagination

@@ -113,11 +113,13 @@ class HostileServer(LoopbackServer):
             self._played.clear()
 
     def reset(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
-        """As good as new on the same port, so a test suite can share one server between tests: cut every
-        open connection (waking a stalled or dripping misbehaviour), then forget the scripts, the log and the
+        """As good as new on the same port, so a test suite can share one server between tests: close the
+        connections still waiting to be accepted, cut every open one (waking a stalled or dripping
+        misbehaviour), then forget the scripts, the log and the
         kit errors, and number connections from 0 again."""
         if not self.running:
             raise RuntimeError(f"only a running server can be reset ({self.state})")
+        self._listener.discard_pending()  # a client that gave up before it was accepted is not served later
         self._close_connections(timeout)
         with self._lock:
             self._cutting = threading.Event()
@@ -178,7 +180,7 @@ class HostileServer(LoopbackServer):
             )
             self._threads.add(thread)
             self._sockets.add(sock)
-        thread.start()
+            thread.start()  # under the lock: a concurrent stop or reset joins only started threads
 
     def _serve(self, sock: socket.socket, number: int) -> None:
         link = LinkState(number)
