@@ -17,10 +17,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
 
-# pytest-xdist workers: many tests wait on sockets and timeouts, but each worker collects the whole suite;
-# on 2 cores 4 measured best (whole suite 2: 492 s, 4: 445 s, 8: 479 s; test-fast 2: 201 s, 4: 189 s wall, shared
-# machine).
-TEST_WORKERS ?= 4
+# pytest-xdist workers: many tests wait on sockets and timeouts, but each worker collects the whole suite
+# (~3.5 CPU-s) and on 2 cores every extra worker adds contention. Measured on this 2-core machine, shared with
+# other sessions (so wall times vary by 30 %), non-slow suite with the ci profile, back to back: 3 workers 72 s
+# wall / 125 CPU-s, 4 workers 72 s / 131 CPU-s (over several runs 3 used 121-134 CPU-s, 4 used 131-138; 2
+# workers 109 s / 127); test-fast 3: 67 s / 110, 4: 68 s / 114.
+TEST_WORKERS ?= 3
 # Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: pytest keeps its assertion-rewritten test
 # modules there (gitignored __pycache__), and rewriting all of tests/ again costs ~15 s of CPU per worker.
 PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal

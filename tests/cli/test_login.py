@@ -14,6 +14,7 @@ import pytest
 
 from civitai_kit.testing import Fault
 from civitai_kit.testing.sandbox import Sandbox
+from tests.cli.conftest import QUICK_RETRIES
 from tests.support.recording_server import RecordingServer
 
 GOOD = "ck-login-g00d-k3y-0451"
@@ -121,7 +122,7 @@ def test_an_html_401_is_a_rejection(cli: Any) -> None:
 def test_a_reset_connection_stores_nothing(cli: Any, sandbox: Sandbox) -> None:
     sandbox.server.faults.add(Fault.reset(), path="/api/v1/me", times=None)
     try:
-        outcome = cli("login", "--token-stdin", input=GOOD)
+        outcome = cli("login", "--token-stdin", input=GOOD, env=QUICK_RETRIES)
     finally:
         sandbox.server.faults.clear()
     assert outcome.exit_code == 1

@@ -12,6 +12,7 @@ import pytest
 
 from civitai_kit.testing import Fault
 from civitai_kit.testing.sandbox import Sandbox
+from tests.cli.conftest import QUICK_RETRIES
 from tests.cli.test_workflow_cli import WORKFLOWS, _submits, _template, _write
 
 TOKEN_VAR = "CIVITAIAPI__SDK__APITOKEN"
@@ -45,7 +46,7 @@ def test_connection_cut_mid_body_while_waiting_recovers(cli: Any, sandbox: Sandb
 def test_html_500_every_time_exits_1_without_html(cli: Any, sandbox: Sandbox, fake_key: str) -> None:
     page = "<html><body><h1>Bad gateway soup</h1></body></html>"
     sandbox.server.faults.add(Fault.html(500, page), path=f"{WORKFLOWS}/wf-broken", method="GET", times=None)
-    outcome = cli("workflow", "get", "wf-broken", env={TOKEN_VAR: fake_key})
+    outcome = cli("workflow", "get", "wf-broken", env={TOKEN_VAR: fake_key, **QUICK_RETRIES})
     assert outcome.exit_code == 1
     assert "500" in outcome.stderr and "<html>" not in outcome.stderr
 

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from civitai_kit.testing._listener import Listener
 from civitai_kit.testing.hostile import (
     BrokenLink,
     ChangingFile,
@@ -312,6 +313,53 @@ def test_stop_is_prompt_during_a_drip(server: HostileServer) -> None:
     stopper.join(5)
     sock.close()
     assert not stopper.is_alive()
+
+
+def test_reset_cuts_a_drip_and_leaves_the_server_as_good_as_new(server: HostileServer) -> None:
+    """What lets the matrices share one server per module: nothing of one test reaches the next."""
+
+    def crash(exchange: object) -> None:
+        raise RuntimeError("kit bug")
+
+    server.always("/crash", Misbehaviour.custom("crash", crash))
+    assert _exchange(server, b"GET /crash HTTP/1.1\r\nHost: test\r\n\r\n") == (b"", "reset")
+    server.always("/x", Misbehaviour.drip(b"x" * 1000, interval=10))
+    dripped = _connect(server)
+    dripped.sendall(GET)
+    dripped.recv(65536)
+    port = server.port
+    resetter = threading.Thread(target=server.reset)
+    resetter.start()
+    resetter.join(5)
+    assert not resetter.is_alive()  # the drip was woken and its connection cut, not waited out
+    assert _read_all(dripped)[1] in ("fin", "reset")
+    dripped.close()
+    assert (server.requests, server.played, server.errors, server.port) == ([], [], [], port)
+    data, _ = _exchange(server, b"GET /x HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    # no script survived: the fallback answers, on connection 0 again
+    assert data.startswith(b"HTTP/1.1 404") and server.requests[0].connection == 0
+    server.always("/x", Misbehaviour.stall(0.01, Misbehaviour.json({"late": True})))  # pauses pause again
+    data, _ = _exchange(server, b"GET /x HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 200") and data.endswith(b'{"late": true}'), data
+    server.stop()
+    with pytest.raises(RuntimeError, match="running"):
+        server.reset()
+
+
+def test_discard_pending_closes_the_connections_nobody_accepted() -> None:
+    def never(sock: socket.socket, address: object) -> None:
+        raise AssertionError("discarded connections are not handed over")
+
+    listener = Listener("127.0.0.1", 0, never, name="backlog")
+    port = listener.bind()  # listening, not accepting: connections wait in the backlog
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            client.sendall(GET)
+            assert listener.discard_pending() == 1
+            assert _read_all(client)[1] in ("fin", "reset")
+        assert listener.discard_pending() == 0
+    finally:
+        listener.stop(1)
 
 
 # ---------------------------------------------------------------------------------------------- pagination

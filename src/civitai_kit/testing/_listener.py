@@ -77,6 +77,20 @@ class Listener:
             sock.close()
         return True
 
+    def discard_pending(self) -> int:
+        """Accept and close every connection waiting in the backlog; returns how many. Used between tests
+        that share a server, so that a connection a client made and gave up on is never served later."""
+        if self._socket is None:
+            return 0
+        discarded = 0
+        while True:
+            try:
+                sock, _ = self._socket.accept()
+            except OSError:  # nothing pending (BlockingIOError), or the socket was closed
+                return discarded
+            sock.close()
+            discarded += 1
+
     def _loop(self) -> None:
         assert self._socket is not None and self._wake is not None
         with selectors.DefaultSelector() as selector:

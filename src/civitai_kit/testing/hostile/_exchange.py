@@ -149,7 +149,7 @@ class Exchange:
     """One request/response turn on a raw connection, handed to a misbehaviour's ``play``.
 
     A play writes whatever bytes it wants (``send``), may wait (``pause``/``drip``, both cut short when the
-    server stops), and ends the connection with ``reset`` (TCP RST) or ``close`` (FIN). If it does
+    server stops or is reset), and ends the connection with ``reset`` (TCP RST) or ``close`` (FIN). If it does
     neither, the connection stays open for the next request (keep-alive) unless the client asked to close.
     Writing to a client that went away raises ``OSError``; the server treats that as the end of the
     connection, never as a failure of the kit.
@@ -161,14 +161,14 @@ class Exchange:
         request: HostileRequest,
         link: LinkState,
         base_url: str,
-        stopping: threading.Event,
+        cutting: threading.Event,
         close_file: Any,
     ) -> None:
         self._sock = sock
         self.request = request
         self._link = link
         self._base_url = base_url
-        self._stopping = stopping
+        self._cutting = cutting
         self._close_file = close_file
         self.bytes_sent = 0
 
@@ -198,9 +198,10 @@ class Exchange:
             self.bytes_sent += len(data)
 
     def send_chunks(self, chunks: Iterable[bytes]) -> None:
-        """Write a streamed body piece by piece; stops early (without error) when the server stops."""
+        """Write a streamed body piece by piece; stops early (without error) when the connection is cut (the
+        server stops or is reset)."""
         for chunk in chunks:
-            if self._stopping.is_set():
+            if self._cutting.is_set():
                 return
             self.send(chunk)
 
@@ -219,14 +220,14 @@ class Exchange:
             self.close()
 
     def pause(self, seconds: float) -> bool:
-        """Wait ``seconds``; False (early) if the server is stopping."""
+        """Wait ``seconds``; False (early) if the connection is being cut (the server stops or is reset)."""
         if seconds <= 0:
-            return not self._stopping.is_set()
-        return not self._stopping.wait(seconds)
+            return not self._cutting.is_set()
+        return not self._cutting.wait(seconds)
 
     def drip(self, data: bytes, *, interval: float, chunk: int = 1) -> bool:
         """Send ``data`` ``chunk`` bytes at a time, waiting ``interval`` seconds before each piece.
-        False if the server stopped first."""
+        False if the connection was cut first."""
         for start in range(0, len(data), max(1, chunk)):
             if not self.pause(interval):
                 return False

@@ -25,7 +25,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from civitai_kit.testing._loopback import LoopbackServer
+from civitai_kit.testing._loopback import STOP_TIMEOUT_SECONDS, LoopbackServer
 from civitai_kit.testing.hostile._exchange import Exchange, HostileRequest, LinkState
 from civitai_kit.testing.hostile.misbehaviours import Misbehaviour
 
@@ -72,8 +72,11 @@ class HostileServer(LoopbackServer):
         self._threads: set[threading.Thread] = set()
         self._sockets: set[socket.socket] = set()
         self._connections = 0
+        self._cutting = threading.Event()
+        """Set when the open connections are cut (`stop`, `reset`): wakes their misbehaviours' pauses."""
 
     def _close_connections(self, timeout: float) -> None:
+        self._cutting.set()
         with self._lock:
             sockets, threads = list(self._sockets), list(self._threads)
         for sock in sockets:
@@ -108,6 +111,21 @@ class HostileServer(LoopbackServer):
             self._scripts.clear()
             self._requests.clear()
             self._played.clear()
+
+    def reset(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """As good as new on the same port, so a test suite can share one server between tests: close the
+        connections still waiting to be accepted, cut every open one (waking a stalled or dripping
+        misbehaviour), then forget the scripts, the log and the
+        kit errors, and number connections from 0 again."""
+        if not self.running:
+            raise RuntimeError(f"only a running server can be reset ({self.state})")
+        self._listener.discard_pending()  # a client that gave up before it was accepted is not served later
+        self._close_connections(timeout)
+        with self._lock:
+            self._cutting = threading.Event()
+            self._connections = 0
+            self.errors.clear()
+        self.clear()
 
     def _pick(self, request: HostileRequest) -> Misbehaviour:
         with self._lock:
@@ -162,7 +180,7 @@ class HostileServer(LoopbackServer):
             )
             self._threads.add(thread)
             self._sockets.add(sock)
-        thread.start()
+            thread.start()  # under the lock: a concurrent stop or reset joins only started threads
 
     def _serve(self, sock: socket.socket, number: int) -> None:
         link = LinkState(number)
@@ -201,7 +219,7 @@ class HostileServer(LoopbackServer):
             )
             self._requests.append(request)
         link.requests += 1
-        exchange = Exchange(sock, request, link, self.url, self._stopping, rfile.close)
+        exchange = Exchange(sock, request, link, self.url, self._cutting, rfile.close)
         if link.drop_next:
             with self._lock:
                 self._played.append((request.index, "dropped-on-reuse"))
