@@ -115,8 +115,7 @@ class HostileServer(LoopbackServer):
     def reset(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
         """As good as new on the same port, so a test suite can share one server between tests: close the
         connections still waiting to be accepted, cut every open one (waking a stalled or dripping
-        misbehaviour), then forget the scripts, the log and the
-        kit errors, and number connections from 0 again."""
+        misbehaviour), then forget the scripts, the log and the kit errors, and number connections from 0."""
         if not self.running:
             raise RuntimeError(f"only a running server can be reset ({self.state})")
         self._listener.discard_pending()  # a client that gave up before it was accepted is not served later
