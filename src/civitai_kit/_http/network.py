@@ -3,7 +3,7 @@
 Before every request, httpcore's pool asks each idle pooled connection whether the server has closed it, which
 asks its network stream whether the socket is readable. anyio answers any lookup on a stream by rebuilding the
 stream's whole table of attributes, a ``getpeername`` system call included. With 16 calls in flight that was
-about a third of an async call's CPU (300 calls: 14 000 lookups). Here each stream finds its socket once; the
+about a quarter of an async call's CPU (300 calls: 14 000 lookups). Here each stream finds its socket once; the
 readability test itself (one ``poll``) is unchanged, and so is everything else the stream does.
 """
 
