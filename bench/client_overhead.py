@@ -35,6 +35,8 @@ IN_FLIGHT = 16
 SYNC_TARGET = 1.15
 ASYNC_TARGETS = {"httpx": 1.0, "aiohttp": 0.25}
 Backend = Literal["httpx", "aiohttp"]
+Contender = Backend | Literal["raw aiohttp"]
+"""Whose calls a row times against raw httpx: ours on a backend, or aiohttp's own client (the floor row)."""
 
 
 SERVER = """
@@ -114,7 +116,7 @@ async def _raw_aiohttp(stack: AsyncExitStack, url: str, ids: list[int]) -> Call:
     return call
 
 
-def async_row(url: str, ids: list[int], contender: Backend | Literal["raw aiohttp"], rounds: int, calls: int) -> Row:
+def async_row(url: str, ids: list[int], contender: Contender, rounds: int, calls: int) -> Row:
     """``calls`` async ``get_by_id`` (``IN_FLIGHT`` at a time) against raw ``httpx.AsyncClient`` calls;
     ``"raw aiohttp"`` times aiohttp's own client instead of ours (a reference row, no target)."""
     limits = httpx.Limits(max_connections=IN_FLIGHT * 2, max_keepalive_connections=IN_FLIGHT)
@@ -158,7 +160,7 @@ def run(rounds: int, calls: int | None = None) -> list[Row]:
     count = calls if calls is not None else (50 if quick() else CALLS)
     with serving() as (url, ids):
         rows = [sync_row(url, ids, rounds, count)]
-        contenders: tuple[Backend | Literal["raw aiohttp"], ...] = ("httpx", "aiohttp", "raw aiohttp")
+        contenders: tuple[Contender, ...] = ("httpx", "aiohttp", "raw aiohttp")
         rows += [async_row(url, ids, contender, rounds, count) for contender in contenders]
     return rows
 

@@ -24,5 +24,6 @@ def main() -> None:
         app(prog_name="civitai")
     finally:
         # The process ends here. Everything still alive lives until exit: frozen, the interpreter's last
-        # collections skip it instead of tracing some 60 000 objects (~60 ms of a short command's run).
+        # collections skip it instead of tracing it all again (`civitai download --help`: ~80 000 objects,
+        # 0.15 s of CPU).
         gc.freeze()
