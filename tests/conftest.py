@@ -16,11 +16,13 @@ fast run never silently grows slow.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +36,42 @@ settings.load_profile(hypothesis_profiles.PROFILE)
 _CONTROL_PREFIXES = ("CIVITAI", "DOTNET_ENVIRONMENT", "PYDANTIC_SETTINGS_DEBUG")
 
 
+@pytest.fixture(scope="session")
+def _homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Iterator[str]]:
+    """Fresh folders for the tests' isolated homes, in one folder per worker (``tmp_path_factory.mktemp`` per
+    test would list that folder each time: thousands of entries by the end of a run)."""
+    root = tmp_path_factory.mktemp("isolated-homes", numbered=False)
+    yield (os.path.join(root, str(number)) for number in itertools.count())
+
+
 @pytest.fixture(autouse=True)
-def _isolated_civitai_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.upper().startswith(_CONTROL_PREFIXES):
-            monkeypatch.delenv(name)
-    home = tmp_path_factory.mktemp("isolated-home")  # beside the test's tmp_path, which stays empty
-    for variable, folder in (
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_CACHE_HOME", "cache"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_STATE_HOME", "state"),
-    ):
-        monkeypatch.setenv(variable, str(home / folder))
-    (home / "project").mkdir(parents=True)  # a config dir that does not exist is warned about
-    monkeypatch.setenv("CIVITAI_CONFIG_DIR", str(home / "project"))
-    monkeypatch.setenv("CIVITAI_SECRETS_DIR", str(home / "run-secrets"))
-    monkeypatch.setenv("CIVITAI_USER_SECRETS", str(home / "user-secrets.json"))
+def _isolated_civitai_environment(_homes: Iterator[str]) -> Iterator[None]:
+    home = next(_homes)  # not the test's tmp_path, which stays the test's own
+    project = os.path.join(home, "project")
+    os.makedirs(project)  # a config dir that does not exist is warned about
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.upper().startswith(_CONTROL_PREFIXES):
+                patch.delenv(name)
+        for variable, folder in _HOME_FOLDERS:
+            patch.setenv(variable, os.path.join(home, folder))
+        patch.setenv("CIVITAI_CONFIG_DIR", project)
+        yield
+    try:  # removed here, on the workers, rather than all at once when pytest ends
+        os.rmdir(project)
+        os.rmdir(home)
+    except OSError:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+_HOME_FOLDERS = (
+    ("XDG_CONFIG_HOME", "config"),
+    ("XDG_CACHE_HOME", "cache"),
+    ("XDG_DATA_HOME", "data"),
+    ("XDG_STATE_HOME", "state"),
+    ("CIVITAI_SECRETS_DIR", "run-secrets"),
+    ("CIVITAI_USER_SECRETS", "user-secrets.json"),
+)
 
 
 WAITS_BY_DESIGN = re.compile(r"stall|drip")
@@ -91,15 +112,43 @@ def _starts_python(args: Any) -> bool:
     return path.parent == _ENVIRONMENT_BIN or path.name.startswith("python")
 
 
-@pytest.fixture(autouse=True)
-def _python_processes_only_in_slow_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    if request.node.get_closest_marker("slow") is not None:
-        return
-    start = subprocess.Popen.__init__
+class _ProcessGuard:
+    """Fails a test that is not marked ``slow`` when it starts a Python process. ``Popen.__init__`` is wrapped
+    once for the session; ``refusing`` is set around each test (its fixtures included)."""
 
-    def refuse_python(self: subprocess.Popen[Any], args: Sequence[Any] | str, *rest: Any, **options: Any) -> None:
-        if _starts_python(args):
-            pytest.fail(f"starts a Python process ({args!r}): mark the test @pytest.mark.slow", pytrace=False)
-        start(self, args, *rest, **options)
+    def __init__(self) -> None:
+        self.refusing = False
+        self._start = subprocess.Popen.__init__
 
-    monkeypatch.setattr(subprocess.Popen, "__init__", refuse_python)
+    def install(self) -> None:
+        guard, start = self, self._start
+
+        def refuse_python(self: subprocess.Popen[Any], args: Sequence[Any] | str, *rest: Any, **options: Any) -> None:
+            if guard.refusing and _starts_python(args):
+                pytest.fail(f"starts a Python process ({args!r}): mark the test @pytest.mark.slow", pytrace=False)
+            start(self, args, *rest, **options)
+
+        subprocess.Popen.__init__ = refuse_python  # type: ignore[method-assign,assignment]
+
+    def uninstall(self) -> None:
+        subprocess.Popen.__init__ = self._start  # type: ignore[method-assign]
+
+
+_PROCESS_GUARD = _ProcessGuard()
+
+
+def pytest_sessionstart() -> None:
+    _PROCESS_GUARD.install()
+
+
+def pytest_sessionfinish() -> None:
+    _PROCESS_GUARD.uninstall()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    _PROCESS_GUARD.refusing = item.get_closest_marker("slow") is None
+    try:
+        return (yield)
+    finally:
+        _PROCESS_GUARD.refusing = False
