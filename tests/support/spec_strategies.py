@@ -53,6 +53,40 @@ def value_of(schema: Mapping[str, Any], depth: int) -> st.SearchStrategy[Any]:
     return _typed(kinds[0], schema, depth) if kinds else st.none()
 
 
+@cache
+def _matching(dotnet_pattern: str) -> st.SearchStrategy[str]:
+    """Strings that fully match a spec pattern. The AIR pattern (78 fields) is drawn part by part: hypothesis's
+    ``from_regex`` took 1.9 ms a string on it, a third of the builder tests' time. Both are checked against the
+    pattern itself."""
+    pattern = re.compile(re.sub(r"\(\?<(?=[A-Za-z])", "(?P<", dotnet_pattern))
+    if set(pattern.groupindex) >= {"ecosystem", "type", "source", "id", "version", "format"}:
+        return _air_strings().filter(pattern.fullmatch)
+    return st.from_regex(pattern, fullmatch=True)
+
+
+def _air_strings() -> st.SearchStrategy[str]:
+    """``[urn:][air:][ecosystem:][type:]source:id[@version][.format]``, each part from its character class."""
+    name = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/"
+
+    def part(alphabet: str, before: str = "", after: str = "") -> st.SearchStrategy[str]:
+        return st.text(alphabet, min_size=1, max_size=12).map(lambda text: f"{before}{text}{after}")
+
+    def optional(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.one_of(st.just(""), strategy)
+
+    parts = (
+        optional(st.just("urn:")),
+        optional(st.just("air:")),
+        optional(part(name, after=":")),
+        optional(part(name, after=":")),
+        part(name, after=":"),
+        part(name + "."),
+        optional(part(name + ".=,%+:", before="@")),
+        optional(part(name.replace("/", ""), before=".")),
+    )
+    return st.tuples(*parts).map("".join)
+
+
 def _typed(kind: str, schema: Mapping[str, Any], depth: int) -> st.SearchStrategy[Any]:
     if kind == "integer":
         return st.integers(int(schema.get("minimum", -1000)), int(schema.get("maximum", 10_000)))
@@ -69,8 +103,7 @@ def _typed(kind: str, schema: Mapping[str, Any], depth: int) -> st.SearchStrateg
     if kind == "object":
         return st.just({})
     if "pattern" in schema:
-        pattern = re.sub(r"\(\?<(?=[A-Za-z])", "(?P<", schema["pattern"])
-        return st.from_regex(pattern, fullmatch=True)
+        return _matching(schema["pattern"])
     if schema.get("format") == "uri":
         return st.just(URL)
     if schema.get("format") == "date-time":

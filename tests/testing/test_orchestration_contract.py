@@ -57,6 +57,10 @@ def test_a_valid_template_is_accepted(client: tuple[httpx.Client, FakeOrchestrat
         pytest.param(text_to_image(model="dreamshaper"), "steps[0].input.model", id="model-not-an-air"),
         pytest.param(text_to_image(colour="red"), "steps[0].input.colour", id="unknown-key-closed-schema"),
         pytest.param({"steps": [{"$type": "paint", "input": {}}], "currencies": []}, "steps[0].$type", id="type"),
+        pytest.param({"steps": [{"input": {}}], "currencies": []}, "steps[0].$type", id="no-type"),
+        pytest.param({"steps": [{"$type": 7, "input": {}}], "currencies": []}, "steps[0].$type", id="type-not-text"),
+        pytest.param({"steps": [{"$type": [], "input": {}}], "currencies": []}, "steps[0].$type", id="type-a-list"),
+        pytest.param({"steps": [7], "currencies": []}, "steps[0]", id="step-not-an-object"),
         pytest.param(
             {"steps": [{"$type": "imageGen", "input": {"engine": "dalle9", "prompt": "x"}}], "currencies": []},
             "steps[0].input.engine",

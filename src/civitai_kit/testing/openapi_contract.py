@@ -10,7 +10,9 @@ validator misreads in three ways; each is rewritten here, faithfully to how the 
   win, required lists are united).
 * ``discriminator`` (OpenAPI, not JSON Schema): a base schema is replaced by a dispatch on the
   discriminator property to the mapped schema, level by level (``imageGen`` → ``engine`` → ``ecosystem`` →
-  ``operation``). A value outside the mapping is invalid.
+  ``operation``). A value outside the mapping is invalid. The dispatch is a keyword of our own
+  (``x-dispatch``) that looks the value up: the JSON Schema spelling, an ``if``/``then`` per mapped value,
+  tried all 44 step types for every step and was three quarters of a body's validation time.
 * .NET regexes (``(?<name>…)``) become Python's ``(?P<name>…)``; OpenAPI 3.0 ``nullable`` becomes a
   ``null`` type, as does ``type: "null"`` beside an ``anyOf`` (JSON Patch's ``value``: any value or null);
   v1's ``TimeSpan`` object is what .NET actually writes, a ``"[d.]hh:mm:ss[.f]"`` string.
@@ -30,6 +32,7 @@ from typing import Any
 try:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
     from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+    from jsonschema.validators import extend  # type: ignore[import-untyped]
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ModuleNotFoundError(
         "The sandbox checks request bodies against the OpenAPI spec with jsonschema, which is not installed: "
@@ -39,6 +42,18 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 V2_DOCUMENT = "v2-consumer-openapi.json"
 _PREFIX = "#/components/schemas/"
+_DISPATCH = "x-dispatch"
+
+
+def _dispatch(validator: Any, dispatch: dict[str, Any], instance: Any, _schema: Any) -> Iterable[ValidationError]:
+    """``{"property": …, "mapping": {value: ref}}``: validate ``instance`` against the schema its value maps
+    to. A missing or unmapped value is left to the ``required`` and ``enum`` written beside the keyword."""
+    value = instance.get(dispatch["property"]) if isinstance(instance, dict) else None
+    if isinstance(value, str) and (target := dispatch["mapping"].get(value)) is not None:
+        yield from validator.descend(instance, {"$ref": target})
+
+
+_Validator = extend(Draft202012Validator, {_DISPATCH: _dispatch})
 _TIMESPAN = {"type": "string", "pattern": r"^(\d+\.)?\d{1,2}:\d{2}:\d{2}(\.\d{1,7})?$"}
 
 
@@ -55,29 +70,29 @@ class OpenApi:
         if "TimeSpan" in registry:
             registry["TimeSpan"] = registry["TimeSpan__flat"] = _TIMESPAN
         self._root = {"components": {"schemas": _clean(registry)}}
-        self._validators: dict[str, Draft202012Validator] = {}
+        self._validators: dict[str, Any] = {}
 
     @property
     def schema_names(self) -> frozenset[str]:
         return frozenset(self._raw)
 
-    def validator(self, name: str) -> Draft202012Validator:
+    def validator(self, name: str) -> Any:
         """The validator for component schema ``name`` (built on first use, then kept)."""
         found = self._validators.get(name)
         if found is None:
             if name not in self._raw:
                 raise KeyError(f"no component schema {name!r}")
-            found = self._validators[name] = Draft202012Validator({"$ref": f"{_PREFIX}{name}", **self._root})
+            found = self._validators[name] = _Validator({"$ref": f"{_PREFIX}{name}", **self._root})
         return found
 
-    def inline_validator(self, schema: dict[str, Any]) -> Draft202012Validator:
+    def inline_validator(self, schema: dict[str, Any]) -> Any:
         """A validator for a schema written inline in an operation (``{"type": "string"}``, or a ``$ref``)."""
         ref = schema.get("$ref")
         if isinstance(ref, str) and ref.startswith(_PREFIX):
             return self.validator(ref.removeprefix(_PREFIX))
-        return Draft202012Validator({**_clean(schema), **self._root})
+        return _Validator({**_clean(schema), **self._root})
 
-    def field_errors(self, validator: Draft202012Validator, instance: Any) -> dict[str, list[str]]:
+    def field_errors(self, validator: Any, instance: Any) -> dict[str, list[str]]:
         """What is wrong with ``instance``, by field path as the orchestrator names it (``steps[0].input.width``)."""
         errors: dict[str, list[str]] = {}
         for error in _leaves(validator.iter_errors(instance)):
@@ -134,17 +149,15 @@ class OpenApi:
         if discriminator is None:
             return None
         prop = discriminator["propertyName"]
-        branches = []
+        mapping = {}
         for value, ref in discriminator["mapping"].items():
             target = ref.removeprefix(_PREFIX)
-            then = f"{_PREFIX}{target}__flat" if target == name else f"{_PREFIX}{target}"
-            when = {"properties": {prop: {"const": value}}, "required": [prop]}
-            branches.append({"if": when, "then": {"$ref": then}})
+            mapping[value] = f"{_PREFIX}{target}__flat" if target == name else f"{_PREFIX}{target}"
         return {
             "type": "object",
             "required": [prop],
-            "properties": {prop: {"enum": list(discriminator["mapping"])}},
-            "allOf": branches,
+            "properties": {prop: {"enum": list(mapping)}},
+            _DISPATCH: {"property": prop, "mapping": mapping},
         }
 
 
