@@ -25,7 +25,12 @@ demo: $(STAMP)
 TEST_WORKERS ?= 3
 # Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: pytest keeps its assertion-rewritten test
 # modules there (gitignored __pycache__), and rewriting all of tests/ again costs ~15 s of CPU per worker.
-PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+# Temporary files (every tmp_path, every test's isolated home) go to a RAM disk when the machine has one: the
+# suite makes ~10 000 folders and 300 MB of files, and on this machine's ext4 disk that cost 7-9 s of wall and
+# ~12 CPU-s more (non-slow suite, back to back: 72.5-73.3 s vs 64.3-65.9 s). Passing tests' folders are removed
+# as they pass (tmp_path_retention_policy in pyproject.toml), so nothing stays in RAM after a green run.
+TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo $${TMPDIR:-/tmp})
+PYTEST := PYTHONDONTWRITEBYTECODE= TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # the whole suite, the tests marked `slow` included (processes, examples, multi-second waits): CI runs this
 test: $(STAMP)

@@ -137,8 +137,9 @@ class RestData:
         """The 20 real template models plus ``clones`` generated ones, and images derived from them.
 
         Each call returns its own copy to mutate: the catalogue is built once per process (seconds of work;
-        every sandbox and REST test server starts from it) and copied in a fraction of that."""
-        return _copy(_built_sample(clones, seed))
+        every sandbox and REST test server starts from it, kept pickled) and unpickled in a fraction of that."""
+        copied: RestData = pickle.loads(_built_sample(clones, seed))
+        return copied
 
     @classmethod
     def _build(cls, clones: int, seed: int) -> RestData:
@@ -218,9 +219,9 @@ def _templates_root() -> Any:
 
 
 @functools.cache
-def _built_sample(clones: int, seed: int) -> RestData:
-    """The pristine [`RestData.sample`][] for these arguments; never handed out (callers get copies)."""
-    return RestData._build(clones, seed)
+def _built_sample(clones: int, seed: int) -> bytes:
+    """The pristine [`RestData.sample`][] for these arguments, pickled: callers get fresh copies to mutate."""
+    return pickle.dumps(RestData._build(clones, seed), pickle.HIGHEST_PROTOCOL)
 
 
 def _copy(value: T) -> T:
