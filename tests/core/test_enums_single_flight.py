@@ -14,7 +14,7 @@ import pytest
 from civitai_kit._runtime import WaitFor
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient, CivitaiEnums
 from civitai_kit.errors import ErrorCode
-from civitai_kit.result import Success
+from civitai_kit.result import Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
 from tests.support.core_support import error_of, options_for
 
@@ -22,16 +22,29 @@ CALLERS = 6
 _ENUMS = json.loads(resources.files("civitai_kit.testing").joinpath("data", "enums.json").read_text())
 
 
+GRACE = 0.1
+"""Seconds the answer is held once every caller has made its call: time enough to send a request of its own."""
+
+
 class SlowEnums:
-    """``/enums`` that holds each answer until every caller could have sent its own request (or a while has
-    passed): without single-flight the callers' requests all arrive here; with it, only one does."""
+    """``/enums`` that holds each answer until every caller could have sent its own request (or a second has
+    passed): without single-flight the callers' requests all arrive here; with it, only one does. Callers
+    announce themselves with ``entering``; the answer goes ``GRACE`` seconds after the last one, at once if
+    all their requests arrive (single-flight broken), or when a test sets ``release``."""
 
     def __init__(self, status: int = 200) -> None:
         self.status = status
         self.count = 0
+        self.entered = 0
         self.first_arrived = threading.Event()
         self.release = threading.Event()
         self._lock = threading.Lock()
+
+    def entering(self) -> None:
+        with self._lock:
+            self.entered += 1
+            if self.entered == CALLERS:
+                threading.Timer(GRACE, self.release.set).start()
 
     def __call__(self, request: FakeRequest) -> FakeResponse:
         with self._lock:
@@ -54,10 +67,20 @@ def slow() -> Iterator[tuple[FakeCivitai, SlowEnums]]:
         assert not server.errors.snapshot()
 
 
+def entering_sync(handler: SlowEnums, client: CivitaiClient) -> Result[CivitaiEnums]:
+    handler.entering()
+    return client.enums()
+
+
+async def entering(handler: SlowEnums, client: AsyncCivitaiClient) -> Result[CivitaiEnums]:
+    handler.entering()
+    return await client.enums()
+
+
 def test_threads_share_one_request(slow: tuple[FakeCivitai, SlowEnums]) -> None:
     server, handler = slow
     with CivitaiClient(options_for(server.url)) as client, ThreadPoolExecutor(CALLERS) as pool:
-        results = list(pool.map(lambda _: client.enums(), range(CALLERS)))
+        results = list(pool.map(lambda _: entering_sync(handler, client), range(CALLERS)))
         assert handler.count == 1
         values = {id(result.unwrap()) for result in results}
         assert len(values) == 1 and isinstance(results[0].unwrap(), CivitaiEnums)
@@ -68,7 +91,7 @@ def test_threads_share_one_request(slow: tuple[FakeCivitai, SlowEnums]) -> None:
 async def test_tasks_share_one_request(slow: tuple[FakeCivitai, SlowEnums]) -> None:
     server, handler = slow
     async with AsyncCivitaiClient(options_for(server.url)) as client:
-        results = await asyncio.gather(*(client.enums() for _ in range(CALLERS)))
+        results = await asyncio.gather(*(entering(handler, client) for _ in range(CALLERS)))
         assert handler.count == 1
         assert len({id(result.unwrap()) for result in results}) == 1
         assert (await client.enums()).unwrap() is results[0].unwrap()
@@ -79,7 +102,7 @@ async def test_a_failure_is_shared_by_the_waiters_and_not_kept(slow: tuple[FakeC
     server, handler = slow
     handler.status = 400
     async with AsyncCivitaiClient(options_for(server.url)) as client:
-        results = await asyncio.gather(*(client.enums() for _ in range(CALLERS)))
+        results = await asyncio.gather(*(entering(handler, client) for _ in range(CALLERS)))
         assert handler.count == 1
         assert {error_of(result).code for result in results} == {ErrorCode.BAD_REQUEST}
         handler.status = 200
