@@ -16,6 +16,7 @@ fast run never silently grows slow.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import re
@@ -82,6 +83,14 @@ PROCESS_FIXTURES = frozenset({"run", "civitai_script", "pytester"})
 ``pytester`` (a pytest session in a test)."""
 
 _ENVIRONMENT_BIN = Path(sys.executable).parent
+
+
+def pytest_collection_finish() -> None:
+    """The collected suite (modules, ~300 000 objects) is never garbage: frozen out of the collector's sight, and
+    the youngest generation collected every 10 000 allocations instead of 700. Measured on the non-slow suite
+    (3 workers): 14.5 CPU-s in the garbage collector before, 7.4 after; 123 CPU-s in all before, 108 after."""
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
