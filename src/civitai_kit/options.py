@@ -31,6 +31,7 @@ errors never show them.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import types
@@ -229,11 +230,14 @@ class OptionValue(NamedTuple):
 _T = TypeVar("_T")
 
 
-def _scalar_kinds(annotation: Any) -> set[Any]:
-    """``float | None`` -> ``{float, NoneType}``; a plain annotation -> itself."""
+@functools.cache
+def _scalar_kinds(model: type[BaseModel], field: str) -> frozenset[Any]:
+    """``float | None`` -> ``{float, NoneType}``; a plain annotation -> itself. Kept per field: every
+    construction checks every field (66 of them)."""
+    annotation = model.model_fields[field].annotation
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return set(typing.get_args(annotation))
-    return {annotation}
+        return frozenset(typing.get_args(annotation))
+    return frozenset({annotation})
 
 
 def _fits_float(value: int) -> bool:
@@ -288,7 +292,7 @@ class _OptionsModel(BaseModel):
         """pydantic reads ``true`` as 1 and ``1`` as true; in configuration either is a mistake, not a value.
         Text is left to the field (``"true"``, ``"1"`` from the environment still bind, trimmed like .NET)."""
         assert info.field_name is not None
-        kinds = _scalar_kinds(cls.model_fields[info.field_name].annotation)
+        kinds = _scalar_kinds(cls, info.field_name)
         if bool in kinds:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 raise ValueError("must be true or false, not a number")
