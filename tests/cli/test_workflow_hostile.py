@@ -34,6 +34,7 @@ def test_html_500_on_submit_is_retried_once_without_spending_twice(
     assert len(sandbox.orchestrator.workflows) == before + 1
 
 
+@pytest.mark.slow  # waits out the first 2 s poll delay by design, like the other workflow-polling CLI tests
 def test_connection_cut_mid_body_while_waiting_recovers(cli: Any, sandbox: Sandbox, fake_key: str) -> None:
     token = {TOKEN_VAR: fake_key}
     workflow_id = cli("--json", "workflow", "submit", "-", env=token, input=json.dumps(_template())).json()["id"]
