@@ -17,7 +17,6 @@ filters run after paging, so pages can be empty yet carry a cursor; ``page`` is 
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import math
@@ -580,28 +579,41 @@ def _sort_images(images: list[JSON], sort: str) -> list[JSON]:
     return sorted(images, key=keys[sort], reverse=sort != "Oldest")
 
 
+def _with_versions(model: JSON, shape: Callable[[JSON], JSON]) -> JSON:
+    """``model`` with each version replaced by ``shape(copy of it)``; the catalogue itself is never touched.
+
+    Only the dicts on the way to a change are copied (the answer is serialised straight away), which keeps a
+    model's answer at a fraction of a deep copy's cost."""
+    versions = model.get("modelVersions")
+    if not versions:
+        return dict(model)
+    return {**model, "modelVersions": [shape(dict(version)) for version in versions]}
+
+
 def _list_item(model: JSON, *, nsfw: bool, primary_only: bool) -> JSON:
-    item = copy.deepcopy(model)
-    for version in item.get("modelVersions") or ():
+    def shape(version: JSON) -> JSON:
         if not nsfw and version.get("images"):
             version["images"] = [i for i in version["images"] if browsing_level_of(i) <= 1]
         if primary_only and version.get("files"):
-            primary = [f for f in version["files"] if f.get("primary")] or version["files"][:1]
-            version["files"] = primary
-    return item
+            version["files"] = [f for f in version["files"] if f.get("primary")] or version["files"][:1]
+        return version
+
+    return _with_versions(model, shape)
 
 
 def _detail(model: JSON) -> JSON:
     """``/models/{id}``: versions through ``removeEmpty``, image ids dropped."""
-    item = copy.deepcopy(model)
-    versions = []
-    for version in item.get("modelVersions") or ():
+
+    def shape(version: JSON) -> JSON:
         version["images"] = [{k: v for k, v in i.items() if k != "id"} for i in version.get("images") or ()]
-        for file in version.get("files") or ():
-            if isinstance(file.get("metadata"), dict):
-                file["metadata"] = _drop_empty(file["metadata"])
-        versions.append(_drop_empty(version))
-    item["modelVersions"] = versions
+        version["files"] = [
+            {**file, "metadata": _drop_empty(file["metadata"])} if isinstance(file.get("metadata"), dict) else file
+            for file in version.get("files") or ()
+        ]
+        return _drop_empty(version)
+
+    item = _with_versions(model, shape)
+    item["modelVersions"] = item.get("modelVersions") or []
     return item
 
 
