@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-import platformdirs
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -69,7 +68,7 @@ from civitai_kit._config.binder import (
     section_type,
     skipping,
 )
-from civitai_kit._config.context import APP_NAME, SourcePlan, config_sources, current_plan
+from civitai_kit._config.context import SourcePlan, config_sources, current_plan, user_dir
 from civitai_kit._config.errors import CrossFieldError, Problem, configuration_error, problems_from
 from civitai_kit._config.jsonc import parse_jsonc
 from civitai_kit._config.keys import DEFAULT_SECTION, dotnet_key, section_path, strip_prefix
@@ -209,11 +208,11 @@ Directory = Annotated[Path, BeforeValidator(_clean_directory)]
 
 
 def _data_dir(kind: str) -> Path:
-    return platformdirs.user_data_path(APP_NAME, appauthor=False) / kind
+    return user_dir("data") / kind
 
 
 def _cache_dir() -> Path:
-    return platformdirs.user_cache_path(APP_NAME, appauthor=False)
+    return user_dir("cache")
 
 
 # ------------------------------------------------------------------------------------------ sections

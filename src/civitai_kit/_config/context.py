@@ -7,6 +7,7 @@ A context variable carries the choice because pydantic-settings builds sources i
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 
@@ -31,6 +33,35 @@ USER_SECRETS_VARIABLE = "CIVITAI_USER_SECRETS"
 
 _ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
+UserDirKind = Literal["config", "data", "cache"]
+_USER_DIR_VARIABLES = (
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "USERPROFILE",
+    "APPDATA",
+    "LOCALAPPDATA",
+)
+"""What platformdirs derives the per-user folders from (Linux and macOS: these variables; Windows: the shell's known
+folders, which the variables follow)."""
+
+
+def user_dir(kind: UserDirKind) -> Path:
+    """civitai-kit's per-user ``config``, ``data`` or ``cache`` folder (platformdirs), worked out once for each
+    home the environment names: every options object needs three, and platformdirs rebuilds them each time."""
+    return _user_dir(kind, tuple(os.environ.get(name) for name in _USER_DIR_VARIABLES))
+
+
+@functools.lru_cache(maxsize=32)
+def _user_dir(kind: UserDirKind, _homes: tuple[str | None, ...]) -> Path:
+    """``_homes`` (the variables' values) is only the cache key: a changed home is a new entry."""
+    if kind == "config":
+        return platformdirs.user_config_path(APP_NAME, appauthor=False)
+    if kind == "data":
+        return platformdirs.user_data_path(APP_NAME, appauthor=False)
+    return platformdirs.user_cache_path(APP_NAME, appauthor=False)
+
 
 def default_user_secrets_path(environ: Mapping[str, str] | None = None) -> Path:
     """``$CIVITAI_USER_SECRETS``, else ``secrets.json`` in the per-user config dir (outside any project)."""
@@ -38,7 +69,7 @@ def default_user_secrets_path(environ: Mapping[str, str] | None = None) -> Path:
     override = environ.get(USER_SECRETS_VARIABLE, "").strip()
     if override:
         return Path(override).expanduser().absolute()
-    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "secrets.json"
+    return user_dir("config") / "secrets.json"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-import platformdirs
-
+from civitai_kit._config.context import user_dir
 from civitai_kit._vocabulary.hash_algorithm import HashAlgorithm
 
 __all__ = ["HashCache"]
@@ -55,7 +54,7 @@ class HashCache:
 
     @staticmethod
     def default_path() -> Path:
-        return Path(platformdirs.user_cache_dir("civitai-kit", appauthor=False)) / "hashes.sqlite3"
+        return user_dir("cache") / "hashes.sqlite3"
 
     # -------------------------------------------------------------------------------------------- public
 
