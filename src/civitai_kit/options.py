@@ -252,7 +252,9 @@ class _OptionsModel(BaseModel):
     (one [`ConfigurationError`][], never a pydantic error that quotes the input, a key included),
     provenance is kept per field, and equality compares values only (not where they came from)."""
 
-    model_config = ConfigDict(validate_assignment=True, extra="forbid", validate_default=True, allow_inf_nan=False)
+    # Defaults are not validated on every build (a fifth of its cost): they are written valid, which
+    # tests/options/test_validation.py checks by validating every one of them.
+    model_config = ConfigDict(validate_assignment=True, extra="forbid", allow_inf_nan=False)
 
     _location: ClassVar[tuple[str, ...]] = ()
     """Where this section sits below the root (``("sdk",)``), for error messages."""
@@ -657,8 +659,8 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
     """Everything civitai-kit can be configured with. See the module docstring for where values come
     from; ``source_of`` says where each one did."""
 
-    model_config = SettingsConfigDict(
-        validate_assignment=True, extra="forbid", validate_default=True, allow_inf_nan=False
+    model_config = SettingsConfigDict(  # pydantic-settings validates defaults unless told not to
+        validate_assignment=True, extra="forbid", validate_default=False, allow_inf_nan=False
     )
 
     base_url: BaseUrl = "https://civitai.com"

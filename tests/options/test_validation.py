@@ -364,3 +364,11 @@ def test_equality_compares_values_not_origins(places: ConfigPlaces) -> None:
     assert from_environment == from_argument
     assert from_environment.source_of("timeout_seconds") != from_argument.source_of("timeout_seconds")
     assert from_environment != CivitaiApiOptions.isolated(timeout_seconds=41)
+
+
+def test_every_default_is_a_value_validation_keeps_as_it_is() -> None:
+    """Defaults are not validated when options are built: each must already be what validating it gives."""
+    defaults = CivitaiApiOptions.isolated()
+    revalidated = CivitaiApiOptions.isolated(**defaults.model_dump())
+    assert revalidated == defaults
+    assert revalidated.model_dump() == defaults.model_dump()
