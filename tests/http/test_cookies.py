@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Literal
 
 import pytest
 
@@ -39,8 +40,10 @@ def _calls(kind: str, url: str, paths: list[str]) -> list[Result[object]]:
         with HttpClient(ClientSettings(base_url=url)) as client:
             return [client.send_json(request, lambda body: body) for request in requests]
 
+    backend: Literal["httpx", "aiohttp"] = "aiohttp" if kind == "aiohttp" else "httpx"
+
     async def run() -> list[Result[object]]:
-        async with AsyncHttpClient(ClientSettings(base_url=url, backend=kind)) as client:
+        async with AsyncHttpClient(ClientSettings(base_url=url, backend=backend)) as client:
             return [await client.send_json(request, lambda body: body) for request in requests]
 
     return asyncio.run(run())

@@ -82,15 +82,16 @@ def test_a_kept_alive_connection_is_reused_and_found_through_the_caching_stream(
     assert port == server.port and readable is False
 
 
-def test_the_default_async_transport_is_ours_unless_the_environment_names_a_proxy(
+def test_the_default_async_transport_is_ours_and_a_proxy_gets_a_mount_of_its_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """httpx routes through ``HTTPS_PROXY`` and the like only in a client whose transport it builds itself."""
+    """A proxy the environment names is reached through httpx's transport, mounted for its URL pattern; every
+    other request keeps ours (``tests/http/test_proxies.py`` sends requests both ways)."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     client = AsyncHttpClient(_settings("http://127.0.0.1:9"))
     assert isinstance(client._client._transport, AsyncNetworkTransport)
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     proxied = AsyncHttpClient(_settings("http://127.0.0.1:9"))
-    assert type(proxied._client._transport) is httpx.AsyncHTTPTransport
-    assert any(mount is not None for mount in proxied._client._mounts.values())
+    assert isinstance(proxied._client._transport, AsyncNetworkTransport)
+    assert [type(mount) for mount in proxied._client._mounts.values()] == [httpx.AsyncHTTPTransport]

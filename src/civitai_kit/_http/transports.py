@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import ssl
 import urllib.request
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 
@@ -14,6 +16,7 @@ from civitai_kit._http.network import AsyncNetworkTransport
 from civitai_kit._http.settings import ClientSettings
 
 _CONNECT_TIMEOUT = 10.0
+_Transport = TypeVar("_Transport", httpx.BaseTransport, httpx.AsyncBaseTransport)
 
 
 def timeout_for(seconds: float) -> httpx.Timeout:
@@ -89,34 +92,84 @@ class _AsyncClient(_AnswerCookiesJar, httpx.AsyncClient):
 
 
 def build_sync_client(settings: ClientSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
+    """The sync client: ``transport`` when given (a test's, a mock), else httpx's network transport, with a
+    transport per proxy the environment names; each of them behind the response cache when it is on."""
+    cached: Callable[[httpx.BaseTransport], httpx.BaseTransport] = _as_is
     if settings.cache_directory is not None:
         from civitai_kit._http.cache import AnonymousCache, private_database
 
         if (database := private_database(settings.cache_directory, "http-cache-sync.sqlite")) is not None:
-            network = transport or httpx.HTTPTransport(verify=tls_context(), limits=_limits(settings))
-            transport = AnonymousCache(network, database, settings)
-    return _Client(transport=transport, **_client_kwargs(settings))
+            cached = functools.partial(AnonymousCache, database=database, settings=settings)
+
+    if transport is not None:
+        return _Client(transport=cached(transport), **_client_kwargs(settings))
+
+    def network(proxy: str | None) -> httpx.BaseTransport:
+        return cached(httpx.HTTPTransport(verify=tls_context(), limits=_limits(settings), proxy=proxy))
+
+    return _Client(transport=network(None), mounts=_proxy_mounts(network), **_client_kwargs(settings))
 
 
 def build_async_client(settings: ClientSettings, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
-    if transport is None and settings.backend == "aiohttp":
-        transport = _aiohttp_transport(settings)
-    elif transport is None and not _environment_proxies():
-        transport = AsyncNetworkTransport(ssl_context=tls_context(), limits=_limits(settings))
+    """The async twin of `build_sync_client`; its own network transport is ours (``AsyncNetworkTransport``) or
+    aiohttp's, while a request for a proxy goes through httpx's (neither of ours speaks to proxies)."""
+    cached: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] = _as_is
     if settings.cache_directory is not None:
         from civitai_kit._http.cache import AsyncAnonymousCache, private_database
 
         if (database := private_database(settings.cache_directory, "http-cache-async.sqlite")) is not None:
-            network = transport or AsyncNetworkTransport(ssl_context=tls_context(), limits=_limits(settings))
-            transport = AsyncAnonymousCache(network, database, settings)
-    return _AsyncClient(transport=transport, **_client_kwargs(settings))
+            cached = functools.partial(AsyncAnonymousCache, database=database, settings=settings)
+
+    if transport is not None:
+        return _AsyncClient(transport=cached(transport), **_client_kwargs(settings))
+
+    def network(proxy: str | None) -> httpx.AsyncBaseTransport:
+        if proxy is not None:
+            return cached(httpx.AsyncHTTPTransport(verify=tls_context(), limits=_limits(settings), proxy=proxy))
+        if settings.backend == "aiohttp":
+            return cached(_aiohttp_transport(settings))
+        return cached(AsyncNetworkTransport(ssl_context=tls_context(), limits=_limits(settings)))
+
+    return _AsyncClient(transport=network(None), mounts=_proxy_mounts(network), **_client_kwargs(settings))
 
 
-def _environment_proxies() -> bool:
-    """Whether the environment names a proxy (``HTTPS_PROXY``, ``ALL_PROXY`` …): httpx honours them only in a
-    client whose transport it builds itself, so such a client keeps httpx's own."""
+def _as_is(transport: _Transport) -> _Transport:
+    return transport
+
+
+def _proxy_mounts(network: Callable[[str], _Transport]) -> dict[str, _Transport | None]:
+    """httpx mounts for the environment's proxies: ``network(proxy URL)`` per URL pattern, ``None`` (the client's
+    own transport) for a host ``NO_PROXY`` names. httpx reads the variables itself only for a client whose
+    transport it builds, and these clients are given theirs."""
+    return {pattern: None if proxy is None else network(proxy) for pattern, proxy in environment_proxies().items()}
+
+
+def environment_proxies() -> dict[str, str | None]:
+    """The proxy the environment names for each httpx URL pattern, ``None`` for a pattern to reach directly: read
+    as httpx reads it. ``HTTP_PROXY``, ``HTTPS_PROXY`` and ``ALL_PROXY`` (either case) give ``http://``,
+    ``https://`` and ``all://``; each ``NO_PROXY`` entry is a host (and its subdomains), an IP address, or a
+    URL pattern; ``NO_PROXY=*`` turns every proxy off."""
     found = urllib.request.getproxies()
-    return any(found.get(scheme) for scheme in ("http", "https", "all"))
+    proxies: dict[str, str | None] = {}
+    for scheme in ("http", "https", "all"):
+        if url := found.get(scheme):
+            proxies[f"{scheme}://"] = url if "://" in url else f"http://{url}"
+    for host in (entry.strip() for entry in found.get("no", "").split(",")):
+        if host == "*":
+            return {}
+        if host:
+            proxies[_direct_pattern(host)] = None
+    return proxies
+
+
+def _direct_pattern(host: str) -> str:
+    if "://" in host:
+        return host
+    try:
+        address = ipaddress.ip_address(host.split("/")[0])
+    except ValueError:
+        return f"all://{host}" if host.lower() == "localhost" else f"all://*{host}"
+    return f"all://[{host}]" if address.version == 6 else f"all://{host}"
 
 
 def _aiohttp_transport(settings: ClientSettings) -> httpx.AsyncBaseTransport:
