@@ -9,10 +9,7 @@ to the proxy in absolute form; a host ``NO_PROXY`` names (or ``NO_PROXY=*``) is 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -24,54 +21,33 @@ from civitai_kit._http import ApiRequest, AsyncHttpClient, ClientSettings, HttpC
 from civitai_kit._http.transports import environment_proxies
 from civitai_kit.result import Result
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse
+from tests.support.raw_server import Peer, RawServer
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
-class ForwardProxy:
-    """A loopback HTTP proxy that answers every request itself and records the target it was asked for."""
+def _answer_as_proxy(peer: Peer) -> None:
+    """A forward proxy that answers every request itself (the server records what it was asked for)."""
+    if peer.read_request() is None:
+        return
+    body = json.dumps({"via": "proxy"}).encode()
+    peer.send(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"Content-Length: %d\r\n\r\n%b" % (len(body), body)
+    )
 
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self.targets: list[str] = []
-        threading.Thread(target=self._accept, daemon=True).start()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
-
-    def _serve(self, connection: socket.socket) -> None:
-        with connection, contextlib.suppress(OSError):
-            head = b""
-            while b"\r\n\r\n" not in head:
-                data = connection.recv(65536)
-                if not data:
-                    return
-                head += data
-            target = head.split(b"\r\n", 1)[0].split(b" ")[1].decode()
-            self.targets.append(target)
-            body = json.dumps({"via": "proxy"}).encode()
-            connection.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                b"Content-Length: %d\r\n\r\n%b" % (len(body), body)
-            )
-
-    def close(self) -> None:
-        self._listener.shutdown(socket.SHUT_RDWR)
-        self._listener.close()
+def _targets(proxy: RawServer) -> list[str]:
+    """The request target of every request the proxy got (absolute-form: the URL the client wanted)."""
+    return [head.split(b"\r\n", 1)[0].split(b" ")[1].decode() for head in proxy.requests]
 
 
 @pytest.fixture
-def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ForwardProxy]:
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[RawServer]:
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
-    server = ForwardProxy()
+    server = RawServer(_answer_as_proxy)
     yield server
     server.close()
 
@@ -114,18 +90,18 @@ def _settings(base_url: str, kind: str, cached: bool, cache: Path) -> ClientSett
 
 @pytest.mark.parametrize(("kind", "cached"), CLIENTS)
 def test_a_request_goes_through_the_proxy_the_environment_names(
-    proxy: ForwardProxy, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: str, cached: bool
+    proxy: RawServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: str, cached: bool
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
     result = _get(kind, _settings("http://api.civitai.invalid", kind, cached, tmp_path))
     assert result.unwrap() == {"via": "proxy"}
-    assert proxy.targets == ["http://api.civitai.invalid/api/v1/tags"]
+    assert _targets(proxy) == ["http://api.civitai.invalid/api/v1/tags"]
 
 
 @pytest.mark.parametrize(("kind", "cached"), CLIENTS)
 @pytest.mark.parametrize("no_proxy", ["127.0.0.1", "*"])
 def test_a_host_no_proxy_names_is_reached_directly(
-    proxy: ForwardProxy,
+    proxy: RawServer,
     origin: FakeCivitai,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -137,7 +113,7 @@ def test_a_host_no_proxy_names_is_reached_directly(
     monkeypatch.setenv("NO_PROXY", no_proxy)
     result = _get(kind, _settings(origin.url, kind, cached, tmp_path))
     assert result.unwrap() == {"via": "direct"}
-    assert proxy.targets == []
+    assert _targets(proxy) == []
 
 
 @pytest.mark.parametrize(
