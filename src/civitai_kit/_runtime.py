@@ -16,7 +16,9 @@ that feed outcomes back live only here. An iteration (auto-pagination) is an ope
 one is asked for.
 
 An operation whose own steps do blocking work (writing and hashing a download) is run by the async driver
-with ``offload=True``: each step then runs on a worker thread of its own, so the event loop never blocks.
+with ``offload=True``: each step then runs on a worker thread of its own, so the event loop never blocks. An
+action that can be performed on that thread as well (``perform_off_loop``: a body read from the socket lane)
+is performed there, and the operation goes on without a round trip through the loop.
 
 When an action cannot complete (a cancellation, Ctrl-C, an iteration left early: ``Abandoned``), the
 driver raises that exception inside the operation, where it waits, and performs the clean-up actions it
@@ -36,6 +38,7 @@ import contextlib
 import contextvars
 import inspect
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,6 +52,10 @@ S = TypeVar("S")
 logger = logging.getLogger("civitai_kit")
 
 
+NEEDS_LOOP: Any = object()
+"""What ``Action.perform_off_loop`` returns when the action must be performed on the event loop."""
+
+
 class Action:
     """One thing an operation asks its driver to do; the outcome is sent back into the operation."""
 
@@ -59,6 +66,15 @@ class Action:
 
     async def perform_async(self, driver: AsyncDriver) -> Any:
         raise NotImplementedError
+
+    def perform_off_loop(self) -> Any:
+        """In an operation run with ``offload=True``: the outcome, performed on its worker thread when that
+        needs neither the event loop nor another thread; ``NEEDS_LOOP`` (the default) otherwise."""
+        return NEEDS_LOOP
+
+    def interrupt(self) -> None:
+        """Stop ``perform_off_loop`` while it runs (called from the loop's thread when the caller is
+        cancelled); it then returns early or raises."""
 
 
 Operation: TypeAlias = Generator[Action, Any, T]
@@ -268,7 +284,7 @@ class AsyncDriver:
                     except StopIteration as stop:
                         return True, stop.value
                 else:
-                    ended, action = await steps.run(operation.send, outcome)
+                    ended, action = await steps.run(operation.send, outcome, then=operation.send)
                     if ended:
                         return True, action
                 if isinstance(action, Emit):
@@ -315,15 +331,52 @@ class _Offload:
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="civitai-kit-step")
+        self._lock = threading.Lock()
+        self._performing: Action | None = None
+        """The action ``perform_off_loop`` runs on the worker thread now."""
+        self._stopped = False
+        """The caller was cancelled: no more actions are performed off the loop."""
 
-    async def run(self, step: Callable[[Any], Action], outcome: Any) -> tuple[bool, Any]:
-        """``step(outcome)`` on the worker thread: ``(ended, the next action or the result)``. A
-        cancellation stops the wait, never the step."""
+    async def run(
+        self, step: Callable[[Any], Action], outcome: Any, *, then: Callable[[Any], Action] | None = None
+    ) -> tuple[bool, Any]:
+        """``step(outcome)`` on the worker thread: ``(ended, the next action or the result)``. With ``then``
+        (the operation's ``send``), each next action that can be performed off the loop is, there, and its
+        outcome goes to ``then``. A cancellation stops the wait and interrupts such an action, never a step."""
         context = contextvars.copy_context()
-        ended_and_value: tuple[bool, Any] = await asyncio.wrap_future(
-            self._pool.submit(context.run, _next_action, step, outcome)
-        )
+        future = self._pool.submit(context.run, self._steps, step, outcome, then)
+        try:
+            ended_and_value: tuple[bool, Any] = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            self._stop()
+            raise
         return ended_and_value
+
+    def _steps(
+        self, step: Callable[[Any], Action], outcome: Any, then: Callable[[Any], Action] | None
+    ) -> tuple[bool, Any]:
+        ended, action = _next_action(step, outcome)
+        while not ended and then is not None:
+            with self._lock:
+                if self._stopped:
+                    break
+                self._performing = action
+            try:
+                outcome = action.perform_off_loop()
+            finally:
+                with self._lock:
+                    self._performing = None
+            if outcome is NEEDS_LOOP:
+                break
+            ended, action = _next_action(then, outcome)
+        return ended, action
+
+    def _stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            performing = self._performing
+        if performing is not None:
+            performing.interrupt()
 
     def finish(self, close: Callable[[], object]) -> Future[None]:
         """Queue the operation's close behind any step still running; the thread ends once it has run."""

@@ -156,6 +156,83 @@ def test_an_offloaded_operation_is_closed_on_its_worker_when_cancelled() -> None
     assert closed_on and closed_on[0].startswith("civitai-kit-step")
 
 
+class OffLoop(Action):
+    """An action an offloaded operation's worker may perform itself: counts where it was performed."""
+
+    __slots__ = ("interrupted", "log", "release", "value")
+
+    def __init__(self, value: int, log: list[str], release: threading.Event | None = None) -> None:
+        self.value, self.log, self.release = value, log, release
+        self.interrupted = False
+
+    def perform(self, driver: Driver) -> int:
+        self.log.append("sync")
+        return self.value
+
+    async def perform_async(self, driver: AsyncDriver) -> int:
+        self.log.append("loop")
+        return self.value
+
+    def perform_off_loop(self) -> int:
+        self.log.append(threading.current_thread().name)
+        if self.release is not None:
+            self.release.wait(10)
+        return -1 if self.interrupted else self.value
+
+    def interrupt(self) -> None:
+        self.interrupted = True
+        assert self.release is not None
+        self.release.set()
+
+
+def adds_up(log: list[str], count: int) -> Operation[int]:
+    total = 0
+    for value in range(count):
+        total += yield OffLoop(value, log)
+    now: float = yield Now()  # an action that needs the loop
+    return total + int(now)
+
+
+def test_an_offloaded_operation_performs_what_it_can_on_its_worker_without_the_loop() -> None:
+    log: list[str] = []
+    result = asyncio.run(AsyncDriver(clock=lambda: 1000.0).run(adds_up(log, 5), offload=True))
+    assert result == sum(range(5)) + 1000
+    assert len(log) == 5 and all(name.startswith("civitai-kit-step") for name in log)
+
+
+def test_without_offload_and_in_the_sync_driver_every_action_is_performed_as_usual() -> None:
+    log: list[str] = []
+    assert asyncio.run(AsyncDriver(clock=lambda: 1000.0).run(adds_up(log, 3))) == 1003
+    assert Driver(clock=lambda: 1000.0).run(adds_up(log, 3)) == 1003
+    assert log == ["loop"] * 3 + ["sync"] * 3
+
+
+def test_a_cancellation_interrupts_the_action_on_the_worker_and_performs_no_more_there() -> None:
+    log: list[str] = []
+    outcomes: list[int] = []
+    release = threading.Event()
+
+    def reads_until_told() -> Operation[None]:
+        try:
+            outcomes.append((yield OffLoop(1, log, release)))
+            outcomes.append((yield OffLoop(2, log)))
+            yield Sleep(3600)
+        finally:
+            log.append("cleaned up")
+
+    async def main() -> None:
+        task = asyncio.create_task(AsyncDriver().run(reads_until_told(), offload=True))
+        while not log:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert outcomes == [-1]  # interrupted; the next action was not performed on the worker
+    assert log[0].startswith("civitai-kit-step") and log[-1] == "cleaned up" and "loop" not in log
+
+
 class Greeter(Bound[Sync]):
     def __init__(self, driver: Driver | None) -> None:
         self._driver = driver

@@ -139,13 +139,40 @@ class BodyReader:
         assert self._left is not None
         if self._left <= 0:
             return 0
-        view = view[: self._left]
         try:
             with _as_httpx_errors():
                 lane = self._lane = self._lane or SocketLane.open(self._stream, self._timeout)
-                if lane is not None:
-                    return self._count(await run_blocking(partial(lane.fill, view), lane.close))
-                return self._count(self._copy(view, await self._stream.read(len(view), self._timeout)))
+                if lane is None:
+                    piece = await self._stream.read(min(len(view), self._left), self._timeout)
+                    return self._count(self._copy(view, piece))
+            return await run_blocking(partial(self._lane_read, lane, view), lane.close)
+        except BaseException:
+            self.close()
+            raise
+
+    def readinto_off_loop(self, view: memoryview) -> int | None:
+        """``areadinto`` on a thread that is not the event loop's (the worker of an operation run with
+        ``offload=True``), possible once the body comes through the socket lane: the lane's reads block that
+        thread only. ``None``: this read needs the loop (no lane yet, bytes pending above it, a failure to
+        raise)."""
+        lane = self._lane
+        if lane is None or self._pending or self._failure is not None:
+            return None
+        filled = 0
+        try:
+            while filled < len(view) and self._left:
+                got = self._lane_read(lane, view[filled:])
+                filled += got
+        except Exception as exc:
+            return self._broke(exc, filled)
+        return filled
+
+    def _lane_read(self, lane: SocketLane, view: memoryview) -> int:
+        """One fill of ``view`` from the socket lane, on a worker thread (blocking)."""
+        assert self._left is not None
+        try:
+            with _as_httpx_errors():
+                return self._count(lane.fill(view[: self._left]))
         except BaseException:
             self.close()
             raise

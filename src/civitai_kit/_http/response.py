@@ -11,7 +11,7 @@ import httpx
 from civitai_kit._http.large_body import BodyReader
 from civitai_kit._json import loads
 from civitai_kit._redact import redact
-from civitai_kit._runtime import Action
+from civitai_kit._runtime import NEEDS_LOOP, Action
 from civitai_kit.errors import ApiConnectionError, ApiTimeoutError, Error, ErrorCode
 
 if TYPE_CHECKING:
@@ -94,6 +94,18 @@ class StreamingResponse:
         except Exception as exc:
             raise _interrupted(exc, self.url) from exc
 
+    def readinto_off_loop(self, view: memoryview) -> int | None:
+        """``areadinto`` without the event loop, on an offloaded operation's worker thread; ``None`` when this
+        read needs the loop (see [`BodyReader.readinto_off_loop`][civitai_kit._http.large_body.BodyReader])."""
+        try:
+            return self._reader.readinto_off_loop(view)
+        except Exception as exc:
+            raise _interrupted(exc, self.url) from exc
+
+    def interrupt(self) -> None:
+        """Stop a read in progress on another thread (the caller was cancelled): the body is given up."""
+        self._reader.close()
+
     def close(self) -> None:
         self._reader.close()
         self._response.close()
@@ -146,6 +158,16 @@ class ReadInto(Action):
             return await self.stream.areadinto(self.buffer)
         except ApiConnectionError as broken:
             return broken
+
+    def perform_off_loop(self) -> int | ApiConnectionError | object:
+        try:
+            got = self.stream.readinto_off_loop(self.buffer)
+        except ApiConnectionError as broken:
+            return broken
+        return NEEDS_LOOP if got is None else got
+
+    def interrupt(self) -> None:
+        self.stream.interrupt()
 
 
 def _interrupted(exc: Exception, url: str) -> ApiConnectionError:
