@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
 import pytest
 
-from civitai_kit._config.context import user_dir
+from civitai_kit._config.context import UserDirKind, user_dir
 from civitai_kit.options import CivitaiApiOptions
 from civitai_kit.tools.hash_cache import HashCache
 
@@ -22,13 +23,12 @@ from civitai_kit.tools.hash_cache import HashCache
     ],
 )
 def test_each_folder_is_platformdirs_own_answer_for_the_current_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: str, variable: str, fresh: object
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: UserDirKind, variable: str, fresh: Callable[..., Path]
 ) -> None:
-    assert callable(fresh)
     for home in ("one", "two", "one"):
         monkeypatch.setenv("HOME", str(tmp_path / home))
         monkeypatch.setenv(variable, str(tmp_path / home / variable))
-        assert user_dir(kind) == fresh("civitai-kit", appauthor=False)  # type: ignore[arg-type]
+        assert user_dir(kind) == fresh("civitai-kit", appauthor=False)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the XDG variables are the Linux convention")
