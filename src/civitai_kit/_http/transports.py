@@ -70,6 +70,10 @@ class _AnswerCookiesJar:
 
     _answer_cookies: _AnswerCookies
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cookies = None
+
     @property
     def cookies(self) -> httpx.Cookies:
         return self._answer_cookies
@@ -80,15 +84,11 @@ class _AnswerCookiesJar:
 
 
 class _Client(_AnswerCookiesJar, httpx.Client):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.cookies = None
+    pass
 
 
 class _AsyncClient(_AnswerCookiesJar, httpx.AsyncClient):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.cookies = None
+    pass
 
 
 def build_sync_client(settings: ClientSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
