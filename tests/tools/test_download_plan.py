@@ -324,7 +324,7 @@ def test_part_sink_writes_and_hashes_in_order(tmp_path: Path) -> None:
     target = tmp_path / "out.part"
     data = os.urandom(3 * BUFFER_SIZE + 17)
     with target.open("ab", buffering=0) as file:
-        sink = PartSink(lambda: file, queue=2)
+        sink = PartSink(lambda: file)
         hasher = MultiHasher([HashAlgorithm.SHA256])
         at = 0
         for size in (10, 65536, BUFFER_SIZE, BUFFER_SIZE, BUFFER_SIZE):  # reads of any size, never past the room
@@ -335,8 +335,7 @@ def test_part_sink_writes_and_hashes_in_order(tmp_path: Path) -> None:
                 assert sink.flush(hasher)
             at += size
         _fill(sink, data[at:])
-        assert sink.flush(hasher) and sink.drain() and sink.buffered == 0
-        sink.close()
+        assert sink.flush(hasher) and sink.buffered == 0
     assert target.read_bytes() == data
     assert hasher.hexdigests()[HashAlgorithm.SHA256] == hashlib.sha256(data).hexdigest().upper()
 
@@ -359,7 +358,7 @@ def test_part_sink_take_and_discard() -> None:
     assert sink.take() == b'{"error":"nope"}' and sink.buffered == 0
     _fill(sink, b"abc")
     sink.discard()
-    assert sink.buffered == 0 and sink.drain()
+    assert sink.buffered == 0 and sink.error is None
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
@@ -369,8 +368,9 @@ def test_part_sink_reports_a_full_disk() -> None:
     with open("/dev/full", "ab", buffering=0) as full:
         sink = PartSink(lambda: full)
         _fill(sink, b"x" * 1000)
-        assert sink.flush(MultiHasher([HashAlgorithm.SHA256]))  # handed over; the failure shows on drain
-        assert not sink.drain()
+        hasher = MultiHasher([HashAlgorithm.SHA256])
+        assert not sink.flush(hasher)
         assert isinstance(sink.error, OSError) and sink.error.errno == 28  # ENOSPC
-        assert not sink.flush(MultiHasher([HashAlgorithm.SHA256]))
-        sink.close()
+        assert hasher.size == 0  # nothing unwritten was hashed
+        _fill(sink, b"y")
+        assert not sink.flush(hasher) and hasher.size == 0  # nothing more is written after a failure

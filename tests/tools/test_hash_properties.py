@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 import random
 import struct
+import tempfile
 import zlib
+from pathlib import Path
 
 import blake3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civitai_kit.tools import HashAlgorithm as H
-from civitai_kit.tools.hashing import MultiHasher
+from civitai_kit.tools.hashing import MultiHasher, hash_file
 
 MIB = 1 << 20
 BOUNDARIES = [0, 1, 8, 9, 64, MIB, MIB + 0x10000, 2 * MIB]
@@ -93,3 +95,21 @@ def test_one_pass_equals_separate_hashes_on_safetensors(
     expected = reference(data)
     assert expected[H.AUTOV3] == hashlib.sha256(data[8 + header_length :]).hexdigest().upper()
     assert stream(data, chunks, threads) == expected
+    assert from_file(data, max(chunks[0] if chunks[:-1] else 0, 4096)) == expected
+
+
+def from_file(data: bytes, chunk_size: int) -> dict[H, str | None]:
+    """``hash_file`` of ``data`` written to disk: each lane reads the file itself (``os.preadv``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.bin"
+        path.write_bytes(data)
+        hashes = hash_file(path, frozenset(H), chunk_size=chunk_size)
+    return {algorithm: hashes.get(algorithm) for algorithm in H}
+
+
+@PROFILE
+@given(size=SIZES, seed=st.integers(0, 2**32), chunk_size=st.sampled_from([4096, 65_537, 300_000, MIB]))
+def test_a_file_read_by_its_lanes_equals_separate_hashes(size: int, seed: int, chunk_size: int) -> None:
+    """Files are read by each lane itself (``os.preadv``): the same values as one stream, at any read size."""
+    data = random.Random(seed).randbytes(size)
+    assert from_file(data, chunk_size) == reference(data)

@@ -1,5 +1,7 @@
 """The only package that imports httpx. Everything else sends ``ApiRequest``s through these clients."""
 
+# first, before anything imports httpx
+from civitai_kit._http import _httpx_command_line  # noqa: F401  # isort: split
 from civitai_kit._http.async_client import AsyncHttpClient
 from civitai_kit._http.body import BodySourceError, Progress, RequestBody
 from civitai_kit._http.core import (

@@ -339,14 +339,12 @@ class Transfer:
         while got := (yield ReadInto(response, room := self._room())):
             if isinstance(got, ApiConnectionError):  # keep what arrived; the next request resumes
                 self._flush()
-                self._drain()
                 return got
             if self._added(room, got) and not self._flush():
                 break
             if (report := self._progress()) is not None:
                 yield report
         self._flush()
-        self._drain()
         if (report := self._progress(force=True)) is not None:
             yield report
         return None
@@ -433,10 +431,6 @@ class Transfer:
             return self._write_failed()
         self._offset += size
         return True
-
-    def _drain(self) -> bool:
-        """Wait until every handed-over byte is written and hashed (before a new request, a restart, the end)."""
-        return self._sink.drain() or self._write_failed()
 
     def _write_failed(self) -> bool:
         if self._problem is None and self._sink.error is not None:
@@ -595,7 +589,6 @@ class Transfer:
     def _restart(self, why: str) -> None:
         logger.debug("Restarting download of %s from byte 0: %s", self._url, why)
         self._sink.discard()
-        self._drain()
         if self._file is not None:
             self._file.truncate(0)
         self._hasher = MultiHasher(self.plan.algorithms)
@@ -611,7 +604,7 @@ class Transfer:
 
     def _finish(self) -> Result[DownloadedFile] | None:
         """Verify and move into place. ``None`` asks for one clean restart (a resumed part was stale)."""
-        if not self._drain():
+        if self._sink.error is not None:  # reported when the write failed
             assert self._problem is not None
             return Failure(self._problem)
         try:
@@ -690,7 +683,6 @@ class Transfer:
         remove_quietly(self._meta)
 
     def _close(self) -> None:
-        self._sink.close()
         file, self._file = self._file, None
         if file is not None:
             with contextlib.suppress(OSError):
