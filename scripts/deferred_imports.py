@@ -3,7 +3,7 @@
 A deferred import hides a layering problem unless it has one of two reasons:
 
 - **optional dependency**: it imports a package that only an optional extra (or an optional feature of a
-  dependency, such as httpx's brotli) installs, directly (``blake3`` from the ``tools`` extra) or through a
+  dependency, such as httpx's brotli or its command line's click and rich) installs, directly (``blake3`` from the ``tools`` extra) or through a
   module of the package that imports one at load (``_http.cache`` imports ``hishel``), so the importing
   module stays importable without it;
 - **lazy export**: it is a package's module-level ``__getattr__`` (``_lazy.lazy_exports``), so
@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src"
 PACKAGE = "civitai_kit"
 LAZY_COMMAND = (f"{PACKAGE}.cli._lazy_group", "load")
+#: Modules of required dependencies that import what only an extra of that dependency installs.
+OPTIONAL_PARTS = {"httpx._main": "httpx[cli]"}
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
@@ -154,6 +156,8 @@ class Reasons:
             while module and module not in self.loads_optional:
                 module = module.rpartition(".")[0]
             return self.loads_optional.get(module)
+        if target in OPTIONAL_PARTS:
+            return OPTIONAL_PARTS[target]
         if top in sys.stdlib_module_names or top in self.required or top == "<dynamic>":
             return None
         return top

@@ -165,7 +165,30 @@ def test_importing_the_tools_package_needs_no_optional_dependency() -> None:
         "import sys, civitai_kit.tools as t\n"
         "from civitai_kit.tools import HashAlgorithm, hash_file, MultiHasher, detect_format, FileHashingService\n"
         "MultiHasher('sha256').update(b'x')\n"
-        "assert 'blake3' not in sys.modules and 'html_to_markdown' not in sys.modules, sorted(sys.modules)\n"
+        "assert not {'blake3', 'html_to_markdown', 'isal'} & set(sys.modules), sorted(sys.modules)\n"
         "assert all(hasattr(t, name) for name in t.__all__)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("isal", [True, False], ids=["isal", "zlib"])
+def test_crc32_is_the_same_with_or_without_isal(monkeypatch: pytest.MonkeyPatch, isal: bool) -> None:
+    """ISA-L's CRC-32 (the ``tools`` extra) when installed, zlib's otherwise: the same values, chunk by chunk."""
+    import sys
+    import zlib
+
+    from civitai_kit.tools import hashing
+
+    if not isal:
+        monkeypatch.setitem(sys.modules, "isal", None)  # as if it were not installed
+    hashing._crc32_function.cache_clear()
+    try:
+        function, _cost = hashing._crc32_function()
+        assert (function is zlib.crc32) is not isal
+        data = bytes(range(256)) * 1000 + b"tail"
+        hasher = MultiHasher(H.CRC32, threads=1)
+        for start in range(0, len(data), 999):
+            hasher.update(data[start : start + 999])
+        assert hasher.hexdigests()[H.CRC32] == struct.pack("<I", zlib.crc32(data)).hex().upper()
+    finally:
+        hashing._crc32_function.cache_clear()

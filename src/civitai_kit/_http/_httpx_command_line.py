@@ -21,7 +21,7 @@ def _main(*args: Any, **kwargs: Any) -> Any:
     """httpx's command line, loaded on first use (in place of this stand-in)."""
     if sys.modules.get(_NAME) is _stand_in:
         del sys.modules[_NAME]
-    return importlib.import_module(_NAME).main(*args, **kwargs)
+    return importlib.import_module("httpx._main").main(*args, **kwargs)
 
 
 _stand_in = types.ModuleType(_NAME, _main.__doc__)
