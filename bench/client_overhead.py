@@ -7,9 +7,11 @@ Rows (issue 13): sync ``CivitaiClient.models.get_by_id`` ×300 vs ``httpx.Client
 same URLs (target ≤ 1.15x); async, 300 calls with 16 in flight, ``AsyncCivitaiClient`` (httpx backend,
 target ≤ 1.0x; aiohttp backend, target ≤ 0.25x) vs ``httpx.AsyncClient.get`` + ``.json()``. The bodies are
 the real 2023-2025 model bodies the fake server seeds from; it runs in a process of its own. A reference row times
-aiohttp's own client the same way (no httpx, no typed models): the floor under the aiohttp row. Each round times
-both sides back to back; a figure is the median of the per-round ratios, with their min-max. Async rounds share one
-event loop, so both sides keep their connections from round to round as an application would.
+aiohttp's own client the same way (no httpx, no typed models): the floor under the aiohttp row; another times
+httpx's own client over the same aiohttp transport, the floor for a client that keeps httpx as its HTTP API.
+Each round times both sides back to back; a figure is the median of the per-round ratios, with their min-max.
+Async rounds share one event loop, so both sides keep their connections from round to round as an application
+would.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import AsyncExitStack, contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import aiohttp
 import httpx
 
 from bench._table import Row, interleave, quick, render
+from civitai_kit._http.aiohttp_transport import AiohttpTransport
 from civitai_kit.core import AsyncCivitaiClient, CivitaiClient
 from civitai_kit.options import CivitaiApiOptions
 
@@ -35,8 +38,9 @@ IN_FLIGHT = 16
 SYNC_TARGET = 1.15
 ASYNC_TARGETS = {"httpx": 1.0, "aiohttp": 0.25}
 Backend = Literal["httpx", "aiohttp"]
-Contender = Backend | Literal["raw aiohttp"]
-"""Whose calls a row times against raw httpx: ours on a backend, or aiohttp's own client (the floor row)."""
+Contender = Backend | Literal["raw aiohttp", "httpx on aiohttp"]
+"""Whose calls a row times against raw httpx: ours on a backend, or a floor: aiohttp's own client, or httpx's
+client over the same aiohttp transport (what any httpx-based client on that backend pays)."""
 
 
 SERVER = """
@@ -116,15 +120,40 @@ async def _raw_aiohttp(stack: AsyncExitStack, url: str, ids: list[int]) -> Call:
     return call
 
 
+async def _httpx_on_aiohttp(stack: AsyncExitStack, url: str, ids: list[int]) -> Call:
+    """The floor under the aiohttp backend for a client that keeps httpx: ``httpx.AsyncClient.get`` over the
+    same aiohttp transport the library uses, then ``json.loads`` (no typed models)."""
+    transport = AiohttpTransport(limits=httpx.Limits(max_connections=IN_FLIGHT * 2))
+    client = await stack.enter_async_context(httpx.AsyncClient(base_url=url, transport=transport))
+
+    async def call(index: int) -> Any:
+        response = await client.get(f"/api/v1/models/{ids[index % len(ids)]}")
+        response.raise_for_status()
+        return json.loads(response.content)
+
+    return call
+
+
+FLOORS: dict[Contender, tuple[Callable[[AsyncExitStack, str, list[int]], Coroutine[Any, Any, Call]], str, str]] = {
+    "raw aiohttp": (_raw_aiohttp, "`aiohttp.ClientSession.get` + `json.loads`", "the floor of the aiohttp row"),
+    "httpx on aiohttp": (
+        _httpx_on_aiohttp,
+        "`httpx.AsyncClient.get` over the aiohttp transport + `json.loads`",
+        "the floor while httpx stays the only HTTP library the code sees",
+    ),
+}
+
+
 def async_row(url: str, ids: list[int], contender: Contender, rounds: int, calls: int) -> Row:
-    """``calls`` async ``get_by_id`` (``IN_FLIGHT`` at a time) against raw ``httpx.AsyncClient`` calls;
-    ``"raw aiohttp"`` times aiohttp's own client instead of ours (a reference row, no target)."""
+    """``calls`` async ``get_by_id`` (``IN_FLIGHT`` at a time) against raw ``httpx.AsyncClient`` calls; a
+    contender in ``FLOORS`` is timed instead of ours (a reference row, no target)."""
     limits = httpx.Limits(max_connections=IN_FLIGHT * 2, max_keepalive_connections=IN_FLIGHT)
     with asyncio.Runner() as runner:
         stack = AsyncExitStack()
         raw = runner.run(stack.enter_async_context(httpx.AsyncClient(base_url=url, limits=limits)))
+        floor = FLOORS.get(contender)
         contender_call = runner.run(
-            _raw_aiohttp(stack, url, ids) if contender == "raw aiohttp" else _ours(stack, url, ids, contender)
+            floor[0](stack, url, ids) if floor is not None else _ours(stack, url, ids, cast(Backend, contender))
         )
 
         async def raw_call(index: int) -> Any:
@@ -147,20 +176,20 @@ def async_row(url: str, ids: list[int], contender: Contender, rounds: int, calls
             )
         finally:
             runner.run(stack.aclose())
-    if contender == "raw aiohttp":
-        job = f"reference: `aiohttp.ClientSession.get` + `json.loads`, {calls} calls, {IN_FLIGHT} in flight"
-        return Row(job, "`httpx.AsyncClient.get`", tuple(mine), tuple(base), None, ("the floor of the aiohttp row",))
+    if floor is not None:
+        job = f"reference: {floor[1]}, {calls} calls, {IN_FLIGHT} in flight"
+        return Row(job, "`httpx.AsyncClient.get`", tuple(mine), tuple(base), None, (floor[2],))
     job = f"async, {calls} calls, {IN_FLIGHT} in flight, {contender} backend"
-    return Row(job, "`httpx.AsyncClient.get`", tuple(mine), tuple(base), ASYNC_TARGETS[contender])
+    return Row(job, "`httpx.AsyncClient.get`", tuple(mine), tuple(base), ASYNC_TARGETS[cast(Backend, contender)])
 
 
 def run(rounds: int, calls: int | None = None) -> list[Row]:
-    """The three overhead rows (sync; async over httpx; async over aiohttp) and the aiohttp floor, one fake
-    server for all."""
+    """The three overhead rows (sync; async over httpx; async over aiohttp) and the aiohttp row's two floors,
+    one fake server for all."""
     count = calls if calls is not None else (50 if quick() else CALLS)
     with serving() as (url, ids):
         rows = [sync_row(url, ids, rounds, count)]
-        contenders: tuple[Contender, ...] = ("httpx", "aiohttp", "raw aiohttp")
+        contenders: tuple[Contender, ...] = ("httpx", "aiohttp", "raw aiohttp", "httpx on aiohttp")
         rows += [async_row(url, ids, contender, rounds, count) for contender in contenders]
     return rows
 

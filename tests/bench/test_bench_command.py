@@ -41,6 +41,7 @@ def test_the_parse_and_overhead_jobs_run_every_row_of_the_issue() -> None:
     assert jobs[2].startswith("sync `models.get_by_id`")
     assert [job.split(",")[-1].strip() for job in jobs[3:5]] == ["httpx backend", "aiohttp backend"]
     assert jobs[5].startswith("reference: `aiohttp.ClientSession.get`")
+    assert jobs[6].startswith("reference: `httpx.AsyncClient.get` over the aiohttp transport")
     assert all(row.count("|") == 10 for row in rows)
 
 
