@@ -57,7 +57,7 @@ from pydantic import (
 )
 from pydantic.config import ExtraValues
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from civitai_kit._config.binder import (
     UnknownKey,
@@ -689,7 +689,11 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         errors: list[ErrorDetails] = []
         with loading(plan, arguments) as load:
             try:
-                BaseSettings.__init__(self)  # not _OptionsModel's: problems here are named with their sources
+                # not _OptionsModel's: problems here are named with their sources. Ours are handed over
+                # (``_build_sources``): left to itself, pydantic-settings first builds its default sources, which
+                # these options never use, and reads the whole environment twice doing so (a third of the time
+                # of an isolated build: 313 -> 215 us)
+                BaseSettings.__init__(self, _build_sources=(build_sources(type(self)), {}))
             except ValidationError as exc:
                 errors = exc.errors(include_url=False)
         if errors:
@@ -700,17 +704,6 @@ class CivitaiApiOptions(_OptionsModel, BaseSettings):
         self._unknown = tuple(load.unknown)
         origins = load.origins()
         self._adopt(plan.section, lambda section, name: origins.get(".".join((*section._location, name)), DEFAULT))
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return build_sources(settings_cls)
 
     # -------------------------------------------------------------------------------- constructors
 
