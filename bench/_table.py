@@ -83,11 +83,13 @@ def interleave(
     ours: Callable[[], object],
     base: Callable[[], object],
     clock: Callable[[], float] = time.perf_counter,
+    after: Callable[[], object] | None = None,
 ) -> tuple[list[float], list[float]]:
     """Time ``base`` then ``ours`` alternately, ``rounds`` times after one unmeasured warm-up of each.
 
     ``clock`` is wall time by default; a single-threaded CPU-bound job passes ``time.thread_time`` (on a shared
-    machine wall time there mostly measures how often the scheduler looked elsewhere)."""
+    machine wall time there mostly measures how often the scheduler looked elsewhere). ``after`` runs after
+    each timed run, untimed: checking what the run produced, cleaning up, letting the disk settle."""
     mine: list[float] = []
     theirs: list[float] = []
     for index in range(rounds + 1):
@@ -95,6 +97,8 @@ def interleave(
             started = clock()
             run()
             elapsed = clock() - started
+            if after is not None:
+                after()
             if index:
                 sink.append(elapsed)
     return mine, theirs

@@ -1,6 +1,7 @@
 """The floor of a verified download in Python on this machine: no library, only what verifying must cost.
 
     python bench/download_floor.py URL DESTINATION SHA256 [MODULE ...]
+    python bench/download_floor.py --imports-only MODULE ...
 
 A plain GET over a socket (following redirects), the body read with ``recv_into`` into one reused 1 MiB
 buffer, each full buffer written to ``DESTINATION.part`` and fed to SHA-256 256 KiB at a time on the same thread,
@@ -94,5 +95,8 @@ def import_dependencies(modules: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    import_dependencies(sys.argv[4:])
-    download(*sys.argv[1:4])
+    if sys.argv[1] == "--imports-only":  # what importing the dependencies alone costs a process
+        import_dependencies(sys.argv[2:])
+    else:
+        import_dependencies(sys.argv[4:])
+        download(*sys.argv[1:4])

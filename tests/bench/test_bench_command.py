@@ -55,6 +55,7 @@ def test_the_download_job_times_the_library_the_command_and_the_plain_python_flo
     assert jobs[3:] == [
         "reference: the same verified download in plain Python",
         "reference: the same verified download in plain Python after importing httpx, pydantic_settings",
+        "reference: importing httpx and pydantic_settings alone (whole process)",
         "reference: SHA-256 of the same 64 MiB alone (`hashlib.file_digest`, whole process)",
     ]
     assert "bytes exact" not in completed.stdout  # every row's file was the served one, byte for byte
