@@ -3,9 +3,9 @@
 A deferred import hides a layering problem unless it has one of two reasons:
 
 - **optional dependency**: it imports a package that only an optional extra (or an optional feature of a
-  dependency, such as httpx's brotli or its command line's click and rich) installs, directly (``blake3`` from the ``tools`` extra) or through a
-  module of the package that imports one at load (``_http.cache`` imports ``hishel``), so the importing
-  module stays importable without it;
+  dependency, such as httpx's brotli or its command line's click and rich) installs, directly (``blake3`` from
+  the ``tools`` extra) or through a module of the package that imports one at load (``_http.cache`` imports
+  ``hishel``), so the importing module stays importable without it;
 - **lazy export**: it is a package's module-level ``__getattr__`` (``_lazy.lazy_exports``), so
   ``import civitai_kit`` does not import every subpackage.
 - **lazy command**: it is ``LazyCommand.load`` in ``cli._lazy_group``, which imports a ``civitai`` command's
