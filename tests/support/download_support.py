@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from civitai_kit import CivitaiApiOptions
+from civitai_kit.testing import FakeCivitai
 from civitai_kit.tools import AsyncDownloadService, DownloadService
 from civitai_kit.tools.download_files import part_file_hook
 
@@ -69,3 +70,12 @@ def slowed_disk() -> Iterator[SlowDisk]:
             yield disk
     finally:
         disk.released.set()
+
+
+def forgive_hang_ups(server: FakeCivitai) -> None:
+    """A download that gives up mid-body (cancelled, or refused by a full disk) hangs up while the fake is
+    still sending; the fake logs that as its route's ``ConnectionError``. Those, and only those, are expected."""
+    assert all(isinstance(error.exception, ConnectionError) for error in server.errors.snapshot()), [
+        error.exception for error in server.errors.snapshot()
+    ]
+    server.errors.clear()
