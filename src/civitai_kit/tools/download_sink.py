@@ -91,7 +91,7 @@ def _write_all(file: BinaryIO, data: memoryview) -> None:
     """``write`` on an unbuffered file may take only part of the data: loop until all of it is taken.
     (Through the file object, not its descriptor, so a test can stand in a disk that fills up.)"""
     while data:
-        written = file.write(data[:WRITE_SIZE])
+        written = file.write(data)  # a piece of at most WRITE_SIZE (see flush)
         if not written:
             raise OSError(f"the disk accepted no bytes ({len(data)} still to write)")
         data = data[written:]
