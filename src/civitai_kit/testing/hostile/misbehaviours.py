@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 import itertools
 import json
+import sys
 import threading
 import time
 import uuid
@@ -37,8 +38,10 @@ from civitai_kit.testing.hostile._exchange import (
 from civitai_kit.testing.hostile._payloads import StreamedBody, compression_bomb, huge_json, nested_json
 
 JSON_TYPE = ("Content-Type", "application/json; charset=utf-8")
-PARTIAL_PAUSE = 0.05
-"""Seconds between the last bytes sent and a reset, so the client reads them before the RST arrives."""
+PARTIAL_PAUSE = 0.0 if sys.platform == "linux" else 0.05
+"""Seconds between the last bytes sent and a reset. Linux queues bytes that arrived before an RST for the client
+to read first, so none is needed there; other stacks may drop them when the RST lands, so the client gets a moment
+to read them."""
 
 
 class Phase(enum.Enum):
