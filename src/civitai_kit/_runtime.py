@@ -40,7 +40,7 @@ import inspect
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -191,7 +191,7 @@ class Driver:
         result: T = value
         return result
 
-    def iterate(self, operation: Operation[None]) -> Iterator[Any]:
+    def iterate(self, operation: Operation[None]) -> Generator[Any, None, None]:
         """The values ``operation`` emits, as a blocking iterator."""
         try:
             while True:
@@ -222,13 +222,14 @@ class Driver:
     def _unwind(self, operation: Operation[Any], exc: BaseException) -> None:
         """Raise ``exc`` inside ``operation``, where it waits, and perform the clean-up actions it yields on
         the way out (``finally: yield Close(response)``). Whatever the clean-up raises, ``exc`` is what
-        goes on to the caller."""
+        goes on to the caller, unless it is a Ctrl-C that arrived meanwhile (see ``_interrupted``)."""
         try:
             action = operation.throw(exc)
             while True:
                 action = operation.send(None if isinstance(action, Emit) else action.perform(self))
-        except BaseException:  # the operation has ended; exc is re-raised by the caller
-            pass
+        except BaseException as raised:  # the operation has ended; exc is re-raised by the caller
+            if _interrupted(raised, exc):
+                raise
         finally:
             abandon(operation)
 
@@ -262,7 +263,7 @@ class AsyncDriver:
         result: T = value
         return result
 
-    async def iterate(self, operation: Operation[None]) -> AsyncIterator[Any]:
+    async def iterate(self, operation: Operation[None]) -> AsyncGenerator[Any, None]:
         """The values ``operation`` emits, as an async iterator."""
         try:
             while True:
@@ -305,8 +306,9 @@ class AsyncDriver:
             while not ended:
                 outcome = None if isinstance(action, Emit) else await action.perform_async(self)
                 ended, action = await _step(operation.send, outcome, steps)
-        except BaseException:  # the operation has ended; exc is re-raised by the caller
-            pass
+        except BaseException as raised:  # the operation has ended; exc is re-raised by the caller
+            if _interrupted(raised, exc):
+                raise
         finally:
             if steps is None:
                 abandon(operation)
@@ -391,6 +393,16 @@ def _next_action(step: Callable[[Any], Action], outcome: Any) -> tuple[bool, Any
         return False, step(outcome)
     except StopIteration as stop:
         return True, stop.value
+
+
+_INTERRUPTIONS = (KeyboardInterrupt, SystemExit, asyncio.CancelledError)
+
+
+def _interrupted(raised: BaseException, exc: BaseException) -> bool:
+    """Whether ``raised``, met while an operation unwound with ``exc``, must go on instead: a Ctrl-C, an exit
+    or a cancellation that arrived during the clean-up, when ``exc`` is not one itself (an iteration left
+    early, a failure). Swallowed there, it would be lost: nobody else will raise it again."""
+    return raised is not exc and isinstance(raised, _INTERRUPTIONS) and not isinstance(exc, _INTERRUPTIONS)
 
 
 MAX_ABANDONED_ACTIONS = 64

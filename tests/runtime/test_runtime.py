@@ -119,6 +119,54 @@ def test_an_operation_is_closed_when_performing_raises() -> None:
     assert released == ["released", "released"]
 
 
+class Fails(Action):
+    __slots__ = ()
+
+    def perform(self, driver: Driver) -> Any:
+        raise OSError("the disk went away")
+
+    async def perform_async(self, driver: AsyncDriver) -> Any:
+        raise OSError("the disk went away")
+
+
+def cleans_up_with_boom(first: Action) -> Operation[None]:
+    """Emits (or performs ``first``); whatever ends it, its clean-up is interrupted (Ctrl-C, a cancellation)."""
+    try:
+        yield first
+        yield Emit(2)
+    except BaseException:
+        yield Boom()
+        raise
+
+
+def test_a_ctrl_c_during_the_clean_up_of_an_iteration_left_early_goes_on() -> None:
+    """Nobody re-raises what interrupts the clean-up of an abandoned iteration: swallowed, it would be lost."""
+    values = Driver().iterate(cleans_up_with_boom(Emit(1)))
+    assert next(values) == 1
+    with pytest.raises(KeyboardInterrupt):
+        values.close()
+
+    async def left_early() -> None:
+        values = AsyncDriver().iterate(cleans_up_with_boom(Emit(1)))
+        assert await anext(values) == 1
+        with pytest.raises(asyncio.CancelledError):
+            await values.aclose()
+
+    asyncio.run(left_early())
+
+
+def test_a_ctrl_c_during_the_clean_up_of_a_failure_wins_over_it() -> None:
+    with pytest.raises(KeyboardInterrupt) as caught:
+        Driver().run(cleans_up_with_boom(Fails()))
+    assert isinstance(caught.value.__context__, OSError)  # the failure is still in the chain
+
+    async def failed() -> None:
+        with pytest.raises(asyncio.CancelledError):
+            await AsyncDriver().run(cleans_up_with_boom(Fails()))
+
+    asyncio.run(failed())
+
+
 def steps_on(threads: list[str]) -> Operation[int]:
     threads.append(threading.current_thread().name)
     yield Sleep(0)
@@ -349,7 +397,7 @@ def test_an_abandoned_iteration_performs_the_clean_up_it_yields() -> None:
     async def main() -> None:
         iteration = AsyncDriver().iterate(opens_then_waits(log))
         assert await anext(iteration) == "first"
-        await iteration.aclose()  # type: ignore[attr-defined]
+        await iteration.aclose()
 
     asyncio.run(main())
     assert log == ["closed by the sync driver", "closed by the async driver"]
