@@ -16,11 +16,13 @@ import signal
 import socket
 import threading
 import time
+import traceback
 import tracemalloc
 import warnings
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
+from types import FrameType
 from typing import Any
 
 import httpx
@@ -682,6 +684,11 @@ def test_a_probe_interrupted_by_ctrl_c_in_the_sync_driver(server: FakeCivitai) -
     settings = _settings(server.url, breaker_threshold=1, breaker_reset_seconds=30, retry=RetryPolicy(max_retries=0))
     main = threading.get_ident()
     released = threading.Event()  # the slow answer is held until the test is done (not a fixed sleep)
+    landed: list[str] = []  # where each Ctrl-C interrupted the main thread: what a failure needs to say
+
+    def ctrl_c(signum: int, frame: FrameType | None) -> None:
+        landed.append("".join(traceback.format_stack(frame, limit=6)))
+        raise KeyboardInterrupt
 
     @server.route("GET", "/api/v1/slow")
     def slow(request: FakeRequest) -> FakeResponse:
@@ -689,15 +696,20 @@ def test_a_probe_interrupted_by_ctrl_c_in_the_sync_driver(server: FakeCivitai) -
         released.wait(2)
         return FakeResponse.json({})
 
-    with HttpClient(settings, clock=lambda: now[0]) as client:
-        server.faults.add(Fault.status(500), path="/api/v1/models")
-        assert client.send(GET).is_failure
-        now[0] = 31.0
-        with pytest.raises(KeyboardInterrupt):
-            client.send(ApiRequest("GET", "/api/v1/slow"))
-        assert client.send(GET).is_success  # probing again, and the healthy server closes the breaker
-        assert client.send(GET).is_success
-    released.set()
+    python_handler = signal.signal(signal.SIGINT, ctrl_c)  # whatever this process inherited, Ctrl-C raises
+    try:
+        with HttpClient(settings, clock=lambda: now[0]) as client:
+            server.faults.add(Fault.status(500), path="/api/v1/models")
+            assert client.send(GET).is_failure
+            now[0] = 31.0
+            with pytest.raises(KeyboardInterrupt):
+                answer = client.send(ApiRequest("GET", "/api/v1/slow"))
+                pytest.fail(f"the call returned {answer!r}; Ctrl-C landed at:\n" + "\n".join(landed))
+            assert client.send(GET).is_success  # probing again, and the healthy server closes the breaker
+            assert client.send(GET).is_success
+    finally:
+        signal.signal(signal.SIGINT, python_handler)
+        released.set()
 
 
 @pytest.mark.parametrize("kind", ["async", "aiohttp"])
