@@ -25,6 +25,10 @@ the decision to the HTTP status:
     │   └── HashMismatchError       the bytes are not the file Civitai describes
     └── ConfigurationError          bad options (also a ValueError)
 
+What only deserves a word (a misspelt configuration key, a base model the bundled list does not know) is a
+warning, never an error; every warning the library issues is a [`CivitaiWarning`][] (a ``UserWarning``), so
+``warnings.simplefilter("error", CivitaiWarning)`` makes all of them fatal and ``"ignore"`` silences them.
+
 This module is the bottom layer of the package: it imports nothing from civitai-kit but the secret scrubber.
 """
 
@@ -46,6 +50,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CivitaiError",
+    "CivitaiWarning",
     "ConfigurationError",
     "ConflictError",
     "DownloadError",
@@ -66,6 +71,10 @@ __all__ = [
     "ServerError",
     "UnsafeFileError",
 ]
+
+
+class CivitaiWarning(UserWarning):
+    """The base of every warning civitai-kit issues: one class to filter them all by."""
 
 
 class ErrorCode(IntEnum):

@@ -27,6 +27,7 @@ from civitai_kit.options import (
     RateLimitOptions,
     ResilienceOptions,
     SdkOptions,
+    UnknownConfigKeyWarning,
     UserSecrets,
     config_sources,
 )
@@ -431,7 +432,10 @@ def test_nesting_the_decoder_accepts_is_still_read_without_recursion(places: Con
     places.appsettings('{"CivitaiApi": {"Cache": {"Enabled": true}}, "x": ' + "[" * depth + "]" * depth + "}")
     places.appsettings('{"CivitaiApi": ' + '{"a": ' * depth + "1" + "}" * depth + "}", environment="Production")
     places.user_secret_file('{"CivitaiApi": ' + '{"b": ' * depth + "1" + "}" * depth + "}")
-    assert CivitaiApiOptions().cache.enabled is True
+    with pytest.warns(UnknownConfigKeyWarning) as warned:
+        assert CivitaiApiOptions().cache.enabled is True
+    named = " ".join(str(warning.message) for warning in warned)
+    assert "CivitaiApi:a:a:a" in named and "CivitaiApi:b:b:b" in named
     UserSecrets().list()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import traceback
+import warnings
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from civitai_kit._config.binder import leaf_paths
 from civitai_kit._config.keys import pascal
 from civitai_kit.errors import ConfigurationError
-from civitai_kit.options import CivitaiApiOptions
+from civitai_kit.options import CivitaiApiOptions, UnknownConfigKeyWarning
 from tests.support.options_places import ConfigPlaces
 
 PLANTED = "ck-Pl4nted 7e1d9c3b5a8f2e4d6c0b"
@@ -59,12 +60,15 @@ def test_any_document_loads_or_fails_as_one_configuration_error_without_the_key(
     places: ConfigPlaces, document: Any
 ) -> None:
     places.appsettings(json.dumps(document))
-    try:
-        CivitaiApiOptions()
-    except ConfigurationError as error:
-        texts = [str(error), repr(error), "".join(traceback.format_exception(error)), repr(error.error.details)]
-        assert not any(PLANTED in text for text in texts)
-        assert error.__cause__ is None and error.__context__ is None
+    with warnings.catch_warnings(record=True) as warned:  # most documents name keys no option has
+        warnings.simplefilter("always", UnknownConfigKeyWarning)
+        try:
+            CivitaiApiOptions()
+        except ConfigurationError as error:
+            texts = [str(error), repr(error), "".join(traceback.format_exception(error)), repr(error.error.details)]
+            assert not any(PLANTED in text for text in texts)
+            assert error.__cause__ is None and error.__context__ is None
+    assert not any(PLANTED in str(warning.message) for warning in warned)
 
 
 @pytest.mark.parametrize(

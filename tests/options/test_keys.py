@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from civitai_kit.errors import ConfigurationError
-from civitai_kit.options import CivitaiApiOptions, SdkOptions, UserSecrets
+from civitai_kit.options import CivitaiApiOptions, SdkOptions, UnknownConfigKeyWarning, UserSecrets
 from tests.support.options_places import ConfigPlaces
 
 KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -131,14 +131,14 @@ def test_keys_never_show_in_logs_even_with_pydantic_settings_debugging(
     places.env("PYDANTIC_SETTINGS_DEBUG", "1")
     places.appsettings({"CivitaiApi": {"ApiKey": KEY, "Unknown": KEY}})
     places.env("CIVITAIAPI__SDK__APITOKEN", TOKEN)
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG), pytest.warns(UnknownConfigKeyWarning) as warned:
         CivitaiApiOptions(api_key=KEY)
         CivitaiApiOptions.from_section({"ApiKey": KEY, "Nope": TOKEN})
         UserSecrets().set("CivitaiApi:ApiKey", KEY)
         CivitaiApiOptions()
     assert caplog.records, "expected at least the unknown-key warnings"
-    for record in caplog.records:
-        assert KEY not in record.getMessage() and TOKEN not in record.getMessage()
+    for message in [record.getMessage() for record in caplog.records] + [str(w.message) for w in warned]:
+        assert KEY not in message and TOKEN not in message
 
 
 def test_user_secrets_listing_masks_keys(places: ConfigPlaces) -> None:

@@ -31,7 +31,7 @@ from civitai_kit._config.context import CONFIG_DIR_VARIABLE, SourcePlan, current
 from civitai_kit._config.errors import SECTION_RULE, Problem, configuration_error
 from civitai_kit._config.jsonc import load_jsonc
 from civitai_kit._config.keys import norm, section_path, split_env_name, strip_prefix
-from civitai_kit.errors import ConfigurationError, Error, ErrorCode
+from civitai_kit.errors import CivitaiWarning, ConfigurationError, Error, ErrorCode
 
 logger = logging.getLogger("civitai_kit.options")
 
@@ -126,7 +126,7 @@ def build_sources(settings_cls: type[BaseSettings]) -> tuple[PydanticBaseSetting
     return tuple(sources)
 
 
-class UnknownConfigKeyWarning(UserWarning):
+class UnknownConfigKeyWarning(CivitaiWarning):
     """A configuration file, variable or secret names a key no option has (a typo such as ``TimeoutSecond``):
     it is ignored, like .NET ignores it, but never silently. The message names the key, where it was and the
     closest known key; ``civitai config show`` lists the same."""
@@ -141,7 +141,7 @@ def report_unknown(layer: Layer, state: LoadState | None) -> None:
         warnings.warn(unknown.message(), UnknownConfigKeyWarning, stacklevel=2)
 
 
-class ConfigDirectoryWarning(UserWarning):
+class ConfigDirectoryWarning(CivitaiWarning):
     """``CIVITAI_CONFIG_DIR`` names a folder that is not there, so no ``appsettings*.json`` or ``.env`` is
     read (a typo, or a volume that was not mounted); the other sources still apply."""
 

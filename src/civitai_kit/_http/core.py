@@ -39,7 +39,7 @@ from civitai_kit._http.transports import timeout_for
 from civitai_kit._json import JsonDecodeError, loads
 from civitai_kit._redact import redact
 from civitai_kit._runtime import Action, Blocking, Operation, Sleep
-from civitai_kit.errors import Error, ErrorCode
+from civitai_kit.errors import CivitaiWarning, Error, ErrorCode
 from civitai_kit.result import Failure, Result, Success
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ ACCEPT_ENCODING = "gzip, deflate"
 """The codings ``BodyBuffer`` undoes in bounded steps; never one it would have to inflate blindly."""
 
 
-class InsecureTransportWarning(UserWarning):
+class InsecureTransportWarning(CivitaiWarning):
     """An API key is about to be sent over plain ``http://`` to a host that is not this machine."""
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from civitai_kit.cli._hashing import hash_with_progress
 from civitai_kit.cli._output import Output, cell, human_size, print_rows, table
 from civitai_kit.cli._state import USAGE_ERROR, CliState, JsonFlag, state_of
 from civitai_kit.cli._validate import civitai_hash
-from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag, UnknownBaseModelWarning
+from civitai_kit.core import Creator, Image, Model, ModelVersion, Page, Tag
 from civitai_kit.core.queries import QueryBuilder
 from civitai_kit.errors import CivitaiError
 from civitai_kit.result import Result
@@ -44,23 +43,13 @@ PageIndex = Annotated[int | None, typer.Option("--page", help="Page number (1-ba
 
 @contextmanager
 def usage_errors(output: Output) -> Iterator[None]:
-    """A builder's ``ValueError`` (a bad flag value) becomes a one-line usage error, exit code 2; its
-    [`UnknownBaseModelWarning`][] (a misspelt ``--base-model``, still sent) a one-line ``warning:``."""
-    with warnings.catch_warnings():
-        shown = warnings.showwarning
-
-        def show(message: Warning | str, category: type[Warning], *rest: Any, **named: Any) -> None:
-            if issubclass(category, UnknownBaseModelWarning):
-                output.warn(escape(str(message)))
-            else:
-                shown(message, category, *rest, **named)
-
-        warnings.simplefilter("always", UnknownBaseModelWarning)
-        warnings.showwarning = show
-        try:
-            yield
-        except ValueError as exc:
-            output.fail(str(exc), exit_code=USAGE_ERROR)
+    """A builder's ``ValueError`` (a bad flag value) becomes a one-line usage error, exit code 2 (its
+    ``UnknownBaseModelWarning``, a misspelt ``--base-model`` still sent, is a ``warning:`` line like every
+    library warning: see ``cli._warnings``)."""
+    try:
+        yield
+    except ValueError as exc:
+        output.fail(str(exc), exit_code=USAGE_ERROR)
 
 
 def refine(query: Any, *steps: tuple[str, Any]) -> Any:

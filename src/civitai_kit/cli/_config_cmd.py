@@ -64,8 +64,7 @@ def show(
             console.print(f"{label}: {'***' if used['configured'] else 'not configured'} ({used['source']})")
         for name, value in files.items():
             console.print(f"{name}: {value}", highlight=False)
-        for item in options.unknown_keys():
-            console.print(f"warning: {item.message()}", highlight=False, markup=False)
+        # unknown keys: each was a warning line on stderr when the options loaded (cli._warnings)
 
     payload = {
         "options": rows,

@@ -12,6 +12,7 @@ from civitai_kit.cli._flags import GlobalFlags
 from civitai_kit.cli._lazy_group import LazyCommand, LazyGroup
 from civitai_kit.cli._output import Output
 from civitai_kit.cli._usage import CivitaiGroup
+from civitai_kit.cli._warnings import library_warnings
 
 _CLI = "civitai_kit.cli."
 
@@ -147,6 +148,7 @@ def root(
     output = Output(json_mode=json_output, quiet=quiet, progress=not no_progress)
     if api_key:
         output.add_secret(api_key.strip())
+    ctx.with_resource(library_warnings(output))
     ctx.obj = GlobalFlags(output, overrides, config_dir, environment)  # composed when a command needs it
 
 

@@ -22,6 +22,7 @@ from civitai_kit.core import endpoints as ep
 from civitai_kit.core.base import CivitaiModel
 from civitai_kit.core.calls import fetch
 from civitai_kit.core.enums import BaseModelType, ModelFileType, ModelType
+from civitai_kit.errors import CivitaiWarning
 from civitai_kit.result import Result, Success
 
 __all__ = [
@@ -51,7 +52,7 @@ _KNOWN = frozenset(BUNDLED_BASE_MODELS)
 _BY_LOWER = {name.lower(): name for name in BUNDLED_BASE_MODELS}
 
 
-class UnknownBaseModelWarning(UserWarning):
+class UnknownBaseModelWarning(CivitaiWarning):
     """A base model filter names a value the bundled snapshot does not know (it is sent anyway)."""
 
 
