@@ -9,11 +9,9 @@ turns a hang into a failure), and slowness is the server's, on purpose.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
-import socket
 import threading
 import time
 import traceback
@@ -47,6 +45,7 @@ from civitai_kit.errors import CivitaiError, ErrorCode, ResponseParseError
 from civitai_kit.result import Failure, Result, Success
 from civitai_kit.testing import FakeCivitai, FakeRequest, FakeResponse, Fault
 from civitai_kit.testing.hostile._payloads import compression_bomb
+from tests.support.raw_server import Behaviour, Peer, RawServerFactory, answering
 
 KEY = "sk-hostile-0123456789abcdef"
 HANG_BOUND = 30.0
@@ -166,70 +165,16 @@ async def make_caller() -> AsyncIterator[Callable[..., Caller]]:
         await caller.close()
 
 
-class RawServer:
-    """A loopback server whose answers are raw bytes written by ``script(connection, request_head)``: for
-    what :class:`FakeCivitai` cannot be made to say (dripped bodies, garbage status lines, gzip bombs)."""
-
-    def __init__(self, script: Callable[[socket.socket, bytes], None]) -> None:
-        self._script = script
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.requests: list[bytes] = []
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self._stopped = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
-
-    def _serve(self, connection: socket.socket) -> None:
-        with connection:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                data = connection.recv(65536)
-                if not data:
-                    return
-                head += data
-            self.requests.append(head)
-            with contextlib.suppress(OSError):  # the client hung up: what several tests want
-                self._script(connection, head)
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
-
-    def close(self) -> None:
-        self._stopped.set()
-        self._listener.close()
-
-
-@pytest.fixture
-def raw_server() -> Iterator[Callable[[Callable[[socket.socket, bytes], None]], RawServer]]:
-    servers: list[RawServer] = []
-
-    def start(script: Callable[[socket.socket, bytes], None]) -> RawServer:
-        servers.append(RawServer(script))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
-
-
 def _head(status: str = "200 OK", *headers: str) -> bytes:
     lines = [f"HTTP/1.1 {status}", "Connection: close", *headers]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def _answer(status: str, body: bytes, *headers: str) -> Callable[[socket.socket, bytes], None]:
-    def script(connection: socket.socket, head: bytes) -> None:
-        connection.sendall(_head(status, f"Content-Length: {len(body)}", *headers) + body)
+def _answer(status: str, body: bytes, *headers: str) -> Behaviour:
+    def script(peer: Peer) -> None:
+        peer.send(_head(status, f"Content-Length: {len(body)}", *headers) + body)
 
-    return script
+    return answering(script)
 
 
 @pytest.fixture
@@ -391,25 +336,25 @@ def _depth(value: Any) -> int:
 # ---------------------------------------------------------------------------------------------- 3. deadline
 
 
-def _drip(status: str = "200 OK", length: int = 200, interval: float = 1.5) -> Callable[[socket.socket, bytes], None]:
+def _drip(status: str = "200 OK", length: int = 200, interval: float = 0.2) -> Behaviour:
     """Headers at once, then one byte of body every ``interval`` seconds: each read is within the read
     timeout, the whole body never is."""
 
-    def script(connection: socket.socket, head: bytes) -> None:
-        connection.sendall(_head(status, f"Content-Length: {length}", "Content-Type: application/json"))
+    def script(peer: Peer) -> None:
+        peer.send(_head(status, f"Content-Length: {length}", "Content-Type: application/json"))
         for _ in range(length):
-            time.sleep(interval)
-            connection.sendall(b" ")
+            peer.pause(interval)
+            peer.send(b" ")
 
-    return script
+    return answering(script)
 
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_a_dripped_body_stops_at_the_total_deadline(
-    kind: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
+    kind: str, raw_server: RawServerFactory, make_caller: Callable[..., Caller]
 ) -> None:
     hostile = raw_server(_drip())
-    settings = _settings(hostile.url, kind, timeout=2.0, total_timeout=3.0)
+    settings = _settings(hostile.url, kind, timeout=0.8, total_timeout=1.0)
     caller = make_caller(kind, settings)
     result = await caller.send_json(GET)
     assert isinstance(result, Failure) and result.error.code == ErrorCode.TIMEOUT
@@ -419,10 +364,10 @@ async def test_a_dripped_body_stops_at_the_total_deadline(
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_a_dripped_error_body_of_a_stream_stops_at_the_deadline(
-    kind: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
+    kind: str, raw_server: RawServerFactory, make_caller: Callable[..., Caller]
 ) -> None:
     hostile = raw_server(_drip("500 Internal Server Error"))
-    caller = make_caller(kind, _settings(hostile.url, kind, timeout=2.0, total_timeout=3.0))
+    caller = make_caller(kind, _settings(hostile.url, kind, timeout=0.8, total_timeout=1.0))
     result = await caller.stream_body(GET)
     assert isinstance(result, Failure) and result.error.code == ErrorCode.TIMEOUT
     assert "total deadline" in result.error.message
@@ -431,15 +376,15 @@ async def test_a_dripped_error_body_of_a_stream_stops_at_the_deadline(
 @pytest.mark.slow  # the body arrives over 2 s on purpose
 @pytest.mark.parametrize("kind", KINDS)
 async def test_the_body_of_a_successful_stream_is_exempt(
-    kind: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
+    kind: str, raw_server: RawServerFactory, make_caller: Callable[..., Caller]
 ) -> None:
-    def slow_download(connection: socket.socket, head: bytes) -> None:
-        connection.sendall(_head("200 OK", "Content-Length: 4", "Content-Type: application/octet-stream"))
+    def slow_download(peer: Peer) -> None:
+        peer.send(_head("200 OK", "Content-Length: 4", "Content-Type: application/octet-stream"))
         for byte in b"data":
-            time.sleep(0.5)
-            connection.sendall(bytes([byte]))
+            peer.pause(0.5)
+            peer.send(bytes([byte]))
 
-    hostile = raw_server(slow_download)
+    hostile = raw_server(answering(slow_download))
     caller = make_caller(kind, _settings(hostile.url, kind, timeout=2.0, total_timeout=1.0))
     assert await caller.stream_body(GET) == Success(b"data")
 
@@ -493,7 +438,7 @@ def gzip_bomb() -> bytes:
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_a_gzip_bomb_stops_at_max_response_bytes_with_little_memory(
-    kind: str, gzip_bomb: bytes, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
+    kind: str, gzip_bomb: bytes, raw_server: RawServerFactory, make_caller: Callable[..., Caller]
 ) -> None:
     assert len(gzip_bomb) < 1_000_000
     hostile = raw_server(_answer("200 OK", gzip_bomb, "Content-Encoding: gzip", "Content-Type: application/json"))
@@ -510,7 +455,7 @@ async def test_a_gzip_bomb_stops_at_max_response_bytes_with_little_memory(
     assert len(hostile.requests) == 1  # a too-large body is not fetched again
 
 
-def test_the_default_limit_also_bounds_memory(gzip_bomb: bytes, raw_server: Callable[..., RawServer]) -> None:
+def test_the_default_limit_also_bounds_memory(gzip_bomb: bytes, raw_server: RawServerFactory) -> None:
     hostile = raw_server(_answer("200 OK", gzip_bomb, "Content-Encoding: gzip", "Content-Type: application/json"))
     with HttpClient(_settings(hostile.url)) as client:
         tracemalloc.start()
@@ -541,7 +486,7 @@ ENCODED = {
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("coding", sorted(ENCODED))
 async def test_compressed_bodies_are_decoded_in_full(
-    kind: str, coding: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
+    kind: str, coding: str, raw_server: RawServerFactory, make_caller: Callable[..., Caller]
 ) -> None:
     hostile = raw_server(_answer("200 OK", ENCODED[coding], f"Content-Encoding: {coding}",
                                  "Content-Type: application/json"))
@@ -562,15 +507,15 @@ def test_a_body_read_before_the_driver_is_held_to_the_limit_too() -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_an_endless_error_body_is_cut(
-    kind: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
+    kind: str, raw_server: RawServerFactory, make_caller: Callable[..., Caller]
 ) -> None:
-    def endless(connection: socket.socket, head: bytes) -> None:
-        connection.sendall(_head("503 Service Unavailable", "Transfer-Encoding: chunked", "Content-Type: text/plain"))
+    def endless(peer: Peer) -> None:
+        peer.send(_head("503 Service Unavailable", "Transfer-Encoding: chunked", "Content-Type: text/plain"))
         chunk = b"overloaded " * 1000
         while True:
-            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            peer.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
 
-    hostile = raw_server(endless)
+    hostile = raw_server(answering(endless))
     caller = make_caller(kind, _settings(hostile.url, kind, retry=RetryPolicy(max_retries=0)))
     for call in (caller.send, caller.stream_body):
         result = await call(GET)
@@ -581,32 +526,35 @@ async def test_an_endless_error_body_is_cut(
 # ---------------------------------------------------------------------------------------------- 5. retries
 
 
-def _reset(connection: socket.socket, head: bytes) -> None:
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+@answering
+def _reset(peer: Peer) -> None:
+    peer.reset()
 
 
-def _truncated(connection: socket.socket, head: bytes) -> None:
-    connection.sendall(_head("200 OK", "Content-Length: 100", "Content-Type: application/json") + b'{"items"')
+@answering
+def _truncated(peer: Peer) -> None:
+    peer.send(_head("200 OK", "Content-Length: 100", "Content-Type: application/json") + b'{"items"')
 
 
-def _stalled_body(connection: socket.socket, head: bytes) -> None:
-    connection.sendall(_head("200 OK", "Content-Length: 100", "Content-Type: application/json") + b"{")
-    time.sleep(1.0)
+@answering
+def _stalled_body(peer: Peer) -> None:
+    peer.send(_head("200 OK", "Content-Length: 100", "Content-Type: application/json") + b"{")
+    peer.pause(1.0)
 
 
-SCRIPTS: dict[str, Callable[[socket.socket, bytes], None]] = {
+SCRIPTS: dict[str, Behaviour] = {
     "503": _answer("503 Service Unavailable", b'{"error":"busy"}', "Content-Type: application/json"),
     "reset": _reset,
     "truncated": _truncated,
     "stalled body": _stalled_body,
-    "garbage status": lambda c, h: c.sendall(b"HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n"),
-    "no answer": lambda c, h: None,
+    "garbage status": answering(lambda peer: peer.send(b"HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n")),
+    "no answer": answering(lambda peer: None),
 }
 
 
 @pytest.mark.parametrize(("kind", "script"), [(kind, name) for kind in KINDS for name in sorted(SCRIPTS)])
 async def test_at_most_one_plus_max_retries_sends(
-    kind: str, script: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
+    kind: str, script: str, raw_server: RawServerFactory, make_caller: Callable[..., Caller]
 ) -> None:
     hostile = raw_server(SCRIPTS[script])
     caller = make_caller(kind, _settings(hostile.url, kind, timeout=0.3))
@@ -632,7 +580,7 @@ def test_the_core_asks_for_at_most_one_plus_max_retries_sends() -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_a_post_without_an_idempotency_key_is_sent_once(
-    kind: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
+    kind: str, raw_server: RawServerFactory, make_caller: Callable[..., Caller]
 ) -> None:
     hostile = raw_server(_reset)
     caller = make_caller(kind, _settings(hostile.url, kind))
@@ -757,10 +705,10 @@ GARBAGE_HEADS = {
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", sorted(GARBAGE_HEADS))
 async def test_garbage_from_the_wire_is_a_failure_never_an_exception(
-    kind: str, name: str, raw_server: Callable[..., RawServer], make_caller: Callable[..., Caller]
+    kind: str, name: str, raw_server: RawServerFactory, make_caller: Callable[..., Caller]
 ) -> None:
     payload = GARBAGE_HEADS[name]
-    hostile = raw_server(lambda connection, head: connection.sendall(payload))
+    hostile = raw_server(answering(lambda peer: peer.send(payload)))
     caller = make_caller(kind, _settings(hostile.url, kind, retry=RetryPolicy(max_retries=0)))
     for call in (caller.send, caller.send_json, caller.stream_body):
         result = await call(GET)

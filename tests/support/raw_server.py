@@ -58,6 +58,10 @@ class Peer:
         """Keep the connection open, silent, until the server shuts down."""
         self.server.stopping.wait(_JOIN_SECONDS * 3)
 
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds``, less if the server shuts down (which also makes the next write fail)."""
+        self.server.stopping.wait(seconds)
+
     def _recv(self) -> bytes:
         try:
             return self.sock.recv(65536)
@@ -67,6 +71,16 @@ class Peer:
 
 Behaviour = Callable[[Peer], None]
 """Runs once per accepted connection; the socket is closed (if still open) when it returns."""
+
+
+def answering(script: Behaviour) -> Behaviour:
+    """A behaviour that reads the connection's request, then runs ``script`` (whose answer ends the exchange)."""
+
+    def behaviour(peer: Peer) -> None:
+        if peer.read_request() is not None:
+            script(peer)
+
+    return behaviour
 
 
 def _content_length(head: bytes) -> int:
