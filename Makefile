@@ -42,6 +42,7 @@ test-fast: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests examples bench scripts
+	$(BIN)/ruff format --check --quiet src tests examples bench scripts
 	$(BIN)/mypy src tests
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/deferred_imports.py --quiet

@@ -334,4 +334,3 @@ def test_cursors_are_checked_by_one_function_the_sdk_shares() -> None:
     assert "(503 characters)" in refused.message
     shown = paging.link_error("nextPage", "http://user:secret@host/x", paging.UnusableLink("carries credentials"))
     assert "secret" not in shown.message and "//***@host" in shown.message
-

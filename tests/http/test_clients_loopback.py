@@ -261,8 +261,9 @@ async def test_empty_and_garbled_bodies_are_parse_failures(twin: Twin, server: F
     server.faults.add(Fault.respond(FakeResponse.bytes(b"", content_type="application/json")), path="/api/v1/models")
     empty = await twin.send_json(GET_MODELS)
     assert isinstance(empty, Failure) and empty.error.code == ErrorCode.EMPTY_RESPONSE
-    server.faults.add(Fault.respond(FakeResponse.text('{"items": [', content_type="application/json")),
-                      path="/api/v1/models")
+    server.faults.add(
+        Fault.respond(FakeResponse.text('{"items": [', content_type="application/json")), path="/api/v1/models"
+    )
     garbled = await twin.send_json(GET_MODELS)
     assert isinstance(garbled, Failure) and garbled.error.code == ErrorCode.DESERIALIZATION_FAILED
 

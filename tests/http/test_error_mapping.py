@@ -163,8 +163,10 @@ def test_success_bodies_are_not_mistaken_for_errors(body: object) -> None:
 
 
 def test_cloudflare_page_is_a_cloudflare_error() -> None:
-    html = b"<!DOCTYPE html><html><head><title>civitai.com | 522: Connection timed out</title></head>" \
+    html = (
+        b"<!DOCTYPE html><html><head><title>civitai.com | 522: Connection timed out</title></head>"
         b"<body>Error 522 Ray ID: 8a1b cloudflare</body></html>"
+    )
     error = error_from_response(522, {"content-type": "text/html"}, html)
     assert error is not None and error.code == ErrorCode.CLOUDFLARE_ERROR
     assert "522" in error.message

@@ -283,21 +283,30 @@ async def test_deeply_nested_json_on_a_success_is_a_parse_failure(
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(("status", "code"), [(400, ErrorCode.BAD_REQUEST), (404, ErrorCode.NOT_FOUND),
-                                              (500, ErrorCode.SERVER_ERROR), (429, ErrorCode.RATE_LIMITED)])
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (400, ErrorCode.BAD_REQUEST),
+        (404, ErrorCode.NOT_FOUND),
+        (500, ErrorCode.SERVER_ERROR),
+        (429, ErrorCode.RATE_LIMITED),
+    ],
+)
 async def test_deeply_nested_json_on_an_error_status_is_that_status(
     kind: str, status: int, code: ErrorCode, server: FakeCivitai, make_caller: Callable[..., Caller]
 ) -> None:
     caller = make_caller(kind, _settings(server.url, kind, retry=RetryPolicy(max_retries=0)))
     for body in (DEEP, DEEP_OBJECT):
-        server.faults.add(Fault.status(status, body=body, headers=[("Content-Type", "application/json")]),
-                          path="/api/v1/models")
+        server.faults.add(
+            Fault.status(status, body=body, headers=[("Content-Type", "application/json")]), path="/api/v1/models"
+        )
         result = await caller.send_json(GET)
         assert isinstance(result, Failure) and result.error.code == code
         assert result.error.http_status == status
         assert "[[[" not in result.error.message and "error" not in result.error.message.lower()[:7]
-        server.faults.add(Fault.status(status, body=body, headers=[("Content-Type", "application/json")]),
-                          path="/api/v1/models")
+        server.faults.add(
+            Fault.status(status, body=body, headers=[("Content-Type", "application/json")]), path="/api/v1/models"
+        )
         streamed = await caller.stream_body(GET)
         assert isinstance(streamed, Failure) and streamed.error.code == code
 
@@ -414,8 +423,7 @@ def test_a_held_call_gets_its_own_read_timeout_as_deadline() -> None:
 
 def test_the_last_seconds_lower_the_read_timeout() -> None:
     now = [0.0]
-    core = HttpCore(ClientSettings(base_url="https://civitai.com", timeout=30, total_timeout=40),
-                    clock=lambda: now[0])
+    core = HttpCore(ClientSettings(base_url="https://civitai.com", timeout=30, total_timeout=40), clock=lambda: now[0])
     call = core.exchange(ApiRequest("GET", "/api/v1/models"))
     first = next(call)
     assert isinstance(first, Send) and first.request.extensions.get("timeout", {}).get("read", 30) == 30
@@ -488,8 +496,9 @@ ENCODED = {
 async def test_compressed_bodies_are_decoded_in_full(
     kind: str, coding: str, raw_server: RawServerFactory, make_caller: Callable[..., Caller]
 ) -> None:
-    hostile = raw_server(_answer("200 OK", ENCODED[coding], f"Content-Encoding: {coding}",
-                                 "Content-Type: application/json"))
+    hostile = raw_server(
+        _answer("200 OK", ENCODED[coding], f"Content-Encoding: {coding}", "Content-Type: application/json")
+    )
     caller = make_caller(kind, _settings(hostile.url, kind))
     result = await caller.send_json(GET)
     assert isinstance(result, Success) and len(result.value["items"]) == 50_000
@@ -566,8 +575,15 @@ async def test_at_most_one_plus_max_retries_sends(
 
 def test_the_core_asks_for_at_most_one_plus_max_retries_sends() -> None:
     core = HttpCore(ClientSettings(base_url="https://civitai.com", retry=RetryPolicy(max_retries=4)))
-    outcomes: list[Any] = [httpx.ConnectError("x"), httpx.ReadTimeout("x"), ValueError("x"), OverflowError("x"),
-                           httpx.RemoteProtocolError("x"), httpx.ConnectError("x"), httpx.ConnectError("x")]
+    outcomes: list[Any] = [
+        httpx.ConnectError("x"),
+        httpx.ReadTimeout("x"),
+        ValueError("x"),
+        OverflowError("x"),
+        httpx.RemoteProtocolError("x"),
+        httpx.ConnectError("x"),
+        httpx.ConnectError("x"),
+    ]
     call = core.exchange(ApiRequest("GET", "/api/v1/models"))
     sends, outcome = 0, None
     with pytest.raises(StopIteration) as stop:
@@ -594,8 +610,12 @@ async def test_a_post_without_an_idempotency_key_is_sent_once(
 def _half_open_core(threshold: int = 1) -> tuple[HttpCore, list[float]]:
     now = [0.0]
     core = HttpCore(
-        ClientSettings(base_url="https://civitai.com", breaker_threshold=threshold, breaker_reset_seconds=30,
-                       retry=RetryPolicy(max_retries=0)),
+        ClientSettings(
+            base_url="https://civitai.com",
+            breaker_threshold=threshold,
+            breaker_reset_seconds=30,
+            retry=RetryPolicy(max_retries=0),
+        ),
         clock=lambda: now[0],
     )
     assert core.breaker is not None
@@ -672,8 +692,9 @@ async def test_a_probe_cancelled_in_the_async_driver(kind: str, server: FakeCivi
         released.wait(2)
         return FakeResponse.json({})
 
-    settings = _settings(server.url, kind, breaker_threshold=1, breaker_reset_seconds=30,
-                         retry=RetryPolicy(max_retries=0))
+    settings = _settings(
+        server.url, kind, breaker_threshold=1, breaker_reset_seconds=30, retry=RetryPolicy(max_retries=0)
+    )
     async with AsyncHttpClient(settings, clock=lambda: now[0]) as client:
         server.faults.add(Fault.status(500), path="/api/v1/models")
         assert (await client.send(GET)).is_failure
@@ -717,8 +738,15 @@ async def test_garbage_from_the_wire_is_a_failure_never_an_exception(
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("url", ["http://[::1/x?token=tok-abcdef123", "http://127.0.0.1:70000/x?token=tok-abcdef123",
-                                 "http://127.0.0.1/x\x00y?token=tok-abcdef123", "ftp://127.0.0.1/x?token=tok-abcdef123"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1/x?token=tok-abcdef123",
+        "http://127.0.0.1:70000/x?token=tok-abcdef123",
+        "http://127.0.0.1/x\x00y?token=tok-abcdef123",
+        "ftp://127.0.0.1/x?token=tok-abcdef123",
+    ],
+)
 async def test_a_malformed_server_supplied_url_is_invalid_url(
     kind: str, url: str, server: FakeCivitai, make_caller: Callable[..., Caller]
 ) -> None:
@@ -817,8 +845,11 @@ async def test_an_echoed_key_and_a_token_url_appear_nowhere(
     @server.route("GET", "/api/v1/echo")
     def echo(request: FakeRequest) -> FakeResponse:
         seen = request.headers.get("authorization", "")
-        body = {"error": f"Invalid credentials: {seen}", "message": f"Rejected {request.target}",
-                "echo": {"headers": {"authorization": seen}, "url": request.target}}
+        body = {
+            "error": f"Invalid credentials: {seen}",
+            "message": f"Rejected {request.target}",
+            "echo": {"headers": {"authorization": seen}, "url": request.target},
+        }
         return FakeResponse.json(body, status=400)
 
     caplog.set_level(logging.DEBUG, logger="civitai_kit")
@@ -830,9 +861,18 @@ async def test_an_echoed_key_and_a_token_url_appear_nowhere(
     assert KEY in server.requests[0].headers["authorization"]  # it was sent, and echoed
     with pytest.raises(Exception) as raised:
         result.unwrap()
-    texts = [str(result), repr(result), str(result.error), repr(result.error), str(result.error.details),
-             str(raised.value), repr(raised.value), *_chain(raised.value), caplog.text,
-             *(record.getMessage() for record in caplog.records)]
+    texts = [
+        str(result),
+        repr(result),
+        str(result.error),
+        repr(result.error),
+        str(result.error.details),
+        str(raised.value),
+        repr(raised.value),
+        *_chain(raised.value),
+        caplog.text,
+        *(record.getMessage() for record in caplog.records),
+    ]
     for text in texts:
         assert KEY not in text and url_token not in text
     assert any("GET" in record.getMessage() and "token=***" in record.getMessage() for record in caplog.records)
@@ -867,4 +907,3 @@ def test_a_key_echoed_into_a_parse_failure_is_scrubbed(server: FakeCivitai, capl
     with pytest.raises(ResponseParseError) as raised:
         result.unwrap()
     assert all(KEY not in text for text in [str(result), repr(result), *_chain(raised.value), caplog.text])
-

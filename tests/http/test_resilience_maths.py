@@ -65,8 +65,10 @@ def test_gives_up_after_max_retries() -> None:
         (_status(ErrorCode.CIRCUIT_OPEN, None), False),
         (_status(ErrorCode.HTTP_ERROR, 200), False),  # an error body with 200 is an answer, not a glitch
         (_status(ErrorCode.RATE_LIMITED, 429, "You've requested too many pages, please use cursors instead"), False),
-        (_status(ErrorCode.RATE_LIMITED, 429, "We've noticed an unusual amount of downloading from your account."),
-         False),
+        (
+            _status(ErrorCode.RATE_LIMITED, 429, "We've noticed an unusual amount of downloading from your account."),
+            False,
+        ),
     ],
 )
 def test_what_is_retryable(error: Error, retryable: bool) -> None:

@@ -194,7 +194,6 @@ def _skipped(path: tuple[str, ...]) -> bool:
     return any(path[: len(skip)] == skip for skip in _SKIPPED.get())
 
 
-
 def bind(model: type[BaseModel], entries: Iterable[Entry], *, section: str) -> Layer:
     """Map entries onto ``model``'s fields; later entries win. Unknown keys are collected, not raised:
     .NET ignores them too, and the caller decides whether to warn."""

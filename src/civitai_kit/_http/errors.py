@@ -198,9 +198,7 @@ def _decoded(body: bytes) -> Any:
         return None
 
 
-def _error_from_payload(
-    status: int, headers: Mapping[str, str], payload: Any, *, code: ErrorCode
-) -> Error:
+def _error_from_payload(status: int, headers: Mapping[str, str], payload: Any, *, code: ErrorCode) -> Error:
     details: dict[str, Any] = {}
     trace_id: str | None = None
     if isinstance(payload, dict):

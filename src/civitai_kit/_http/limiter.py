@@ -14,9 +14,7 @@ from collections.abc import Callable
 class RequestPacer:
     """Hands out send times spaced ``1 / rate`` apart, allowing a burst of ``burst`` requests."""
 
-    def __init__(
-        self, requests_per_second: float, burst: int = 1, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, requests_per_second: float, burst: int = 1, clock: Callable[[], float] = time.monotonic) -> None:
         if requests_per_second <= 0:
             raise ValueError("requests_per_second must be positive")
         self._interval = 1.0 / requests_per_second

@@ -193,9 +193,7 @@ async def test_cancelling_a_call_propagates_cancellation(raw_server: RawServerFa
 
 async def test_the_civitai_client_returns_a_failure_for_a_garbage_status_line(raw_server: RawServerFactory) -> None:
     server = raw_server(answer(b"NOT HTTP AT ALL\r\n\r\n", close))
-    options = CivitaiApiOptions.isolated(
-        base_url=server.url, http_backend="aiohttp", resilience={"max_retries": 0}
-    )
+    options = CivitaiApiOptions.isolated(base_url=server.url, http_backend="aiohttp", resilience={"max_retries": 0})
     async with AsyncCivitaiClient(options) as client:
         result = await client.models.get_by_id(1)
     assert isinstance(result, Failure)
@@ -208,7 +206,6 @@ async def _until(condition: Callable[[], bool]) -> None:
     async with asyncio.timeout(10):
         while not condition():
             await asyncio.sleep(0.01)
-
 
 
 def _guessed(guess: type[httpx.HTTPError], cause: Exception) -> httpx.HTTPError:
