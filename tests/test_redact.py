@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from pathlib import Path
 
 import pytest
 
+import civitai_kit
 from civitai_kit import CivitaiApiOptions, Error, ErrorCode
 from civitai_kit._json import JsonDecodeError, loads
-from civitai_kit._redact import MASK, redact, redact_value, register_secret
+from civitai_kit._redact import MASK, RedactingFilter, redact, redact_value, register_secret
 
 KEY = "redact-test-key-5c1e9d0b"
 
@@ -64,9 +67,23 @@ def test_log_records_of_ours_and_of_httpx_are_scrubbed(caplog: pytest.LogCapture
     register_secret(KEY)
     caplog.set_level(logging.DEBUG)
     logging.getLogger("civitai_kit").debug("GET %s", f"https://h/x?k={KEY}")
+    logging.getLogger("civitai_kit.options").warning("Ignoring %s", KEY)  # a logger filter does not see children
     logging.getLogger("httpx").info("HTTP Request: GET https://h/x?token=plain-secret-value")
-    assert KEY not in caplog.text
+    assert KEY not in caplog.text and "Ignoring ***" in caplog.text
     assert "plain-secret-value" not in caplog.text
+
+
+def test_every_logger_the_library_names_is_scrubbed() -> None:
+    """A logger's filter does not apply to its children's records, so each named logger needs its own."""
+    source = Path(civitai_kit.__file__).parent
+    named = {
+        name
+        for path in source.rglob("*.py")
+        for name in re.findall(r"""getLogger\(["'](civitai_kit[\w.]*)["']\)""", path.read_text(encoding="utf-8"))
+    }
+    assert "civitai_kit.options" in named
+    for name in sorted(named):
+        assert any(isinstance(f, RedactingFilter) for f in logging.getLogger(name).filters), name
 
 
 @pytest.mark.parametrize("document", [b"\xff\xfe", b"{", b"", '{"a": 1'])

@@ -81,8 +81,9 @@ _FILTER = RedactingFilter()
 
 
 def install_log_redaction(*names: str) -> None:
-    """Attach the filter to the named loggers (idempotent): ours, and httpx's, which logs every URL at INFO."""
-    for name in names or ("civitai_kit", "httpx"):
+    """Attach the filter to the named loggers (idempotent): ours, and httpx's, which logs every URL at INFO.
+    Every logger that logs needs it: a logger's filter is not applied to what its children log."""
+    for name in names or ("civitai_kit", "civitai_kit.options", "httpx"):
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
