@@ -18,10 +18,9 @@ demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
 
 # pytest-xdist workers: many tests wait on sockets and timeouts, but each worker collects the whole suite
-# (~3.5 CPU-s) and on 2 cores every extra worker adds contention. Measured on this 2-core machine, shared with
-# other sessions (so wall times vary by 30 %), non-slow suite with the ci profile, back to back: 3 workers 72 s
-# wall / 125 CPU-s, 4 workers 72 s / 131 CPU-s (over several runs 3 used 121-134 CPU-s, 4 used 131-138; 2
-# workers 109 s / 127); test-fast 3: 67 s / 110, 4: 68 s / 114.
+# (~2.3 CPU-s) and on 2 cores every extra worker adds contention. Measured on this 2-core machine, shared with
+# other sessions (so wall times vary by 20 %), non-slow suite with the ci profile, back to back (2026-12-06):
+# 2 workers 59.7 s wall / 93 CPU-s, 3 workers 56.7 s / 107, 4 workers 57.9 s / 112.
 TEST_WORKERS ?= 3
 # Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: pytest keeps its assertion-rewritten test
 # modules there (gitignored __pycache__), and rewriting all of tests/ again costs ~15 s of CPU per worker.
