@@ -41,6 +41,17 @@ def test_httpx_main_still_runs_httpx_command_line() -> None:
     assert "Usage: httpx" in completed.stdout and "--method" in completed.stdout
 
 
+def test_any_other_name_of_the_command_line_module_loads_the_real_one() -> None:
+    code = (
+        "import sys, inspect, civitai_kit._http, httpx; inspect.getmodule(httpx.Client); "
+        "print('rich' in sys.modules); "  # probing every module for __file__ does not load it
+        "from httpx._main import print_help, format_request_headers; "
+        "print(callable(print_help), sys.modules['httpx._main'].__file__.endswith('_main.py'), 'rich' in sys.modules)"
+    )
+    completed = _python(code)
+    assert completed.stdout.split() == ["False", "True", "True", "True"], completed.stderr
+
+
 def test_an_httpx_imported_before_the_library_is_left_as_it_is() -> None:
     code = (
         "import sys, httpx, civitai_kit._http; "
