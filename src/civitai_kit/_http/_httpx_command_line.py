@@ -22,7 +22,7 @@ def _real() -> types.ModuleType:
     """The real ``httpx._main``, imported in place of the stand-in."""
     if sys.modules.get(_NAME) is _stand_in:
         del sys.modules[_NAME]
-    return importlib.import_module(_NAME)
+    return importlib.import_module("httpx._main")
 
 
 def _main(*args: Any, **kwargs: Any) -> Any:
