@@ -14,6 +14,8 @@ from civitai_kit.cli._output import Output
 from civitai_kit.cli._warnings import library_warnings
 from civitai_kit.errors import CivitaiWarning
 from civitai_kit.options import UnknownConfigKeyWarning
+from civitai_kit.testing.sandbox import Sandbox
+from tests.support.batch_support import danger
 
 TYPO = {"CivitaiApi": {"TimeoutSecond": 5}}
 MESSAGE = "unknown configuration key CivitaiApi:TimeoutSecond from appsettings.json"
@@ -31,6 +33,17 @@ def test_a_warning_both_warned_and_logged_is_one_line(cli: Any, tmp_path: Path) 
         (line,) = _stderr_lines(outcome, "TimeoutSecond")
         assert line.startswith(f"warning: {MESSAGE}") and line.endswith("did you mean CivitaiApi:TimeoutSeconds?")
         assert "UnknownConfigKeyWarning" not in outcome.stderr and "sources.py" not in outcome.stderr
+
+
+def test_a_download_warning_logged_and_carried_by_its_result_is_one_line(
+    cli: Any, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    bad = danger(sandbox)
+    target = f"https://civitai.com/api/download/models/{bad.version_id}?fileId={bad.fake.file_id}"
+    outcome = cli("download", target, "--dir", str(tmp_path), "--allow-unsafe")
+    assert outcome.exit_code == 0, outcome.everything
+    warned = [line for line in outcome.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warned) == len(set(warned)) >= 2, outcome.stderr  # the scan's verdict and the pickle format
 
 
 @pytest.mark.slow

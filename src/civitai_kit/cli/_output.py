@@ -128,6 +128,7 @@ class Output:
         )
         self.err = Console(file=self._stderr, highlight=False)  # type: ignore[arg-type]
         self.show_progress = progress and not quiet and self._stderr.isatty()
+        self._warned: set[str] = set()
 
     def add_secret(self, value: str | SecretStr | None) -> None:
         """Mask ``value`` wherever it would appear in this command's output."""
@@ -161,8 +162,11 @@ class Output:
             self.err.print(message, soft_wrap=True)
 
     def warn(self, message: str) -> None:
-        """A warning on stderr, shown even with ``--quiet``."""
-        self.err.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+        """A warning on stderr, shown even with ``--quiet``; once per command, however many times it is given
+        (a download's warning is both logged by the library as it starts and carried by its result)."""
+        if message not in self._warned:
+            self._warned.add(message)
+            self.err.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
 
     # -- failures ------------------------------------------------------------------------------------
 

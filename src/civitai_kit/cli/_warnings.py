@@ -26,13 +26,10 @@ __all__ = ["library_warnings"]
 @contextmanager
 def library_warnings(output: Output) -> Iterator[None]:
     """While open, every ``CivitaiWarning`` and every library log record at WARNING or above is shown with
-    ``output.warn``, each distinct message once; other warnings are shown as Python would."""
-    shown: set[str] = set()
+    ``output.warn`` (which shows each distinct message once); other warnings are shown as Python would."""
 
     def say(message: str) -> None:
-        if message not in shown:
-            shown.add(message)
-            output.warn(escape(message))
+        output.warn(escape(message))
 
     relay = _Relay(say)
     logger = logging.getLogger("civitai_kit")
