@@ -161,6 +161,19 @@ def test_autov3_of_a_safetensors_file_gets_a_reader_of_its_own(monkeypatch: pyte
     assert hashes.sha256 == hashlib.sha256(data).hexdigest().upper()
 
 
+@pytest.mark.parametrize("algorithm", list(H), ids=lambda algorithm: algorithm.value)
+@pytest.mark.parametrize("kind", ["plain", "safetensors"])
+def test_each_algorithm_alone_hashes_a_file_as_its_stream(algorithm: H, kind: str, tmp_path: Path) -> None:
+    """Alone, AutoV3 of a file that is not safetensors leaves no digest to compute: nothing is read, no crash."""
+    data = BIG if kind == "plain" else _safetensors(BIG)
+    path = tmp_path / f"model.{kind}"
+    path.write_bytes(data)
+    progress: list[tuple[int, int | None]] = []
+    hashed = hash_file(path, algorithm, chunk_size=CHUNK, on_progress=lambda *reported: progress.append(reported))
+    assert hashed == hash_stream(io.BytesIO(data), algorithm)
+    assert progress[-1] == (len(data), len(data))
+
+
 def test_progress_follows_the_slowest_lane_and_ends_at_the_size(monkeypatch: pytest.MonkeyPatch, big: Path) -> None:
     _Reads(monkeypatch)
     seen: list[tuple[int, int | None]] = []

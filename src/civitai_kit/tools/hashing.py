@@ -356,11 +356,11 @@ class MultiHasher:
             if self._autov3.decided:
                 self._rebalance_without_autov3()
         digests = self._working_digests()
-        for count in range(self._threads, 0, -1):
+        for count in range(self._threads, 1, -1):
             lanes = _balance(digests, count)
-            if len(lanes) == 1 or min(lane.cost for lane in lanes) >= _READ_COST:
+            if len(lanes) > 1 and min(lane.cost for lane in lanes) >= _READ_COST:
                 return lanes
-        return lanes
+        return _balance(digests, 1)  # one lane; none when nothing is left (AutoV3 alone, not safetensors)
 
     def _count(self, size: int) -> None:
         """Note ``size`` bytes hashed by lanes that read the file themselves."""
@@ -486,7 +486,8 @@ def _hash_in_lanes(
     others = [pool.submit(read, index) for index in range(1, len(lanes))]
     failures: list[BaseException] = []
     try:
-        read(0)
+        if lanes:  # else there is nothing to hash, so nothing to read
+            read(0)
     except BaseException as exc:
         failures.append(exc)
     # never return (and let the file close) while a lane still reads it
